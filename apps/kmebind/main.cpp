@@ -1,0 +1,41 @@
+// kmebind: one binary, one subcommand per role (DESIGN.md §1).
+#include <algorithm>
+#include <iostream>
+
+#include "command.h"
+
+namespace kmebind::app {
+
+std::vector<CommandEntry>& command_registry() {
+  static std::vector<CommandEntry> registry;
+  return registry;
+}
+
+int usage_error(const std::string& command, const std::string& message) {
+  std::cerr << "kmebind " << command << ": " << message << "\n";
+  return kExitUsage;
+}
+
+}  // namespace kmebind::app
+
+int main(int argc, char** argv) {
+  using namespace kmebind::app;
+  CLI::App root{
+      "kmebind — IMSI/IMEI binding with an HSS-provisioned device key (KME),\n"
+      "3GPP TR 33.868 §5.4.4.2.3.3 (S3-130709).\n\n"
+      "Exit codes: 0 ok, 1 operation failed, 2 bad usage or argument, 3 invalid configuration."};
+  root.require_subcommand(1);
+  root.set_version_flag("--version", "kmebind 0.1.0");
+  int exit_code = kExitOk;
+  auto& registry = command_registry();
+  std::sort(registry.begin(), registry.end(),
+            [](const CommandEntry& a, const CommandEntry& b) { return a.order < b.order; });
+  for (auto& entry : registry) entry.setup(root, &exit_code);
+  try {
+    root.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = root.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  return exit_code;
+}
