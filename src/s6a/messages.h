@@ -1,0 +1,133 @@
+// S6a messages as typed values, with no transport: what the HSS and CNN cores exchange.
+// The Diameter adapter (src/diameter) maps them to AVPs; in-process tests pass them directly.
+// Standard commands: TS 29.272 §5.2.3.1 (AIR/AIA), §5.2.1.1 (ULR/ULA). The KME command pair and the
+// KME parts of AIA/ULR/ULA are kmebind's extension (vendor 32473), docs/protocol.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/secret.h"
+#include "s6a/result_code.h"
+
+namespace kmebind::s6a {
+
+// Which KME procedure of TR 33.868 §5.4.4.2.3.3 is used.
+enum class KmeProcedure : std::uint8_t {
+  kSharedWithCnn = 1,     // §5.4.4.2.3.3.1: KME goes to the CNN, which challenges the device
+  kHiddenFromCnn = 2,     // §5.4.4.2.3.3.2: CNN gets Cookie and XRsp only
+};
+
+// Binding policy the HSS reports for a subscriber (step 2a of §5.4.4.2.3.3.2).
+enum class BindingRequirement : std::uint8_t {
+  kNone = 0,          // no IMSI/IMEI binding
+  kImeiCheck = 1,     // simple network binding, TR 33.868 §5.4.4.2.1.3: check at ULR only
+  kKmeRequired = 2,   // binding with device authentication by KME: CNN must send a KME request
+};
+
+// Requested-EUTRAN-Authentication-Info re-synchronisation data: RAND ‖ AUTS (TS 29.272 §7.3.15).
+struct ResyncInfo {
+  Bytes rand;  // 16
+  Bytes auts;  // 14
+};
+
+// AIR, TS 29.272 §5.2.3.1.2
+struct AuthenticationInformationRequest {
+  std::string imsi;                 // User-Name
+  Bytes visited_plmn_id;            // Visited-PLMN-Id, 3 octets (TS 29.272 §7.3.9)
+  std::uint32_t number_of_vectors = 1;
+  std::optional<ResyncInfo> resync;
+};
+
+// E-UTRAN-Vector, TS 29.272 §7.3.18
+struct EutranVector {
+  Bytes rand;         // 16
+  Bytes xres;         // 4..16
+  Bytes autn;         // 16
+  SecretBytes kasme;  // 32
+
+  EutranVector clone() const { return {rand, xres, autn, kasme.clone()}; }
+};
+
+// AIA, TS 29.272 §5.2.3.1.3, plus the binding requirement (kmebind AVP, step 2a)
+struct AuthenticationInformationAnswer {
+  ResultCode result = kSuccess;
+  std::vector<EutranVector> vectors;
+  BindingRequirement binding = BindingRequirement::kNone;
+};
+
+// Terminal-Information, TS 29.272 §7.3.3
+struct TerminalInformation {
+  std::string imei;              // IMEI, 14 digits (TAC + SNR; TS 23.003 §6.2.1)
+  std::string software_version;  // Software-Version, 2 digits
+};
+
+// The CNN's proof that the device took the KME, sent in the ULR (seed step 10 of each procedure).
+struct KmeConfirm {
+  KmeProcedure procedure = KmeProcedure::kSharedWithCnn;
+  std::uint32_t kme_version = 0;  // the version issued in the KMA
+  SecretBytes kme;                // procedure 1 only
+  Bytes cookie;                   // procedure 2 only
+  std::uint8_t signature_algorithm = 0;  // procedure 2: 1 Ed25519, 2 ECDSA P-256
+  Bytes signature;                       // procedure 2: device signature over the transcript
+
+  KmeConfirm clone() const {
+    return {procedure, kme_version, kme.clone(), cookie, signature_algorithm, signature};
+  }
+};
+
+// ULR, TS 29.272 §5.2.1.1.2 (+ KME-Confirm)
+struct UpdateLocationRequest {
+  std::string imsi;
+  Bytes visited_plmn_id;
+  std::uint32_t rat_type = 1004;  // EUTRAN, TS 29.212 §5.3.31
+  std::uint32_t ulr_flags = 0x22;  // S6a/S6d-Indicator | Initial-Attach-Indicator, §7.3.7
+  std::optional<TerminalInformation> terminal;
+  std::optional<KmeConfirm> kme_confirm;
+};
+
+// ULA, TS 29.272 §5.2.1.1.3 (+ stored KME version)
+struct UpdateLocationAnswer {
+  ResultCode result = kSuccess;
+  std::uint32_t ula_flags = 0x01;  // Separation-Indication, §7.3.8
+  std::string msisdn;
+  std::optional<std::uint32_t> kme_version_stored;
+};
+
+// KME-Request (KMR): seed step 3 — the CNN asks for KME material for the device it talks to.
+struct KmeRequest {
+  std::string imsi;
+  std::string imei;
+  std::uint8_t supported_procedures = 0x03;  // bit 0: procedure 1, bit 1: procedure 2
+};
+
+// What the HSS tells the CNN to do with the device.
+// Seed step 4 (§…3.3.1) / steps 4-5 (§…3.3.2): provisioning material for a new KME.
+struct KmeProvisioning {
+  KmeProcedure procedure = KmeProcedure::kHiddenFromCnn;
+  std::uint8_t ecies_profile = 1;  // 1 = Profile A (X25519), 2 = Profile B (P-256)
+  std::uint32_t kme_version = 0;
+  Bytes encrypted_payload;  // ECIES scheme output of the KME payload, for the device
+  SecretBytes kme;          // procedure 1 only
+  Bytes cookie;             // procedure 2 only
+  Bytes xrsp;               // procedure 2 only: expected response, 16 octets
+};
+// Device authentication with a stored KME (DESIGN.md §3): a challenge prepared statelessly.
+struct DeviceChallenge {
+  std::uint32_t kme_version = 0;
+  Bytes nonce;  // 16
+  Bytes xrsp;   // 16
+};
+
+// KME-Answer (KMA)
+struct KmeAnswer {
+  ResultCode result = kSuccess;
+  std::variant<std::monostate, KmeProvisioning, DeviceChallenge> action;
+};
+
+}  // namespace kmebind::s6a
