@@ -1,0 +1,21 @@
+// S6a Authentication-Information procedure, HSS side (TS 29.272 §5.2.3.1): EPS authentication
+// vectors from MILENAGE (TS 35.206) with the HE/AuC's SQN (TS 33.102 Annex C), re-synchronisation
+// with AUTS (TS 33.102 §6.3.5), and the subscriber's binding requirement (kmebind, step 2a).
+#pragma once
+
+#include <cstdint>
+
+#include "hss/hss_context.h"
+#include "hss/hss_event.h"
+#include "s6a/messages.h"
+
+namespace kmebind::hss {
+
+// Answers one AIR. Never fails by exception; every outcome is a result code in the answer and a
+// reason in `event`. Changes the store only through advance_sqn (and set_sqn on a verified
+// resynchronisation). Contract in detail: Hss::on_air (hss.h).
+s6a::AuthenticationInformationAnswer run_air(const HssContext& ctx,
+                                             const s6a::AuthenticationInformationRequest& air,
+                                             HssEvent& event);
+
+}  // namespace kmebind::hss
