@@ -1,0 +1,156 @@
+#include "crypto/ecies.h"
+
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+
+#include "crypto/aes.h"
+#include "crypto/evp_keys.h"
+#include "crypto/hash.h"
+
+namespace kmebind::crypto {
+namespace {
+
+using detail::Curve;
+
+constexpr std::size_t kEncKeySize = 16;  // AES-128
+constexpr std::size_t kIcbSize = 16;
+constexpr std::size_t kMacKeySize = 32;  // HMAC-SHA-256
+
+Curve curve_of(EciesProfile profile) {
+  return profile == EciesProfile::kA ? Curve::kX25519 : Curve::kP256;
+}
+
+EVP_KDF* x963_kdf() {
+  static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, "X963KDF", nullptr);
+  return kdf;
+}
+
+// HMAC-SHA-256/64 over the ciphertext (TS 33.501 C.3.4.1/C.3.4.2, MAC tag length 64 bits).
+Result<Bytes> mac_tag(const SecretBytes& mac_key, ByteView ciphertext) {
+  auto mac = hmac_sha256(mac_key.view(), {ciphertext});
+  if (!mac) return std::unexpected(mac.error());
+  return Bytes(mac->view().begin(), mac->view().begin() + kEciesMacTagSize);
+}
+
+}  // namespace
+
+namespace detail {
+
+Result<EciesKeys> ecies_derive_keys(const SecretBytes& shared, ByteView eph_public_key) {
+  EVP_KDF* kdf = x963_kdf();
+  if (kdf == nullptr) return openssl_error("X9.63 KDF fetch");
+  OsslPtr<EVP_KDF_CTX, EVP_KDF_CTX_free> ctx(EVP_KDF_CTX_new(kdf));
+  if (!ctx) return openssl_error("X9.63 KDF context");
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                        const_cast<std::uint8_t*>(shared.data()), shared.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+                                        const_cast<std::uint8_t*>(eph_public_key.data()),
+                                        eph_public_key.size()),
+      OSSL_PARAM_END};
+  SecretBytes k(kEncKeySize + kIcbSize + kMacKeySize);
+  if (EVP_KDF_derive(ctx.get(), k.data(), k.size(), params) != 1) {
+    return openssl_error("X9.63 KDF");
+  }
+  const ByteView v = k.view();
+  return EciesKeys{SecretBytes(v.first(kEncKeySize)),
+                   Bytes(v.begin() + kEncKeySize, v.begin() + kEncKeySize + kIcbSize),
+                   SecretBytes(v.last(kMacKeySize))};
+}
+
+}  // namespace detail
+
+std::string_view to_string(EciesProfile profile) {
+  return profile == EciesProfile::kA ? "A" : "B";
+}
+
+Result<EciesProfile> ecies_profile_from_string(std::string_view s) {
+  if (s == "A" || s == "a") return EciesProfile::kA;
+  if (s == "B" || s == "b") return EciesProfile::kB;
+  return fail(Code::kInvalidArgument,
+              "ECIES profile \"" + std::string(s) + "\": expected A (X25519) or B (P-256)");
+}
+
+std::size_t ecies_eph_public_key_size(EciesProfile profile) {
+  return profile == EciesProfile::kA ? detail::kRawKeySize : detail::kP256CompressedSize;
+}
+
+Result<EciesKeyPair> ecies_generate(EciesProfile profile) {
+  const Curve curve = curve_of(profile);
+  auto key = detail::generate_key(curve);
+  if (!key) return std::unexpected(key.error());
+  auto priv = detail::raw_private(curve, key->get());
+  if (!priv) return std::unexpected(priv.error());
+  auto pub = detail::raw_public(curve, key->get());
+  if (!pub) return std::unexpected(pub.error());
+  return EciesKeyPair{std::move(*priv), std::move(*pub)};
+}
+
+Result<Bytes> ecies_public_from_private(EciesProfile profile, const SecretBytes& private_key) {
+  const Curve curve = curve_of(profile);
+  auto key = detail::private_key(curve, private_key.view(), Code::kInvalidArgument);
+  if (!key) return std::unexpected(key.error());
+  return detail::raw_public(curve, key->get());
+}
+
+Result<Bytes> ecies_encrypt(EciesProfile profile, ByteView public_key, ByteView plaintext,
+                            const SecretBytes* eph_private_key) {
+  const Curve curve = curve_of(profile);
+  auto peer = detail::public_key(curve, public_key, Code::kInvalidArgument);
+  if (!peer) return std::unexpected(peer.error().with_context("ECIES public key"));
+  auto eph = eph_private_key != nullptr
+                 ? detail::private_key(curve, eph_private_key->view(), Code::kInvalidArgument)
+                 : detail::generate_key(curve);
+  if (!eph) return std::unexpected(eph.error().with_context("ECIES ephemeral key"));
+  auto eph_pub = detail::raw_public(curve, eph->get());
+  if (!eph_pub) return std::unexpected(eph_pub.error());
+  auto z = detail::shared_secret(eph->get(), peer->get());
+  if (!z) return fail(Code::kInvalidArgument, "ECIES public key: " + z.error().message());
+  auto keys = detail::ecies_derive_keys(*z, *eph_pub);
+  if (!keys) return std::unexpected(keys.error());
+  auto ciphertext = aes_ctr(keys->enc_key.view(), keys->icb, plaintext);
+  if (!ciphertext) return std::unexpected(ciphertext.error());
+  auto tag = mac_tag(keys->mac_key, *ciphertext);
+  if (!tag) return std::unexpected(tag.error());
+  Bytes out = std::move(*eph_pub);
+  out.reserve(out.size() + ciphertext->size() + tag->size());
+  out.insert(out.end(), ciphertext->begin(), ciphertext->end());
+  out.insert(out.end(), tag->begin(), tag->end());
+  return out;
+}
+
+Result<SecretBytes> ecies_decrypt(EciesProfile profile, const SecretBytes& private_key,
+                                  ByteView scheme_output) {
+  const Curve curve = curve_of(profile);
+  const std::size_t pub_size = ecies_eph_public_key_size(profile);
+  if (scheme_output.size() < pub_size + kEciesMacTagSize) {
+    return fail(Code::kMalformed, "ECIES profile " + std::string(to_string(profile)) +
+                                      " scheme output needs at least " +
+                                      std::to_string(pub_size + kEciesMacTagSize) +
+                                      " octets, got " + std::to_string(scheme_output.size()));
+  }
+  auto own = detail::private_key(curve, private_key.view(), Code::kInvalidArgument);
+  if (!own) return std::unexpected(own.error().with_context("ECIES private key"));
+  const ByteView eph_pub = scheme_output.first(pub_size);
+  const ByteView ciphertext =
+      scheme_output.subspan(pub_size, scheme_output.size() - pub_size - kEciesMacTagSize);
+  const ByteView tag = scheme_output.last(kEciesMacTagSize);
+  auto eph = detail::public_key(curve, eph_pub, Code::kMalformed);
+  if (!eph) return std::unexpected(eph.error().with_context("ECIES ephemeral public key"));
+  auto z = detail::shared_secret(own->get(), eph->get());
+  if (!z) return std::unexpected(z.error().with_context("ECIES ephemeral public key"));
+  auto keys = detail::ecies_derive_keys(*z, eph_pub);
+  if (!keys) return std::unexpected(keys.error());
+  auto expected = mac_tag(keys->mac_key, ciphertext);
+  if (!expected) return std::unexpected(expected.error());
+  if (!equal_ct(*expected, tag)) {
+    return fail(Code::kAuthFailed, "ECIES MAC tag mismatch (wrong private key or tampered data)");
+  }
+  auto plain = aes_ctr(keys->enc_key.view(), keys->icb, ciphertext);
+  if (!plain) return std::unexpected(plain.error());
+  return SecretBytes(std::move(*plain));
+}
+
+}  // namespace kmebind::crypto
