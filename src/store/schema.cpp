@@ -1,0 +1,108 @@
+#include "store/schema.h"
+
+#include <array>
+
+namespace kmebind::store {
+namespace {
+
+// Version 1: the base tables.
+constexpr std::array<std::string_view, 6> kV1 = {
+    // Named values: the key check value, the KME import key pair, engine settings.
+    R"(CREATE TABLE meta (
+  name TEXT PRIMARY KEY,
+  value {BLOB} NOT NULL
+))",
+    // K and OPc sealed under the master key (AAD "kmebind.store.k" / ".opc" ‖ IMSI).
+    R"(CREATE TABLE subscribers (
+  imsi TEXT PRIMARY KEY,
+  k_sealed {BLOB} NOT NULL,
+  opc_sealed {BLOB} NOT NULL,
+  amf INTEGER NOT NULL CHECK (amf BETWEEN 0 AND 65535),
+  sqn BIGINT NOT NULL CHECK (sqn BETWEEN 0 AND 281474976710655),
+  binding_mode TEXT NOT NULL CHECK (binding_mode IN ('none', 'imei-check', 'kme-required')),
+  procedure1_allowed INTEGER NOT NULL CHECK (procedure1_allowed IN (0, 1)),
+  procedure2_allowed INTEGER NOT NULL CHECK (procedure2_allowed IN (0, 1)),
+  kme_renewal_requested INTEGER NOT NULL DEFAULT 0 CHECK (kme_renewal_requested IN (0, 1)),
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+))",
+    // The allowed IMSI/IMEI pairs (TR 33.868 §5.4.4.2.3.3 step 0).
+    R"(CREATE TABLE bindings (
+  imsi TEXT NOT NULL REFERENCES subscribers (imsi) ON DELETE CASCADE,
+  imei TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (imsi, imei)
+))",
+    R"(CREATE TABLE devices (
+  imei TEXT PRIMARY KEY,
+  enc_profile TEXT NOT NULL CHECK (enc_profile IN ('A', 'B')),
+  enc_public_key {BLOB} NOT NULL,
+  sig_alg TEXT NOT NULL CHECK (sig_alg IN ('ed25519', 'ecdsa-p256')),
+  sig_public_key {BLOB} NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+))",
+    // The current KME of each pair, sealed with AAD "kmebind.store.kme" ‖ IMSI ‖ IMEI ‖ version;
+    // kme_sealed is NULL once revoked, the row kept so that versions keep increasing.
+    R"(CREATE TABLE kme_records (
+  imsi TEXT NOT NULL REFERENCES subscribers (imsi) ON DELETE CASCADE,
+  imei TEXT NOT NULL,
+  version BIGINT NOT NULL CHECK (version >= 1),
+  kme_sealed {BLOB},
+  stored_at BIGINT NOT NULL,
+  kme_procedure TEXT NOT NULL CHECK (kme_procedure IN ('1', '2', 'import')),
+  source TEXT NOT NULL,
+  PRIMARY KEY (imsi, imei)
+))",
+    R"(CREATE TABLE audit (
+  id {AUTO_ID},
+  created_at BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  imsi TEXT,
+  imei TEXT,
+  detail TEXT NOT NULL
+))",
+};
+
+// Version 2: the origin of audited data (import source name) and the lookups by IMSI in the
+// audit trail and by IMEI in the binding list.
+constexpr std::array<std::string_view, 3> kV2 = {
+    "ALTER TABLE audit ADD COLUMN source TEXT NOT NULL DEFAULT ''",
+    "CREATE INDEX audit_by_imsi ON audit (imsi, id)",
+    "CREATE INDEX bindings_by_imei ON bindings (imei)",
+};
+
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
+    s.replace(pos, from.size(), to);
+  }
+}
+
+template <std::size_t N>
+std::vector<std::string> render_all(const std::array<std::string_view, N>& sqls, Dialect d) {
+  std::vector<std::string> out;
+  out.reserve(N);
+  for (auto sql : sqls) out.push_back(render(sql, d));
+  return out;
+}
+
+}  // namespace
+
+std::string render(std::string_view sql, Dialect dialect) {
+  std::string out(sql);
+  const bool pg = dialect == Dialect::kPostgres;
+  replace_all(out, "{BLOB}", pg ? "BYTEA" : "BLOB");
+  replace_all(out, "{AUTO_ID}",
+              pg ? "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY");
+  return out;
+}
+
+std::vector<Migration> migrations(Dialect dialect) {
+  std::vector<Migration> steps;
+  steps.push_back({1, "base tables", render_all(kV1, dialect)});
+  steps.push_back({2, "audit source column, audit and binding indexes", render_all(kV2, dialect)});
+  return steps;
+}
+
+}  // namespace kmebind::store

@@ -1,0 +1,114 @@
+// SQLite engine: KME records (TR 33.868 §5.4.4.2.3.3).
+#include <limits>
+
+#include "store/sqlite_rows.h"
+#include "store/sqlite_store.h"
+
+namespace kmebind::store::sqlite {
+namespace {
+
+template <class T>
+std::unexpected<Error> pass(const Result<T>& r) {
+  return std::unexpected(r.error());
+}
+
+Result<std::uint32_t> version_of(const Statement& s, int col) {
+  const std::int64_t v = s.column_int(col);
+  if (v < 1 || v > std::numeric_limits<std::uint32_t>::max()) {
+    return fail(Code::kCorruption, "KME version out of range");
+  }
+  return static_cast<std::uint32_t>(v);
+}
+
+}  // namespace
+
+Result<std::optional<KmeRecord>> SqliteStore::get_kme(std::string_view imsi,
+                                                      std::string_view imei_in) {
+  if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
+  auto imei = normalize_imei(imei_in);
+  if (!imei) return pass(imei);
+  return read([&](Connection& c) -> Result<std::optional<KmeRecord>> {
+    auto s = c.prepare(
+        "SELECT version, kme_sealed, stored_at, kme_procedure, source FROM kme_records "
+        "WHERE imsi = ? AND imei = ? AND kme_sealed IS NOT NULL");
+    if (!s) return pass(s);
+    s->bind_text(1, imsi).bind_text(2, *imei);
+    auto row = s->step();
+    if (!row) return pass(row);
+    if (!*row) return std::optional<KmeRecord>();
+    KmeRecord r;
+    r.imsi = std::string(imsi);
+    r.imei = *imei;
+    auto version = version_of(*s, 0);
+    if (!version) return pass(version);
+    r.version = *version;
+    auto kme = keys_.open_kme(imsi, *imei, r.version, s->column_blob(1));
+    if (!kme) return pass(kme);
+    r.kme = std::move(*kme);
+    r.stored_at_unix_s = s->column_int(2);
+    auto procedure = parse_kme_procedure(s->column_text(3));
+    if (!procedure) return pass(procedure);
+    r.procedure = *procedure;
+    r.source = s->column_text(4);
+    return std::optional<KmeRecord>(std::move(r));
+  });
+}
+
+Result<std::uint32_t> SqliteStore::store_kme(std::string_view imsi, std::string_view imei_in,
+                                             const SecretBytes& kme, int procedure,
+                                             std::string_view source,
+                                             std::optional<std::uint32_t> expected_previous_version) {
+  if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
+  auto imei = normalize_imei(imei_in);
+  if (!imei) return pass(imei);
+  if (auto st = validate_kme(kme, procedure); !st) return std::unexpected(st.error());
+  if (source.empty()) return fail(Code::kInvalidArgument, "KME source must not be empty");
+  return write([&](Connection& c) {
+    return store_kme_row(c, keys_, imsi, *imei, kme, procedure, source, expected_previous_version,
+                         now_unix_s());
+  });
+}
+
+Result<std::vector<KmeStatus>> SqliteStore::list_kme_status(std::optional<std::string_view> imsi,
+                                                            std::size_t limit,
+                                                            std::size_t offset) {
+  if (imsi) {
+    if (auto st = check_imsi(*imsi); !st) return std::unexpected(st.error());
+  }
+  return read([&](Connection& c) -> Result<std::vector<KmeStatus>> {
+    auto s = c.prepare(
+        "SELECT k.imsi, k.imei, k.version, k.stored_at, k.kme_procedure, k.source, "
+        "k.kme_sealed IS NOT NULL, s.kme_renewal_requested "
+        "FROM kme_records k JOIN subscribers s ON s.imsi = k.imsi "
+        "WHERE (?1 IS NULL OR k.imsi = ?1) ORDER BY k.imsi, k.imei LIMIT ?2 OFFSET ?3");
+    if (!s) return pass(s);
+    if (imsi) {
+      s->bind_text(1, *imsi);
+    } else {
+      s->bind_null(1);
+    }
+    s->bind_int(2, static_cast<std::int64_t>(limit)).bind_int(3, static_cast<std::int64_t>(offset));
+    std::vector<KmeStatus> out;
+    for (;;) {
+      auto row = s->step();
+      if (!row) return pass(row);
+      if (!*row) return out;
+      KmeStatus k;
+      k.imsi = s->column_text(0);
+      k.imei = s->column_text(1);
+      auto version = version_of(*s, 2);
+      if (!version) return pass(version);
+      k.version = *version;
+      k.stored_at_unix_s = s->column_int(3);
+      auto procedure = parse_kme_procedure(s->column_text(4));
+      if (!procedure) return pass(procedure);
+      k.procedure = *procedure;
+      k.source = s->column_text(5);
+      k.present = s->column_int(6) != 0;
+      k.renewal_requested = s->column_int(7) != 0;
+      out.push_back(std::move(k));
+    }
+  }, /*snapshot=*/false);
+}
+
+}  // namespace kmebind::store::sqlite

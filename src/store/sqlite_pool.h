@@ -1,0 +1,61 @@
+// A small pool of SQLite connections to one database file: a thread borrows a connection for
+// the length of one store call, so reads on different threads run in parallel (WAL).
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/sqlite_db.h"
+
+namespace kmebind::store::sqlite {
+
+class ConnectionPool {
+ public:
+  // A borrowed connection; returned to the pool on destruction.
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn)
+        : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (conn_) pool_->give_back(std::move(conn_));
+    }
+    Connection& operator*() const { return *conn_; }
+    Connection* operator->() const { return conn_.get(); }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  // REQUIRES: max_connections >= 1.
+  ConnectionPool(std::string path, ConnectionOptions options, int max_connections,
+                 std::chrono::milliseconds wait_timeout)
+      : path_(std::move(path)), options_(options), max_(max_connections), wait_(wait_timeout) {}
+
+  // An idle connection, a new one while fewer than max are open, or the first one given back
+  // within the wait timeout (kUnavailable after it).
+  Result<Lease> acquire();
+  // Puts an already opened connection (e.g. the one migrations ran on) into the idle list.
+  void adopt(std::unique_ptr<Connection> conn);
+
+ private:
+  void give_back(std::unique_ptr<Connection> conn);
+
+  const std::string path_;
+  const ConnectionOptions options_;
+  const int max_;
+  const std::chrono::milliseconds wait_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;  // connections created and not closed (idle or leased)
+};
+
+}  // namespace kmebind::store::sqlite

@@ -1,0 +1,263 @@
+#include "store/sqlite_rows.h"
+
+#include <limits>
+
+namespace kmebind::store::sqlite {
+namespace {
+
+template <class T>
+std::unexpected<Error> pass(const Result<T>& r) {
+  return std::unexpected(r.error());
+}
+
+void bind_optional_text(Statement& s, int index, std::string_view text) {
+  if (text.empty()) {
+    s.bind_null(index);
+  } else {
+    s.bind_text(index, text);
+  }
+}
+
+}  // namespace
+
+Status insert_audit(Connection& conn, std::int64_t now, const AuditRow& row) {
+  auto s = conn.prepare(
+      "INSERT INTO audit (created_at, actor, action, imsi, imei, detail, source) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  if (!s) return pass(s);
+  s->bind_int(1, now).bind_text(2, row.actor).bind_text(3, row.action);
+  bind_optional_text(*s, 4, row.imsi);
+  bind_optional_text(*s, 5, row.imei);
+  s->bind_text(6, row.detail).bind_text(7, row.source);
+  if (auto st = s->run(); !st) return std::unexpected(st.error().with_context("audit"));
+  return {};
+}
+
+Status validate_subscriber(const SubscriberRecord& record) {
+  if (auto st = check_imsi(record.imsi); !st) return st;
+  if (record.k.size() != kKeySize) return fail(Code::kInvalidArgument, "K must be 16 octets");
+  if (record.opc.size() != kKeySize) return fail(Code::kInvalidArgument, "OPc must be 16 octets");
+  if (record.sqn > kSqnMax) return fail(Code::kInvalidArgument, "SQN must fit in 48 bits");
+  return {};
+}
+
+Status insert_subscriber(Connection& conn, const KeyWrap& keys, const SubscriberRecord& record,
+                         std::int64_t now) {
+  auto k = keys.seal_k(record.imsi, record.k);
+  if (!k) return pass(k);
+  auto opc = keys.seal_opc(record.imsi, record.opc);
+  if (!opc) return pass(opc);
+  auto s = conn.prepare(
+      "INSERT INTO subscribers (imsi, k_sealed, opc_sealed, amf, sqn, binding_mode, "
+      "procedure1_allowed, procedure2_allowed, kme_renewal_requested, created_at, updated_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!s) return pass(s);
+  s->bind_text(1, record.imsi)
+      .bind_blob(2, *k)
+      .bind_blob(3, *opc)
+      .bind_int(4, (record.amf[0] << 8) | record.amf[1])
+      .bind_int(5, static_cast<std::int64_t>(record.sqn))
+      .bind_text(6, to_string(record.binding_mode))
+      .bind_int(7, record.procedure1_allowed ? 1 : 0)
+      .bind_int(8, record.procedure2_allowed ? 1 : 0)
+      .bind_int(9, record.kme_renewal_requested ? 1 : 0)
+      .bind_int(10, now)
+      .bind_int(11, now);
+  if (auto st = s->run(); !st) {
+    if (st.error().code() == Code::kAlreadyExists) {
+      return fail(Code::kAlreadyExists, "subscriber " + record.imsi + " already exists");
+    }
+    return st;
+  }
+  return {};
+}
+
+Status require_subscriber(Connection& conn, std::string_view imsi) {
+  auto s = conn.prepare("SELECT 1 FROM subscribers WHERE imsi = ?");
+  if (!s) return pass(s);
+  s->bind_text(1, imsi);
+  auto row = s->step();
+  if (!row) return pass(row);
+  if (!*row) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
+  return {};
+}
+
+Result<bool> insert_binding(Connection& conn, std::string_view imsi, std::string_view imei,
+                            std::int64_t now) {
+  auto s = conn.prepare(
+      "INSERT INTO bindings (imsi, imei, created_at) VALUES (?, ?, ?) "
+      "ON CONFLICT (imsi, imei) DO NOTHING");
+  if (!s) return pass(s);
+  s->bind_text(1, imsi).bind_text(2, imei).bind_int(3, now);
+  if (auto st = s->run(); !st) return std::unexpected(st.error());
+  return conn.changes() > 0;
+}
+
+Status validate_device(DeviceRecord& device) {
+  auto imei = normalize_imei(device.imei);
+  if (!imei) return pass(imei);
+  device.imei = std::move(*imei);
+  if (auto st = check_enc_public_key(device.enc_profile, device.enc_public_key); !st) return st;
+  return check_sig_public_key(device.sig_alg, device.sig_public_key);
+}
+
+Result<bool> upsert_device(Connection& conn, const DeviceRecord& device, std::int64_t now) {
+  auto q = conn.prepare(
+      "SELECT enc_profile, enc_public_key, sig_alg, sig_public_key FROM devices WHERE imei = ?");
+  if (!q) return pass(q);
+  q->bind_text(1, device.imei);
+  auto row = q->step();
+  if (!row) return pass(row);
+  if (*row) {
+    const bool same = q->column_text(0) == to_string(device.enc_profile) &&
+                      equal_ct(q->column_blob(1), device.enc_public_key) &&
+                      q->column_text(2) == to_string(device.sig_alg) &&
+                      equal_ct(q->column_blob(3), device.sig_public_key);
+    if (same) return false;
+  }
+  auto s = conn.prepare(
+      "INSERT INTO devices (imei, enc_profile, enc_public_key, sig_alg, sig_public_key, "
+      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (imei) DO UPDATE SET enc_profile = excluded.enc_profile, "
+      "enc_public_key = excluded.enc_public_key, sig_alg = excluded.sig_alg, "
+      "sig_public_key = excluded.sig_public_key, updated_at = excluded.updated_at");
+  if (!s) return pass(s);
+  s->bind_text(1, device.imei)
+      .bind_text(2, to_string(device.enc_profile))
+      .bind_blob(3, device.enc_public_key)
+      .bind_text(4, to_string(device.sig_alg))
+      .bind_blob(5, device.sig_public_key)
+      .bind_int(6, now)
+      .bind_int(7, now);
+  if (auto st = s->run(); !st) return std::unexpected(st.error());
+  return true;
+}
+
+Status validate_kme(const SecretBytes& kme, int procedure) {
+  if (kme.size() != kKmeSize) return fail(Code::kInvalidArgument, "KME must be 32 octets");
+  if (procedure != kKmeProcedure1 && procedure != kKmeProcedure2 && procedure != kKmeImported) {
+    return fail(Code::kInvalidArgument, "unknown KME procedure " + std::to_string(procedure));
+  }
+  return {};
+}
+
+// TR 33.868 §5.4.4.2.3.3.1 step 11 / §5.4.4.2.3.3.2 step 11.
+Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::string_view imsi,
+                                    std::string_view imei, const SecretBytes& kme, int procedure,
+                                    std::string_view source,
+                                    std::optional<std::uint32_t> expected_previous_version,
+                                    std::int64_t now) {
+  if (auto st = require_subscriber(conn, imsi); !st) return std::unexpected(st.error());
+  {
+    auto s = conn.prepare("SELECT 1 FROM bindings WHERE imsi = ? AND imei = ?");
+    if (!s) return pass(s);
+    s->bind_text(1, imsi).bind_text(2, imei);
+    auto row = s->step();
+    if (!row) return pass(row);
+    if (!*row) {
+      return fail(Code::kNotAllowed, "IMSI " + std::string(imsi) + " / IMEI " + std::string(imei) +
+                                         " is not an allowed pair; KME not stored");
+    }
+  }
+  std::uint32_t current = 0;
+  {
+    auto s = conn.prepare("SELECT version FROM kme_records WHERE imsi = ? AND imei = ?");
+    if (!s) return pass(s);
+    s->bind_text(1, imsi).bind_text(2, imei);
+    auto row = s->step();
+    if (!row) return pass(row);
+    if (*row) {
+      const std::int64_t v = s->column_int(0);
+      if (v < 1 || v > std::numeric_limits<std::uint32_t>::max()) {
+        return fail(Code::kCorruption, "KME version out of range for IMSI " + std::string(imsi));
+      }
+      current = static_cast<std::uint32_t>(v);
+    }
+  }
+  if (expected_previous_version && *expected_previous_version != current) {
+    return fail(Code::kNotAllowed, "KME version mismatch for IMSI " + std::string(imsi) + " / IMEI " +
+                                       std::string(imei) + ": expected previous version " +
+                                       std::to_string(*expected_previous_version) +
+                                       ", store has " + std::to_string(current) +
+                                       "; KME not stored");
+  }
+  if (current == std::numeric_limits<std::uint32_t>::max()) {
+    return fail(Code::kNotAllowed, "KME version counter exhausted for IMSI " + std::string(imsi));
+  }
+  const std::uint32_t version = current + 1;
+  auto sealed = keys.seal_kme(imsi, imei, version, kme);
+  if (!sealed) return pass(sealed);
+  const std::string_view proc = kme_procedure_name(procedure);
+  {
+    auto s = conn.prepare(
+        "INSERT INTO kme_records (imsi, imei, version, kme_sealed, stored_at, kme_procedure, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (imsi, imei) DO UPDATE SET version = excluded.version, "
+        "kme_sealed = excluded.kme_sealed, stored_at = excluded.stored_at, "
+        "kme_procedure = excluded.kme_procedure, source = excluded.source");
+    if (!s) return pass(s);
+    s->bind_text(1, imsi)
+        .bind_text(2, imei)
+        .bind_int(3, version)
+        .bind_blob(4, *sealed)
+        .bind_int(5, now)
+        .bind_text(6, proc)
+        .bind_text(7, source);
+    if (auto st = s->run(); !st) return std::unexpected(st.error());
+  }
+  {
+    auto s = conn.prepare(
+        "UPDATE subscribers SET kme_renewal_requested = 0, updated_at = ? "
+        "WHERE imsi = ? AND kme_renewal_requested <> 0");
+    if (!s) return pass(s);
+    s->bind_int(1, now).bind_text(2, imsi);
+    if (auto st = s->run(); !st) return std::unexpected(st.error());
+  }
+  const std::string detail =
+      "version " + std::to_string(version) + ", procedure " + std::string(proc);
+  if (auto st = insert_audit(conn, now, {source, "kme-store", imsi, imei, detail, source}); !st) {
+    return std::unexpected(st.error());
+  }
+  return version;
+}
+
+Result<SubscriberRecord> decode_subscriber(const Statement& row, const KeyWrap& keys,
+                                           bool with_keys) {
+  SubscriberRecord r;
+  r.imsi = row.column_text(0);
+  if (with_keys) {
+    auto k = keys.open_k(r.imsi, row.column_blob(1));
+    if (!k) return pass(k);
+    auto opc = keys.open_opc(r.imsi, row.column_blob(2));
+    if (!opc) return pass(opc);
+    r.k = std::move(*k);
+    r.opc = std::move(*opc);
+  }
+  const std::int64_t amf = row.column_int(3);
+  r.amf = {static_cast<std::uint8_t>((amf >> 8) & 0xff), static_cast<std::uint8_t>(amf & 0xff)};
+  r.sqn = static_cast<std::uint64_t>(row.column_int(4));
+  auto mode = parse_binding_mode(row.column_text(5));
+  if (!mode) return fail(Code::kCorruption, "subscriber " + r.imsi + ": bad binding mode");
+  r.binding_mode = *mode;
+  r.procedure1_allowed = row.column_int(6) != 0;
+  r.procedure2_allowed = row.column_int(7) != 0;
+  r.kme_renewal_requested = row.column_int(8) != 0;
+  return r;
+}
+
+Result<DeviceRecord> decode_device(const Statement& row) {
+  DeviceRecord d;
+  d.imei = row.column_text(0);
+  auto profile = parse_enc_profile(row.column_text(1));
+  auto alg = parse_sig_algorithm(row.column_text(3));
+  if (!profile || !alg) return fail(Code::kCorruption, "device " + d.imei + ": bad algorithm name");
+  d.enc_profile = *profile;
+  const ByteView enc = row.column_blob(2);
+  d.enc_public_key.assign(enc.begin(), enc.end());
+  d.sig_alg = *alg;
+  const ByteView sig = row.column_blob(4);
+  d.sig_public_key.assign(sig.begin(), sig.end());
+  return d;
+}
+
+}  // namespace kmebind::store::sqlite

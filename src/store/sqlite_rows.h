@@ -1,0 +1,65 @@
+// Row-level operations of the SQLite engine shared by the single-call API and the bulk importer.
+// Each runs inside a transaction the caller holds (REQUIRES: an open write transaction for the
+// writers) and validates its input first. Identifiers passed in are already normalized
+// (check_imsi / normalize_imei).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "store/key_wrap.h"
+#include "store/sqlite_db.h"
+#include "store/subscriber_store.h"
+
+namespace kmebind::store::sqlite {
+
+struct AuditRow {
+  std::string_view actor;
+  std::string_view action;
+  std::string_view imsi;    // empty: NULL
+  std::string_view imei;    // empty: NULL
+  std::string_view detail;
+  std::string_view source;
+};
+Status insert_audit(Connection& conn, std::int64_t now, const AuditRow& row);
+
+// Field checks of a new subscriber: IMSI, K and OPc sizes, SQN range.
+Status validate_subscriber(const SubscriberRecord& record);
+// Inserts the subscriber (K and OPc sealed); kAlreadyExists if the IMSI is taken.
+Status insert_subscriber(Connection& conn, const KeyWrap& keys, const SubscriberRecord& record,
+                         std::int64_t now);
+// kNotFound "no subscriber with IMSI ..." unless the row exists.
+Status require_subscriber(Connection& conn, std::string_view imsi);
+
+// Adds the pair; returns false if it was already there. REQUIRES: the subscriber exists.
+Result<bool> insert_binding(Connection& conn, std::string_view imsi, std::string_view imei,
+                            std::int64_t now);
+
+// Checks a device's IMEI (normalized in place) and key encodings.
+Status validate_device(DeviceRecord& device);
+// Inserts or replaces the device; returns whether anything changed.
+Result<bool> upsert_device(Connection& conn, const DeviceRecord& device, std::int64_t now);
+
+// The body of store_kme (see SubscriberStore::store_kme), audit row included.
+Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::string_view imsi,
+                                    std::string_view imei, const SecretBytes& kme, int procedure,
+                                    std::string_view source,
+                                    std::optional<std::uint32_t> expected_previous_version,
+                                    std::int64_t now);
+// Checks of store_kme's arguments that need no database.
+Status validate_kme(const SecretBytes& kme, int procedure);
+
+// Column lists and decoders for SELECTs.
+inline constexpr std::string_view kSubscriberColumns =
+    "imsi, k_sealed, opc_sealed, amf, sqn, binding_mode, procedure1_allowed, procedure2_allowed, "
+    "kme_renewal_requested";
+// Decodes a row selected with kSubscriberColumns; K and OPc are unsealed only if `with_keys`.
+Result<SubscriberRecord> decode_subscriber(const Statement& row, const KeyWrap& keys,
+                                           bool with_keys);
+
+inline constexpr std::string_view kDeviceColumns =
+    "imei, enc_profile, enc_public_key, sig_alg, sig_public_key";
+Result<DeviceRecord> decode_device(const Statement& row);
+
+}  // namespace kmebind::store::sqlite

@@ -1,0 +1,184 @@
+// SQLite engine: subscribers, SQN, binding mode and KME procedure policy.
+#include "store/sqlite_rows.h"
+#include "store/sqlite_store.h"
+
+namespace kmebind::store::sqlite {
+namespace {
+
+template <class T>
+std::unexpected<Error> pass(const Result<T>& r) {
+  return std::unexpected(r.error());
+}
+
+// Runs an UPDATE on one subscriber; kNotFound when no row matched.
+Status update_one(Connection& c, std::string_view sql, std::string_view imsi,
+                  const std::function<void(Statement&)>& bind_rest) {
+  auto s = c.prepare(sql);
+  if (!s) return pass(s);
+  s->bind_text(1, imsi);
+  bind_rest(*s);
+  if (auto st = s->run(); !st) return st;
+  if (c.changes() == 0) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
+  return {};
+}
+
+}  // namespace
+
+Status SqliteStore::do_add_subscriber(const SubscriberRecord& record, std::string_view actor) {
+  if (auto st = validate_subscriber(record); !st) return st;
+  return write([&](Connection& c) -> Status {
+    const std::int64_t now = now_unix_s();
+    if (auto st = insert_subscriber(c, keys_, record, now); !st) return st;
+    const std::string detail = "binding " + std::string(to_string(record.binding_mode)) +
+                               ", procedures " + (record.procedure1_allowed ? "1" : "") +
+                               (record.procedure2_allowed ? "2" : "");
+    return insert_audit(c, now, {actor, "subscriber-add", record.imsi, "", detail, ""});
+  });
+}
+
+Result<SubscriberRecord> SqliteStore::get_subscriber(std::string_view imsi) {
+  if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
+  return read([&](Connection& c) -> Result<SubscriberRecord> {
+    auto s = c.prepare("SELECT " + std::string(kSubscriberColumns) +
+                       " FROM subscribers WHERE imsi = ?");
+    if (!s) return pass(s);
+    s->bind_text(1, imsi);
+    auto row = s->step();
+    if (!row) return pass(row);
+    if (!*row) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
+    return decode_subscriber(*s, keys_, /*with_keys=*/true);
+  });
+}
+
+Status SqliteStore::do_remove_subscriber(std::string_view imsi, std::string_view actor) {
+  if (auto st = check_imsi(imsi); !st) return st;
+  return write([&](Connection& c) -> Status {
+    auto s = c.prepare("DELETE FROM subscribers WHERE imsi = ?");
+    if (!s) return pass(s);
+    s->bind_text(1, imsi);
+    if (auto st = s->run(); !st) return st;
+    if (c.changes() == 0) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
+    return insert_audit(c, now_unix_s(),
+                        {actor, "subscriber-remove", imsi, "", "with its bindings and KMEs", ""});
+  });
+}
+
+Result<std::vector<std::string>> SqliteStore::list_subscribers(std::size_t limit,
+                                                               std::size_t offset) {
+  return read([&](Connection& c) -> Result<std::vector<std::string>> {
+    auto s = c.prepare("SELECT imsi FROM subscribers ORDER BY imsi LIMIT ? OFFSET ?");
+    if (!s) return pass(s);
+    s->bind_int(1, static_cast<std::int64_t>(limit)).bind_int(2, static_cast<std::int64_t>(offset));
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = s->step();
+      if (!row) return pass(row);
+      if (!*row) return out;
+      out.push_back(s->column_text(0));
+    }
+  });
+}
+
+// TS 33.102 Annex C.1.1.2: the HE/AuC increments SEQ for each new vector. One UPDATE ...
+// RETURNING inside a write transaction: concurrent callers are serialized and each sees its own
+// new value.
+Result<std::uint64_t> SqliteStore::advance_sqn(std::string_view imsi, std::uint64_t step) {
+  if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
+  if (step == 0 || step > kSqnMax) {
+    return fail(Code::kInvalidArgument, "SQN step must be between 1 and 2^48 - 1");
+  }
+  return write([&](Connection& c) -> Result<std::uint64_t> {
+    auto s = c.prepare(
+        "UPDATE subscribers SET sqn = sqn + ?, updated_at = ? "
+        "WHERE imsi = ? AND sqn <= ? RETURNING sqn");
+    if (!s) return pass(s);
+    s->bind_int(1, static_cast<std::int64_t>(step))
+        .bind_int(2, now_unix_s())
+        .bind_text(3, imsi)
+        .bind_int(4, static_cast<std::int64_t>(kSqnMax - step));
+    auto row = s->step();
+    if (!row) return pass(row);
+    if (*row) {
+      const auto sqn = static_cast<std::uint64_t>(s->column_int(0));
+      if (auto st = s->run(); !st) return std::unexpected(st.error());
+      return sqn;
+    }
+    if (auto st = require_subscriber(c, imsi); !st) return std::unexpected(st.error());
+    return fail(Code::kNotAllowed, "SQN of IMSI " + std::string(imsi) +
+                                       " would exceed 48 bits; resynchronise or re-provision");
+  });
+}
+
+Status SqliteStore::set_sqn(std::string_view imsi, std::uint64_t sqn) {
+  if (auto st = check_imsi(imsi); !st) return st;
+  if (sqn > kSqnMax) return fail(Code::kInvalidArgument, "SQN must fit in 48 bits");
+  return write([&](Connection& c) {
+    return update_one(c, "UPDATE subscribers SET sqn = ?2, updated_at = ?3 WHERE imsi = ?1", imsi,
+                      [&](Statement& s) {
+                        s.bind_int(2, static_cast<std::int64_t>(sqn)).bind_int(3, now_unix_s());
+                      });
+  });
+}
+
+Status SqliteStore::set_binding_mode(std::string_view imsi, BindingMode mode,
+                                     std::string_view actor) {
+  if (auto st = check_imsi(imsi); !st) return st;
+  return write([&](Connection& c) -> Status {
+    auto q = c.prepare("SELECT binding_mode FROM subscribers WHERE imsi = ?");
+    if (!q) return pass(q);
+    q->bind_text(1, imsi);
+    auto row = q->step();
+    if (!row) return pass(row);
+    if (!*row) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
+    const std::string old_mode = q->column_text(0);
+    if (old_mode == to_string(mode)) return {};
+    const std::int64_t now = now_unix_s();
+    if (auto st = update_one(c, "UPDATE subscribers SET binding_mode = ?2, updated_at = ?3 "
+                                "WHERE imsi = ?1", imsi,
+                             [&](Statement& s) { s.bind_text(2, to_string(mode)).bind_int(3, now); });
+        !st) {
+      return st;
+    }
+    return insert_audit(c, now, {actor, "binding-mode", imsi, "",
+                                 old_mode + " -> " + std::string(to_string(mode)), ""});
+  });
+}
+
+Status SqliteStore::set_procedures_allowed(std::string_view imsi, bool procedure1,
+                                           bool procedure2, std::string_view actor) {
+  if (auto st = check_imsi(imsi); !st) return st;
+  return write([&](Connection& c) -> Status {
+    const std::int64_t now = now_unix_s();
+    if (auto st = update_one(c, "UPDATE subscribers SET procedure1_allowed = ?2, "
+                                "procedure2_allowed = ?3, updated_at = ?4 WHERE imsi = ?1", imsi,
+                             [&](Statement& s) {
+                               s.bind_int(2, procedure1 ? 1 : 0)
+                                   .bind_int(3, procedure2 ? 1 : 0)
+                                   .bind_int(4, now);
+                             });
+        !st) {
+      return st;
+    }
+    std::string detail = "procedures allowed:";
+    if (procedure1) detail += " 1";
+    if (procedure2) detail += " 2";
+    if (!procedure1 && !procedure2) detail += " none";
+    return insert_audit(c, now, {actor, "kme-procedures", imsi, "", detail, ""});
+  });
+}
+
+Status SqliteStore::request_kme_renewal(std::string_view imsi, std::string_view actor) {
+  if (auto st = check_imsi(imsi); !st) return st;
+  return write([&](Connection& c) -> Status {
+    const std::int64_t now = now_unix_s();
+    if (auto st = update_one(c, "UPDATE subscribers SET kme_renewal_requested = 1, updated_at = ?2 "
+                                "WHERE imsi = ?1", imsi,
+                             [&](Statement& s) { s.bind_int(2, now); });
+        !st) {
+      return st;
+    }
+    return insert_audit(c, now, {actor, "kme-renew", imsi, "", "KME re-provisioning requested", ""});
+  });
+}
+
+}  // namespace kmebind::store::sqlite

@@ -1,0 +1,57 @@
+// Value types of the subscriber store and their text forms (as used in the schema, the admin CLI
+// and the import/export files). Identifier checks follow TS 23.003.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/error.h"
+#include "common/secret.h"
+#include "store/device_profiles.h"
+
+namespace kmebind::store {
+
+// How the HSS treats the IMEI of this subscriber (TR 33.868 §5.4.4.2.1.3 and §5.4.4.2.3.3):
+// kNone: no check; kImeiCheck: the IMSI/IMEI pair must be on the binding list;
+// kKmeRequired: the pair must be listed and the device must hold a KME (provisioned if absent).
+enum class BindingMode { kNone, kImeiCheck, kKmeRequired };
+
+std::string_view to_string(BindingMode mode);  // "none" | "imei-check" | "kme-required"
+Result<BindingMode> parse_binding_mode(std::string_view text);
+
+std::string_view to_string(EncProfile profile);        // "A" | "B"
+Result<EncProfile> parse_enc_profile(std::string_view text);
+std::string_view to_string(SigAlgorithm alg);          // "ed25519" | "ecdsa-p256"
+Result<SigAlgorithm> parse_sig_algorithm(std::string_view text);
+
+inline constexpr std::size_t kKeySize = 16;     // K and OPc, TS 35.206 §2
+inline constexpr std::size_t kKmeSize = 32;     // KME, DESIGN.md §4
+inline constexpr std::uint64_t kSqnMax = (std::uint64_t{1} << 48) - 1;  // SQN is 48 bits, TS 33.102 §6.3.2
+
+// How a KME reached the store (TR 33.868 §5.4.4.2.3.3): procedure 1 (shared with the CNN),
+// procedure 2 (not shared) or imported out of band (device maker, third party).
+inline constexpr int kKmeProcedure1 = 1;
+inline constexpr int kKmeProcedure2 = 2;
+inline constexpr int kKmeImported = 0;
+std::string_view kme_procedure_name(int procedure);  // "1" | "2" | "import"
+Result<int> parse_kme_procedure(std::string_view text);
+
+// IMSI: 6 to 15 decimal digits, MCC ‖ MNC ‖ MSIN (TS 23.003 §2.2). Fails kInvalidArgument.
+Status check_imsi(std::string_view imsi);
+// IMEI as the store keeps it: the 14 digits TAC ‖ SNR (TS 23.003 §6.2.1), as in the IMEI AVP of
+// TS 29.272 §7.3.4. A 15-digit IMEI is accepted when its check digit (TS 23.003 Annex B, Luhn)
+// is right and is returned without it; anything else fails kInvalidArgument.
+Result<std::string> normalize_imei(std::string_view imei);
+
+// Checks a device public key for its algorithm: X25519 and Ed25519 keys are 32 octets; P-256 keys
+// are compressed points, 33 octets starting 02 or 03 (TS 33.501 Annex C.3.4.2). Only the encoding
+// is checked here; `kmebind admin device add` also loads the key with OpenSSL.
+Status check_enc_public_key(EncProfile profile, ByteView key);
+Status check_sig_public_key(SigAlgorithm alg, ByteView key);
+
+}  // namespace kmebind::store
