@@ -1,0 +1,117 @@
+// PEM import/export (SubjectPublicKeyInfo, PKCS #8) for X25519, P-256 and Ed25519 keys.
+#include "crypto/pem.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/ecies.h"
+#include "crypto/signature.h"
+#include "vectors.h"
+
+namespace kmebind::crypto {
+namespace {
+
+struct Generated {
+  SecretBytes priv;
+  Bytes pub;
+};
+
+Generated generate(KeyType type) {
+  switch (type) {
+    case KeyType::kX25519: {
+      auto kp = ecies_generate(EciesProfile::kA);
+      return {std::move(kp->private_key), kp->public_key};
+    }
+    case KeyType::kP256: {
+      auto kp = ecies_generate(EciesProfile::kB);
+      return {std::move(kp->private_key), kp->public_key};
+    }
+    case KeyType::kEd25519: {
+      auto kp = signature_generate(SignatureAlgorithm::kEd25519);
+      return {std::move(kp->private_key), kp->public_key};
+    }
+  }
+  return {};
+}
+
+class PemTest : public ::testing::TestWithParam<KeyType> {};
+
+TEST_P(PemTest, PublicKeyRoundTrips) {
+  const Generated g = generate(GetParam());
+  auto pem = public_key_to_pem(GetParam(), g.pub);
+  ASSERT_TRUE(pem) << pem.error().what();
+  EXPECT_TRUE(pem->starts_with("-----BEGIN PUBLIC KEY-----\n"));
+  auto parsed = public_key_from_pem(*pem);
+  ASSERT_TRUE(parsed) << parsed.error().what();
+  EXPECT_EQ(parsed->type, GetParam());
+  EXPECT_EQ(parsed->raw, g.pub);
+}
+
+TEST_P(PemTest, PrivateKeyRoundTrips) {
+  const Generated g = generate(GetParam());
+  auto pem = private_key_to_pem(GetParam(), g.priv);
+  ASSERT_TRUE(pem) << pem.error().what();
+  EXPECT_TRUE(pem->starts_with("-----BEGIN PRIVATE KEY-----\n"));
+  auto parsed = private_key_from_pem(*pem);
+  ASSERT_TRUE(parsed) << parsed.error().what();
+  EXPECT_EQ(parsed->type, GetParam());
+  EXPECT_TRUE(parsed->raw == g.priv);
+}
+
+TEST_P(PemTest, PublicReaderRefusesPrivateOnlyTextAndViceVersa) {
+  const Generated g = generate(GetParam());
+  auto priv_pem = private_key_to_pem(GetParam(), g.priv);
+  auto pub_pem = public_key_to_pem(GetParam(), g.pub);
+  ASSERT_TRUE(priv_pem && pub_pem);
+  EXPECT_EQ(public_key_from_pem(*priv_pem).error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(private_key_from_pem(*pub_pem).error().code(), Code::kInvalidArgument);
+}
+
+TEST_P(PemTest, CorruptedBodyIsRefused) {
+  const Generated g = generate(GetParam());
+  auto pem = public_key_to_pem(GetParam(), g.pub);
+  ASSERT_TRUE(pem);
+  std::string bad = *pem;
+  bad.replace(bad.find('\n') + 1, 8, "AAAAAAAA");  // break the ASN.1 header
+  EXPECT_FALSE(public_key_from_pem(bad));
+  EXPECT_FALSE(public_key_from_pem(pem->substr(0, pem->size() / 2)));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllKeyTypes, PemTest,
+                         ::testing::Values(KeyType::kX25519, KeyType::kP256, KeyType::kEd25519),
+                         [](const auto& param_info) {
+                           return std::string(to_string(param_info.param));
+                         });
+
+// An uncompressed P-256 input key comes back compressed (raw format of this layer).
+TEST(Pem, P256UncompressedInputComesBackCompressed) {
+  const auto e = testing::entries("ecies.json")[1];
+  auto pem = public_key_to_pem(KeyType::kP256, testing::hex(e["home_network_public_key"]));
+  ASSERT_TRUE(pem);
+  auto parsed = public_key_from_pem(*pem);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(to_hex(parsed->raw), e["home_network_public_key_compressed"].get<std::string>());
+}
+
+// RFC 8410 §10.3 example: an Ed25519 private key in PKCS #8.
+TEST(Pem, ReadsRfc8410Ed25519PrivateKey) {
+  const std::string pem =
+      "-----BEGIN PRIVATE KEY-----\n"
+      "MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n"
+      "-----END PRIVATE KEY-----\n";
+  auto parsed = private_key_from_pem(pem);
+  ASSERT_TRUE(parsed) << parsed.error().what();
+  EXPECT_EQ(parsed->type, KeyType::kEd25519);
+  EXPECT_EQ(parsed->raw.reveal_hex(),
+            "d4ee72dbf913584ad5b6d8f1f769f8ad3afe7c28cbf1d4fbe097a88f44755842");
+}
+
+TEST(Pem, RefusesGarbageAndWrongSizes) {
+  EXPECT_EQ(public_key_from_pem("not a pem").error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(private_key_from_pem("").error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(public_key_to_pem(KeyType::kX25519, Bytes(31)).error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(private_key_to_pem(KeyType::kP256, SecretBytes(32)).error().code(),
+            Code::kInvalidArgument);  // zero scalar
+}
+
+}  // namespace
+}  // namespace kmebind::crypto
