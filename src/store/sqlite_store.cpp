@@ -85,7 +85,8 @@ Result<int> read_schema_version(Connection& conn) {
 Status migrate(Connection& conn, int target) {
   if (auto st = conn.exec(kCreateVersionTable); !st) return st;
   const std::vector<Migration> steps = migrations(Dialect::kSqlite);
-  for (;;) {
+  bool new_store = true;  // set from the version found by the first pass
+  for (bool first = true;; first = false) {
     auto txn = Transaction::begin(conn, Transaction::Kind::kWrite);
     if (!txn) return pass(txn);
     auto version = read_schema_version(conn);
@@ -96,6 +97,7 @@ Status migrate(Connection& conn, int target) {
                                          std::to_string(kSchemaVersion) +
                                          "); use a newer kmebind");
     }
+    if (first) new_store = *version == 0;
     if (*version >= target) return txn->commit();
     if (*version == 0) {
       if (auto st = check_foreign_database(conn); !st) return st;
@@ -112,7 +114,7 @@ Status migrate(Connection& conn, int target) {
     if (!set) return pass(set);
     set->bind_int(1, step.to_version);
     if (auto st = set->run(); !st) return st;
-    if (*version > 0) {  // an upgrade of a store in use: leave a trace
+    if (!new_store) {  // an upgrade of a store in use: leave a trace
       auto s = conn.prepare(
           "INSERT INTO audit (created_at, actor, action, detail) VALUES (?, 'store', "
           "'schema-upgrade', ?)");

@@ -42,16 +42,10 @@ Result<BindingMode> parse_binding_mode(std::string_view text) {
               "binding mode must be none, imei-check or kme-required, not '" + std::string(text) + "'");
 }
 
-std::string_view to_string(EncProfile profile) { return profile == EncProfile::kA ? "A" : "B"; }
-
 Result<EncProfile> parse_enc_profile(std::string_view text) {
   if (text == "A" || text == "a") return EncProfile::kA;
   if (text == "B" || text == "b") return EncProfile::kB;
   return fail(Code::kInvalidArgument, "ECIES profile must be A or B, not '" + std::string(text) + "'");
-}
-
-std::string_view to_string(SigAlgorithm alg) {
-  return alg == SigAlgorithm::kEd25519 ? "ed25519" : "ecdsa-p256";
 }
 
 Result<SigAlgorithm> parse_sig_algorithm(std::string_view text) {

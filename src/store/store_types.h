@@ -24,9 +24,9 @@ enum class BindingMode { kNone, kImeiCheck, kKmeRequired };
 std::string_view to_string(BindingMode mode);  // "none" | "imei-check" | "kme-required"
 Result<BindingMode> parse_binding_mode(std::string_view text);
 
-std::string_view to_string(EncProfile profile);        // "A" | "B"
+// Text forms of the device algorithms: crypto::to_string gives "A" | "B" and
+// "ed25519" | "ecdsa-p256"; these parse them (kInvalidArgument naming the value otherwise).
 Result<EncProfile> parse_enc_profile(std::string_view text);
-std::string_view to_string(SigAlgorithm alg);          // "ed25519" | "ecdsa-p256"
 Result<SigAlgorithm> parse_sig_algorithm(std::string_view text);
 
 inline constexpr std::size_t kKeySize = 16;     // K and OPc, TS 35.206 §2
