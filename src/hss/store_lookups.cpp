@@ -33,4 +33,17 @@ Checked<store::DeviceRecord> load_device(store::SubscriberStore& store, std::str
   return std::move(*device);
 }
 
+Checked<std::uint32_t> kme_version_counter(store::SubscriberStore& store, std::string_view imsi,
+                                           std::string_view imei) {
+  constexpr std::size_t kPage = 256;
+  for (std::size_t offset = 0;; offset += kPage) {
+    auto page = store.list_kme_status(imsi, kPage, offset);
+    if (!page) return std::unexpected(store_refusal(page.error(), "list_kme_status"));
+    for (const store::KmeStatus& status : *page) {
+      if (status.imei == imei) return status.version;
+    }
+    if (page->size() < kPage) return 0U;
+  }
+}
+
 }  // namespace kmebind::hss

@@ -1,0 +1,155 @@
+#include "hss/kme_request_procedure.h"
+
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "crypto/cookie.h"
+#include "crypto/kme.h"
+#include "crypto/random.h"
+#include "hss/device_keys.h"
+#include "hss/identity.h"
+#include "hss/payload_sealing.h"
+#include "hss/procedure_policy.h"
+#include "hss/store_lookups.h"
+
+namespace kmebind::hss {
+namespace {
+
+// The checks of seed steps 2a-3 that come before any KME material is made.
+struct Subject {
+  store::SubscriberRecord subscriber;
+  std::string imei;  // 14 digits, as the store keys it
+  store::DeviceRecord device;
+};
+
+Checked<Subject> check_subject(const HssContext& ctx, const s6a::KmeRequest& kmr) {
+  if (auto ok = check_imsi(kmr.imsi); !ok) return std::unexpected(ok.error());
+  auto imei = check_imei(kmr.imei);
+  if (!imei) return std::unexpected(imei.error());
+  auto sub = load_subscriber(ctx.store, kmr.imsi);
+  if (!sub) return std::unexpected(sub.error());
+  if (sub->binding_mode != store::BindingMode::kKmeRequired) {
+    return refuse(s6a::kErrorProcedureNotAllowed,
+                  "subscriber does not require binding with KME; no KME procedure runs");
+  }
+  if (auto ok = require_binding(ctx.store, kmr.imsi, *imei); !ok) {
+    return std::unexpected(ok.error());
+  }
+  auto device = load_device(ctx.store, *imei);
+  if (!device) return std::unexpected(device.error());
+  if (device->enc_public_key.empty()) {
+    return refuse(s6a::kErrorNoDeviceKey, "device has no encryption public key");
+  }
+  return Subject{std::move(*sub), std::move(*imei), std::move(*device)};
+}
+
+// Device authentication with the stored KME (DESIGN.md §3): Nonce random, XRsp = Rsp(KME, Nonce).
+Checked<s6a::DeviceChallenge> make_challenge(const store::KmeRecord& stored) {
+  auto nonce = crypto::random_bytes(crypto::kNonceSize);
+  if (!nonce) return refuse(s6a::kUnableToComply, "Nonce: " + nonce.error().what());
+  auto xrsp = crypto::compute_rsp(stored.kme, *nonce);
+  if (!xrsp) return refuse(s6a::kUnableToComply, "XRsp: " + xrsp.error().what());
+  return s6a::DeviceChallenge{stored.version, std::move(*nonce), std::move(*xrsp)};
+}
+
+// Seed step 4 of §5.4.4.2.3.3.1 (procedure 1: ECIES(payload) and KME) or of §5.4.4.2.3.3.2
+// (procedure 2: ECIES(payload with Nonce), Cookie, XRsp).
+Checked<s6a::KmeProvisioning> make_provisioning(const HssContext& ctx, const Subject& subject,
+                                                s6a::KmeProcedure procedure,
+                                                std::uint32_t version, std::int64_t now) {
+  auto kme = crypto::random_secret(crypto::kKmeSize);
+  if (!kme) return refuse(s6a::kUnableToComply, "KME: " + kme.error().what());
+  std::optional<Bytes> nonce;
+  if (procedure == s6a::KmeProcedure::kHiddenFromCnn) {
+    auto drawn = crypto::random_bytes(crypto::kNonceSize);
+    if (!drawn) return refuse(s6a::kUnableToComply, "Nonce: " + drawn.error().what());
+    nonce = std::move(*drawn);
+  }
+  auto payload = seal_kme_payload(subject.device, procedure, subject.imei, version, *kme,
+                                  nonce ? std::optional<ByteView>(*nonce) : std::nullopt);
+  if (!payload) return std::unexpected(payload.error());
+
+  s6a::KmeProvisioning out;
+  out.procedure = procedure;
+  out.ecies_profile = to_s6a_profile(subject.device.enc_profile);
+  out.kme_version = version;
+  out.encrypted_payload = std::move(*payload);
+  if (procedure == s6a::KmeProcedure::kSharedWithCnn) {
+    out.kme = std::move(*kme);
+    return out;
+  }
+  auto xrsp = crypto::compute_rsp(*kme, *nonce);
+  if (!xrsp) return refuse(s6a::kUnableToComply, "XRsp: " + xrsp.error().what());
+  crypto::CookieContent content{subject.subscriber.imsi, subject.imei, std::move(*kme), *nonce,
+                                now, version};
+  auto cookie = crypto::seal_cookie(ctx.cookie_keys, content);
+  if (!cookie) return refuse(s6a::kUnableToComply, "Cookie: " + cookie.error().what());
+  out.cookie = std::move(*cookie);
+  out.xrsp = std::move(*xrsp);
+  return out;
+}
+
+Checked<s6a::KmeAnswer> answer_kmr(const HssContext& ctx, const s6a::KmeRequest& kmr,
+                                   std::int64_t now, const LinkInfo& link, std::string& note) {
+  auto subject = check_subject(ctx, kmr);
+  if (!subject) return std::unexpected(subject.error());
+  auto stored = ctx.store.get_kme(kmr.imsi, subject->imei);
+  if (!stored) return std::unexpected(store_refusal(stored.error(), "get_kme"));
+
+  s6a::KmeAnswer kma;
+  if (*stored && !subject->subscriber.kme_renewal_requested) {
+    auto challenge = make_challenge(**stored);
+    if (!challenge) return std::unexpected(challenge.error());
+    kma.action = std::move(*challenge);
+    note = "device challenge with stored KME version " + std::to_string((*stored)->version);
+    return kma;
+  }
+
+  const auto procedure =
+      choose_procedure(subject->subscriber, ctx.config, link, kmr.supported_procedures);
+  if (!procedure) {
+    return refuse(s6a::kErrorProcedureNotAllowed,
+                  "no KME procedure both allowed for the subscriber on this link and supported "
+                  "by the CNN");
+  }
+  if (*procedure == s6a::KmeProcedure::kHiddenFromCnn && subject->device.sig_public_key.empty()) {
+    return refuse(s6a::kErrorNoDeviceKey, "device has no signature public key (procedure 2)");
+  }
+  std::uint32_t previous = 0;
+  if (*stored) {
+    previous = (*stored)->version;
+  } else {
+    auto counter = kme_version_counter(ctx.store, kmr.imsi, subject->imei);
+    if (!counter) return std::unexpected(counter.error());
+    previous = *counter;
+  }
+  if (previous == std::numeric_limits<std::uint32_t>::max()) {
+    return refuse(s6a::kUnableToComply, "KME version counter of the pair exhausted");
+  }
+  auto provisioning = make_provisioning(ctx, *subject, *procedure, previous + 1, now);
+  if (!provisioning) return std::unexpected(provisioning.error());
+  note = "KME version " + std::to_string(previous + 1) + " provisioning by procedure " +
+         std::to_string(static_cast<int>(*procedure)) +
+         (*stored ? " (renewal requested)" : "");
+  kma.action = std::move(*provisioning);
+  return kma;
+}
+
+}  // namespace
+
+s6a::KmeAnswer run_kme_request(const HssContext& ctx, const s6a::KmeRequest& kmr,
+                               std::int64_t now_unix_s, const LinkInfo& link, HssEvent& event) {
+  std::string note;
+  auto answer = answer_kmr(ctx, kmr, now_unix_s, link, note);
+  if (!answer) {
+    s6a::KmeAnswer refused;
+    refused.result = report(answer.error(), event);
+    return refused;
+  }
+  event.result = s6a::kSuccess;
+  event.reason = std::move(note);
+  return std::move(*answer);
+}
+
+}  // namespace kmebind::hss

@@ -1,0 +1,17 @@
+// KME-Request procedure, HSS side (TR 33.868 §5.4.4.2.3.3 steps 2a, 3, 4; docs/protocol.md
+// step 5): provisioning material for a new KME, or a challenge with the stored one.
+#pragma once
+
+#include <cstdint>
+
+#include "hss/hss_context.h"
+#include "hss/hss_event.h"
+#include "s6a/messages.h"
+
+namespace kmebind::hss {
+
+// Answers one KME-Request; stores nothing. Contract in detail: Hss::on_kme_request (hss.h).
+s6a::KmeAnswer run_kme_request(const HssContext& ctx, const s6a::KmeRequest& kmr,
+                               std::int64_t now_unix_s, const LinkInfo& link, HssEvent& event);
+
+}  // namespace kmebind::hss

@@ -1,0 +1,172 @@
+#include "hss/ulr_procedure.h"
+
+#include <string>
+
+#include "crypto/cookie.h"
+#include "crypto/kme.h"
+#include "crypto/signature.h"
+#include "hss/device_keys.h"
+#include "hss/identity.h"
+#include "hss/procedure_policy.h"
+#include "hss/store_lookups.h"
+
+namespace kmebind::hss {
+namespace {
+
+constexpr std::string_view kSourceProcedure1 = "procedure-1";
+constexpr std::string_view kSourceProcedure2 = "procedure-2";
+
+// Procedure 2, seed step 11: "The HSS uses its internal secret to decrypt the Cookie and obtain
+// the KME. The HSS then uses the Public Key associated with the IMEI to verify the DSA of KME."
+// The device signs kme_transcript(IMSI, IMEI, Nonce, KME), not the bare KME (DESIGN.md §4).
+Checked<SecretBytes> open_confirm_cookie(const HssContext& ctx, std::string_view imsi,
+                                         std::string_view imei, const s6a::KmeConfirm& confirm,
+                                         std::int64_t now) {
+  auto content = crypto::open_cookie(ctx.cookie_keys, confirm.cookie, imsi, imei, now,
+                                     ctx.config.cookie_lifetime_s);
+  if (!content) {
+    switch (content.error().code()) {
+      case Code::kExpired:
+        return refuse(s6a::kErrorCookieExpired, "Cookie expired");
+      case Code::kAuthFailed:
+      case Code::kMalformed:
+      case Code::kInvalidArgument:
+        return refuse(s6a::kErrorKmeConfirmFailed,
+                      "Cookie refused: " + std::string(to_string(content.error().code())));
+      default:
+        return refuse(s6a::kUnableToComply, "Cookie: " + content.error().what());
+    }
+  }
+  if (content->kme_version != confirm.kme_version) {
+    return refuse(s6a::kErrorKmeConfirmFailed,
+                  "Cookie was issued for another KME version than the one confirmed");
+  }
+  auto device = load_device(ctx.store, imei);
+  if (!device) return std::unexpected(device.error());
+  const auto alg = sig_algorithm_from_s6a(confirm.signature_algorithm);
+  if (!alg || *alg != device->sig_alg) {
+    return refuse(s6a::kErrorKmeConfirmFailed,
+                  "signature algorithm is not the one registered for the device");
+  }
+  auto transcript = crypto::kme_transcript_checked(imsi, imei, content->nonce, content->kme);
+  if (!transcript) return refuse(s6a::kUnableToComply, "transcript: " + transcript.error().what());
+  if (auto st = crypto::verify(to_crypto(*alg), device->sig_public_key, *transcript,
+                               confirm.signature);
+      !st) {
+    return refuse(s6a::kErrorKmeConfirmFailed,
+                  "device signature refused: " + std::string(to_string(st.error().code())));
+  }
+  return std::move(content->kme);
+}
+
+// Seed step 11 (both procedures): "stores the KME ... if the IMSI/IMEI pair is allowed", and
+// only on top of the version it was issued after (docs/protocol.md §2: rollback protection).
+Checked<std::uint32_t> store_confirmed(const HssContext& ctx, std::string_view imsi,
+                                       std::string_view imei, const SecretBytes& kme,
+                                       const s6a::KmeConfirm& confirm) {
+  const bool procedure1 = confirm.procedure == s6a::KmeProcedure::kSharedWithCnn;
+  auto stored = ctx.store.store_kme(imsi, imei, kme,
+                                    procedure1 ? store::kKmeProcedure1 : store::kKmeProcedure2,
+                                    procedure1 ? kSourceProcedure1 : kSourceProcedure2,
+                                    confirm.kme_version - 1);
+  if (stored) return *stored;
+  if (stored.error().code() != Code::kNotAllowed) {
+    return std::unexpected(store_refusal(stored.error(), "store_kme"));
+  }
+  // kNotAllowed means the pair left the binding list meanwhile or the version moved on.
+  if (auto allowed = require_binding(ctx.store, imsi, imei); !allowed) {
+    return std::unexpected(allowed.error());
+  }
+  return refuse(s6a::kErrorKmeVersionConflict,
+                "stored KME version is not the one this confirm was issued after");
+}
+
+Checked<std::uint32_t> confirm_kme(const HssContext& ctx, const store::SubscriberRecord& sub,
+                                   std::string_view imei, const s6a::KmeConfirm& confirm,
+                                   std::int64_t now, const LinkInfo& link) {
+  if (sub.binding_mode != store::BindingMode::kKmeRequired) {
+    return refuse(s6a::kErrorProcedureNotAllowed,
+                  "KME-Confirm for a subscriber that does not require binding with KME");
+  }
+  if (confirm.procedure != s6a::KmeProcedure::kSharedWithCnn &&
+      confirm.procedure != s6a::KmeProcedure::kHiddenFromCnn) {
+    return refuse(s6a::kInvalidAvpValue, "KME-Confirm names an unknown procedure");
+  }
+  if (!procedure_permitted(confirm.procedure, sub, ctx.config, link)) {
+    return refuse(s6a::kErrorProcedureNotAllowed,
+                  "KME procedure " + std::to_string(static_cast<int>(confirm.procedure)) +
+                      " not allowed for the subscriber on this link");
+  }
+  if (confirm.kme_version == 0) {
+    return refuse(s6a::kInvalidAvpValue, "KME-Confirm version 0 (versions start at 1)");
+  }
+  if (confirm.procedure == s6a::KmeProcedure::kSharedWithCnn) {
+    if (confirm.kme.size() != crypto::kKmeSize) {
+      return refuse(s6a::kInvalidAvpValue, "procedure 1 KME is not 32 octets");
+    }
+    return store_confirmed(ctx, sub.imsi, imei, confirm.kme, confirm);
+  }
+  auto kme = open_confirm_cookie(ctx, sub.imsi, imei, confirm, now);
+  if (!kme) return std::unexpected(kme.error());
+  return store_confirmed(ctx, sub.imsi, imei, *kme, confirm);
+}
+
+Checked<s6a::UpdateLocationAnswer> answer_ulr(const HssContext& ctx,
+                                              const s6a::UpdateLocationRequest& ulr,
+                                              std::int64_t now, const LinkInfo& link,
+                                              std::string& note) {
+  if (auto ok = check_imsi(ulr.imsi); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_plmn_id(ulr.visited_plmn_id); !ok) return std::unexpected(ok.error());
+  auto sub = load_subscriber(ctx.store, ulr.imsi);
+  if (!sub) return std::unexpected(sub.error());
+
+  s6a::UpdateLocationAnswer ula;
+  if (ctx.config.msisdn) ula.msisdn = *ctx.config.msisdn;
+  if (sub->binding_mode == store::BindingMode::kNone) {
+    if (ulr.kme_confirm) {
+      return refuse(s6a::kErrorProcedureNotAllowed,
+                    "KME-Confirm for a subscriber without IMSI/IMEI binding");
+    }
+    note = "location updated";
+    return ula;
+  }
+  // TR 33.868 §5.4.4.2.1.3: the HSS checks the IMSI/IMEI pair at Update Location.
+  if (!ulr.terminal) {
+    return refuse(s6a::kMissingAvp, "Terminal-Information is required for IMSI/IMEI binding");
+  }
+  auto imei = check_imei(ulr.terminal->imei);
+  if (!imei) return std::unexpected(imei.error());
+  if (auto ok = require_binding(ctx.store, ulr.imsi, *imei); !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (!ulr.kme_confirm) {
+    note = "location updated; IMSI/IMEI pair allowed";
+    return ula;
+  }
+  auto version = confirm_kme(ctx, *sub, *imei, *ulr.kme_confirm, now, link);
+  if (!version) return std::unexpected(version.error());
+  ula.kme_version_stored = *version;
+  note = "location updated; KME version " + std::to_string(*version) + " stored by procedure " +
+         std::to_string(static_cast<int>(ulr.kme_confirm->procedure));
+  return ula;
+}
+
+}  // namespace
+
+s6a::UpdateLocationAnswer run_ulr(const HssContext& ctx, const s6a::UpdateLocationRequest& ulr,
+                                  std::int64_t now_unix_s, const LinkInfo& link,
+                                  HssEvent& event) {
+  std::string note;
+  auto answer = answer_ulr(ctx, ulr, now_unix_s, link, note);
+  if (!answer) {
+    s6a::UpdateLocationAnswer refused;
+    refused.result = report(answer.error(), event);
+    refused.ula_flags = 0;
+    return refused;
+  }
+  event.result = s6a::kSuccess;
+  event.reason = std::move(note);
+  return std::move(*answer);
+}
+
+}  // namespace kmebind::hss
