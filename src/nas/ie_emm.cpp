@@ -121,6 +121,7 @@ Status TaiList::encode(ByteWriter& w) const {
 
 Result<TaiList> TaiList::decode(ByteView in) {
   TaiList out;
+  std::size_t total = 0;
   ByteReader r(in);
   while (!r.empty()) {
     const std::uint8_t head = *r.u8("type of list");
@@ -166,9 +167,11 @@ Result<TaiList> TaiList::decode(ByteView in) {
       default:
         return fail(Code::kMalformed, "reserved type of list 3");
     }
+    total += n;
     out.lists.push_back(std::move(p));
   }
   if (out.lists.empty()) return fail(Code::kMalformed, "empty TAI list");
+  if (total > 16) return fail(Code::kMalformed, "more than 16 TAIs");
   return out;
 }
 

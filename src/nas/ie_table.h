@@ -67,6 +67,7 @@ struct IeSpan {
   std::size_t value_offset = 0;
   std::size_t value_size = 0;
   bool accepted = true;         // false: skipped (unknown, repeated, out of sequence, incorrect)
+  bool optional_part = false;   // in the non-imperative part (after the mandatory IEs)
 };
 using Layout = std::vector<IeSpan>;
 
@@ -281,6 +282,7 @@ struct DecodeState {
   Layout* layout;
   std::optional<std::uint8_t> pending_high_nibble;  // second half of a shared octet
   std::size_t last_optional = 0;          // 1 + index of the last accepted optional row
+  bool in_optional_part = false;
 };
 
 inline std::unexpected<Error> decode_error(const DecodeState& st, std::string_view ie, const std::string& what) {
@@ -329,8 +331,10 @@ Result<Value> decode_value(ByteView value, std::uint32_t lo, std::uint32_t hi) {
   return IeCodec<Value>::decode(value.first(value.size() < hi ? value.size() : hi));
 }
 
-inline void record(DecodeState& st, const IeSpan& span) {
-  if (st.layout) st.layout->push_back(span);
+inline void record(DecodeState& st, IeSpan span) {
+  if (!st.layout) return;
+  span.optional_part = st.in_optional_part;
+  st.layout->push_back(span);
 }
 
 template <class Msg>
@@ -481,6 +485,7 @@ Status decode_ies(Msg& msg, const Table& table, DecodeState& st, std::index_sequ
   ((status = status ? decode_if_mandatory(std::get<I>(table), msg, st) : status), ...);
   if (!status) return status;
   // Non-imperative part: any optional IEs, each once, in table order.
+  st.in_optional_part = true;
   while (!st.reader.empty()) {
     const std::size_t at = st.base + st.reader.position();
     const std::uint8_t iei = *st.reader.u8("IEI");
