@@ -2,15 +2,6 @@
 
 namespace kmebind::hss {
 
-crypto::EciesProfile to_crypto(store::EncProfile profile) {
-  return profile == store::EncProfile::kB ? crypto::EciesProfile::kB : crypto::EciesProfile::kA;
-}
-
-crypto::SignatureAlgorithm to_crypto(store::SigAlgorithm alg) {
-  return alg == store::SigAlgorithm::kEcdsaP256Sha256 ? crypto::SignatureAlgorithm::kEcdsaP256Sha256
-                                                      : crypto::SignatureAlgorithm::kEd25519;
-}
-
 std::uint8_t to_s6a_profile(store::EncProfile profile) {
   return profile == store::EncProfile::kB ? 2 : 1;
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "crypto/ecies.h"
-#include "hss/device_keys.h"
 #include "nas/kme_payload.h"
 
 namespace kmebind::hss {
@@ -50,7 +49,7 @@ Checked<Bytes> seal_kme_payload(const store::DeviceRecord& device, s6a::KmeProce
   if (!plaintext) {
     return refuse(s6a::kUnableToComply, "KME payload: " + plaintext.error().what());
   }
-  auto sealed = crypto::ecies_encrypt(to_crypto(device.enc_profile), device.enc_public_key,
+  auto sealed = crypto::ecies_encrypt(device.enc_profile, device.enc_public_key,
                                       plaintext->view());
   if (!sealed) {
     if (sealed.error().code() == Code::kInvalidArgument) {

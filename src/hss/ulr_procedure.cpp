@@ -50,7 +50,7 @@ Checked<SecretBytes> open_confirm_cookie(const HssContext& ctx, std::string_view
   }
   auto transcript = crypto::kme_transcript_checked(imsi, imei, content->nonce, content->kme);
   if (!transcript) return refuse(s6a::kUnableToComply, "transcript: " + transcript.error().what());
-  if (auto st = crypto::verify(to_crypto(*alg), device->sig_public_key, *transcript,
+  if (auto st = crypto::verify(*alg, device->sig_public_key, *transcript,
                                confirm.signature);
       !st) {
     return refuse(s6a::kErrorKmeConfirmFailed,
