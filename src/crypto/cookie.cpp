@@ -17,10 +17,12 @@ Result<Bytes> cookie_aad(std::uint32_t key_id, std::string_view imsi, std::strin
   w.bytes(as_bytes(kCookieLabel));
   w.u8(kCookieVersion);
   w.u32(key_id);
-  if (auto st = detail::append_lv(w, as_bytes(imsi), "IMSI"); !st)
+  if (auto st = detail::append_lv(w, as_bytes(imsi), "IMSI"); !st) {
     return std::unexpected(st.error());
-  if (auto st = detail::append_lv(w, as_bytes(imei), "IMEI"); !st)
+  }
+  if (auto st = detail::append_lv(w, as_bytes(imei), "IMEI"); !st) {
     return std::unexpected(st.error());
+  }
   return w.take();
 }
 

@@ -131,7 +131,8 @@ Result<SecretBytes> ecies_decrypt(EciesProfile profile, const SecretBytes& priva
                                       std::to_string(pub_size + kEciesMacTagSize) +
                                       " octets, got " + std::to_string(scheme_output.size()));
   }
-  auto own = detail::private_key(curve, private_key.view(), Code::kInvalidArgument);
+  auto own = detail::private_key(curve, private_key.view(), Code::kInvalidArgument,
+                                 /*with_public=*/false);
   if (!own) return std::unexpected(own.error().with_context("ECIES private key"));
   const ByteView eph_pub = scheme_output.first(pub_size);
   const ByteView ciphertext =

@@ -68,9 +68,10 @@ Result<PkeyPtr> ec_from_params(const OSSL_PARAM* params, int selection) {
   return PkeyPtr(key);
 }
 
-Result<PkeyPtr> p256_private(ByteView scalar, Code bad) {
-  if (scalar.size() != kRawKeySize)
+Result<PkeyPtr> p256_private(ByteView scalar, Code bad, bool with_public) {
+  if (scalar.size() != kRawKeySize) {
     return bad_size(Curve::kP256, "private key", scalar.size(), bad);
+  }
   const EC_GROUP* g = p256_group();
   if (g == nullptr) return openssl_error("P-256 group");
   BnPtr d(BN_secure_new());
@@ -80,21 +81,27 @@ Result<PkeyPtr> p256_private(ByteView scalar, Code bad) {
   if (BN_is_zero(d.get()) || BN_cmp(d.get(), EC_GROUP_get0_order(g)) >= 0) {
     return fail(bad, "P-256 private key is not in [1, n-1]");
   }
-  // OpenSSL 3.0 does not derive the public point on import: compute Q = d·G (SEC 1 §3.2.1).
-  EcPointPtr q(EC_POINT_new(g));
-  if (!q || EC_POINT_mul(g, q.get(), d.get(), nullptr, nullptr, nullptr) != 1) {
-    return openssl_error("P-256 public key derivation");
-  }
-  auto pub = encode_point(q.get(), POINT_CONVERSION_UNCOMPRESSED);
-  if (!pub) return std::unexpected(pub.error());
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld ||
       OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
           1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pub->data(),
-                                       pub->size()) != 1) {
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) != 1) {
     return openssl_error("P-256 key parameters");
+  }
+  Bytes pub;  // referenced by the builder: must outlive OSSL_PARAM_BLD_to_param below
+  if (with_public) {
+    // OpenSSL 3.0 does not derive the public point on import: compute Q = d·G (SEC 1 §3.2.1).
+    EcPointPtr q(EC_POINT_new(g));
+    if (!q || EC_POINT_mul(g, q.get(), d.get(), nullptr, nullptr, nullptr) != 1) {
+      return openssl_error("P-256 public key derivation");
+    }
+    auto encoded = encode_point(q.get(), POINT_CONVERSION_UNCOMPRESSED);
+    if (!encoded) return std::unexpected(encoded.error());
+    pub = std::move(*encoded);
+    if (OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pub.data(),
+                                         pub.size()) != 1) {
+      return openssl_error("P-256 key parameters");
+    }
   }
   ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
   if (!params) return openssl_error("P-256 key parameters");
@@ -130,8 +137,8 @@ std::string_view curve_name(Curve curve) {
   return "?";
 }
 
-Result<PkeyPtr> private_key(Curve curve, ByteView raw, Code bad) {
-  if (curve == Curve::kP256) return p256_private(raw, bad);
+Result<PkeyPtr> private_key(Curve curve, ByteView raw, Code bad, bool with_public) {
+  if (curve == Curve::kP256) return p256_private(raw, bad, with_public);
   if (raw.size() != kRawKeySize) return bad_size(curve, "private key", raw.size(), bad);
   PkeyPtr key(EVP_PKEY_new_raw_private_key(ecx_type(curve), nullptr, raw.data(), raw.size()));
   if (!key) return openssl_error(std::string(curve_name(curve)) + " private key import");

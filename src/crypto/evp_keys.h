@@ -24,7 +24,9 @@ inline constexpr std::size_t kP256UncompressedSize = 65;
 
 std::string_view curve_name(Curve curve);
 
-Result<PkeyPtr> private_key(Curve curve, ByteView raw, Code bad);
+// For P-256, `with_public` = false skips computing Q = d·G (one scalar multiplication): enough
+// for ECDH and ECDSA signing, but raw_public() and PEM export need the public point.
+Result<PkeyPtr> private_key(Curve curve, ByteView raw, Code bad, bool with_public = true);
 Result<PkeyPtr> public_key(Curve curve, ByteView raw, Code bad);
 
 // A fresh key pair from OpenSSL's DRBG.

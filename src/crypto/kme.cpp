@@ -23,10 +23,12 @@ Result<Bytes> wrap_aad(std::string_view imsi, std::string_view imei, std::uint32
   ByteWriter w;
   w.bytes(as_bytes(kWrapLabel));
   w.u8(kWrappedKmeFormat);
-  if (auto st = detail::append_lv(w, as_bytes(imsi), "IMSI"); !st)
+  if (auto st = detail::append_lv(w, as_bytes(imsi), "IMSI"); !st) {
     return std::unexpected(st.error());
-  if (auto st = detail::append_lv(w, as_bytes(imei), "IMEI"); !st)
+  }
+  if (auto st = detail::append_lv(w, as_bytes(imei), "IMEI"); !st) {
     return std::unexpected(st.error());
+  }
   w.u32(version);
   return w.take();
 }
@@ -51,10 +53,12 @@ Result<Bytes> kme_transcript_checked(std::string_view imsi, std::string_view ime
                                      const SecretBytes& kme) {
   ByteWriter w;
   w.bytes(as_bytes(kTranscriptLabel));
-  if (auto st = detail::append_lv(w, as_bytes(imsi), "IMSI"); !st)
+  if (auto st = detail::append_lv(w, as_bytes(imsi), "IMSI"); !st) {
     return std::unexpected(st.error());
-  if (auto st = detail::append_lv(w, as_bytes(imei), "IMEI"); !st)
+  }
+  if (auto st = detail::append_lv(w, as_bytes(imei), "IMEI"); !st) {
     return std::unexpected(st.error());
+  }
   if (auto st = detail::append_lv(w, nonce, "Nonce"); !st) return std::unexpected(st.error());
   auto digest = sha256({kme.view()});
   if (!digest) return std::unexpected(digest.error());

@@ -87,8 +87,9 @@ Status run(AesEcb& aes, ByteView opc, ByteView rand, ByteView sqn, ByteView amf,
 }  // namespace
 
 Result<Milenage> Milenage::create(const SecretBytes& k, const SecretBytes& opc) {
-  if (auto st = check_size(k.view(), kMilenageKeySize, "K"); !st)
+  if (auto st = check_size(k.view(), kMilenageKeySize, "K"); !st) {
     return std::unexpected(st.error());
+  }
   if (auto st = check_size(opc.view(), kMilenageKeySize, "OPc"); !st) {
     return std::unexpected(st.error());
   }
@@ -100,8 +101,9 @@ Result<Milenage> Milenage::create(const SecretBytes& k, const SecretBytes& opc) 
 Result<MilenageOutput> Milenage::compute(ByteView rand, ByteView sqn, ByteView amf) {
   if (auto st = check_inputs(rand, sqn, amf); !st) return std::unexpected(st.error());
   Scratch s;
-  if (auto st = run(aes_, opc_.view(), rand, sqn, amf, 0, 4, s); !st)
+  if (auto st = run(aes_, opc_.view(), rand, sqn, amf, 0, 4, s); !st) {
     return std::unexpected(st.error());
+  }
   const auto out = [&](std::size_t i) {
     return ByteView(s.blocks).subspan(i * kAesBlockSize, kAesBlockSize);
   };
@@ -119,8 +121,9 @@ Result<MilenageOutput> Milenage::compute(ByteView rand, ByteView sqn, ByteView a
 Result<Bytes> Milenage::f1star(ByteView rand, ByteView sqn, ByteView amf) {
   if (auto st = check_inputs(rand, sqn, amf); !st) return std::unexpected(st.error());
   Scratch s;
-  if (auto st = run(aes_, opc_.view(), rand, sqn, amf, 0, 0, s); !st)
+  if (auto st = run(aes_, opc_.view(), rand, sqn, amf, 0, 0, s); !st) {
     return std::unexpected(st.error());
+  }
   return Bytes(s.blocks.begin() + 8, s.blocks.begin() + 16);
 }
 
@@ -139,10 +142,12 @@ Result<Bytes> Milenage::f5star(ByteView rand) {
 }
 
 Result<SecretBytes> milenage_opc(const SecretBytes& k, const SecretBytes& op) {
-  if (auto st = check_size(k.view(), kMilenageKeySize, "K"); !st)
+  if (auto st = check_size(k.view(), kMilenageKeySize, "K"); !st) {
     return std::unexpected(st.error());
-  if (auto st = check_size(op.view(), kMilenageKeySize, "OP"); !st)
+  }
+  if (auto st = check_size(op.view(), kMilenageKeySize, "OP"); !st) {
     return std::unexpected(st.error());
+  }
   auto aes = AesEcb::create(k.view());
   if (!aes) return std::unexpected(aes.error());
   SecretBytes opc(kMilenageKeySize);

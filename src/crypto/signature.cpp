@@ -119,7 +119,8 @@ Result<Bytes> signature_public_from_private(SignatureAlgorithm alg,
 }
 
 Result<Bytes> sign(SignatureAlgorithm alg, const SecretBytes& private_key, ByteView message) {
-  auto key = detail::private_key(curve_of(alg), private_key.view(), Code::kInvalidArgument);
+  auto key = detail::private_key(curve_of(alg), private_key.view(), Code::kInvalidArgument,
+                                 /*with_public=*/false);
   if (!key) return std::unexpected(key.error());
   detail::MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, digest_of(alg), nullptr, nullptr,

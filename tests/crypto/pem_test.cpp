@@ -2,6 +2,8 @@
 #include "crypto/pem.h"
 
 #include <gtest/gtest.h>
+#include <openssl/encoder.h>
+#include <openssl/pem.h>
 
 #include "crypto/ecies.h"
 #include "crypto/signature.h"
@@ -103,6 +105,49 @@ TEST(Pem, ReadsRfc8410Ed25519PrivateKey) {
   EXPECT_EQ(parsed->type, KeyType::kEd25519);
   EXPECT_EQ(parsed->raw.reveal_hex(),
             "d4ee72dbf913584ad5b6d8f1f769f8ad3afe7c28cbf1d4fbe097a88f44755842");
+}
+
+// An encrypted PKCS #8 key is refused without prompting for a passphrase.
+TEST(Pem, RefusesEncryptedPrivateKeyWithoutPrompting) {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  ASSERT_NE(key, nullptr);
+  BIO* bio = BIO_new(BIO_s_mem());
+  char pass[] = "secret";
+  ASSERT_EQ(PEM_write_bio_PKCS8PrivateKey(bio, key, EVP_aes_256_cbc(), pass, 6, nullptr, nullptr),
+            1);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio, &data);
+  const std::string pem(data, static_cast<std::size_t>(len));
+  BIO_free(bio);
+  EVP_PKEY_free(key);
+  ASSERT_NE(pem.find("ENCRYPTED PRIVATE KEY"), std::string::npos);
+  auto parsed = private_key_from_pem(pem);
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().code(), Code::kInvalidArgument);
+}
+
+// SEC 1 "EC PRIVATE KEY" (RFC 5915) is read too, as P-256.
+TEST(Pem, ReadsSec1EcPrivateKey) {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  ASSERT_NE(key, nullptr);
+  BIO* bio = BIO_new(BIO_s_mem());
+  OSSL_ENCODER_CTX* enc =
+      OSSL_ENCODER_CTX_new_for_pkey(key, EVP_PKEY_KEYPAIR, "PEM", "type-specific", nullptr);
+  ASSERT_NE(enc, nullptr);
+  ASSERT_EQ(OSSL_ENCODER_to_bio(enc, bio), 1);
+  OSSL_ENCODER_CTX_free(enc);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio, &data);
+  const std::string pem(data, static_cast<std::size_t>(len));
+  BIO_free(bio);
+  ASSERT_NE(pem.find("BEGIN EC PRIVATE KEY"), std::string::npos);
+  auto parsed = private_key_from_pem(pem);
+  ASSERT_TRUE(parsed) << parsed.error().what();
+  EXPECT_EQ(parsed->type, KeyType::kP256);
+  auto pub = signature_public_from_private(SignatureAlgorithm::kEcdsaP256Sha256, parsed->raw);
+  ASSERT_TRUE(pub);
+  EXPECT_EQ(pub->size(), 33u);
+  EVP_PKEY_free(key);
 }
 
 TEST(Pem, RefusesGarbageAndWrongSizes) {
