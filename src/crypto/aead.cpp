@@ -95,8 +95,7 @@ Result<SecretBytes> aead_open(const SecretBytes& key, ByteView sealed, ByteView 
     return evp_failed("SET_TAG");
   }
   if (EVP_DecryptFinal_ex(ctx.get(), plain.data() + ct_len, &len) != 1) {
-    return fail(Code::kAuthFailed,
-                "AES-256-GCM tag mismatch (wrong key, tampered data or wrong binding)");
+    return fail(Code::kAuthFailed, "AES-256-GCM tag mismatch (wrong key, tampered data or wrong binding)");
   }
   return plain;
 }
