@@ -1,4 +1,4 @@
-// Internal to the exchange readers/writers: field parsers and printers shared by CSV and JSON.
+// Field parsers and printers shared by the CSV and JSON exchange files and the admin CLI.
 // Every parser fails kInvalidArgument with a message that names the field (never a key value).
 #pragma once
 

@@ -1,0 +1,217 @@
+// `kmebind admin import|export`: subscribers with their allowed IMEIs and device keys, CSV or
+// JSON (format: store/exchange.h, docs/admin.md).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <unordered_set>
+
+#include "admin.h"
+#include "store/exchange.h"
+
+namespace kmebind::app::admin {
+namespace {
+
+constexpr std::size_t kMaxBadRowsShown = 100;
+
+struct ImportOptions {
+  std::string format = "csv", file;
+  bool skip_bad = false;
+  std::size_t batch = 20000;
+};
+
+// The IMSIs already in the store, so that pass 1 can refuse them before anything is written.
+Result<std::unordered_set<std::string>> existing_imsis(store::SubscriberStore& s) {
+  std::unordered_set<std::string> out;
+  auto n = s.counts();
+  if (!n) return std::unexpected(n.error());
+  if (n->subscribers == 0) return out;
+  out.reserve(n->subscribers);
+  store::ExportSink sink{[&](const store::SubscriberRecord& r, std::span<const std::string>) -> Status {
+                           out.insert(r.imsi);
+                           return {};
+                         },
+                         nullptr};
+  if (auto st = s.export_all(sink, false); !st) return std::unexpected(st.error());
+  return out;
+}
+
+int run_import(Context& ctx, const ImportOptions& o) {
+  const std::string cmd = "admin import";
+  auto format = store::parse_exchange_format(o.format);
+  if (!format) return usage(cmd, "--format: " + format.error().message());
+  if (o.batch == 0) return usage(cmd, "--batch: must be at least 1");
+  std::ifstream in(o.file);
+  if (!in) return usage(cmd, "--file: cannot read " + o.file);
+  auto s = ctx.open_store();
+  if (!s) return config_error(cmd, s.error());
+  const auto start = std::chrono::steady_clock::now();
+
+  // Pass 1: parse and check every row, write nothing.
+  auto taken = existing_imsis(**s);
+  if (!taken) return operation_error(cmd, taken.error());
+  std::unordered_set<std::string> imsis, imeis;
+  std::vector<store::RowError> bad;
+  std::unordered_set<std::size_t> bad_lines;
+  auto mark = [&](std::size_t line, std::string reason) {
+    bad_lines.insert(line);
+    bad.push_back({line, std::move(reason)});
+  };
+  store::ExchangeHandler check{
+      [&](std::size_t line, store::ExchangeSubscriber&& row) -> Status {
+        if (taken->contains(row.record.imsi)) {
+          mark(line, "imsi: " + row.record.imsi + " is already in the store");
+        } else if (!imsis.insert(row.record.imsi).second) {
+          mark(line, "imsi: " + row.record.imsi + " appears twice in the file");
+        }
+        return {};
+      },
+      [&](std::size_t line, store::DeviceRecord&& d) -> Status {
+        if (!imeis.insert(d.imei).second) mark(line, "imei: " + d.imei + " appears twice in the file");
+        return {};
+      },
+      [&](store::RowError&& e) -> Status {
+        mark(e.line, std::move(e.reason));
+        return {};
+      }};
+  if (auto st = store::read_exchange(*format, in, check); !st) {
+    return operation_error(cmd, st.error().with_context(o.file));
+  }
+  taken->clear();
+  imsis.clear();
+  imeis.clear();
+  std::sort(bad.begin(), bad.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+  for (std::size_t i = 0; i < bad.size() && i < kMaxBadRowsShown; ++i) {
+    std::cerr << o.file << ": line " << bad[i].line << ": " << bad[i].reason << "\n";
+  }
+  if (bad.size() > kMaxBadRowsShown) {
+    std::cerr << o.file << ": ... and " << bad.size() - kMaxBadRowsShown << " more bad rows\n";
+  }
+  if (!bad.empty() && !o.skip_bad) {
+    std::cerr << "kmebind " << cmd << ": " << bad.size()
+              << " bad rows; nothing imported (--skip-bad imports the good rows)\n";
+    return kExitFailure;
+  }
+
+  // Pass 2: read again and write the good rows in batched transactions.
+  in.clear();
+  in.seekg(0);
+  store::BulkImportOptions options;
+  options.batch_rows = o.batch;
+  options.actor = "admin";
+  options.source = std::filesystem::path(o.file).filename().string();
+  auto bulk = (*s)->begin_bulk_import(options);
+  if (!bulk) return operation_error(cmd, bulk.error());
+  store::ExchangeHandler write{
+      [&](std::size_t line, store::ExchangeSubscriber&& row) -> Status {
+        if (bad_lines.contains(line)) return {};
+        auto st = (*bulk)->add_subscriber(row.record, row.imeis);
+        if (!st) return std::unexpected(st.error().with_context("line " + std::to_string(line)));
+        return {};
+      },
+      [&](std::size_t line, store::DeviceRecord&& d) -> Status {
+        if (bad_lines.contains(line)) return {};
+        auto st = (*bulk)->put_device(d);
+        if (!st) return std::unexpected(st.error().with_context("line " + std::to_string(line)));
+        return {};
+      },
+      nullptr};
+  if (auto st = store::read_exchange(*format, in, write); !st) {
+    std::cerr << "kmebind " << cmd << ": " << st.error().message()
+              << " (batches committed before it stay imported)\n";
+    return kExitFailure;
+  }
+  auto stats = (*bulk)->finish();
+  if (!stats) return operation_error(cmd, stats.error());
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "imported " << stats->subscribers << " subscribers, " << stats->bindings
+            << " allowed pairs, " << stats->devices << " devices in " << stats->transactions
+            << " transactions, " << secs << " s";
+  if (!bad.empty()) std::cout << " (" << bad.size() << " bad rows skipped)";
+  std::cout << "\n";
+  return kExitOk;
+}
+
+struct ExportOptions {
+  std::string format = "csv", file;
+  bool reveal = false;
+};
+
+// Creates (or truncates) the export file; 0600 when it will hold keys.
+Status prepare_file(const std::string& path, bool secret) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
+  if (fd < 0) return fail(Code::kIo, "cannot create " + path);
+  const bool ok = !secret || ::fchmod(fd, 0600) == 0;
+  ::close(fd);
+  if (!ok) return fail(Code::kIo, "cannot restrict " + path + " to mode 0600");
+  return {};
+}
+
+int run_export(Context& ctx, const ExportOptions& o) {
+  const std::string cmd = "admin export";
+  auto format = store::parse_exchange_format(o.format);
+  if (!format) return usage(cmd, "--format: " + format.error().message());
+  auto s = ctx.open_store();
+  if (!s) return config_error(cmd, s.error());
+  std::ofstream file;
+  if (!o.file.empty()) {
+    if (auto st = prepare_file(o.file, o.reveal); !st) return operation_error(cmd, st.error());
+    file.open(o.file, std::ios::out | std::ios::trunc);
+    if (!file) return operation_error(cmd, Error(Code::kIo, "cannot write " + o.file));
+  }
+  std::ostream& out = o.file.empty() ? std::cout : file;
+  auto writer = store::make_exchange_writer(*format, out);
+  std::uint64_t subscribers = 0, devices = 0;
+  store::ExportSink sink{
+      [&](const store::SubscriberRecord& r, std::span<const std::string> imeis) {
+        ++subscribers;
+        return writer->subscriber(r, imeis);
+      },
+      [&](const store::DeviceRecord& d) {
+        ++devices;
+        return writer->device(d);
+      }};
+  if (auto st = (*s)->export_all(sink, o.reveal); !st) return operation_error(cmd, st.error());
+  if (auto st = writer->finish(); !st) return operation_error(cmd, st.error());
+  if (!o.file.empty()) {
+    file.close();
+    if (!file) return operation_error(cmd, Error(Code::kIo, "cannot write " + o.file));
+    std::cerr << "exported " << subscribers << " subscribers and " << devices << " devices to "
+              << o.file << (o.reveal ? " (holds K and OPc: mode 0600, keep it secret)" : "") << "\n";
+  } else if (o.reveal) {
+    std::cerr << "kmebind " << cmd << ": the output holds K and OPc in the clear; keep it secret\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void setup_exchange(CLI::App* admin, Context& ctx) {
+  auto i = std::make_shared<ImportOptions>();
+  CLI::App* imp = add_group(
+      admin, "import",
+      "Import subscribers with their allowed IMEIs and device keys from CSV or JSON "
+      "(docs/admin.md). All rows are checked first: bad rows are reported with their line "
+      "number and nothing is imported unless --skip-bad. Existing IMSIs are bad rows");
+  imp->add_option("--format", i->format, "csv or json (default csv)");
+  imp->add_option("--file", i->file, "The file to import")->required();
+  imp->add_flag("--skip-bad", i->skip_bad, "Import the good rows even if some are bad");
+  imp->add_option("--batch", i->batch, "Rows per transaction (default 20000)");
+  on_run(imp, ctx, [&ctx, i] { return run_import(ctx, *i); });
+
+  auto e = std::make_shared<ExportOptions>();
+  CLI::App* exp = add_group(
+      admin, "export",
+      "Export subscribers, allowed IMEIs and device keys as CSV or JSON. Without --reveal-keys "
+      "K and OPc are left out and the file cannot be imported back");
+  exp->add_option("--format", e->format, "csv or json (default csv)");
+  exp->add_option("--file", e->file, "Write to this file (default stdout)");
+  exp->add_flag("--reveal-keys", e->reveal,
+                "Write K and OPc in hex (the file is then secret and created with mode 0600)");
+  on_run(exp, ctx, [&ctx, e] { return run_export(ctx, *e); });
+}
+
+}  // namespace kmebind::app::admin

@@ -1,0 +1,97 @@
+// `kmebind admin generate-import`: a synthetic CSV import file for benchmarks and tests.
+// TEST DATA ONLY: random K/OPc, and random device "public keys" that are not checked to be
+// valid curve points (a real device key must come from the device).
+#include <fstream>
+#include <iostream>
+
+#include "admin.h"
+#include "crypto/random.h"
+
+namespace kmebind::app::admin {
+namespace {
+
+struct GenerateOptions {
+  std::uint64_t count = 0;
+  std::string out;
+  std::string prefix = "00101";
+};
+
+std::string padded(std::uint64_t v, std::size_t width) {
+  std::string s = std::to_string(v);
+  return std::string(width > s.size() ? width - s.size() : 0, '0') + s;
+}
+
+int run_generate(const GenerateOptions& o) {
+  const std::string cmd = "admin generate-import";
+  if (o.prefix.size() < 5 || o.prefix.size() > 6 ||
+      o.prefix.find_first_not_of("0123456789") != std::string::npos) {
+    return usage(cmd, "--imsi-prefix: must be MCC+MNC, 5 or 6 digits");
+  }
+  const std::size_t msin = 15 - o.prefix.size();
+  if (o.count == 0 || o.count > 100000000) return usage(cmd, "--count: must be 1..100000000");
+  std::ofstream out(o.out, std::ios::trunc);
+  if (!out) return usage(cmd, "--out: cannot write " + o.out);
+  out << "# TEST DATA from kmebind admin generate-import: random K/OPc and random device public\n"
+      << "# keys that are not valid curve points. For benchmarks only.\n"
+      << "imsi,k,opc,amf,sqn,binding_mode,procedures,kme_renewal,imeis\n";
+  constexpr std::size_t kChunk = 4096;
+  auto imei_of = [](std::uint64_t i) { return "35" + padded(i, 12); };
+  for (std::uint64_t base = 0; base < o.count; base += kChunk) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, o.count - base));
+    auto rnd = crypto::random_bytes(n * 32);
+    if (!rnd) return operation_error(cmd, rnd.error());
+    std::string buf;
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint64_t i = base + j;
+      const ByteView r(rnd->data() + j * 32, 32);
+      buf += o.prefix + padded(i, msin) + ',' + to_hex(r.subspan(0, 16)) + ',' +
+             to_hex(r.subspan(16, 16)) + ",8000,0,kme-required,1;2,0," + imei_of(i) + '\n';
+    }
+    out << buf;
+  }
+  out << "imei,enc_profile,enc_public_key,sig_alg,sig_public_key\n";
+  for (std::uint64_t base = 0; base < o.count; base += kChunk) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, o.count - base));
+    auto rnd = crypto::random_bytes(n * 66);
+    if (!rnd) return operation_error(cmd, rnd.error());
+    std::string buf;
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint64_t i = base + j;
+      Bytes a(rnd->begin() + static_cast<std::ptrdiff_t>(j * 66),
+              rnd->begin() + static_cast<std::ptrdiff_t>(j * 66 + 33));
+      Bytes b(rnd->begin() + static_cast<std::ptrdiff_t>(j * 66 + 33),
+              rnd->begin() + static_cast<std::ptrdiff_t>(j * 66 + 66));
+      if (i % 2 == 0) {  // profile A device: X25519 + Ed25519, 32 octets each
+        a.pop_back();
+        b.pop_back();
+        buf += imei_of(i) + ",A," + to_hex(a) + ",ed25519," + to_hex(b) + '\n';
+      } else {  // profile B device: compressed P-256 form, 33 octets each
+        a[0] = static_cast<std::uint8_t>(0x02 | (a[0] & 1));
+        b[0] = static_cast<std::uint8_t>(0x02 | (b[0] & 1));
+        buf += imei_of(i) + ",B," + to_hex(a) + ",ecdsa-p256," + to_hex(b) + '\n';
+      }
+    }
+    out << buf;
+  }
+  out.close();
+  if (!out) return operation_error(cmd, Error(Code::kIo, "cannot write " + o.out));
+  std::cerr << "wrote " << o.count << " subscribers and " << o.count << " devices (TEST DATA) to "
+            << o.out << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void setup_generate(CLI::App* admin, Context& ctx) {
+  auto o = std::make_shared<GenerateOptions>();
+  CLI::App* sub = add_group(
+      admin, "generate-import",
+      "Write a synthetic CSV import file (TEST DATA for benchmarks: random K/OPc, one allowed "
+      "IMEI per subscriber, random device keys that are not valid curve points). Needs no store");
+  sub->add_option("--count", o->count, "Number of subscribers (and devices)")->required();
+  sub->add_option("--out", o->out, "Output file")->required();
+  sub->add_option("--imsi-prefix", o->prefix, "MCC+MNC of the IMSIs (default 00101)");
+  on_run(sub, ctx, [o] { return run_generate(*o); });
+}
+
+}  // namespace kmebind::app::admin
