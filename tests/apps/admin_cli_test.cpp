@@ -1,0 +1,412 @@
+// `kmebind admin` end to end: runs the built binary (KMEBIND_BINARY) in a temporary directory
+// and checks its output, files and exit codes (0 ok, 1 failed, 2 usage, 3 configuration).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::trunc);
+  out << text;
+}
+
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+class AdminCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() /
+           ("kmebind-admin-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Runs `kmebind <args>` (a shell word list) in the test directory without
+  // KMEBIND_MASTER_KEY unless `env` sets it.
+  CliRun run(const std::string& args, const std::string& env = "") {
+    const fs::path out = dir_ / ".stdout";
+    const fs::path err = dir_ / ".stderr";
+    const std::string line = "cd '" + dir_.string() + "' && env -u KMEBIND_MASTER_KEY " + env + " '" +
+                             KMEBIND_BINARY + "' " + args + " >'" + out.string() + "' 2>'" +
+                             err.string() + "' </dev/null";
+    const int status = std::system(line.c_str());
+    CliRun r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+  }
+  CliRun ok(const std::string& args) {
+    CliRun r = run(args);
+    EXPECT_EQ(r.code, 0) << args << "\nstdout: " << r.out << "\nstderr: " << r.err;
+    return r;
+  }
+  // openssl(1) for PEM keys made independently of kmebind.
+  void sh(const std::string& cmd) {
+    const std::string line = "cd '" + dir_.string() + "' && " + cmd + " >/dev/null 2>&1";
+    ASSERT_EQ(std::system(line.c_str()), 0) << cmd;
+  }
+  std::string sh_out(const std::string& cmd) {
+    const std::string line = "cd '" + dir_.string() + "' && (" + cmd + ") > .sh_out 2>/dev/null";
+    EXPECT_EQ(std::system(line.c_str()), 0) << cmd;
+    std::string s = slurp(dir_ / ".sh_out");
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  }
+
+  void init() { ok("admin init"); }
+  void add_sample_subscribers() {
+    ok("admin subscriber add --imsi 001010000000001 --k 000102030405060708090a0b0c0d0e0f "
+       "--opc 101112131415161718191a1b1c1d1e1f --binding kme-required --procedures 2 --sqn 64");
+    ok("admin subscriber add --imsi 001010000000002 --k 202122232425262728292a2b2c2d2e2f "
+       "--op 303132333435363738393a3b3c3d3e3f --amf 9001");
+    ok("admin binding allow --imsi 001010000000001 --imei 35209900176148");
+    ok("admin binding allow --imsi 001010000000001 --imei 356938035643809");  // 15 digits, valid
+    ok("admin binding allow --imsi 001010000000002 --imei 35209900176148");
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(AdminCli, InitCreatesPrivateKeyFileStoreAndImportKey) {
+  CliRun r = ok("admin init");
+  EXPECT_TRUE(contains(r.out, "KME import public key (ECIES profile A, X25519): "));
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ / "kmebind.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat((dir_ / "kmebind.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0077, 0u);
+  const std::string hex = slurp(dir_ / "import-public.hex");
+  ASSERT_EQ(hex.size(), 65u);
+  EXPECT_TRUE(contains(r.out, hex.substr(0, 64)));
+  EXPECT_TRUE(contains(slurp(dir_ / "import-public.pem"), "BEGIN PUBLIC KEY"));
+  // The PEM and the hex name the same X25519 key (checked with openssl, not kmebind).
+  EXPECT_EQ(sh_out("openssl pkey -pubin -in import-public.pem -outform DER | tail -c 32 | xxd -p -c 64"),
+            hex.substr(0, 64));
+
+  const std::string key_before = slurp(dir_ / "kmebind.key");
+  CliRun again = run("admin init --store second.db");
+  EXPECT_EQ(again.code, 1);
+  EXPECT_TRUE(contains(again.err, "exists; refusing to overwrite it (use --force)")) << again.err;
+  EXPECT_EQ(slurp(dir_ / "kmebind.key"), key_before);
+  EXPECT_EQ(run("admin init --force").code, 1);  // the store exists: never replaced
+  EXPECT_EQ(slurp(dir_ / "kmebind.key"), key_before);
+}
+
+TEST_F(AdminCli, MissingKeyOrStoreIsAConfigurationErrorThatSaysWhatToDo) {
+  CliRun r = run("admin subscriber list");
+  EXPECT_EQ(r.code, 3);
+  EXPECT_TRUE(contains(r.err, "kmebind admin init")) << r.err;
+  init();
+  CliRun s = run("admin --store missing.db subscriber list");
+  EXPECT_EQ(s.code, 3);
+  EXPECT_TRUE(contains(s.err, "does not exist; create it with `kmebind admin init`")) << s.err;
+  ::chmod((dir_ / "kmebind.key").c_str(), 0644);
+  CliRun perm = run("admin subscriber list");
+  EXPECT_EQ(perm.code, 3);
+  EXPECT_TRUE(contains(perm.err, "chmod 600")) << perm.err;
+  ::chmod((dir_ / "kmebind.key").c_str(), 0600);
+  // A master key from the environment that is not the store's.
+  CliRun wrong = run("admin subscriber list",
+                  "KMEBIND_MASTER_KEY=" + std::string(64, 'a'));
+  EXPECT_EQ(wrong.code, 3);
+  EXPECT_TRUE(contains(wrong.err, "master key does not match this store")) << wrong.err;
+  // The right one from the environment works.
+  const std::string key = slurp(dir_ / "kmebind.key").substr(0, 64);
+  fs::rename(dir_ / "kmebind.key", dir_ / "elsewhere.key");
+  EXPECT_EQ(run("admin subscriber list", "KMEBIND_MASTER_KEY=" + key).code, 0);
+  EXPECT_EQ(run("admin --key-file elsewhere.key subscriber list").code, 0);
+}
+
+TEST_F(AdminCli, SubscriberAddShowListRemove) {
+  init();
+  add_sample_subscribers();
+  CliRun show = ok("admin subscriber show --imsi 001010000000001");
+  EXPECT_TRUE(contains(show.out, "k: <redacted>\nopc: <redacted>\n")) << show.out;
+  EXPECT_FALSE(contains(show.out, "000102030405060708090a0b0c0d0e0f"));
+  EXPECT_TRUE(contains(show.out, "sqn: 64\n"));
+  EXPECT_TRUE(contains(show.out, "binding_mode: kme-required\n"));
+  EXPECT_TRUE(contains(show.out, "procedures: 2\n"));
+  EXPECT_TRUE(contains(show.out, "imeis: 35209900176148 35693803564380\n")) << show.out;
+  CliRun reveal = ok("admin subscriber show --imsi 001010000000001 --reveal");
+  EXPECT_TRUE(contains(reveal.out, "k: 000102030405060708090a0b0c0d0e0f\n"));
+  EXPECT_TRUE(contains(reveal.out, "opc: 101112131415161718191a1b1c1d1e1f\n"));
+  CliRun second = ok("admin subscriber show --imsi 001010000000002 --reveal");
+  EXPECT_TRUE(contains(second.out, "amf: 9001\n"));
+  EXPECT_FALSE(contains(second.out, "opc: 303132333435363738393a3b3c3d3e3f"));  // OPc derived from OP
+  EXPECT_EQ(ok("admin subscriber list").out, "001010000000001\n001010000000002\n");
+  EXPECT_EQ(ok("admin subscriber list --limit 1 --offset 1").out, "001010000000002\n");
+  ok("admin subscriber remove --imsi 001010000000002");
+  EXPECT_EQ(ok("admin subscriber list").out, "001010000000001\n");
+  EXPECT_EQ(run("admin subscriber show --imsi 001010000000002").code, 1);
+  EXPECT_EQ(run("admin subscriber remove --imsi 001010000000002").code, 1);
+  EXPECT_EQ(run("admin subscriber add --imsi 001010000000001 --k 000102030405060708090a0b0c0d0e0f "
+                "--opc 101112131415161718191a1b1c1d1e1f").code, 1);  // exists
+}
+
+TEST_F(AdminCli, BadArgumentsExitTwoNamingTheArgument) {
+  init();
+  const std::string k = "--k 000102030405060708090a0b0c0d0e0f ";
+  const std::string opc = "--opc 101112131415161718191a1b1c1d1e1f ";
+  struct Case {
+    std::string args, names;
+  };
+  const Case cases[] = {
+      {"admin subscriber add " + k + opc, "--imsi"},
+      {"admin subscriber add --imsi 001010000000009 --k 0011 " + opc, "--k"},
+      {"admin subscriber add --imsi 00101x " + k + opc, "--imsi"},
+      {"admin subscriber add --imsi 001010000000009 " + k + opc + "--op " + opc.substr(6), "--op"},
+      {"admin subscriber add --imsi 001010000000009 " + k + opc + "--amf 80", "--amf"},
+      {"admin subscriber add --imsi 001010000000009 " + k + opc + "--binding strict", "--binding"},
+      {"admin subscriber add --imsi 001010000000009 " + k + opc + "--procedures 3", "--procedures"},
+      {"admin binding allow --imsi 001010000000009 --imei 123", "IMEI"},
+      {"admin binding mode --imsi 001010000000009 --mode maybe", "--mode"},
+      {"admin device add --imei 35209900176148 --enc-profile C --enc-public-key 00 --sig-alg ed25519 "
+       "--sig-public-key 00", "--enc-profile"},
+      {"admin import --format xml --file x", "--format"},
+      {"admin nosuchcommand", "subcommand"},
+  };
+  for (const auto& c : cases) {
+    CliRun r = run(c.args);
+    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
+    EXPECT_TRUE(contains(r.err, c.names)) << c.args << "\n" << r.err;
+  }
+  EXPECT_EQ(ok("admin subscriber list").out, "");
+}
+
+TEST_F(AdminCli, BindingAllowDenyListAndMode) {
+  init();
+  add_sample_subscribers();
+  EXPECT_EQ(ok("admin binding list").out,
+            "001010000000001,35209900176148\n001010000000001,35693803564380\n"
+            "001010000000002,35209900176148\n");
+  ok("admin binding deny --imsi 001010000000001 --imei 35209900176148");
+  EXPECT_EQ(ok("admin binding list --imsi 001010000000001").out, "001010000000001,35693803564380\n");
+  CliRun again = run("admin binding deny --imsi 001010000000001 --imei 35209900176148");
+  EXPECT_EQ(again.code, 1);
+  EXPECT_TRUE(contains(again.err, "not an allowed pair")) << again.err;
+  EXPECT_EQ(run("admin binding allow --imsi 001019999999999 --imei 35209900176148").code, 1);
+  ok("admin binding mode --imsi 001010000000002 --mode imei-check");
+  EXPECT_TRUE(contains(ok("admin subscriber show --imsi 001010000000002").out, "binding_mode: imei-check"));
+  CliRun audit = ok("admin audit --imsi 001010000000001");
+  EXPECT_TRUE(contains(audit.out, "admin binding-deny imsi=001010000000001 imei=35209900176148"))
+      << audit.out;
+}
+
+TEST_F(AdminCli, DeviceKeysFromHexAndPem) {
+  init();
+  sh("openssl genpkey -algorithm X25519 -out x.key && openssl pkey -in x.key -pubout -out x.pem");
+  sh("openssl genpkey -algorithm ed25519 -out e.key && openssl pkey -in e.key -pubout -out e.pem");
+  sh("openssl ecparam -name prime256v1 -genkey -noout -out p.key && openssl ec -in p.key -pubout -out p.pem");
+  const std::string x_hex = sh_out("openssl pkey -pubin -in x.pem -outform DER | tail -c 32 | xxd -p -c 64");
+  const std::string e_hex = sh_out("openssl pkey -pubin -in e.pem -outform DER | tail -c 32 | xxd -p -c 64");
+  const std::string p_uncompressed =
+      sh_out("openssl pkey -pubin -in p.pem -outform DER | tail -c 65 | xxd -p -c 200");
+  ASSERT_EQ(x_hex.size(), 64u);
+  ASSERT_EQ(p_uncompressed.size(), 130u);
+
+  ok("admin device add --imei 35209900176148 --enc-profile A --enc-public-key @x.pem "
+     "--sig-alg ed25519 --sig-public-key " + e_hex);
+  CliRun a = ok("admin device show --imei 352099001761481");
+  EXPECT_EQ(a.out, "imei: 35209900176148\nenc_profile: A\nenc_public_key: " + x_hex +
+                       "\nsig_alg: ed25519\nsig_public_key: " + e_hex + "\n");
+
+  // P-256 given uncompressed (hex) and as PEM: stored compressed (02/03 ‖ X).
+  ok("admin device add --imei 35693803564380 --enc-profile B --enc-public-key " + p_uncompressed +
+     " --sig-alg ecdsa-p256 --sig-public-key @p.pem");
+  CliRun b = ok("admin device show --imei 35693803564380");
+  const std::string x_coord = p_uncompressed.substr(2, 64);
+  const int y_odd = std::stoi(p_uncompressed.substr(128, 2), nullptr, 16) & 1;
+  const std::string compressed = (y_odd ? "03" : "02") + x_coord;
+  EXPECT_TRUE(contains(b.out, "enc_public_key: " + compressed + "\n")) << b.out;
+  EXPECT_TRUE(contains(b.out, "sig_public_key: " + compressed + "\n")) << b.out;
+
+  // A key of the wrong type, or not on the curve, is a bad argument.
+  CliRun wrong = run("admin device add --imei 35209900176148 --enc-profile B --enc-public-key @x.pem "
+                  "--sig-alg ed25519 --sig-public-key " + e_hex);
+  EXPECT_EQ(wrong.code, 2);
+  EXPECT_TRUE(contains(wrong.err, "--enc-public-key")) << wrong.err;
+  CliRun off_curve = run("admin device add --imei 35209900176148 --enc-profile B --enc-public-key 02" +
+                      std::string(64, 'f') + " --sig-alg ed25519 --sig-public-key " + e_hex);
+  EXPECT_EQ(off_curve.code, 2);
+  EXPECT_EQ(run("admin device show --imei 35209900176149").code, 1);
+}
+
+TEST_F(AdminCli, ExportWithKeysImportsIntoAFreshStoreUnchanged) {
+  init();
+  add_sample_subscribers();
+  ok("admin kme renew --imsi 001010000000002");
+  ok("admin device add --imei 35209900176148 --enc-profile A --enc-public-key " + std::string(64, '1') +
+     " --sig-alg ed25519 --sig-public-key " + std::string(64, '2'));
+  for (const std::string format : {"csv", "json"}) {
+    SCOPED_TRACE(format);
+    const std::string file = "export." + format;
+    ok("admin export --format " + format + " --file " + file + " --reveal-keys");
+    struct stat st {};
+    ASSERT_EQ(::stat((dir_ / file).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    EXPECT_TRUE(contains(slurp(dir_ / file), "000102030405060708090a0b0c0d0e0f"));
+
+    const std::string fresh = "--store fresh-" + format + ".db --key-file fresh-" + format + ".key ";
+    ok("admin " + fresh + "init --import-public-out fresh-" + format);
+    CliRun imp = ok("admin " + fresh + "import --format " + format + " --file " + file);
+    EXPECT_TRUE(contains(imp.out, "imported 2 subscribers, 3 allowed pairs, 1 devices")) << imp.out;
+    // Everything round-trips: the fresh store exports the same file.
+    ok("admin " + fresh + "export --format " + format + " --file again." + format + " --reveal-keys");
+    EXPECT_EQ(slurp(dir_ / ("again." + format)), slurp(dir_ / file));
+    CliRun show = ok("admin " + fresh + "subscriber show --imsi 001010000000002 --reveal");
+    EXPECT_TRUE(contains(show.out, "kme_renewal_requested: yes"));
+    // Importing the same file again: every subscriber is a bad row, nothing changes.
+    CliRun dup = run("admin " + fresh + "import --format " + format + " --file " + file);
+    EXPECT_EQ(dup.code, 1);
+    EXPECT_TRUE(contains(dup.err, "already in the store")) << dup.err;
+  }
+  // Without --reveal-keys the keys are absent, and such a file is refused on import.
+  CliRun plain = ok("admin export --format csv");
+  EXPECT_FALSE(contains(plain.out, "000102030405060708090a0b0c0d0e0f"));
+  EXPECT_TRUE(contains(plain.out, "001010000000001,,,8000,64,kme-required,2,0,"));
+  write_file(dir_ / "plain.csv", plain.out);
+  ok("admin --store p.db --key-file p.key init --import-public-out p");
+  CliRun refused = run("admin --store p.db --key-file p.key import --file plain.csv");
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_TRUE(contains(refused.err, "--reveal-keys")) << refused.err;
+}
+
+TEST_F(AdminCli, ImportWithBadRowsReportsLinesAndImportsNothingUnlessSkipBad) {
+  init();
+  const std::string k = "000102030405060708090a0b0c0d0e0f";
+  write_file(dir_ / "in.csv",
+             "# subscribers\n"                                                     // 1
+             "imsi,k,opc,amf,sqn,binding_mode,procedures,kme_renewal,imeis\n"      // 2
+             "001010000000001," + k + "," + k + ",8000,0,none,1;2,0,35209900176148\n"  // 3 ok
+             "001010000000002," + k + ",zz,8000,0,none,1;2,0,\n"                  // 4 bad opc
+             "001010000000003," + k + "," + k + ",8000,0,sometimes,1;2,0,\n"       // 5 bad mode
+             "001010000000001," + k + "," + k + ",8000,0,none,1;2,0,\n"            // 6 duplicate
+             "001010000000004," + k + "," + k + ",8000,0,none,1;2,0,\n"            // 7 ok
+             "imei,enc_profile,enc_public_key,sig_alg,sig_public_key\n"            // 8
+             "35209900176148,A," + std::string(64, 'a') + ",ed25519," + std::string(62, 'b') + "\n");  // 9 short
+  CliRun r = run("admin import --file in.csv");
+  EXPECT_EQ(r.code, 1);
+  for (const char* line : {"in.csv: line 4: opc:", "in.csv: line 5: binding_mode:",
+                           "in.csv: line 6: imsi: 001010000000001 appears twice",
+                           "in.csv: line 9: sig_public_key:"}) {
+    EXPECT_TRUE(contains(r.err, line)) << line << "\n" << r.err;
+  }
+  EXPECT_TRUE(contains(r.err, "4 bad rows; nothing imported")) << r.err;
+  EXPECT_EQ(ok("admin subscriber list").out, "");
+
+  CliRun skip = ok("admin import --file in.csv --skip-bad");
+  EXPECT_TRUE(contains(skip.out, "imported 2 subscribers, 1 allowed pairs, 0 devices")) << skip.out;
+  EXPECT_EQ(ok("admin subscriber list").out, "001010000000001\n001010000000004\n");
+
+  write_file(dir_ / "bad.json", "{\"format\": \"kmebind-subscribers\", \"subscribers\": [\n  {\"imsi\": 5}\n]}\n");
+  CliRun json = run("admin import --format json --file bad.json");
+  EXPECT_EQ(json.code, 1);
+  EXPECT_TRUE(contains(json.err, "bad.json: line 2: imsi: must be a string")) << json.err;
+}
+
+TEST_F(AdminCli, KmeImportStatusAndRenew) {
+  init();
+  add_sample_subscribers();
+  const std::string pub = slurp(dir_ / "import-public.hex").substr(0, 64);
+  const std::string kme1(64, 'c');
+  const std::string kme2 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  // Row 1 sealed by kmebind's sender tool, row 2 by `kmebind crypto ecies-encrypt` directly.
+  write_file(dir_ / "plain.csv", "imsi,imei,kme\n001010000000001,352099001761481," + kme1 + "\n");
+  CliRun sealed = ok("admin kme seal-import --public-key @import-public.pem --in plain.csv");
+  CliRun ecies = ok("crypto ecies-encrypt --profile A --public-key " + pub + " --plaintext " + kme2);
+  const std::string row2 = "001010000000002,35209900176148," +
+                           nlohmann::json::parse(ecies.out)["scheme_output"].get<std::string>() + "\n";
+  // Row 3 is for a pair that is not allowed; row 4 was encrypted to another key.
+  CliRun other = ok("crypto ecies-encrypt --profile A --public-key " + std::string(64, '9') +
+                 " --plaintext " + kme2);
+  const std::string row3 = "001010000000002,35693803564380," +
+                           nlohmann::json::parse(ecies.out)["scheme_output"].get<std::string>() + "\n";
+  const std::string row4 = "001010000000001,35693803564380," +
+                           nlohmann::json::parse(other.out)["scheme_output"].get<std::string>() + "\n";
+  write_file(dir_ / "kme.csv", sealed.out + row2 + row3 + row4);
+
+  CliRun r = run("admin kme import --file kme.csv --source acme-factory");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "kme.csv: line 5: IMSI 001010000000002 / IMEI 35693803564380 is not an allowed pair"))
+      << r.err;
+  EXPECT_TRUE(contains(r.err, "kme.csv: line 6: KME does not decrypt with the import key")) << r.err;
+  EXPECT_TRUE(contains(r.err, "2 bad rows; nothing imported")) << r.err;
+  CliRun empty = ok("admin kme status");
+  EXPECT_EQ(std::count(empty.out.begin(), empty.out.end(), '\n'), 1);  // header only
+
+  CliRun skip = ok("admin kme import --file kme.csv --source acme-factory --skip-bad");
+  EXPECT_TRUE(contains(skip.out, "imported 2 KMEs from source acme-factory")) << skip.out;
+  CliRun status = ok("admin kme status");
+  EXPECT_FALSE(contains(status.out, kme1));
+  EXPECT_FALSE(contains(status.out, kme2));
+  EXPECT_TRUE(contains(status.out, "001010000000001 35209900176148       1 ")) << status.out;
+  EXPECT_TRUE(contains(status.out, " import    acme-factory stored\n")) << status.out;
+  EXPECT_TRUE(contains(ok("admin audit").out, "acme-factory kme-store imsi=001010000000002 imei=35209900176148 "
+                                              "source=acme-factory : version 1, procedure import"));
+
+  ok("admin kme renew --imsi 001010000000001");
+  CliRun one = ok("admin kme status --imsi 001010000000001");
+  EXPECT_TRUE(contains(one.out, "kme_renewal_requested: yes")) << one.out;
+  EXPECT_TRUE(contains(one.out, "stored,renewal-requested")) << one.out;
+  EXPECT_FALSE(contains(one.out, "001010000000002"));
+  // A second import of the same rows makes version 2 and clears the renewal flag.
+  ok("admin kme import --file kme.csv --source acme-factory --skip-bad");
+  CliRun after = ok("admin kme status --imsi 001010000000001");
+  EXPECT_TRUE(contains(after.out, "kme_renewal_requested: no")) << after.out;
+  EXPECT_TRUE(contains(after.out, "35209900176148       2 ")) << after.out;
+  EXPECT_EQ(run("admin kme renew --imsi 001019999999999").code, 1);
+}
+
+TEST_F(AdminCli, EverySubcommandHasHelp) {
+  for (const std::string sub :
+       {"", "init", "subscriber", "subscriber add", "subscriber show", "subscriber list",
+        "subscriber remove", "binding", "binding allow", "binding deny", "binding list",
+        "binding mode", "device", "device add", "device show", "kme", "kme status", "kme renew",
+        "kme import", "kme seal-import", "import", "export", "audit", "generate-import"}) {
+    CliRun r = run("admin " + sub + " --help");
+    EXPECT_EQ(r.code, 0) << sub;
+    EXPECT_TRUE(contains(r.out, "Usage:")) << sub;
+  }
+}
+
+TEST_F(AdminCli, GeneratedImportFileImports) {
+  init();
+  ok("admin generate-import --count 250 --out gen.csv");
+  EXPECT_TRUE(contains(slurp(dir_ / "gen.csv"), "TEST DATA"));
+  CliRun r = ok("admin import --file gen.csv --batch 100");
+  EXPECT_TRUE(contains(r.out, "imported 250 subscribers, 250 allowed pairs, 250 devices in 5 transactions"))
+      << r.out;
+}
+
+}  // namespace
