@@ -1,5 +1,8 @@
 #include "store/key_wrap.h"
 
+#include <cstring>
+#include <initializer_list>
+
 #include "crypto/aead.h"
 
 namespace kmebind::store {
@@ -11,24 +14,30 @@ constexpr std::string_view kLabelKme = "kmebind.store.kme";
 constexpr std::string_view kLabelNamed = "kmebind.store.sealed";
 constexpr std::string_view kLabelCheck = "kmebind.store.key-check";
 
-Bytes aad(std::string_view label, std::string_view imsi) {
-  ByteWriter w;
-  w.bytes(as_bytes(label));
-  w.u8(0);
-  w.bytes(as_bytes(imsi));
-  return w.take();
+// The parts with a zero octet between each two (identifiers never contain one).
+Bytes join(std::initializer_list<std::string_view> parts) {
+  std::size_t size = parts.size() - 1;
+  for (auto p : parts) size += p.size();
+  Bytes out(size);
+  std::size_t pos = 0;
+  for (auto p : parts) {
+    if (pos > 0) out[pos++] = 0;
+    if (!p.empty()) std::memcpy(out.data() + pos, p.data(), p.size());
+    pos += p.size();
+  }
+  return out;
 }
 
+Bytes aad(std::string_view label, std::string_view imsi) { return join({label, imsi}); }
+
 Bytes kme_aad(std::string_view imsi, std::string_view imei, std::uint32_t version) {
-  ByteWriter w;
-  w.bytes(as_bytes(kLabelKme));
-  w.u8(0);
-  w.bytes(as_bytes(imsi));
-  w.u8(0);
-  w.bytes(as_bytes(imei));
-  w.u8(0);
-  w.u32(version);
-  return w.take();
+  Bytes out = join({kLabelKme, imsi, imei});
+  const std::size_t pos = out.size();
+  out.resize(pos + 5);  // 0x00 ‖ version, 4 octets big-endian
+  for (std::size_t i = 0; i < 4; ++i) {
+    out[pos + 1 + i] = static_cast<std::uint8_t>(version >> (24 - 8 * i));
+  }
+  return out;
 }
 
 Result<SecretBytes> open_or_corrupt(const SecretBytes& key, ByteView sealed, ByteView ad,
