@@ -20,6 +20,20 @@
 //
 // Logging: the core never prints. The overloads taking an HssEvent fill it with the result and a
 // short, secret-free reason for the adapter to log.
+//
+// Identities: an IMEI is accepted as 14 digits (TAC ‖ SNR, as in the IMEI AVP) or 15 with a valid
+// check digit, and normalised to the 14 digits the store keys devices by. The Cookie's AAD and the
+// signed KME transcript use those 14 digits; the KME payload carries the 15-digit IMEI (its
+// TS 24.008 Mobile identity coding needs the check digit), so the device signs with the first 14.
+//
+// Choices where the specs leave room (docs/protocol.md has the flow):
+//  - AUTS whose MAC-S does not verify: success with fresh vectors from SQN_HE (TS 33.102 §6.3.5
+//    step (iv) sends vectors either way); the event says the AUTS was refused.
+//  - KME-Request for a subscriber whose binding mode is not kKmeRequired: refused with
+//    KME_ERROR_PROCEDURE_NOT_ALLOWED (the AIA told the CNN no KME procedure runs).
+//  - ULR without Terminal-Information for a subscriber with binding: DIAMETER_MISSING_AVP.
+//  - Re-synchronisation reads SQN_HE and then sets it: a concurrent AIR between the two can see
+//    its SQN reissued once (with a fresh RAND); the store has no "raise SQN to at least" call.
 #pragma once
 
 #include <cstdint>
