@@ -1,5 +1,8 @@
 // KME-Request (seed steps 2a, 3, 4; docs/protocol.md step 5): provisioning for procedures 1 and
 // 2 as the device sees it, device challenges with a stored KME, renewal, policy and refusals.
+#include <random>
+
+#include "hss/payload_sealing.h"
 #include "hss_test_support.h"
 #include "nas/ie_identity.h"
 
@@ -7,6 +10,22 @@ namespace kmebind::hss::testing {
 namespace {
 
 class KmeRequestTest : public HssBench {};
+
+TEST(ImeiCheckDigit, IsTheLuhnDigitOfTs23003AnnexB) {
+  EXPECT_EQ(imei_with_check_digit("49015420323751"), "490154203237518");
+  EXPECT_EQ(imei_with_check_digit("35693803564380"), "356938035643809");
+  std::mt19937 gen(7);
+  std::uniform_int_distribution<int> digit(0, 9);
+  for (int i = 0; i < 200; ++i) {
+    std::string imei;
+    for (int d = 0; d < 14; ++d) imei.push_back(static_cast<char>('0' + digit(gen)));
+    const std::string full = imei_with_check_digit(imei);
+    EXPECT_TRUE(nas::imei_check_digit_ok(full)) << full;
+    std::string wrong = full;
+    wrong[14] = static_cast<char>('0' + (full[14] - '0' + 1) % 10);
+    EXPECT_FALSE(nas::imei_check_digit_ok(wrong)) << wrong;
+  }
+}
 
 struct DeviceKind {
   crypto::EciesProfile profile;
