@@ -89,10 +89,11 @@ Status SqliteStore::do_put_device(const DeviceRecord& device_in, std::string_vie
   if (auto st = validate_device(device); !st) return st;
   return write([&](Connection& c) -> Status {
     const std::int64_t now = now_unix_s();
-    auto changed = upsert_device(c, device, now);
-    if (!changed) return pass(changed);
-    if (!*changed) return {};
-    const std::string detail = "enc profile " + std::string(to_string(device.enc_profile)) +
+    auto change = upsert_device(c, device, now);
+    if (!change) return pass(change);
+    if (*change == DeviceChange::kUnchanged) return {};
+    const std::string detail = std::string(*change == DeviceChange::kAdded ? "added" : "keys replaced") +
+                               ": enc profile " + std::string(to_string(device.enc_profile)) +
                                " key " + to_hex(device.enc_public_key) + ", sig " +
                                std::string(to_string(device.sig_alg)) + " key " +
                                to_hex(device.sig_public_key);

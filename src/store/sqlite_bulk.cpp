@@ -64,10 +64,14 @@ class SqliteBulkImport final : public BulkImport {
     if (auto st = validate_device(device); !st) return st;
     if (auto st = open_batch(); !st) return st;
     Connection& c = *lease_;
-    auto changed = upsert_device(c, device, now_);
-    if (!changed) return poison(changed.error());
-    if (*changed) {
-      const std::string detail = "enc profile " + std::string(to_string(device.enc_profile)) +
+    auto change = upsert_device(c, device, now_);
+    if (!change) return poison(change.error());
+    if (*change == DeviceChange::kAdded) {
+      // New devices are audited as one "device-import" row per batch (commit_batch).
+      ++devices_added_in_batch_;
+      ++stats_.devices;
+    } else if (*change == DeviceChange::kReplaced) {
+      const std::string detail = "keys replaced: enc profile " + std::string(to_string(device.enc_profile)) +
                                  " key " + to_hex(device.enc_public_key) + ", sig " +
                                  std::string(to_string(device.sig_alg)) + " key " +
                                  to_hex(device.sig_public_key);
@@ -141,6 +145,15 @@ class SqliteBulkImport final : public BulkImport {
 
   Status commit_batch() {
     if (!txn_) return {};
+    if (devices_added_in_batch_ > 0) {
+      const std::string detail = std::to_string(devices_added_in_batch_) + " devices added";
+      if (auto st = insert_audit(*lease_, now_, {options_.actor, "device-import", "", "", detail,
+                                                 options_.source});
+          !st) {
+        return poison(st.error());
+      }
+      devices_added_in_batch_ = 0;
+    }
     auto st = txn_->commit();
     txn_.reset();
     lock_.unlock();
@@ -160,6 +173,7 @@ class SqliteBulkImport final : public BulkImport {
   }
 
   void abandon() {
+    devices_added_in_batch_ = 0;
     if (txn_) {
       txn_->rollback();
       txn_.reset();
@@ -173,6 +187,7 @@ class SqliteBulkImport final : public BulkImport {
   std::unique_lock<std::timed_mutex> lock_;
   std::optional<Transaction> txn_;
   std::size_t rows_in_batch_ = 0;
+  std::size_t devices_added_in_batch_ = 0;
   std::int64_t now_ = 0;
   bool failed_ = false;
   bool finished_ = false;

@@ -101,36 +101,36 @@ Status validate_device(DeviceRecord& device) {
   return check_sig_public_key(device.sig_alg, device.sig_public_key);
 }
 
-Result<bool> upsert_device(Connection& conn, const DeviceRecord& device, std::int64_t now) {
-  auto q = conn.prepare(
-      "SELECT enc_profile, enc_public_key, sig_alg, sig_public_key FROM devices WHERE imei = ?");
-  if (!q) return pass(q);
-  q->bind_text(1, device.imei);
-  auto row = q->step();
-  if (!row) return pass(row);
-  if (*row) {
-    const bool same = q->column_text(0) == to_string(device.enc_profile) &&
-                      equal_ct(q->column_blob(1), device.enc_public_key) &&
-                      q->column_text(2) == to_string(device.sig_alg) &&
-                      equal_ct(q->column_blob(3), device.sig_public_key);
-    if (same) return false;
+Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device, std::int64_t now) {
+  {
+    auto s = conn.prepare(
+        "INSERT INTO devices (imei, enc_profile, enc_public_key, sig_alg, sig_public_key, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (imei) DO NOTHING");
+    if (!s) return pass(s);
+    s->bind_text(1, device.imei)
+        .bind_text(2, to_string(device.enc_profile))
+        .bind_blob(3, device.enc_public_key)
+        .bind_text(4, to_string(device.sig_alg))
+        .bind_blob(5, device.sig_public_key)
+        .bind_int(6, now)
+        .bind_int(7, now);
+    if (auto st = s->run(); !st) return std::unexpected(st.error());
+    if (conn.changes() > 0) return DeviceChange::kAdded;
   }
+  // The IMEI is known: replace its keys only where they differ.
   auto s = conn.prepare(
-      "INSERT INTO devices (imei, enc_profile, enc_public_key, sig_alg, sig_public_key, "
-      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT (imei) DO UPDATE SET enc_profile = excluded.enc_profile, "
-      "enc_public_key = excluded.enc_public_key, sig_alg = excluded.sig_alg, "
-      "sig_public_key = excluded.sig_public_key, updated_at = excluded.updated_at");
+      "UPDATE devices SET enc_profile = ?2, enc_public_key = ?3, sig_alg = ?4, sig_public_key = ?5, "
+      "updated_at = ?6 WHERE imei = ?1 AND (enc_profile <> ?2 OR enc_public_key <> ?3 OR "
+      "sig_alg <> ?4 OR sig_public_key <> ?5)");
   if (!s) return pass(s);
   s->bind_text(1, device.imei)
       .bind_text(2, to_string(device.enc_profile))
       .bind_blob(3, device.enc_public_key)
       .bind_text(4, to_string(device.sig_alg))
       .bind_blob(5, device.sig_public_key)
-      .bind_int(6, now)
-      .bind_int(7, now);
+      .bind_int(6, now);
   if (auto st = s->run(); !st) return std::unexpected(st.error());
-  return true;
+  return conn.changes() > 0 ? DeviceChange::kReplaced : DeviceChange::kUnchanged;
 }
 
 Status validate_kme(const SecretBytes& kme, int procedure) {

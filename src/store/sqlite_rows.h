@@ -38,8 +38,9 @@ Result<bool> insert_binding(Connection& conn, std::string_view imsi, std::string
 
 // Checks a device's IMEI (normalized in place) and key encodings.
 Status validate_device(DeviceRecord& device);
-// Inserts or replaces the device; returns whether anything changed.
-Result<bool> upsert_device(Connection& conn, const DeviceRecord& device, std::int64_t now);
+// Inserts the device or replaces its keys; says which (kUnchanged: same keys already stored).
+enum class DeviceChange { kUnchanged, kAdded, kReplaced };
+Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device, std::int64_t now);
 
 // The body of store_kme (see SubscriberStore::store_kme), audit row included.
 Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::string_view imsi,

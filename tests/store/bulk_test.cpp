@@ -129,3 +129,38 @@ TEST(BulkTest, ExportGivesASortedSnapshotWithBindingsAndOptionalKeys) {
 
 }  // namespace
 }  // namespace kmebind::store
+
+namespace kmebind::store {
+namespace {
+
+TEST(BulkTest, NewDevicesAreAuditedPerBatchAndReplacedKeysPerDevice) {
+  testing::TempDir dir;
+  auto s = testing::open_or_die(dir.file("d.db"));
+  ASSERT_TRUE(s->put_device(testing::sample_device("35209900000001")));
+  auto bulk = s->begin_bulk_import(BulkImportOptions{100, "tester", "devices.csv"});
+  ASSERT_TRUE(bulk);
+  ASSERT_TRUE((*bulk)->put_device(testing::sample_device("35209900000002")));
+  ASSERT_TRUE((*bulk)->put_device(testing::sample_device("35209900000003")));
+  ASSERT_TRUE((*bulk)->put_device(testing::sample_device("35209900000001")));  // same keys
+  auto changed = testing::sample_device("35209900000004");
+  changed.imei = "35209900000001";
+  changed.enc_public_key = Bytes(32, 0x44);
+  ASSERT_TRUE((*bulk)->put_device(changed));
+  auto stats = (*bulk)->finish();
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->devices, 3u);  // two added, one replaced
+  EXPECT_EQ(s->get_device("35209900000001")->enc_public_key, Bytes(32, 0x44));
+  auto audit = s->list_audit(AuditQuery{std::nullopt, 0, 10});
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 3u);
+  EXPECT_EQ((*audit)[0].action, "device-put");
+  EXPECT_EQ((*audit)[0].detail.substr(0, 6), "added:");
+  EXPECT_EQ((*audit)[1].action, "device-put");
+  EXPECT_EQ((*audit)[1].detail.substr(0, 14), "keys replaced:");
+  EXPECT_EQ((*audit)[1].source, "devices.csv");
+  EXPECT_EQ((*audit)[2].action, "device-import");
+  EXPECT_EQ((*audit)[2].detail, "2 devices added");
+}
+
+}  // namespace
+}  // namespace kmebind::store
