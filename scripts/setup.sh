@@ -13,7 +13,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libfreediameter-dev freediameter libasio-dev libpq-dev
-  openssl
+  openssl tshark
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -25,6 +25,14 @@ int main(int argc, char** argv) {
       "3GPP TR 33.868 §5.4.4.2.3.3 (S3-130709).\n\n"
       "Exit codes: 0 ok, 1 operation failed, 2 bad usage or argument, 3 invalid configuration."};
   root.require_subcommand(1);
+  // One line per usage error, naming the (sub)command, e.g. "kmebind crypto milenage: --k: ...".
+  root.failure_message([](const CLI::App* app, const CLI::Error& e) {
+    std::string path;
+    for (const CLI::App* a = app; a != nullptr; a = a->get_parent()) {
+      path = a->get_parent() == nullptr ? "kmebind" + path : " " + a->get_name() + path;
+    }
+    return path + ": " + e.what() + " (see --help)\n";
+  });
   root.set_version_flag("--version", "kmebind 0.1.0");
   int exit_code = kExitOk;
   auto& registry = command_registry();
