@@ -50,8 +50,9 @@ inline Bytes xor_bytes(ByteView a, ByteView b) {
   return out;
 }
 
+// The message as T (a copy, so that it may be taken from a temporary).
 template <class T>
-const T& as(const nas::NasMessage& m) {
+T as(const nas::NasMessage& m) {
   const T* p = std::get_if<T>(&m);
   EXPECT_NE(p, nullptr) << "got " << nas::message_name(m);
   if (p == nullptr) throw std::runtime_error("unexpected NAS message");
@@ -148,7 +149,7 @@ class TestNetwork {
   struct Provisioning {
     SecretBytes kme;
     nas::KmeNonce nonce{};
-    Bytes command_pdu;  // the protected Downlink generic NAS transport
+    nas::KmeProvisioningCommand command;  // send with kme_transport(command)
   };
   // A KME Provisioning Command: payload {procedure, imei, version, KME[, Nonce]} ECIES-encrypted to
   // the device's key; the Nonce rides in the command for procedure 1 and in the payload for 2.
@@ -173,7 +174,7 @@ class TestNetwork {
                                                          plaintext.view()));
     if (procedure == nas::KmeProcedure::kSharedWithCnn) cmd.nonce = p.nonce;
     cmd.kme_version = version;
-    p.command_pdu = kme_transport(cmd);
+    p.command = std::move(cmd);
     return p;
   }
   Bytes kme_transport(const nas::KmeMessage& m) {
@@ -184,7 +185,7 @@ class TestNetwork {
   }
   // The KME message inside an Uplink generic NAS transport PDU.
   nas::KmeMessage receive_kme(ByteView pdu) {
-    const auto& t = as<nas::UplinkGenericNasTransport>(receive(pdu));
+    const auto t = as<nas::UplinkGenericNasTransport>(receive(pdu));
     EXPECT_EQ(t.generic_message_container_type, nas::GenericMessageContainerType::kKme);
     return take(nas::decode_kme(t.generic_message_container.value));
   }
@@ -200,7 +201,7 @@ class TestNetwork {
     bearer.pdn_address = nas::PdnAddress{nas::PdnType::kIpv4, {10, 45, 0, 2}, {}};
     nas::AttachAccept m;
     m.eps_attach_result = nas::EpsAttachResult::kEpsOnly;
-    m.t3412_value = nas::GprsTimer{nas::GprsTimer::Unit::k1Minute, 54};
+    m.t3412_value = nas::GprsTimer{nas::GprsTimer::Unit::kDecihours, 9};
     m.tai_list = nas::TaiList::single(nas::Tai{nas::Plmn{"001", "01"}, 1});
     m.esm_message_container.value = take(nas::encode_nas(bearer));
     m.guti = nas::EpsMobileIdentity{test_guti()};
