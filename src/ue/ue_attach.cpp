@@ -115,7 +115,9 @@ void Ue::on_attach_reject(const nas::AttachReject& m, UeOutput& out) {
 // TS 24.301 §5.5.2.3.2: Detach accept, then (unless IMSI detach) EMM-DEREGISTERED.
 void Ue::on_detach_request(const nas::DetachRequestUeTerminated& m, UeOutput& out) {
   send(nas::DetachAccept{}, out);
-  if (m.detach_type.type_of_detach == nas::DetachType::kImsiDetach) {
+  // TS 24.301 §9.9.3.7, network to UE: 1 re-attach required, 2 not required, 3 IMSI detach.
+  constexpr std::uint8_t kNetworkImsiDetach = 3;
+  if (m.detach_type.type_of_detach == kNetworkImsiDetach) {
     emit(UeEvent(UeEventKind::kDetached, "IMSI detach: EPS services kept").with_emm_cause(m.emm_cause), out);
     return;
   }

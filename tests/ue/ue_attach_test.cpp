@@ -275,6 +275,17 @@ TEST_F(UeAttachTest, NetworkDetachIsAcceptedAndDeregisters) {
   EXPECT_TRUE(feed(net_.protect(nas::IdentityRequest{})).has(UeEventKind::kDiscarded)) << "no connection any more";
 }
 
+TEST_F(UeAttachTest, NetworkImsiDetachIsAcceptedButKeepsEpsRegistration) {
+  attach_until_secure();
+  accept();
+  nas::DetachRequestUeTerminated detach;
+  detach.detach_type = nas::DetachType{false, 3};  // IMSI detach, TS 24.301 §9.9.3.7
+  UeOutput out = feed(net_.protect(detach));
+  EXPECT_TRUE(std::holds_alternative<nas::DetachAccept>(net_.receive(only_pdu(out))));
+  EXPECT_EQ(ue_.state(), UeState::kRegistered);
+  EXPECT_TRUE(ue_.has_security_context());
+}
+
 TEST_F(UeAttachTest, EmmStatusIsReportedWithoutStateChange) {
   attach_until_secure();
   UeOutput out = feed(net_.protect(nas::EmmStatus{nas::EmmCause::kSemanticallyIncorrectMessage}));
