@@ -17,7 +17,7 @@ struct Overloaded : Ts... {
 
 InProcessNetwork::InProcessNetwork(const hss::Hss& hss, cnn::CnnConfig cnn_config,
                                    std::int64_t start_unix_s, hss::LinkInfo link)
-    : hss_(hss), cnn_(std::move(cnn_config)), link_(link), start_unix_s_(start_unix_s) {}
+    : hss_(&hss), cnn_(std::move(cnn_config)), link_(link), start_unix_s_(start_unix_s) {}
 
 UeIndex InProcessNetwork::add_ue(ue::Ue ue) {
   ues_.push_back(UeSlot{std::move(ue), false, {}});
@@ -143,19 +143,28 @@ cnn::S6aAnswer InProcessNetwork::answer(const cnn::S6aRequest& request) {
   return std::visit(
       Overloaded{
           [&](const s6a::AuthenticationInformationRequest& r) -> cnn::S6aAnswer {
-            return hss_.on_air(r, now);
+            return hss_->on_air(r, now);
           },
           [&](const s6a::KmeRequest& r) -> cnn::S6aAnswer {
-            return hss_.on_kme_request(r, now, link_);
+            return hss_->on_kme_request(r, now, link_);
           },
           [&](const s6a::UpdateLocationRequest& r) -> cnn::S6aAnswer {
-            return hss_.on_ulr(r, now, link_);
+            return hss_->on_ulr(r, now, link_);
           },
       },
       request);
 }
 
+void InProcessNetwork::inject_nas(UeIndex ue, Bytes pdu, bool uplink) {
+  queue_.push_back(Delivery{uplink ? Delivery::Kind::kUplink : Delivery::Kind::kDownlink,
+                            to_ue_id(ue), std::move(pdu), 0, {}});
+}
+
 void InProcessNetwork::deliver(Delivery& d) {
+  if (d.kind != Delivery::Kind::kS6a && nas_hook_ &&
+      !nas_hook_(d.ue, d.pdu, d.kind == Delivery::Kind::kUplink)) {
+    return;
+  }
   switch (d.kind) {
     case Delivery::Kind::kUplink:
       ++nas_pdus_;
@@ -173,9 +182,11 @@ void InProcessNetwork::deliver(Delivery& d) {
       break;
     }
     case Delivery::Kind::kS6a: {
-      if (s6a_filter_ && !s6a_filter_(*d.request)) break;  // dropped: the CNN's timer handles it
+      if (s6a_request_hook_ && !s6a_request_hook_(*d.request)) break;  // dropped: CNN times out
       ++s6a_round_trips_;
-      cnn_.on_s6a_answer(d.txn, answer(*d.request), now_ms_, scratch_);
+      cnn::S6aAnswer a = answer(*d.request);
+      if (s6a_answer_hook_) s6a_answer_hook_(a);
+      cnn_.on_s6a_answer(d.txn, std::move(a), now_ms_, scratch_);
       take_cnn_output(scratch_);
       break;
     }

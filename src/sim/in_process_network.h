@@ -67,11 +67,23 @@ class InProcessNetwork {
   std::int64_t now_unix_s() const { return start_unix_s_ + now_ms_ / 1000; }
 
   void set_tap(NasTap tap) { tap_ = std::move(tap); }
-  // Called for every S6a request before the HSS answers it; returning false drops the request
-  // (the CNN then sees its S6a timeout). Tests use it to inject faults; nullptr = deliver all.
-  void set_s6a_filter(std::function<bool(const cnn::S6aRequest&)> filter) {
-    s6a_filter_ = std::move(filter);
-  }
+
+  // Fault injection for tests (an attacker on a link, a misbehaving CNN, an HSS restart):
+  // Called for every NAS PDU before delivery; may modify it; returning false drops it.
+  using NasHook = std::function<bool(cnn::UeId, Bytes& pdu, bool uplink)>;
+  void set_nas_hook(NasHook hook) { nas_hook_ = std::move(hook); }
+  // Called for every S6a request before the HSS sees it; may modify it (a CNN substituting a
+  // Cookie); returning false drops it (the CNN then runs into its S6a answer timeout).
+  using S6aRequestHook = std::function<bool(cnn::S6aRequest&)>;
+  void set_s6a_request_hook(S6aRequestHook hook) { s6a_request_hook_ = std::move(hook); }
+  // Called for every S6a answer before the CNN sees it; may modify it.
+  using S6aAnswerHook = std::function<void(cnn::S6aAnswer&)>;
+  void set_s6a_answer_hook(S6aAnswerHook hook) { s6a_answer_hook_ = std::move(hook); }
+  // Replaces the HSS that answers from now on (a restart, or another front-end). `hss` is
+  // borrowed and must outlive its use.
+  void set_hss(const hss::Hss& hss) { hss_ = &hss; }
+  // Queues a PDU on the NAS link as if `ue` (uplink) or the CNN (downlink) had sent it: replays.
+  void inject_nas(UeIndex ue, Bytes pdu, bool uplink);
 
   cnn::Cnn& cnn() { return cnn_; }
   std::uint64_t nas_pdus() const { return nas_pdus_; }
@@ -99,7 +111,7 @@ class InProcessNetwork {
   std::optional<std::int64_t> next_deadline() const;
   void fire_timers();
 
-  const hss::Hss& hss_;
+  const hss::Hss* hss_;
   cnn::Cnn cnn_;
   hss::LinkInfo link_;
   std::int64_t start_unix_s_;
@@ -108,7 +120,9 @@ class InProcessNetwork {
   std::deque<Delivery> queue_;
   cnn::CnnOutput scratch_;
   NasTap tap_;
-  std::function<bool(const cnn::S6aRequest&)> s6a_filter_;
+  NasHook nas_hook_;
+  S6aRequestHook s6a_request_hook_;
+  S6aAnswerHook s6a_answer_hook_;
   std::uint64_t nas_pdus_ = 0;
   std::uint64_t nas_octets_ = 0;
   std::uint64_t s6a_round_trips_ = 0;
