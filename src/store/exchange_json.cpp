@@ -336,14 +336,14 @@ class JsonWriter final : public ExchangeWriter {
   }
 
   Status subscriber(const SubscriberRecord& r, std::span<const std::string> imeis) override {
-    json o = json::object();
+    nlohmann::ordered_json o = nlohmann::ordered_json::object();  // fields in documented order
     o["imsi"] = r.imsi;
-    o["k"] = r.k.empty() ? json(nullptr) : json(r.k.reveal_hex());
-    o["opc"] = r.opc.empty() ? json(nullptr) : json(r.opc.reveal_hex());
+    o["k"] = r.k.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.k.reveal_hex());
+    o["opc"] = r.opc.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.opc.reveal_hex());
     o["amf"] = amf_hex(r.amf);
     o["sqn"] = r.sqn;
     o["binding_mode"] = std::string(to_string(r.binding_mode));
-    json procedures = json::array();
+    nlohmann::ordered_json procedures = nlohmann::ordered_json::array();
     if (r.procedure1_allowed) procedures.push_back(1);
     if (r.procedure2_allowed) procedures.push_back(2);
     o["procedures"] = std::move(procedures);
@@ -355,7 +355,7 @@ class JsonWriter final : public ExchangeWriter {
 
   Status device(const DeviceRecord& d) override {
     if (!devices_started_) start_devices();
-    json o = {{"imei", d.imei},
+    nlohmann::ordered_json o = {{"imei", d.imei},
               {"enc_profile", std::string(to_string(d.enc_profile))},
               {"enc_public_key", to_hex(d.enc_public_key)},
               {"sig_alg", std::string(to_string(d.sig_alg))},
