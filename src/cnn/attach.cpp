@@ -150,23 +150,32 @@ void on_attach_request(CnnState& cnn, UeId id, const UplinkMessage& m, std::int6
   }
 }
 
-void send_attach_accept(Step& s) {
-  AttachProcedure& a = s.attach();
+bool reserve_guti_and_address(Step& s) {
+  if (s.ue.has_guti && s.ue.ipv4 != 0) return true;
   auto m_tmsi = allocate_m_tmsi(s.cnn);
   if (!m_tmsi) {
     internal_error(s, m_tmsi.error());
-    return;
+    return false;
   }
   const auto address = s.cnn.pool.allocate();
   if (!address) {
     reject_attach(s, nas::EmmCause::kEsmFailure, CnnEventKind::kAttachRejected,
                   "IPv4 pool exhausted");
-    return;
+    return false;
   }
   s.ue.ipv4 = *address;
   s.ue.m_tmsi = *m_tmsi;
   s.ue.has_guti = true;
   s.cnn.by_m_tmsi[*m_tmsi] = s.id;
+  return true;
+}
+
+void send_attach_accept(Step& s) {
+  AttachProcedure& a = s.attach();
+  if (!s.ue.has_guti || s.ue.ipv4 == 0) {
+    internal_error(s, Error(Code::kInternal, "Attach accept without a reserved GUTI and address"));
+    return;
+  }
 
   // TS 24.301 §8.3.6, §6.4.1.2: the default bearer, EBI 5, answering the UE's PTI.
   nas::ActivateDefaultEpsBearerContextRequest bearer;
@@ -175,7 +184,7 @@ void send_attach_accept(Step& s) {
   bearer.eps_qos.qci = s.config().default_qci;
   bearer.access_point_name.name = s.config().apn;
   bearer.pdn_address.type = nas::PdnType::kIpv4;
-  bearer.pdn_address.ipv4 = Ipv4Pool::octets(*address);
+  bearer.pdn_address.ipv4 = Ipv4Pool::octets(s.ue.ipv4);
   if (a.ipv4v6_requested) bearer.esm_cause = nas::EsmCause::kPdnTypeIpv4OnlyAllowed;
   auto esm = nas::encode_nas(bearer);
   if (!esm) {
@@ -191,7 +200,7 @@ void send_attach_accept(Step& s) {
   accept.tai_list = s.cnn.tai_list;
   accept.esm_message_container.value = std::move(*esm);
   accept.guti = nas::EpsMobileIdentity{
-      nas::Guti{s.cnn.plmn, s.config().mme_group_id, s.config().mme_code, *m_tmsi}};
+      nas::Guti{s.cnn.plmn, s.config().mme_group_id, s.config().mme_code, s.ue.m_tmsi}};
   a.step = AttachStep::kAwaitAttachComplete;
   if (send_procedure_message(s, accept, nas::SecurityHeaderType::kIntegrityProtectedCiphered,
                              TimerKind::kT3450)) {

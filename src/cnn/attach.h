@@ -22,9 +22,14 @@ namespace kmebind::cnn::detail::attach {
 void on_attach_request(CnnState& cnn, UeId id, const UplinkMessage& m, std::int64_t now,
                        CnnOutput& out);
 
-// After the ULA: allocates a GUTI (random M-TMSI) and an IPv4 address, and sends Attach accept
-// {EPS only, T3412, TAI list, GUTI, ESM: Activate default EPS bearer context request {EBI 5, the
-// UE's PTI, QCI, APN, PDN address}} as header type 2 with T3450. No address left → #19.
+// Before the ULR: allocates the GUTI (random M-TMSI) and the IPv4 address the Attach accept will
+// carry, so that nothing the CNN itself decides can fail after the HSS has stored a new KME (the
+// device commits it only on Attach accept). No address left → Attach reject #19 and false.
+bool reserve_guti_and_address(Step& s);
+
+// After the ULA: sends Attach accept {EPS only, T3412, TAI list, GUTI, ESM: Activate default EPS
+// bearer context request {EBI 5, the UE's PTI, QCI, APN, PDN address}} as header type 2 with
+// T3450. REQUIRES: reserve_guti_and_address succeeded.
 void send_attach_accept(Step& s);
 
 // TS 24.301 §5.5.1.2.4: the UE is registered; the attach state (vector, cookies, procedure data)

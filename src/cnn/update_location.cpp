@@ -20,6 +20,7 @@ void emit_kme_event(Step& s, CnnEventKind kind, std::uint8_t procedure, std::uin
 }  // namespace
 
 void request(Step& s) {
+  if (!attach::reserve_guti_and_address(s)) return;
   AttachProcedure& a = s.attach();
   s6a::UpdateLocationRequest ulr;
   ulr.imsi = s.ue.imsi;

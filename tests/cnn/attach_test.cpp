@@ -320,7 +320,10 @@ TEST_F(AttachTest, AddressesReturnToThePoolOnRelease) {
   full_attach(b);
   TestUe d;
   d.id = 3;
-  answer(attach_to_security(d).txn, ula_ok());
+  // No address left: rejected before the ULR, so the HSS never stores anything for it.
+  const TxnId air = start_attach(d);
+  complete_security(d, give_vector(d, air, s6a::BindingRequirement::kNone));
+  EXPECT_TRUE(last_.s6a.empty());
   EXPECT_EQ(as<nas::AttachReject>(d.receive(only_nas(last_).pdu)).emm_cause, EmmCause::kEsmFailure);
   cnn_->release(a.id);
   TestUe e;

@@ -429,14 +429,19 @@ class CnnBench : public ::testing::Test {
 
   // Authentication response → Security mode command → Security mode complete. Returns what the
   // core asked the HSS next (KME-Request or ULR).
-  // The returned reference lives until the next call into the core.
-  const S6aSend& authenticate(TestUe& ue, const nas::AuthenticationRequest& r) {
+  // Authentication response → Security mode command → Security mode complete; returns what the
+  // core did with the complete.
+  const CnnOutput& complete_security(TestUe& ue, const nas::AuthenticationRequest& r) {
     send(ue, ue.plain(nas::AuthenticationResponse{nas::Octets{ue.answer_challenge(r)}}));
     auto smc = as<nas::SecurityModeCommand>(ue.receive(only_nas(last_).pdu));
     check(smc.imeisv_request == nas::ImeisvRequest::kRequested, "IMEISV not requested");
-    send(ue, ue.protect(ue.security_mode_complete(),
-                        nas::SecurityHeaderType::kIntegrityProtectedCipheredNewContext));
-    return only_s6a(last_);
+    return send(ue, ue.protect(ue.security_mode_complete(),
+                               nas::SecurityHeaderType::kIntegrityProtectedCipheredNewContext));
+  }
+
+  // The returned reference lives until the next call into the core.
+  const S6aSend& authenticate(TestUe& ue, const nas::AuthenticationRequest& r) {
+    return only_s6a(complete_security(ue, r));
   }
 
   // Everything up to the S6a request after Security mode complete.

@@ -191,8 +191,10 @@ TEST_F(RobustnessTest, FailingRandomSourceAbortsOnlyThatUe) {
   c.random = [](std::span<std::uint8_t>) -> Status { return fail(Code::kInternal, "no entropy"); };
   rebuild(std::move(c));
   TestUe ue;
-  answer(attach_to_security(ue).txn, ula_ok());  // M-TMSI needs randomness
+  const TxnId air = start_attach(ue);
+  complete_security(ue, give_vector(ue, air, s6a::BindingRequirement::kNone));  // M-TMSI
   EXPECT_TRUE(last_.nas.empty());
+  EXPECT_TRUE(last_.s6a.empty());
   EXPECT_TRUE(has_event(last_, CnnEventKind::kInternalError));
   EXPECT_EQ(cnn_->ue_count(), 0u);
 }
