@@ -69,6 +69,21 @@ Result<std::uint32_t> SqliteStore::store_kme(std::string_view imsi, std::string_
   });
 }
 
+Result<std::uint32_t> SqliteStore::kme_version(std::string_view imsi, std::string_view imei_in) {
+  if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
+  auto imei = normalize_imei(imei_in);
+  if (!imei) return pass(imei);
+  return read([&](Connection& c) -> Result<std::uint32_t> {
+    auto s = c.prepare("SELECT version FROM kme_records WHERE imsi = ? AND imei = ?");
+    if (!s) return pass(s);
+    s->bind_text(1, imsi).bind_text(2, *imei);
+    auto row = s->step();
+    if (!row) return pass(row);
+    if (!*row) return 0u;
+    return version_of(*s, 0);
+  });
+}
+
 Result<std::vector<KmeStatus>> SqliteStore::list_kme_status(std::optional<std::string_view> imsi,
                                                             std::size_t limit,
                                                             std::size_t offset) {

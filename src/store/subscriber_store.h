@@ -224,6 +224,9 @@ class SubscriberStore {
                                           const SecretBytes& kme, int procedure,
                                           std::string_view source,
                                           std::optional<std::uint32_t> expected_previous_version) = 0;
+  // The pair's KME version counter: the version of its current KME, or of its last one if that
+  // was revoked; 0 if no KME was ever stored. The next store_kme writes this + 1.
+  virtual Result<std::uint32_t> kme_version(std::string_view imsi, std::string_view imei) = 0;
   // Marks the subscriber for KME re-provisioning (device sold, operator change). Audited.
   virtual Status request_kme_renewal(std::string_view imsi, std::string_view actor) = 0;
   // KME metadata (never the key) for one IMSI, or for all pairs when `imsi` is nullopt; ordered

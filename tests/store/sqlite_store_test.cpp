@@ -262,8 +262,11 @@ TEST_F(StoreTest, DenyBindingRevokesKmeButKeepsVersionCounting) {
   ASSERT_EQ(status->size(), 1u);
   EXPECT_FALSE((*status)[0].present);
   EXPECT_EQ((*status)[0].version, 1u);
+  EXPECT_EQ(*s().kme_version(kImsi, kImei), 1u);  // the counter outlives the revocation
   ASSERT_TRUE(s().allow_binding(kImsi, kImei, "t"));
   EXPECT_EQ(*s().store_kme(kImsi, kImei, key_of(2), kKmeProcedure1, "hss", 1u), 2u);
+  EXPECT_EQ(*s().kme_version(kImsi, kImei), 2u);
+  EXPECT_EQ(*s().kme_version(kImsi, kImei2), 0u);
 }
 
 TEST_F(StoreTest, KmeStatusNeverCarriesTheKeyAndNamesProcedureAndSource) {
