@@ -1,0 +1,213 @@
+#include "diameter/fd_core.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "diameter/fd_include.h"
+#include "diameter/peer_authority.h"
+
+namespace kmebind::diameter {
+namespace {
+
+std::atomic<bool> g_core_created{false};
+
+// freeDiameter log lines → spdlog (FD_LOG_ANNOYING 0, DEBUG 1, NOTICE 3, ERROR 5, FATAL 6).
+void route_fd_log(int level, const char* format, va_list args) {
+  char line[1024];
+  std::vsnprintf(line, sizeof line, format, args);
+  spdlog::level::level_enum to = spdlog::level::trace;
+  if (level >= FD_LOG_FATAL) {
+    to = spdlog::level::critical;
+  } else if (level >= FD_LOG_ERROR) {
+    to = spdlog::level::err;
+  } else if (level >= FD_LOG_NOTICE) {
+    to = spdlog::level::info;
+  } else if (level >= FD_LOG_DEBUG) {
+    to = spdlog::level::debug;
+  }
+  spdlog::log(to, "freeDiameter: {}", line);
+}
+
+sigset_t termination_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+Status fd_failed(std::string_view what, int rc) {
+  return fail(Code::kInternal, "freeDiameter " + std::string(what) + " failed (" +
+                                   std::to_string(rc) + "); its log above says why");
+}
+
+}  // namespace
+
+FdCore::FdCore(DiameterConfig config)
+    : config_(std::move(config)), authority_(std::make_unique<detail::PeerAuthority>(config_)) {}
+
+Result<std::unique_ptr<FdCore>> FdCore::create(DiameterConfig config) {
+  if (auto st = validate(config); !st) return std::unexpected(st.error());
+  if (g_core_created.exchange(true)) {
+    return fail(Code::kInternal,
+                "diameter: freeDiameter allows one core per process and this process has one");
+  }
+  // Trap 6: freeDiameter's threads inherit this mask.
+  sigset_t blocked = termination_signals();
+  sigaddset(&blocked, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
+
+  fd_log_handler_register(route_fd_log);
+  fd_g_debug_lvl = config.fd_log_level;
+  if (int rc = fd_core_initialize(); rc != 0) return std::unexpected(fd_failed("initialization", rc).error());
+  fd_g_debug_lvl = config.fd_log_level;
+
+  std::unique_ptr<FdCore> core(new FdCore(std::move(config)));
+  auto path = write_freediameter_conf(core->config_);
+  if (!path) return std::unexpected(path.error());
+  if (int rc = fd_core_parseconf(path->c_str()); rc != 0) {
+    return std::unexpected(fd_failed("configuration " + path->string(), rc).error());
+  }
+  auto dictionary = define_s6a_dictionary(fd_g_config->cnf_dict,
+                                          DictionaryOptions{core->config_.kme_command_code});
+  if (!dictionary) return std::unexpected(dictionary.error());
+  core->dictionary_ = *dictionary;
+  // TS 29.272 §7.1.8: advertised in CER/CEA as Vendor-Specific-Application-Id {10415, 16777251}.
+  if (int rc = fd_disp_app_support(core->dictionary_.app_s6a, core->dictionary_.vendor_3gpp, 1, 0);
+      rc != 0) {
+    return std::unexpected(fd_failed("S6a application support", rc).error());
+  }
+  if (auto st = detail::PeerAuthority::install(core->authority_.get()); !st) {
+    return std::unexpected(st.error());
+  }
+  return core;
+}
+
+FdCore::~FdCore() {
+  stop();
+  detail::PeerAuthority::uninstall();
+}
+
+Status FdCore::start() {
+  std::unique_lock lock(state_mutex_);
+  if (started_) return fail(Code::kInternal, "diameter: the core was started already");
+  started_ = true;
+  if (int rc = fd_core_start(); rc != 0) return fd_failed("start", rc);
+  if (int rc = fd_core_waitstartcomplete(); rc != 0) return fd_failed("start", rc);
+  running_ = true;
+  spdlog::info("diameter: {} started ({} peer(s) configured)", config_.identity,
+               config_.peers.size());
+  return {};
+}
+
+void FdCore::stop() {
+  {
+    std::unique_lock lock(state_mutex_);
+    if (stopped_ || !started_) {
+      stopped_ = true;
+      return;
+    }
+    stopped_ = true;
+    running_ = false;
+  }
+  // Not under the lock: freeDiameter's threads may be inside send_answer / send_request.
+  fd_core_shutdown();
+  fd_core_wait_shutdown_complete();
+  spdlog::info("diameter: {} stopped", config_.identity);
+}
+
+bool FdCore::running() const {
+  std::shared_lock lock(state_mutex_);
+  return running_;
+}
+
+bool FdCore::stopped() const {
+  std::shared_lock lock(state_mutex_);
+  return stopped_;
+}
+
+std::size_t FdCore::open_peers() const {
+  std::size_t open = 0;
+  for (const PeerConfig& p : config_.peers) {
+    peer_hdr* hdr = nullptr;
+    if (fd_peer_getbyid(const_cast<char*>(p.identity.c_str()), p.identity.size(), 1, &hdr) != 0 ||
+        hdr == nullptr) {
+      continue;
+    }
+    if (fd_peer_get_state(hdr) == STATE_OPEN && authority_->verified(p.identity)) ++open;
+  }
+  return open;
+}
+
+Status FdCore::wait_for_peers(std::size_t count, std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (open_peers() < count) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return fail(Code::kUnavailable, "diameter: " + std::to_string(open_peers()) + " of " +
+                                          std::to_string(count) + " peer(s) open after " +
+                                          std::to_string(timeout.count()) + " ms");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return {};
+}
+
+bool FdCore::peer_verified(std::string_view identity) const {
+  return authority_->verified(identity);
+}
+
+LinkInfo FdCore::link_info(std::string_view peer_identity) const {
+  LinkInfo info{std::string(peer_identity), false};
+  std::string id(peer_identity);
+  peer_hdr* hdr = nullptr;
+  if (fd_peer_getbyid(id.data(), id.size(), 1, &hdr) == 0 && hdr != nullptr) {
+    info.confidential = hdr->info.runtime.pir_cert_list != nullptr &&
+                        hdr->info.runtime.pir_cert_list_size > 0;
+  }
+  return info;
+}
+
+PeerStats FdCore::peer_stats() const { return authority_->stats(); }
+
+bool FdCore::send_answer(struct msg** message) {
+  std::shared_lock lock(state_mutex_);
+  if (!running_) return false;
+  return fd_msg_send(message, nullptr, nullptr) == 0;
+}
+
+bool FdCore::send_request(struct msg** message, void (*answer_cb)(void*, struct msg**), void* data,
+                          void (*expire_cb)(void*, char*, std::size_t, struct msg**),
+                          std::chrono::steady_clock::time_point deadline) {
+  // freeDiameter's request timeouts are absolute CLOCK_REALTIME times.
+  auto left = deadline - std::chrono::steady_clock::now();
+  if (left < std::chrono::nanoseconds(0)) left = std::chrono::nanoseconds(0);
+  timespec when{};
+  clock_gettime(CLOCK_REALTIME, &when);
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count() + when.tv_nsec;
+  when.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
+  when.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+  std::shared_lock lock(state_mutex_);
+  if (!running_) return false;
+  return fd_msg_send_timeout(message, answer_cb, data, expire_cb, &when) == 0;
+}
+
+int FdCore::wait_for_termination_signal(std::optional<std::chrono::milliseconds> timeout) {
+  sigset_t set = termination_signals();
+  if (!timeout) {
+    int sig = 0;
+    return sigwait(&set, &sig) == 0 ? sig : 0;
+  }
+  auto ms = timeout->count();
+  timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1'000'000)};
+  int sig = sigtimedwait(&set, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
+}  // namespace kmebind::diameter

@@ -1,0 +1,27 @@
+// Internal to src/diameter: the grouped AVPs of kmebind's KME extension (docs/diameter.md §3):
+// KME-Confirm (in the ULR), KME-Provisioning and KME-Device-Challenge (in the KME-Answer).
+#pragma once
+
+#include "diameter/avp_io.h"
+#include "s6a/messages.h"
+
+namespace kmebind::diameter::detail {
+
+// KME-Confirm ::= { KME-Procedure } { KME-Version } [ KME ] [ KME-Cookie ]
+//                 [ KME-Signature-Algorithm ] [ KME-Signature ]
+// Procedure 1 carries KME; procedure 2 Cookie, Signature-Algorithm and Signature.
+Status add_kme_confirm(void* parent, const S6aDictionary& d, const s6a::KmeConfirm& confirm);
+// The AVPs the procedure needs are mandatory; those of the other procedure are ignored.
+Decoded<s6a::KmeConfirm> read_kme_confirm(const AvpReader& group, const S6aDictionary& d);
+
+// KME-Provisioning ::= { KME-Procedure } { KME-ECIES-Profile } { KME-Version }
+//                      { KME-Encrypted-Payload } [ KME ] [ KME-Cookie ] [ KME-XRsp ]
+Status add_kme_provisioning(void* parent, const S6aDictionary& d, const s6a::KmeProvisioning& p);
+Decoded<s6a::KmeProvisioning> read_kme_provisioning(const AvpReader& group, const S6aDictionary& d);
+
+// KME-Device-Challenge ::= { KME-Version } { KME-Nonce } { KME-XRsp }
+Status add_kme_device_challenge(void* parent, const S6aDictionary& d, const s6a::DeviceChallenge& c);
+Decoded<s6a::DeviceChallenge> read_kme_device_challenge(const AvpReader& group,
+                                                        const S6aDictionary& d);
+
+}  // namespace kmebind::diameter::detail
