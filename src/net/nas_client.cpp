@@ -4,6 +4,7 @@
 #include <asio/ip/tcp.hpp>
 #include <vector>
 
+#include "net/asio_util.h"
 #include "net/nas_stream.h"
 
 namespace kmebind::net {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <unordered_map>
 
+#include "net/asio_util.h"
 #include "net/nas_stream.h"
 
 namespace kmebind::net {
@@ -108,22 +109,11 @@ Result<std::unique_ptr<NasServer>> NasServer::listen(EventLoop& loop, NasServerO
   if (options.max_frame_length < kFrameUeIdSize) {
     return fail(Code::kInvalidArgument, "NAS server: max_frame_length below 8");
   }
-  std::error_code ec;
-  const auto address = asio::ip::make_address(options.address, ec);
-  if (ec) {
-    return fail(Code::kInvalidArgument,
-                "NAS server: '" + options.address + "' is not a numeric IP address");
-  }
-  const std::string where = options.address + ":" + std::to_string(options.port);
   auto impl = std::make_shared<Impl>(loop, std::move(options), std::move(callbacks));
-  const asio::ip::tcp::endpoint endpoint(address, impl->options.port);
-  auto& acceptor = impl->acceptor;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return fail(Code::kIo, "NAS server: cannot listen on " + where + ": " + ec.message());
-  impl->local = detail::to_ip_endpoint(acceptor.local_endpoint(ec));
+  auto local = detail::open_acceptor(impl->acceptor, impl->options.address, impl->options.port,
+                                     "NAS server");
+  if (!local) return std::unexpected(local.error());
+  impl->local = std::move(*local);
   loop.run_sync([&] { impl->accept(); });
   return std::unique_ptr<NasServer>(new NasServer(std::move(impl)));
 }

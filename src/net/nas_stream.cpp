@@ -111,24 +111,4 @@ void NasStream::shutdown() {
   pending_.clear();
 }
 
-IpEndpoint to_ip_endpoint(const asio::ip::tcp::endpoint& endpoint) {
-  IpEndpoint out;
-  out.port = endpoint.port();
-  const auto address = endpoint.address();
-  if (address.is_v4()) {
-    const auto octets = address.to_v4().to_bytes();
-    out.address.assign(octets.begin(), octets.end());
-  } else {
-    const auto v6 = address.to_v6();
-    if (v6.is_v4_mapped()) {
-      const auto octets = asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes();
-      out.address.assign(octets.begin(), octets.end());
-    } else {
-      const auto octets = v6.to_bytes();
-      out.address.assign(octets.begin(), octets.end());
-    }
-  }
-  return out;
-}
-
 }  // namespace kmebind::net::detail

@@ -16,7 +16,6 @@
 
 #include "common/bytes.h"
 #include "common/error.h"
-#include "net/ip_endpoint.h"
 #include "net/nas_frame.h"
 
 namespace kmebind::net::detail {
@@ -87,8 +86,5 @@ class Outbox {
   std::unordered_map<Key, Bytes> pending_;
   bool flush_posted_ = false;
 };
-
-// The octets and port of an asio endpoint (an IPv4-mapped IPv6 address becomes IPv4).
-IpEndpoint to_ip_endpoint(const asio::ip::tcp::endpoint& endpoint);
 
 }  // namespace kmebind::net::detail

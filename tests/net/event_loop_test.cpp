@@ -15,12 +15,12 @@ namespace {
 using test::Monitor;
 
 TEST(EventLoop, PostedFunctionsRunOnTheLoopThreadInOrder) {
-  EventLoop loop;
-  ASSERT_TRUE(loop.start("test-loop"));
-  EXPECT_FALSE(loop.in_loop_thread());
   Monitor m;
   std::vector<int> order;
   bool all_on_loop = true;
+  EventLoop loop;  // after the state its functions use: destroyed (and joined) first
+  ASSERT_TRUE(loop.start("test-loop"));
+  EXPECT_FALSE(loop.in_loop_thread());
   for (int i = 0; i < 100; ++i) {
     loop.post([&, i] {
       const bool on_loop = loop.in_loop_thread();
@@ -48,9 +48,9 @@ TEST(EventLoop, RunSyncReturnsAfterTheFunctionRanOnTheLoop) {
 }
 
 TEST(EventLoop, StopRunsWhatWasPostedBeforeAndRunSyncThenRunsInline) {
+  std::atomic<int> ran{0};
   EventLoop loop;
   ASSERT_TRUE(loop.start());
-  std::atomic<int> ran{0};
   for (int i = 0; i < 50; ++i) loop.post([&] { ran++; });
   loop.stop();
   EXPECT_EQ(ran.load(), 50);
@@ -79,11 +79,11 @@ TEST(EventLoop, ACallbackThatThrowsDoesNotKillTheLoop) {
 }
 
 TEST(Timer, FiresOnceAtItsDeadline) {
-  EventLoop loop;
-  ASSERT_TRUE(loop.start());
   Monitor m;
   int fired = 0;
   std::int64_t fired_at = 0;
+  EventLoop loop;
+  ASSERT_TRUE(loop.start());
   std::unique_ptr<Timer> timer;
   const std::int64_t deadline = steady_now_ms() + 50;
   loop.run_sync([&] {
@@ -106,10 +106,10 @@ TEST(Timer, FiresOnceAtItsDeadline) {
 }
 
 TEST(Timer, RearmingReplacesAndCancelPrevents) {
-  EventLoop loop;
-  ASSERT_TRUE(loop.start());
   Monitor m;
   std::vector<std::string> fired;
+  EventLoop loop;
+  ASSERT_TRUE(loop.start());
   std::unique_ptr<Timer> a;
   std::unique_ptr<Timer> b;
   loop.run_sync([&] {
@@ -130,9 +130,9 @@ TEST(Timer, RearmingReplacesAndCancelPrevents) {
 }
 
 TEST(Timer, DestroyedTimerNeverCallsBack) {
+  std::atomic<bool> fired{false};
   EventLoop loop;
   ASSERT_TRUE(loop.start());
-  std::atomic<bool> fired{false};
   loop.run_sync([&] {
     Timer t(loop);
     t.arm_at_ms(steady_now_ms(), [&] { fired = true; });

@@ -25,12 +25,12 @@ Bytes pdu_for(UeId ue, int seq) {
 
 // An echo server: every frame goes back to the connection and UE it came from.
 struct EchoServer {
-  EventLoop loop;
-  std::unique_ptr<NasServer> server;
   Monitor m;
   std::map<ConnectionId, Error> disconnects;
   std::vector<ConnectionId> connects;
   std::map<UeId, std::set<ConnectionId>> ue_connections;
+  EventLoop loop;
+  std::unique_ptr<NasServer> server;
 
   explicit EchoServer(NasServerOptions options = {}) {
     EXPECT_TRUE(loop.start("echo-server"));
@@ -60,11 +60,11 @@ struct Received {
 };
 
 struct Client {
-  EventLoop loop;
-  std::unique_ptr<NasClient> client;
   Monitor m;
   std::vector<Received> frames;
   std::map<std::size_t, Error> disconnects;
+  EventLoop loop;
+  std::unique_ptr<NasClient> client;
 
   Client(std::uint16_t port, std::size_t connections) {
     EXPECT_TRUE(loop.start("client"));

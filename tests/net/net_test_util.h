@@ -17,14 +17,15 @@
 namespace kmebind::net::test {
 
 // Shared state guarded by one mutex; wait() blocks until the predicate holds or 10 s pass.
+// Declare it (and the state it guards) before the loop and components whose callbacks use it, so
+// that those are destroyed first.
 class Monitor {
  public:
+  // Notifies under the lock: a waiter that wakes up may destroy the Monitor at once.
   template <class F>
   void update(F&& f) {
-    {
-      std::lock_guard lock(mutex_);
-      f();
-    }
+    std::lock_guard lock(mutex_);
+    f();
     cv_.notify_all();
   }
   bool wait(const std::function<bool()>& predicate,
