@@ -116,12 +116,13 @@ TEST(NasLink, ThreeConnectionsOfAHundredUesEchoInOrderOnTheirOwnConnection) {
   EXPECT_EQ(next_seq.size(), static_cast<std::size_t>(kUes));
   // Each UE was seen by the server on exactly one connection, and the three were distinct.
   std::set<ConnectionId> used;
-  for (const auto& [ue, ids] : echo.ue_connections) {
+  const auto ue_connections = echo.m.read([&] { return echo.ue_connections; });
+  for (const auto& [ue, ids] : ue_connections) {
     EXPECT_EQ(ids.size(), 1u) << "UE " << ue;
     used.insert(ids.begin(), ids.end());
   }
   EXPECT_EQ(used.size(), 3u);
-  EXPECT_TRUE(echo.disconnects.empty());
+  EXPECT_TRUE(echo.m.read([&] { return echo.disconnects.empty(); }));
 }
 
 TEST(NasLink, SendsFromTheLoopThreadAndFromForeignThreadsBothArrive) {
