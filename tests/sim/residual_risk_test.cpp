@@ -1,0 +1,71 @@
+// Residual risks (docs/security.md §"Residual risks") shown end to end, so that the document's
+// claims are checked and a change that closes one of them is noticed (the expectation then
+// flips). These tests assert what kmebind does today, not what it should do.
+#include "sim_test_support.h"
+
+namespace kmebind::sim::testing {
+namespace {
+
+class ResidualRiskTest : public SimTest {};
+
+TEST_F(ResidualRiskTest, CnnThatSkipsTheKmeProcedureRegistersACloneOfAnAllowedImei) {
+  // The HSS cannot tell a ULR sent after a passed device challenge from one sent by a CNN that
+  // ignored step 2a (a legacy or compromised CNN): device authentication is the CNN's verdict.
+  const ue::UeProfile victim = profile(1);
+  ASSERT_TRUE(attach(add_ue(victim, only_procedure(2))).attached);
+  ue::UeProfile clone = take(ue::make_ue_profile(victim.imsi, 600, victim.ecies_profile,
+                                                 victim.signature_algorithm));
+  clone.k = victim.k.clone();
+  clone.opc = victim.opc.clone();
+  clone.imei14 = victim.imei14;
+  clone.imei15 = victim.imei15;
+  const StoreSnapshot before = snapshot(*store_);
+  recorder_->clear();
+
+  recorder_->on_answer = [](cnn::S6aAnswer& a) {
+    if (auto* aia = std::get_if<s6a::AuthenticationInformationAnswer>(&a)) {
+      aia->binding = s6a::BindingRequirement::kNone;  // the CNN acts as if step 2a said nothing
+    }
+  };
+  const UeIndex i = add_device(clone);
+  const AttachOutcome o = attach(i);
+  EXPECT_TRUE(o.attached) << trace(o);
+  EXPECT_FALSE(o.device_authenticated);
+  EXPECT_EQ(recorder_->last<s6a::KmeRequest>(victim.imsi), nullptr);
+  const S6aRecord* ulr = recorder_->last<s6a::UpdateLocationRequest>(victim.imsi);
+  ASSERT_NE(ulr, nullptr);
+  EXPECT_EQ(ulr->req<s6a::UpdateLocationRequest>()->terminal->imei, victim.imei14);
+  EXPECT_FALSE(ulr->req<s6a::UpdateLocationRequest>()->kme_confirm.has_value());
+  EXPECT_EQ(result_of(*ulr->answer), s6a::kSuccess);
+  EXPECT_EQ(snapshot(*store_), before);
+}
+
+TEST_F(ResidualRiskTest, ProcedureOneHandsTheKmeToTheCnnInTheKmaAndTheUlr) {
+  const ue::UeProfile p = profile(1);
+  ASSERT_TRUE(attach(add_ue(p, only_procedure(1))).attached);
+  const SecretBytes stored = stored_kme(p)->kme.clone();
+  const auto* kma = recorder_->last<s6a::KmeRequest>(p.imsi)->ans<s6a::KmeAnswer>();
+  ASSERT_NE(kma, nullptr);
+  EXPECT_EQ(std::get<s6a::KmeProvisioning>(kma->action).kme, stored);
+  const auto* ulr = recorder_->last<s6a::UpdateLocationRequest>(p.imsi)->req<s6a::UpdateLocationRequest>();
+  EXPECT_EQ(ulr->kme_confirm->kme, stored);
+}
+
+TEST_F(ResidualRiskTest, StoreSnapshotSeesTheChangesARefusalMustNotMake) {
+  // The threat tests compare snapshots; this shows a snapshot does change with a stored KME, a
+  // renewal request and a new KME version.
+  const ue::UeProfile p = profile(1);
+  const UeIndex i = add_ue(p, only_procedure(2));
+  const StoreSnapshot empty = snapshot(*store_);
+  ASSERT_TRUE(attach(i).attached);
+  const StoreSnapshot v1 = snapshot(*store_);
+  EXPECT_NE(v1, empty);
+  ok(store_->request_kme_renewal(p.imsi, "test"));
+  const StoreSnapshot renewal = snapshot(*store_);
+  EXPECT_NE(renewal, v1);
+  ASSERT_TRUE(attach(i).attached);
+  EXPECT_NE(snapshot(*store_), renewal);
+}
+
+}  // namespace
+}  // namespace kmebind::sim::testing
