@@ -73,6 +73,13 @@ class YamlDoc {
  public:
   YamlDoc(YAML::Node root, std::string source)
       : root_(std::move(root)), source_(std::make_shared<const std::string>(std::move(source))) {}
+  YamlDoc(const YamlDoc&) = default;
+  // Rebinds (see ConfigNode::operator=).
+  YamlDoc& operator=(const YamlDoc& other) {
+    root_.reset(other.root_);
+    source_ = other.source_;
+    return *this;
+  }
   // The top-level node (a map in a well-formed config; check_keys/get_* report otherwise).
   ConfigNode root() const { return ConfigNode(root_, "", source_, 0); }
   const std::string& source() const { return *source_; }

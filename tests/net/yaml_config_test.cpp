@@ -232,6 +232,21 @@ TEST(YamlConfig, StringErrorsNeverEchoTheValue) {
   EXPECT_EQ(e.find("0011"), std::string::npos) << e;
 }
 
+TEST(YamlConfig, AssigningNodesAndDocumentsRebindsInsteadOfOverwriting) {
+  // yaml-cpp's Node::operator= writes into the referenced node; ours must not.
+  auto a = parse_yaml("x: 1\n", "a.yaml").value();
+  const auto b = parse_yaml("y: 2\n", "b.yaml").value();
+  const ConfigNode a_root = a.root();
+  a = b;
+  EXPECT_EQ(a.source(), "b.yaml");
+  EXPECT_EQ(get_uint(a.root(), "y", 0, 9).value(), 2u);
+  EXPECT_EQ(get_uint(a_root, "x", 0, 9).value(), 1u) << "the first document was overwritten";
+  ConfigNode n = a_root;
+  n = b.root();
+  EXPECT_EQ(get_uint(a_root, "x", 0, 9).value(), 1u);
+  EXPECT_EQ(get_uint(n, "y", 0, 9).value(), 2u);
+}
+
 TEST(YamlConfig, LoadsFilesAndReportsUnreadableOnes) {
   const auto path = std::filesystem::temp_directory_path() / ("kmebind-net-" + std::to_string(::getpid()) + ".yaml");
   {
