@@ -1,10 +1,12 @@
 #include "diameter/fd_core.h"
 
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <thread>
 
@@ -23,7 +25,11 @@ void route_fd_log(int level, const char* format, va_list args) {
   char line[1024];
   std::vsnprintf(line, sizeof line, format, args);
   spdlog::level::level_enum to = spdlog::level::trace;
-  if (level >= FD_LOG_FATAL) {
+  // freeDiameter announces its normal shutdown at FATAL so that it always shows.
+  bool shutdown_notice = std::strncmp(line, "Initiating freeDiameter shutdown", 32) == 0;
+  if (shutdown_notice) {
+    to = spdlog::level::info;
+  } else if (level >= FD_LOG_FATAL) {
     to = spdlog::level::critical;
   } else if (level >= FD_LOG_ERROR) {
     to = spdlog::level::err;
@@ -46,6 +52,23 @@ sigset_t termination_signals() {
 Status fd_failed(std::string_view what, int rc) {
   return fail(Code::kInternal, "freeDiameter " + std::string(what) + " failed (" +
                                    std::to_string(rc) + "); its log above says why");
+}
+
+// freeDiameter drops loopback addresses given in ListenOn (fd_ep_add_merge filters them unless
+// EP_ACCEPTALL) and then listens on every address. Adding the endpoint ourselves with
+// EP_ACCEPTALL makes it bind exactly `address` and advertise it as Host-IP-Address.
+Status bind_listen_address(const std::string& address) {
+  addrinfo hints{};
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
+  addrinfo* ai = nullptr;
+  if (getaddrinfo(address.c_str(), nullptr, &hints, &ai) != 0 || ai == nullptr) {
+    return fail(Code::kInvalidArgument, "diameter: listen address " + address + " does not parse");
+  }
+  int rc = fd_ep_add_merge(&fd_g_config->cnf_endpoints, ai->ai_addr, ai->ai_addrlen,
+                           EP_FL_CONF | EP_ACCEPTALL);
+  freeaddrinfo(ai);
+  if (rc != 0) return fd_failed("listen address " + address, rc);
+  return {};
 }
 
 }  // namespace
@@ -74,6 +97,9 @@ Result<std::unique_ptr<FdCore>> FdCore::create(DiameterConfig config) {
   if (!path) return std::unexpected(path.error());
   if (int rc = fd_core_parseconf(path->c_str()); rc != 0) {
     return std::unexpected(fd_failed("configuration " + path->string(), rc).error());
+  }
+  if (auto st = bind_listen_address(core->config_.listen_address); !st) {
+    return std::unexpected(st.error());
   }
   auto dictionary = define_s6a_dictionary(fd_g_config->cnf_dict,
                                           DictionaryOptions{core->config_.kme_command_code});
@@ -168,8 +194,11 @@ LinkInfo FdCore::link_info(std::string_view peer_identity) const {
   std::string id(peer_identity);
   peer_hdr* hdr = nullptr;
   if (fd_peer_getbyid(id.data(), id.size(), 1, &hdr) == 0 && hdr != nullptr) {
-    info.confidential = hdr->info.runtime.pir_cert_list != nullptr &&
-                        hdr->info.runtime.pir_cert_list_size > 0;
+    // "TCP,TLS,soc#6" for a TLS link, on links opened in either direction (the certificate list
+    // is kept for incoming links only).
+    char proto[64] = {};
+    info.confidential = fd_peer_cnx_proto_info(hdr, proto, sizeof proto) == 0 &&
+                        std::strstr(proto, "TLS") != nullptr;
   }
   return info;
 }

@@ -102,11 +102,15 @@ PeerAuthority::PeerAuthority(const DiameterConfig& config) : clear_node_(config.
 }
 
 bool PeerAuthority::link_acceptable(const std::string& identity, const void* cert_list,
-                                    unsigned cert_count, bool incoming) {
+                                    unsigned cert_count, bool tls, bool incoming) {
   if (cert_list != nullptr && cert_count > 0) {
     const auto* certs = static_cast<const gnutls_datum_t*>(cert_list);
     return certificate_names_identity(ByteView(certs[0].data, certs[0].size), identity);
   }
+  // freeDiameter keeps the certificate list of incoming links only. On a link we opened it
+  // checked during the handshake that the server's certificate names the peer's identity
+  // ("The certificate hostname does not match ..."), so a TLS link we opened is acceptable.
+  if (tls) return !incoming;
   if (clear_node_) return true;
   if (incoming) return false;
   auto it = configured_tls_.find(lower_identity(identity));
@@ -124,7 +128,7 @@ void PeerAuthority::validate(struct peer_info* info, int* auth) {
   }
   bool tls = info->runtime.pir_cert_list != nullptr && info->runtime.pir_cert_list_size > 0;
   if (!link_acceptable(identity, info->runtime.pir_cert_list, info->runtime.pir_cert_list_size,
-                       true)) {
+                       tls, true)) {
     if (tls) {
       ++refused_certificate_;
       spdlog::warn("diameter: refused peer '{}': its TLS certificate does not name it", shown);
@@ -145,8 +149,11 @@ void PeerAuthority::on_connect_success(struct peer_hdr* peer) {
   std::string identity(peer->info.pi_diamid, peer->info.pi_diamidlen);
   std::string key = lower_identity(identity);
   bool configured = configured_tls_.contains(key);
+  char proto[64] = {};
+  bool tls = fd_peer_cnx_proto_info(peer, proto, sizeof proto) == 0 &&
+             std::strstr(proto, "TLS") != nullptr;
   bool ok = link_acceptable(identity, peer->info.runtime.pir_cert_list,
-                            peer->info.runtime.pir_cert_list_size, !configured);
+                            peer->info.runtime.pir_cert_list_size, tls, !configured);
   if (!configured) ok = ok && allowed_.contains(key);
   if (!ok && configured) {
     ++refused_certificate_;

@@ -39,9 +39,10 @@ struct PeerAuthority {
   static void uninstall();
 
  private:
-  // Whether the link of `identity` (certificate list, or none for clear TCP) is acceptable.
+  // Whether the link of `identity` (its certificate list, if freeDiameter kept one; whether it
+  // is TLS; whether the peer connected to us) is acceptable.
   bool link_acceptable(const std::string& identity, const void* cert_list, unsigned cert_count,
-                       bool incoming);
+                       bool tls, bool incoming);
 
   std::set<std::string> allowed_;              // lower-case identities (server)
   std::map<std::string, bool> configured_tls_;  // lower-case peer identity → TLS (client)

@@ -185,7 +185,9 @@ void on_answer(void* data, struct msg** answer) {
 void on_expire(void* data, char* sent_to, std::size_t sent_to_len, struct msg** request) {
   std::unique_ptr<InFlight> f(static_cast<InFlight*>(data));
   if (request != nullptr && *request != nullptr) {
-    wipe_secret_avps(f->shared->core->dictionary(), *request);  // freeDiameter frees it
+    wipe_secret_avps(f->shared->core->dictionary(), *request);
+    fd_msg_free(*request);  // disposed of here, so freeDiameter does not report it as dropped
+    *request = nullptr;
   }
   std::string peer = sent_to != nullptr ? std::string(sent_to, sent_to_len) : std::string("?");
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

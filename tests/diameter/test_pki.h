@@ -39,6 +39,8 @@ class TestPki {
     return TlsFiles{(dir_ / (name + ".pem")).string(), (dir_ / (name + ".key")).string(),
                     (dir_ / (ca + ".pem")).string()};
   }
+  // other-ca followed by ca: lets a client with an other-ca certificate trust the HSS.
+  std::string both_cas() const { return (dir_ / "both-cas.pem").string(); }
   Bytes der(const std::string& name) const {
     std::ifstream in(dir_ / (name + ".der"), std::ios::binary);
     std::stringstream s;
@@ -55,7 +57,7 @@ class TestPki {
     ok_ = make_ca("ca") && make_ca("other-ca") && make_cert("hss", kHssId, "ca") &&
           make_cert("hss2", kHss2Id, "ca") && make_cert("mme", kMmeId, "ca") &&
           make_cert("rogue", kRogueCertId, "ca") && make_cert("wildcard", "*.localdomain", "ca") &&
-          make_cert("other", kMmeId, "other-ca");
+          make_cert("other", kMmeId, "other-ca") && run("cat other-ca.pem ca.pem > both-cas.pem");
   }
   ~TestPki() {
     std::error_code ec;
