@@ -134,6 +134,7 @@ class Cnn {
   // Takes the configuration. REQUIRES: config.validate() succeeded — with an invalid one the core
   // holds no UE and answers every call with a kInternalError event naming the problem.
   explicit Cnn(CnnConfig config);
+  // Movable; a moved-from Cnn may only be destroyed or assigned to.
   ~Cnn();
   Cnn(Cnn&&) noexcept;
   Cnn& operator=(Cnn&&) noexcept;
