@@ -161,7 +161,8 @@ TEST(S6aLiveClear, PeerNotOnTheAllowListIsRefused) {
   Child client = Child::spawn([&] {
     ClientNode node = start_client(client_config({clear_peer(kHssId, port)}, ""));
     ASSERT_TRUE(node.client);
-    EXPECT_FALSE(node.core->wait_for_peers(1, 1500ms));
+    EXPECT_TRUE(wait_for_connect_failure(*node.core));
+    EXPECT_EQ(node.core->open_peers(), 0u);
     auto aia = call<s6a::AuthenticationInformationAnswer>(*node.client, air_for(kImsi));
     ASSERT_FALSE(aia);
     EXPECT_EQ(aia.error().code(), Code::kUnavailable);

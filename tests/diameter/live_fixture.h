@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -39,7 +41,11 @@ inline std::filesystem::path runtime_dir() {
   return TestPki::get().dir() / ("run-" + std::to_string(getpid()));
 }
 
-inline void quiet_logs() { spdlog::set_level(spdlog::level::warn); }
+// KMEBIND_DIAMETER_TEST_LOGS=1 shows freeDiameter's and our debug logs.
+inline bool verbose() { return std::getenv("KMEBIND_DIAMETER_TEST_LOGS") != nullptr; }
+inline void quiet_logs() {
+  spdlog::set_level(verbose() ? spdlog::level::debug : spdlog::level::warn);
+}
 
 // An HSS node. `tls_name` names a TestPki identity ("hss", "hss2", ...) or is empty for clear TCP.
 inline DiameterConfig server_config(const std::string& identity, std::uint16_t port,
@@ -56,7 +62,7 @@ inline DiameterConfig server_config(const std::string& identity, std::uint16_t p
   }
   c.allowed_peers = std::move(allowed);
   c.runtime_dir = runtime_dir();
-  c.fd_log_level = 6;
+  c.fd_log_level = verbose() ? 1 : 6;
   c.dispatch_threads = 2;
   return c;
 }
@@ -74,7 +80,7 @@ inline DiameterConfig client_config(std::vector<PeerConfig> peers, const std::st
   }
   c.peers = std::move(peers);
   c.runtime_dir = runtime_dir();
-  c.fd_log_level = 6;
+  c.fd_log_level = verbose() ? 1 : 6;
   c.dispatch_threads = 2;
   c.request_timeout = 3s;
   return c;
@@ -88,9 +94,11 @@ inline Bytes octets(std::size_t n, std::uint8_t start) {
 
 // Answers like a small HSS, on a worker thread: vectors for AIR, procedure 1 material over TLS
 // and procedure 2 material over clear TCP for KME-Request, a ULA echoing the confirmed version.
+enum class HssMode { kNormal, kBusy, kBlackHole };  // kBusy: TOO_BUSY; kBlackHole: never replies
+
 class WorkerHss : public S6aHandler {
  public:
-  explicit WorkerHss(bool busy = false) : busy_(busy), worker_([this] { run(); }) {}
+  explicit WorkerHss(HssMode mode = HssMode::kNormal) : mode_(mode), worker_([this] { run(); }) {}
   ~WorkerHss() override { stop(); }
 
   void stop() {
@@ -109,14 +117,14 @@ class WorkerHss : public S6aHandler {
     note(link);
     std::string imsi = air.imsi;
     if (imsi == kImsiDropReply) return;  // the reply is destroyed uncalled
-    if (imsi == kImsiNeverReply) {
+    if (imsi == kImsiNeverReply || mode_ == HssMode::kBlackHole) {
       std::lock_guard lock(mutex_);
       held_.push_back(reply);
       return;
     }
     post([this, air = std::move(air), reply]() mutable {
       s6a::AuthenticationInformationAnswer aia;
-      if (busy_ || air.imsi == kImsiBusy) {
+      if (mode_ == HssMode::kBusy || air.imsi == kImsiBusy) {
         aia.result = s6a::kTooBusy;
       } else if (air.imsi == kImsiUnknown) {
         aia.result = s6a::kErrorUserUnknown;
@@ -192,7 +200,7 @@ class WorkerHss : public S6aHandler {
     }
   }
 
-  bool busy_;
+  HssMode mode_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::move_only_function<void()>> jobs_;
@@ -206,11 +214,11 @@ class WorkerHss : public S6aHandler {
 // `check` on the still-running node, stop.
 inline void serve(const DiameterConfig& config, ReadyPipe& ready,
                   const std::function<void(FdCore&, S6aServer&, WorkerHss&)>& check = {},
-                  bool busy = false, const std::function<void()>& before_start = {}) {
+                  HssMode mode = HssMode::kNormal, const std::function<void()>& before_start = {}) {
   quiet_logs();
   auto core = FdCore::create(config);
   ASSERT_TRUE(core) << core.error().what();
-  WorkerHss hss(busy);
+  WorkerHss hss(mode);
   auto server = S6aServer::create(**core, hss);
   ASSERT_TRUE(server) << server.error().what();
   if (before_start) before_start();
@@ -271,6 +279,17 @@ inline ClientNode start_client(const DiameterConfig& config,
   node.core = std::move(*core);
   node.client = std::move(*client);
   return node;
+}
+
+// Waits until a link attempt of this node failed (freeDiameter makes its first attempt after a
+// random 0-2 s), so that a refusal is observed rather than assumed.
+inline bool wait_for_connect_failure(const FdCore& core, std::chrono::milliseconds timeout = 8s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (core.peer_stats().connect_failures == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
 }
 
 // Sends and waits for the callback (which must come within `wait`).
