@@ -18,8 +18,18 @@ class SqliteBulkImport final : public BulkImport {
       : store_(store), lease_(std::move(lease)), options_(std::move(options)),
         lock_(store.writer_lock(), std::defer_lock) {
     if (options_.batch_rows == 0) options_.batch_rows = 1;
+    // A large page cache for the import: the B-trees of a million-row store outgrow SQLite's
+    // default 2 MB cache and pages would be read back from the OS for every insert. Memory only;
+    // durability is unchanged.
+    (void)lease_->exec("PRAGMA cache_size = -262144");  // 256 MiB
+    // Fewer, larger checkpoints: pages rewritten by several batches are copied back once.
+    (void)lease_->exec("PRAGMA wal_autocheckpoint = 16384");  // pages (64 MiB)
   }
-  ~SqliteBulkImport() override { abandon(); }
+  ~SqliteBulkImport() override {
+    abandon();
+    (void)lease_->exec("PRAGMA cache_size = -2000");  // SQLite's defaults, for the pool
+    (void)lease_->exec("PRAGMA wal_autocheckpoint = 1000");
+  }
 
   Status add_subscriber(const SubscriberRecord& record,
                         std::span<const std::string> allowed_imeis) override {

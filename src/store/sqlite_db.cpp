@@ -189,7 +189,7 @@ Status Connection::exec(std::string_view sql) {
 }
 
 Result<Statement> Connection::prepare(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it != cache_.end() && !it->second->busy) {
     it->second->busy = true;
     return Statement(db_, it->second->stmt, &it->second->busy);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <functional>
 #include <unordered_map>
 
 #include "common/bytes.h"
@@ -92,8 +93,14 @@ class Connection {
     sqlite3_stmt* stmt = nullptr;
     bool busy = false;
   };
+  // Looked up by string_view without building a std::string (the bulk importer prepares a few
+  // statements per row).
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   sqlite3* db_;
-  std::unordered_map<std::string, std::unique_ptr<Cached>> cache_;
+  std::unordered_map<std::string, std::unique_ptr<Cached>, SqlHash, std::equal_to<>> cache_;
 };
 
 // BEGIN ... COMMIT guard; rolls back in the destructor unless commit() succeeded.
