@@ -191,6 +191,11 @@ bool FdCore::peer_verified(std::string_view identity) const {
 
 LinkInfo FdCore::link_info(std::string_view peer_identity) const {
   LinkInfo info{std::string(peer_identity), false};
+  // Recorded when the link opened; asked of freeDiameter only in the moment before that.
+  if (std::optional<bool> tls = authority_->link_tls(peer_identity)) {
+    info.confidential = *tls;
+    return info;
+  }
   std::string id(peer_identity);
   peer_hdr* hdr = nullptr;
   if (fd_peer_getbyid(id.data(), id.size(), 1, &hdr) == 0 && hdr != nullptr) {

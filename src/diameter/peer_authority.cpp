@@ -162,7 +162,7 @@ void PeerAuthority::on_connect_success(struct peer_hdr* peer) {
   }
   std::lock_guard lock(mutex_);
   if (ok) {
-    verified_.insert(key);
+    verified_[key] = tls || peer->info.runtime.pir_cert_list != nullptr;
   } else {
     verified_.erase(key);
   }
@@ -180,6 +180,14 @@ bool PeerAuthority::verified(std::string_view identity) const {
   std::string key = lower_identity(identity);
   std::lock_guard lock(mutex_);
   return verified_.contains(key);
+}
+
+std::optional<bool> PeerAuthority::link_tls(std::string_view identity) const {
+  std::string key = lower_identity(identity);
+  std::lock_guard lock(mutex_);
+  auto it = verified_.find(key);
+  if (it == verified_.end()) return std::nullopt;
+  return it->second;
 }
 
 PeerStats PeerAuthority::stats() const {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -31,6 +32,8 @@ struct PeerAuthority {
   void on_connect_failed(struct peer_hdr* peer);
 
   bool verified(std::string_view identity) const;
+  // Whether the verified, open link of `identity` is TLS; nullopt if it is not (yet) verified.
+  std::optional<bool> link_tls(std::string_view identity) const;
   PeerStats stats() const;
 
   // Registers the validation callback and the hooks (no-op hooks for every message event, trap
@@ -48,7 +51,7 @@ struct PeerAuthority {
   std::map<std::string, bool> configured_tls_;  // lower-case peer identity → TLS (client)
   bool clear_node_;
   mutable std::mutex mutex_;
-  std::set<std::string> verified_;  // lower-case identities with a checked, open link
+  std::map<std::string, bool> verified_;  // lower-case identity with a checked, open link → TLS
   std::atomic<std::uint64_t> accepted_{0}, refused_unknown_{0}, refused_certificate_{0},
       refused_clear_{0}, connect_failures_{0};
 };
