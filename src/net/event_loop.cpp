@@ -28,7 +28,9 @@ EventLoop::~EventLoop() {
   }
 }
 
-asio::io_context& EventLoop::context() { return impl_->context; }
+asio::io_context& EventLoop::context() {
+  return impl_->context;
+}
 
 bool EventLoop::running() const {
   std::lock_guard lock(mutex_);
@@ -80,7 +82,9 @@ void EventLoop::stop() {
   thread_id_.store(std::thread::id{});
 }
 
-void EventLoop::post(std::function<void()> fn) { asio::post(impl_->context, std::move(fn)); }
+void EventLoop::post(std::function<void()> fn) {
+  asio::post(impl_->context, std::move(fn));
+}
 
 void EventLoop::run_sync(const std::function<void()>& fn) {
   if (in_loop_thread()) {

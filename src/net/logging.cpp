@@ -42,8 +42,8 @@ Result<std::shared_ptr<spdlog::logger>> setup_logging(const LogOptions& options)
   } catch (const spdlog::spdlog_ex& e) {
     return fail(Code::kIo, "cannot open log file " + options.file + ": " + e.what());
   }
-  sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-      std::string(kLogPattern), spdlog::pattern_time_type::utc));
+  sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(std::string(kLogPattern),
+                                                                  spdlog::pattern_time_type::utc));
   auto logger = std::make_shared<spdlog::logger>(options.role.empty() ? "kmebind" : options.role,
                                                  std::move(sink));
   logger->set_level(*level);

@@ -55,7 +55,9 @@ struct LogHex {
   ByteView bytes;
   std::size_t max;
 };
-inline LogHex log_hex(ByteView bytes, std::size_t max = 16) { return LogHex{bytes, max}; }
+inline LogHex log_hex(ByteView bytes, std::size_t max = 16) {
+  return LogHex{bytes, max};
+}
 
 }  // namespace kmebind::net
 

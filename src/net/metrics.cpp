@@ -16,7 +16,7 @@ enum Type : int { kCounter, kGauge, kHistogram };
 constexpr std::array<std::string_view, 3> kTypeNames = {"counter", "gauge", "histogram"};
 
 constexpr std::array<double, 14> kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                    0.25,  0.5,    1,     2.5,  5,    10,  30};
+                                                    0.25,  0.5,    1,     2.5,  5,     10,   30};
 
 // A registration error is a programmer error: report it and stop before any traffic.
 [[noreturn]] void die(const std::string& message) {
@@ -24,13 +24,18 @@ constexpr std::array<double, 14> kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 
   std::abort();
 }
 
-bool is_alpha_(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha_(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Prometheus data model: metric names [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]*.
 bool valid_metric_name(std::string_view s) {
   if (s.empty() || !(is_alpha_(s[0]) || s[0] == ':')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return is_alpha_(c) || is_digit(c) || c == ':'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return is_alpha_(c) || is_digit(c) || c == ':'; });
 }
 
 bool valid_label_name(std::string_view s) {
@@ -96,7 +101,9 @@ std::vector<std::string> label_names(const Labels& labels) {
   return names;
 }
 
-std::string braces(const std::string& labels) { return labels.empty() ? "" : "{" + labels + "}"; }
+std::string braces(const std::string& labels) {
+  return labels.empty() ? "" : "{" + labels + "}";
+}
 
 }  // namespace
 
@@ -124,7 +131,9 @@ Histogram::Snapshot Histogram::snapshot() const {
   return s;
 }
 
-std::span<const double> default_latency_buckets() { return kLatencyBuckets; }
+std::span<const double> default_latency_buckets() {
+  return kLatencyBuckets;
+}
 
 struct MetricsRegistry::Family {
   std::string name;
@@ -133,8 +142,8 @@ struct MetricsRegistry::Family {
   std::vector<double> bounds;
   std::vector<std::string> label_names;
   bool label_names_set = false;
-  using Series = std::variant<std::unique_ptr<Counter>, std::unique_ptr<Gauge>,
-                              std::unique_ptr<Histogram>>;
+  using Series =
+      std::variant<std::unique_ptr<Counter>, std::unique_ptr<Gauge>, std::unique_ptr<Histogram>>;
   std::map<std::string, Series> series;  // key: rendered labels
 };
 
@@ -179,8 +188,8 @@ MetricsRegistry::Family& MetricsRegistry::family(std::string_view name, std::str
         ", registered again as a " + std::string(kTypeNames[static_cast<std::size_t>(type)]));
   }
   if (f.help != help) die(n + ": registered again with another help text");
-  if (type == kHistogram && !std::equal(f.bounds.begin(), f.bounds.end(), upper_bounds.begin(),
-                                        upper_bounds.end())) {
+  if (type == kHistogram &&
+      !std::equal(f.bounds.begin(), f.bounds.end(), upper_bounds.begin(), upper_bounds.end())) {
     die(n + ": registered again with other buckets");
   }
   if (f.label_names != names) die(n + ": registered again with other label names");
@@ -223,7 +232,8 @@ std::string MetricsRegistry::render() const {
   std::string out;
   for (const auto& [name, f] : families_) {
     out += "# HELP " + name + " " + escape_help(f->help) + "\n";
-    out += "# TYPE " + name + " " + std::string(kTypeNames[static_cast<std::size_t>(f->type)]) + "\n";
+    out +=
+        "# TYPE " + name + " " + std::string(kTypeNames[static_cast<std::size_t>(f->type)]) + "\n";
     for (const auto& [labels, series] : f->series) {
       if (const auto* c = std::get_if<std::unique_ptr<Counter>>(&series)) {
         out += fmt::format("{}{} {}\n", name, braces(labels), (*c)->value());

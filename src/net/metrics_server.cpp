@@ -47,8 +47,8 @@ std::string metrics_http_response(std::string_view request_head, const MetricsRe
   if (target != "/metrics") return response("404 Not Found", text, "", "not found\n", false);
   const bool head = method == "HEAD";
   if (method != "GET" && !head) {
-    return response("405 Method Not Allowed", text, "Allow: GET, HEAD\r\n",
-                    "method not allowed\n", false);
+    return response("405 Method Not Allowed", text, "Allow: GET, HEAD\r\n", "method not allowed\n",
+                    false);
   }
   return response("200 OK", kMetricsContentType, "", registry.render(), head);
 }
@@ -108,19 +108,19 @@ void MetricsServer::Impl::serve(const std::shared_ptr<Session>& session) {
         if (self->stopped || !self->sessions.contains(session)) return;
         if (ec) {
           if (ec == asio::error::not_found) {  // head above kMaxRequestHead
-            session->out = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            session->out =
+                "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
           } else {
             self->finish(session);
             return;
           }
         } else {
-          session->out = metrics_http_response(std::string_view(session->in).substr(0, n),
-                                               self->registry);
+          session->out =
+              metrics_http_response(std::string_view(session->in).substr(0, n), self->registry);
         }
-        asio::async_write(session->socket, asio::buffer(session->out),
-                          [self, session](const std::error_code&, std::size_t) {
-                            self->finish(session);
-                          });
+        asio::async_write(
+            session->socket, asio::buffer(session->out),
+            [self, session](const std::error_code&, std::size_t) { self->finish(session); });
       });
 }
 
@@ -146,9 +146,13 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::listen(EventLoop& loop,
 
 MetricsServer::MetricsServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-MetricsServer::~MetricsServer() { stop(); }
+MetricsServer::~MetricsServer() {
+  stop();
+}
 
-const IpEndpoint& MetricsServer::local_endpoint() const { return impl_->local; }
+const IpEndpoint& MetricsServer::local_endpoint() const {
+  return impl_->local;
+}
 
 void MetricsServer::stop() {
   auto impl = impl_;

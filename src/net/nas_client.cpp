@@ -87,7 +87,9 @@ Result<std::unique_ptr<NasClient>> NasClient::connect(EventLoop& loop, NasClient
 
 NasClient::NasClient(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-NasClient::~NasClient() { stop(); }
+NasClient::~NasClient() {
+  stop();
+}
 
 Status NasClient::send(std::size_t index, UeId ue, ByteView pdu) {
   if (index >= impl_->streams.size()) {
@@ -96,8 +98,8 @@ Status NasClient::send(std::size_t index, UeId ue, ByteView pdu) {
                                             " open)");
   }
   if (pdu.size() > max_pdu_size(impl_->options.max_frame_length)) {
-    return fail(Code::kInvalidArgument, "NAS PDU of " + std::to_string(pdu.size()) +
-                                            " octets exceeds the frame limit");
+    return fail(Code::kInvalidArgument,
+                "NAS PDU of " + std::to_string(pdu.size()) + " octets exceeds the frame limit");
   }
   if (impl_->loop.in_loop_thread()) {
     if (!impl_->stopped) impl_->streams[index]->send_frame(ue, pdu);
@@ -111,7 +113,9 @@ Status NasClient::send(std::size_t index, UeId ue, ByteView pdu) {
   return {};
 }
 
-std::size_t NasClient::connection_count() const { return impl_->streams.size(); }
+std::size_t NasClient::connection_count() const {
+  return impl_->streams.size();
+}
 
 const IpEndpoint& NasClient::local_endpoint(std::size_t index) const {
   return impl_->locals[index];

@@ -49,7 +49,9 @@ std::span<std::uint8_t> FrameReader::prepare(std::size_t n) {
   return {buffer_.data() + end_, n};
 }
 
-void FrameReader::commit(std::size_t k) { end_ += k; }
+void FrameReader::commit(std::size_t k) {
+  end_ += k;
+}
 
 void FrameReader::append(ByteView data) {
   if (data.empty()) return;

@@ -67,7 +67,8 @@ class FrameReader {
   // Copies `data` to the end of the buffer. Invalidates views returned by next().
   void append(ByteView data);
   // Returns a writable span of exactly `n` octets at the end of the buffered data; commit(k),
-  // k <= n, then makes the first k of them part of the stream. Invalidates views returned by next().
+  // k <= n, then makes the first k of them part of the stream. Invalidates views returned by
+  // next().
   std::span<std::uint8_t> prepare(std::size_t n);
   // REQUIRES: a prepare(n) with k <= n immediately before.
   void commit(std::size_t k);
@@ -89,8 +90,8 @@ class FrameReader {
 
   std::uint32_t max_frame_length_;
   Bytes buffer_;
-  std::size_t begin_ = 0;  // first octet not yet returned
-  std::size_t end_ = 0;    // one past the last octet received
+  std::size_t begin_ = 0;       // first octet not yet returned
+  std::size_t end_ = 0;         // one past the last octet received
   std::uint64_t consumed_ = 0;  // stream octets returned as frames (for error messages)
   std::optional<Error> failed_;
 };

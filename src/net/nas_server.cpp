@@ -41,10 +41,10 @@ struct NasServer::Impl : std::enable_shared_from_this<NasServer::Impl> {
 };
 
 void NasServer::Impl::accept() {
-  acceptor.async_accept([self = shared_from_this()](const std::error_code& ec,
-                                                    asio::ip::tcp::socket socket) {
-    self->on_accept(ec, std::move(socket));
-  });
+  acceptor.async_accept(
+      [self = shared_from_this()](const std::error_code& ec, asio::ip::tcp::socket socket) {
+        self->on_accept(ec, std::move(socket));
+      });
 }
 
 void NasServer::Impl::on_accept(const std::error_code& ec, asio::ip::tcp::socket socket) {
@@ -120,14 +120,18 @@ Result<std::unique_ptr<NasServer>> NasServer::listen(EventLoop& loop, NasServerO
 
 NasServer::NasServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-NasServer::~NasServer() { stop(); }
+NasServer::~NasServer() {
+  stop();
+}
 
-const IpEndpoint& NasServer::local_endpoint() const { return impl_->local; }
+const IpEndpoint& NasServer::local_endpoint() const {
+  return impl_->local;
+}
 
 Status NasServer::send(ConnectionId id, UeId ue, ByteView pdu) {
   if (pdu.size() > max_pdu_size(impl_->options.max_frame_length)) {
-    return fail(Code::kInvalidArgument, "NAS PDU of " + std::to_string(pdu.size()) +
-                                            " octets exceeds the frame limit");
+    return fail(Code::kInvalidArgument,
+                "NAS PDU of " + std::to_string(pdu.size()) + " octets exceeds the frame limit");
   }
   if (impl_->loop.in_loop_thread()) {
     if (impl_->stopped) return {};
@@ -175,6 +179,8 @@ void NasServer::stop() {
   });
 }
 
-std::size_t NasServer::connection_count() const { return impl_->open_count.load(); }
+std::size_t NasServer::connection_count() const {
+  return impl_->open_count.load();
+}
 
 }  // namespace kmebind::net

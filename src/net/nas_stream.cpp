@@ -17,7 +17,9 @@ NasStream::NasStream(asio::ip::tcp::socket socket, NasStreamLimits limits, Frame
       on_close_(std::move(on_close)),
       reader_(limits.max_frame_length) {}
 
-void NasStream::start() { read_more(); }
+void NasStream::start() {
+  read_more();
+}
 
 void NasStream::read_more() {
   auto room = reader_.prepare(kReadChunk);

@@ -36,7 +36,8 @@ Status same_family(const IpEndpoint& a, const IpEndpoint& b) {
 Result<std::unique_ptr<PcapWriter>> PcapWriter::create(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) {
-    return fail(Code::kIo, "cannot create pcap file " + path.string() + ": " + std::strerror(errno));
+    return fail(Code::kIo,
+                "cannot create pcap file " + path.string() + ": " + std::strerror(errno));
   }
   if (auto err = write_all(fd, pcap::file_header())) {
     ::close(fd);
@@ -45,7 +46,9 @@ Result<std::unique_ptr<PcapWriter>> PcapWriter::create(const std::filesystem::pa
   return std::unique_ptr<PcapWriter>(new PcapWriter(path, fd));
 }
 
-PcapWriter::~PcapWriter() { ::close(fd_); }
+PcapWriter::~PcapWriter() {
+  ::close(fd_);
+}
 
 std::uint64_t PcapWriter::records() const {
   std::lock_guard lock(mutex_);

@@ -15,7 +15,9 @@ struct Timer::State {
 
 Timer::Timer(EventLoop& loop) : state_(std::make_shared<State>(loop.context())) {}
 
-Timer::~Timer() { cancel(); }
+Timer::~Timer() {
+  cancel();
+}
 
 void Timer::arm_at(std::chrono::steady_clock::time_point when, std::function<void()> fn) {
   State& s = *state_;
@@ -46,6 +48,8 @@ void Timer::cancel() {
   s.timer.cancel();
 }
 
-bool Timer::armed() const { return state_->armed; }
+bool Timer::armed() const {
+  return state_->armed;
+}
 
 }  // namespace kmebind::net

@@ -26,7 +26,9 @@ std::string kind_of(const YAML::Node& n) {
 }
 
 // What a value error shows as "got ...": the text of a scalar, else its kind.
-std::string got(const YAML::Node& n) { return n.IsScalar() ? echo(n.Scalar()) : kind_of(n); }
+std::string got(const YAML::Node& n) {
+  return n.IsScalar() ? echo(n.Scalar()) : kind_of(n);
+}
 
 std::vector<std::string_view> split_path(std::string_view key) {
   std::vector<std::string_view> parts;
@@ -61,7 +63,8 @@ Result<Found> walk(const ConfigNode& start, std::string_view key, bool null_is_m
     const YAML::Node& y = cur.yaml();
     if (!y.IsDefined() || y.IsNull()) return Found{std::nullopt, cur.line()};
     if (!y.IsMap()) {
-      return std::unexpected(cur.error(cur.line(), cur.path(), "expected a map, got " + kind_of(y)));
+      return std::unexpected(
+          cur.error(cur.line(), cur.path(), "expected a map, got " + kind_of(y)));
     }
     std::optional<ConfigNode> next;
     for (auto it = y.begin(); it != y.end(); ++it) {
@@ -89,8 +92,8 @@ Result<ConfigNode> scalar_at(const ConfigNode& node, std::string_view key,
   if (!found->node) return std::unexpected(missing(node, key, found->line));
   const ConfigNode& v = *found->node;
   if (!v.yaml().IsScalar()) {
-    return std::unexpected(v.error(v.line(), v.path(),
-                                   "expected " + std::string(expected) + ", got " + kind_of(v.yaml())));
+    return std::unexpected(v.error(
+        v.line(), v.path(), "expected " + std::string(expected) + ", got " + kind_of(v.yaml())));
   }
   return v;
 }
@@ -198,7 +201,8 @@ Status check_keys(const ConfigNode& map, std::initializer_list<std::string_view>
     const YAML::Node& y = map.yaml();
     if (!y.IsDefined() || y.IsNull()) return {};
     if (!y.IsMap()) {
-      return std::unexpected(map.error(map.line(), map.path(), "expected a map, got " + kind_of(y)));
+      return std::unexpected(
+          map.error(map.line(), map.path(), "expected a map, got " + kind_of(y)));
     }
     std::vector<std::pair<std::string, int>> seen;
     for (auto it = y.begin(); it != y.end(); ++it) {
@@ -209,9 +213,9 @@ Status check_keys(const ConfigNode& map, std::initializer_list<std::string_view>
       const std::string& name = it->first.Scalar();
       for (const auto& [other, other_line] : seen) {
         if (other == name) {
-          return std::unexpected(map.error(line, map.child_path(name),
-                                           "duplicate key (first at line " +
-                                               std::to_string(other_line) + ")"));
+          return std::unexpected(
+              map.error(line, map.child_path(name),
+                        "duplicate key (first at line " + std::to_string(other_line) + ")"));
         }
       }
       seen.emplace_back(name, line);
@@ -261,8 +265,8 @@ Result<std::string> get_enum_span(const ConfigNode& node, std::string_view key,
     if (!v) return std::unexpected(v.error());
     const std::string& text = v->yaml().Scalar();
     if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
-      return std::unexpected(v->error(v->line(), v->path(),
-                                         "expected " + expected + ", got " + echo(text)));
+      return std::unexpected(
+          v->error(v->line(), v->path(), "expected " + expected + ", got " + echo(text)));
     }
     return text;
   });
@@ -283,8 +287,7 @@ Result<std::string> get_string(const ConfigNode& node, std::string_view key) {
 
 Result<std::uint64_t> get_uint(const ConfigNode& node, std::string_view key, std::uint64_t min,
                                std::uint64_t max) {
-  const std::string expected =
-      "an integer " + std::to_string(min) + ".." + std::to_string(max);
+  const std::string expected = "an integer " + std::to_string(min) + ".." + std::to_string(max);
   return guarded(node, key, [&]() -> Result<std::uint64_t> {
     auto v = scalar_at(node, key, expected);
     if (!v) return std::unexpected(v.error());
@@ -300,8 +303,7 @@ Result<std::uint64_t> get_uint(const ConfigNode& node, std::string_view key, std
 
 Result<std::int64_t> get_int(const ConfigNode& node, std::string_view key, std::int64_t min,
                              std::int64_t max) {
-  const std::string expected =
-      "an integer " + std::to_string(min) + ".." + std::to_string(max);
+  const std::string expected = "an integer " + std::to_string(min) + ".." + std::to_string(max);
   return guarded(node, key, [&]() -> Result<std::int64_t> {
     auto v = scalar_at(node, key, expected);
     if (!v) return std::unexpected(v.error());
@@ -329,7 +331,8 @@ Result<bool> get_bool(const ConfigNode& node, std::string_view key) {
 
 Result<std::string> get_enum(const ConfigNode& node, std::string_view key,
                              std::initializer_list<std::string_view> allowed) {
-  return detail::get_enum_span(node, key, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+  return detail::get_enum_span(node, key,
+                               std::span<const std::string_view>(allowed.begin(), allowed.size()));
 }
 
 Result<std::chrono::milliseconds> get_duration(const ConfigNode& node, std::string_view key,

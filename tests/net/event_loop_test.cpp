@@ -88,10 +88,12 @@ TEST(Timer, FiresOnceAtItsDeadline) {
   const std::int64_t deadline = steady_now_ms() + 50;
   loop.run_sync([&] {
     timer = std::make_unique<Timer>(loop);
-    timer->arm_at_ms(deadline, [&] { m.update([&] {
-      ++fired;
-      fired_at = steady_now_ms();
-    }); });
+    timer->arm_at_ms(deadline, [&] {
+      m.update([&] {
+        ++fired;
+        fired_at = steady_now_ms();
+      });
+    });
   });
   ASSERT_TRUE(m.wait([&] { return fired == 1; }));
   EXPECT_GE(fired_at, deadline);

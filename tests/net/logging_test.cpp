@@ -107,7 +107,8 @@ TEST_F(LoggingTest, BadLevelOrUnwritableFileLeavesThePreviousLogger) {
   auto bad_level = setup_logging({"cnn", "loud", path_.string()});
   ASSERT_FALSE(bad_level);
   EXPECT_EQ(bad_level.error().code(), Code::kInvalidArgument);
-  const auto missing_dir = path_.parent_path() / ("kmebind-no-such-dir-" + std::to_string(::getpid()));
+  const auto missing_dir =
+      path_.parent_path() / ("kmebind-no-such-dir-" + std::to_string(::getpid()));
   auto bad_file = setup_logging({"cnn", "info", (missing_dir / "x.log").string()});
   ASSERT_FALSE(bad_file);
   EXPECT_EQ(bad_file.error().code(), Code::kIo);

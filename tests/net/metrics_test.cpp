@@ -130,8 +130,8 @@ TEST(Metrics, ExpositionOfEveryKindPassesTheFormatChecker) {
   r.counter("kmebind_hss_ulr_total", "ULR answered.").inc();
   r.gauge("kmebind_sim_inflight", "Attaches in flight.").add(-2);
   r.gauge("kmebind_sim_ratio", "A ratio.").set(1e-9);
-  auto& h = r.histogram("kmebind_sim_attach_seconds", "Attach latency.",
-                        default_latency_buckets(), {{"procedure", "legacy"}});
+  auto& h = r.histogram("kmebind_sim_attach_seconds", "Attach latency.", default_latency_buckets(),
+                        {{"procedure", "legacy"}});
   for (int i = 0; i < 100; ++i) h.observe(i * 0.01);
   r.histogram("kmebind_sim_attach_seconds", "Attach latency.", default_latency_buckets(),
               {{"procedure", "kme-2"}});
@@ -201,12 +201,14 @@ TEST(MetricsHttp, AnswersEachRequestKindAsDocumented) {
   EXPECT_TRUE(ok.ends_with("\r\n\r\n" + r.render()));
   EXPECT_NE(ok.find("Content-Length: " + std::to_string(r.render().size()) + "\r\n"),
             std::string::npos);
-  EXPECT_TRUE(metrics_http_response("GET /metrics?x=1 HTTP/1.0\r\n\r\n", r).starts_with("HTTP/1.1 200"));
+  EXPECT_TRUE(
+      metrics_http_response("GET /metrics?x=1 HTTP/1.0\r\n\r\n", r).starts_with("HTTP/1.1 200"));
   const std::string head = metrics_http_response("HEAD /metrics HTTP/1.1\r\n\r\n", r);
   EXPECT_TRUE(head.starts_with("HTTP/1.1 200")) << head;
   EXPECT_TRUE(head.ends_with("\r\n\r\n")) << "HEAD carries no body";
   EXPECT_TRUE(metrics_http_response("GET / HTTP/1.1\r\n\r\n", r).starts_with("HTTP/1.1 404"));
-  EXPECT_TRUE(metrics_http_response("GET /metricsx HTTP/1.1\r\n\r\n", r).starts_with("HTTP/1.1 404"));
+  EXPECT_TRUE(
+      metrics_http_response("GET /metricsx HTTP/1.1\r\n\r\n", r).starts_with("HTTP/1.1 404"));
   const std::string post = metrics_http_response("POST /metrics HTTP/1.1\r\n\r\n", r);
   EXPECT_TRUE(post.starts_with("HTTP/1.1 405")) << post;
   EXPECT_NE(post.find("Allow: GET, HEAD\r\n"), std::string::npos);

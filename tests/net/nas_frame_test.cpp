@@ -9,7 +9,9 @@
 namespace kmebind::net {
 namespace {
 
-Bytes hex(std::string_view h) { return from_hex(h).value(); }
+Bytes hex(std::string_view h) {
+  return from_hex(h).value();
+}
 
 // Three frames: an Attach request-like PDU, an empty PDU, a large PDU.
 std::vector<NasFrame> sample_frames() {
@@ -49,7 +51,11 @@ TEST(NasFrame, AppendFrameCoalescesFramesBackToBack) {
   Bytes out;
   append_frame(out, 1, hex("aa"));
   append_frame(out, 2, hex("bbcc"));
-  EXPECT_EQ(to_hex(out), "0000000900000000000000" "01aa" "0000000a00000000000000" "02bbcc");
+  EXPECT_EQ(to_hex(out),
+            "0000000900000000000000"
+            "01aa"
+            "0000000a00000000000000"
+            "02bbcc");
 }
 
 TEST(FrameReader, WholeStreamInOneChunkGivesEveryFrame) {

@@ -111,7 +111,8 @@ Bytes read_file(const std::filesystem::path& p) {
 class PcapTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("kmebind-net-pcap-" + std::to_string(::getpid()));
+    dir_ =
+        std::filesystem::temp_directory_path() / ("kmebind-net-pcap-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -122,36 +123,55 @@ class PcapTest : public ::testing::Test {
 const PcapWriter::TimePoint kT0 = PcapWriter::TimePoint(std::chrono::seconds(1'700'000'000));
 
 TEST(PcapFormat, FileHeaderIsClassicPcapWithLinkType252) {
-  EXPECT_EQ(to_hex(pcap::file_header()), "d4c3b2a1" "0200" "0400" "00000000" "00000000"
-                                         "00000400" "fc000000");
+  EXPECT_EQ(to_hex(pcap::file_header()),
+            "d4c3b2a1"
+            "0200"
+            "0400"
+            "00000000"
+            "00000000"
+            "00000400"
+            "fc000000");
 }
 
 TEST(PcapFormat, RecordCarriesMicrosecondTimeAndLengths) {
   const auto t = kT0 + std::chrono::microseconds(123456);
   EXPECT_EQ(to_hex(pcap::record(t, hex("aabb"))),
-            "00f15365" "40e20100" "02000000" "02000000" "aabb");
+            "00f15365"
+            "40e20100"
+            "02000000"
+            "02000000"
+            "aabb");
 }
 
 TEST(PcapFormat, RecordAboveTheSnapLengthIsCutButKeepsItsLength) {
   const Bytes big(pcap::kSnapLength + 10, 0x11);
   const Bytes rec = pcap::record(kT0, big);
   EXPECT_EQ(rec.size(), 16 + pcap::kSnapLength);
-  EXPECT_EQ(to_hex(ByteView(rec).subspan(8, 8)), "00000400" "0a000400");
+  EXPECT_EQ(to_hex(ByteView(rec).subspan(8, 8)),
+            "00000400"
+            "0a000400");
 }
 
 TEST(PcapFormat, ExportedPduTagsAreBigEndianWithPaddedDissectorName) {
   const auto ue = parse_ip_endpoint("10.0.0.1", 40000).value();
   const auto cnn = parse_ip_endpoint("10.0.0.2", 36412).value();
-  const Bytes out = pcap::ExportedPdu("diameter").endpoints(ue, cnn, pcap::kPortTypeTcp)
-                        .finish(hex("0102"));
+  const Bytes out =
+      pcap::ExportedPdu("diameter").endpoints(ue, cnn, pcap::kPortTypeTcp).finish(hex("0102"));
   EXPECT_EQ(to_hex(out),
-            "000c000c" "6469616d657465720000" "0000"  // "diameter" + NULs to 12 octets
-            "00140004" "0a000001"                     // IPv4 source
-            "00150004" "0a000002"                     // IPv4 destination
-            "00180004" "00000002"                     // port type TCP
-            "00190004" "00009c40"                     // source port 40000
-            "001a0004" "00008e3c"                     // destination port 36412
-            "00000000"                                // end of options
+            "000c000c"
+            "6469616d657465720000"
+            "0000"  // "diameter" + NULs to 12 octets
+            "00140004"
+            "0a000001"  // IPv4 source
+            "00150004"
+            "0a000002"  // IPv4 destination
+            "00180004"
+            "00000002"  // port type TCP
+            "00190004"
+            "00009c40"  // source port 40000
+            "001a0004"
+            "00008e3c"  // destination port 36412
+            "00000000"  // end of options
             "0102");
 }
 
@@ -177,8 +197,9 @@ TEST_F(PcapTest, WriterProducesHeaderThenOneRecordPerCall) {
       pcap::record(kT0, pcap::ExportedPdu("nas-eps_plain").finish(kAuthenticationResponse));
   expected.insert(expected.end(), rec.begin(), rec.end());
   EXPECT_EQ(to_hex(file), to_hex(expected));
-  EXPECT_EQ(std::filesystem::status(dir_ / "a.pcap").permissions() & std::filesystem::perms::others_read,
-            std::filesystem::perms::none);
+  EXPECT_EQ(
+      std::filesystem::status(dir_ / "a.pcap").permissions() & std::filesystem::perms::others_read,
+      std::filesystem::perms::none);
 }
 
 TEST_F(PcapTest, RefusesMixedAddressFamiliesAndUnwritablePaths) {
@@ -210,7 +231,8 @@ TEST_F(PcapTest, ConcurrentWritersNeverInterleaveRecords) {
   const Bytes rec = pcap::record(kT0, pcap::ExportedPdu("nas-eps_plain").finish(kAttachRequest));
   ASSERT_EQ(file.size(), 24 + 1000 * rec.size());
   for (std::size_t i = 0; i < 1000; ++i) {
-    ASSERT_TRUE(std::equal(rec.begin(), rec.end(), file.begin() + static_cast<std::ptrdiff_t>(24 + i * rec.size())))
+    ASSERT_TRUE(std::equal(rec.begin(), rec.end(),
+                           file.begin() + static_cast<std::ptrdiff_t>(24 + i * rec.size())))
         << "record " << i;
   }
 }
@@ -273,7 +295,8 @@ TEST_F(PcapTest, TsharkDecodesEveryRecordOfAKilledWriterWithoutErrors) {
     EXPECT_EQ(f[0], expected[i].first) << "frame " << i + 1;
     EXPECT_EQ(f[1], "") << "frame " << i + 1 << " malformed: " << rows[i];
     EXPECT_EQ(f[2], "") << "frame " << i + 1 << " has expert info: " << rows[i];
-    EXPECT_NE(f[5].find(expected[i].second), std::string::npos) << "frame " << i + 1 << ": " << f[5];
+    EXPECT_NE(f[5].find(expected[i].second), std::string::npos)
+        << "frame " << i + 1 << ": " << f[5];
   }
   // Addresses: the NAS link's, in the direction of the PDU; the Diameter peers'.
   EXPECT_EQ(split_tabs(rows[0])[3], "127.0.0.1");
@@ -286,7 +309,8 @@ TEST_F(PcapTest, TsharkDecodesEveryRecordOfAKilledWriterWithoutErrors) {
   const std::string verbose = run("tshark -r " + q + " -V 2>&1");
   for (const char* bad : {"Malformed", "Expert Info (Error", "Expert Info (Warning", "Exception",
                           "Dissector bug", "Extraneous"}) {
-    EXPECT_EQ(verbose.find(bad), std::string::npos) << "tshark reported '" << bad << "':\n" << verbose;
+    EXPECT_EQ(verbose.find(bad), std::string::npos) << "tshark reported '" << bad << "':\n"
+                                                    << verbose;
   }
   EXPECT_NE(verbose.find("Src Port: 40001"), std::string::npos) << verbose;
 }

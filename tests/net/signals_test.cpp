@@ -68,7 +68,9 @@ TEST(ControlSignals, HupReloadsAndTermStopsTheMainLoop) {
   EXPECT_EQ(run_daemon(SIGTERM, 3), 10 + SIGTERM);
 }
 
-TEST(ControlSignals, IntStopsToo) { EXPECT_EQ(run_daemon(SIGINT, 0), 10 + SIGINT); }
+TEST(ControlSignals, IntStopsToo) {
+  EXPECT_EQ(run_daemon(SIGINT, 0), 10 + SIGINT);
+}
 
 TEST(ControlSignals, TimedWaitReturnsNothingWithoutASignalAndTheSignalWhenOneIsPending) {
   sigset_t saved;

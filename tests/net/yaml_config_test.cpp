@@ -56,7 +56,7 @@ TEST(YamlConfig, ReadsEveryValueType) {
             (std::vector<std::string>{"cnn1", "cnn2"}));
   enum class Transport { kTls, kTcp };
   EXPECT_EQ(get_enum_as<Transport>(root, "diameter.transport",
-                        {{"tls", Transport::kTls}, {"tcp", Transport::kTcp}})
+                                   {{"tls", Transport::kTls}, {"tcp", Transport::kTcp}})
                 .value(),
             Transport::kTls);
   auto diameter = get_map(root, "diameter");
@@ -65,8 +65,8 @@ TEST(YamlConfig, ReadsEveryValueType) {
   EXPECT_EQ(diameter->line(), 1);
   EXPECT_EQ(get_uint(*diameter, "port", 1, 65535).value(), 3868u);
   EXPECT_TRUE(check_keys(root, {"diameter", "metrics", "log_level"}));
-  EXPECT_TRUE(check_keys(*diameter, {"identity", "port", "transport", "watchdog", "realm", "peers",
-                                     "allowed"}));
+  EXPECT_TRUE(check_keys(
+      *diameter, {"identity", "port", "transport", "watchdog", "realm", "peers", "allowed"}));
 }
 
 TEST(YamlConfig, OptionalValuesTakeTheDefaultWhenMissingOrEmpty) {
@@ -79,7 +79,8 @@ TEST(YamlConfig, OptionalValuesTakeTheDefaultWhenMissingOrEmpty) {
   EXPECT_FALSE(get_bool_or(root, "metrics.verbose", false).value());
   EXPECT_EQ(get_enum_or(root, "diameter.mode", {"a", "b"}, "b").value(), "b");
   EXPECT_EQ(get_duration_or(root, "diameter.tx_timeout", 1s, 1min, 5s).value(), 5s);
-  EXPECT_EQ(get_string_list_or(root, "diameter.extra", {"x"}).value(), std::vector<std::string>{"x"});
+  EXPECT_EQ(get_string_list_or(root, "diameter.extra", {"x"}).value(),
+            std::vector<std::string>{"x"});
   EXPECT_EQ(get_enum_as_or(root, "diameter.mode", {{"a", 1}, {"b", 2}}, 3).value(), 3);
   auto none = find_map(root, "storage");
   ASSERT_TRUE(none);
@@ -122,7 +123,8 @@ TEST(YamlConfig, OutOfRangeAndNonDecimalIntegersAreRefused) {
     EXPECT_FALSE(get_uint(root, key, 0, UINT64_MAX)) << key;
   }
   EXPECT_EQ(get_int(root, "neg", -3, 0).value(), -3);
-  EXPECT_EQ(error_of(get_int(root, "neg", -2, 0)), "hss.yaml:6: neg: expected an integer -2..0, got '-3'");
+  EXPECT_EQ(error_of(get_int(root, "neg", -2, 0)),
+            "hss.yaml:6: neg: expected an integer -2..0, got '-3'");
   EXPECT_EQ(get_int(root, "minus_zero", -1, 1).value(), 0);
   EXPECT_FALSE(get_int(root, "big", INT64_MIN, INT64_MAX));
 }
@@ -131,7 +133,8 @@ TEST(YamlConfig, MissingKeysNameTheirPathAndTheLineOfTheirSection) {
   const ConfigNode root = root_of(kHss);
   EXPECT_EQ(error_of(get_string(root, "diameter.origin_realm")),
             "hss.yaml:1: diameter.origin_realm: missing (required)");
-  EXPECT_EQ(error_of(get_string(root, "storage.path")), "hss.yaml: storage.path: missing (required)");
+  EXPECT_EQ(error_of(get_string(root, "storage.path")),
+            "hss.yaml: storage.path: missing (required)");
   EXPECT_EQ(error_of(get_string(root, "diameter.realm")),
             "hss.yaml:6: diameter.realm: missing (required)");  // present but empty
   auto peers = get_list(root, "diameter.peers");
@@ -203,9 +206,10 @@ TEST(YamlConfig, MalformedYamlIsAnErrorWithItsLineNotAnException) {
   EXPECT_EQ(doc.error().code(), Code::kInvalidArgument);
   EXPECT_TRUE(doc.error().message().starts_with("hss.yaml:")) << doc.error().message();
   EXPECT_NE(doc.error().message().find("malformed YAML"), std::string::npos);
-  for (std::string_view garbage : {std::string_view("{"), std::string_view("a: b: c"),
-                                   std::string_view("\t- x"), std::string_view("*alias"),
-                                   std::string_view("\x00\xff\xfe", 3), std::string_view("[1, ]]")}) {
+  for (std::string_view garbage :
+       {std::string_view("{"), std::string_view("a: b: c"), std::string_view("\t- x"),
+        std::string_view("*alias"), std::string_view("\x00\xff\xfe", 3),
+        std::string_view("[1, ]]")}) {
     auto r = parse_yaml(garbage, "x.yaml");  // must not throw; may or may not parse
     if (r) {
       (void)check_keys(r->root(), {"a"});
@@ -248,7 +252,8 @@ TEST(YamlConfig, AssigningNodesAndDocumentsRebindsInsteadOfOverwriting) {
 }
 
 TEST(YamlConfig, LoadsFilesAndReportsUnreadableOnes) {
-  const auto path = std::filesystem::temp_directory_path() / ("kmebind-net-" + std::to_string(::getpid()) + ".yaml");
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("kmebind-net-" + std::to_string(::getpid()) + ".yaml");
   {
     std::ofstream out(path);
     out << "a: 1\nb: x\n";
