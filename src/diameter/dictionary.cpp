@@ -25,19 +25,20 @@ struct AvpSpec {
   std::uint32_t vendor;
   const char* name;
   Kind kind;
-  bool mandatory;  // M-bit set (must); V-bit always set for vendor AVPs
+  bool mandatory;  // M bit set (must) or clear (must not); the V bit is always set
   std::span<const EnumValue> values;
 };
 
 constexpr std::uint32_t k3gpp = s6a::kVendor3gpp;
 constexpr std::uint32_t kKmeb = s6a::kVendorKmebind;
 
-// TS 29.212 §5.3.31
+// TS 29.212 §5.3.31 (values as in Wireshark's TGPP.xml)
 constexpr std::array kRatTypeValues{
-    EnumValue{"WLAN", 0},       EnumValue{"VIRTUAL", 1},         EnumValue{"UTRAN", 1000},
-    EnumValue{"GERAN", 1001},   EnumValue{"GAN", 1002},          EnumValue{"HSPA_EVOLUTION", 1003},
-    EnumValue{"EUTRAN", 1004},  EnumValue{"CDMA2000_1X", 2000},  EnumValue{"HRPD", 2001},
-    EnumValue{"UMB", 2002},     EnumValue{"EHRPD", 2003}};
+    EnumValue{"WLAN", 0},           EnumValue{"VIRTUAL", 1},         EnumValue{"UTRAN", 1000},
+    EnumValue{"GERAN", 1001},       EnumValue{"GAN", 1002},          EnumValue{"HSPA_EVOLUTION", 1003},
+    EnumValue{"EUTRAN", 1004},      EnumValue{"EUTRAN-NB-IoT", 1005}, EnumValue{"NG-RAN", 1006},
+    EnumValue{"LTE-M", 1007},       EnumValue{"CDMA2000_1X", 2000},  EnumValue{"HRPD", 2001},
+    EnumValue{"UMB", 2002},         EnumValue{"EHRPD", 2003}};
 // TS 29.272 §7.3.21
 constexpr std::array kNetworkAccessModeValues{EnumValue{"PACKET_AND_CIRCUIT", 0},
                                               EnumValue{"Reserved", 1},
@@ -62,7 +63,8 @@ using D = S6aDictionary;
 const std::array kSpecs{
     // TS 29.272 §7.3 (and TS 29.212 / TS 29.329 for RAT-Type / MSISDN)
     AvpSpec{&D::msisdn, 701, k3gpp, "MSISDN", Kind::kOctets, true, {}},
-    AvpSpec{&D::rat_type, 1032, k3gpp, "RAT-Type", Kind::kEnumerated, true, kRatTypeValues},
+    // TS 29.212 table 5.3.1: V must, M must not (unlike the TS 29.272 AVPs)
+    AvpSpec{&D::rat_type, 1032, k3gpp, "RAT-Type", Kind::kEnumerated, false, kRatTypeValues},
     AvpSpec{&D::imei, 1402, k3gpp, "IMEI", Kind::kUtf8, true, {}},
     AvpSpec{&D::software_version, 1403, k3gpp, "Software-Version", Kind::kUtf8, true, {}},
     AvpSpec{&D::terminal_information, 1401, k3gpp, "Terminal-Information", Kind::kGrouped, true, {}},

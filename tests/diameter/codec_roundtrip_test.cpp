@@ -337,16 +337,17 @@ TEST(S6aCodec, KmaRoundTripDeviceChallengeAndResultOnly) {
   });
 }
 
-TEST(S6aCodec, KmeAvpsAreVendorSpecificAndNotMandatory) {
+TEST(S6aCodec, AvpFlagsFollowTheSpecsAndKmeAvpsAreNotMandatory) {
   in_child([] {
     const S6aDictionary& d = dict();
-    for (const AvpDef* def : {&d.kme, &d.kme_confirm, &d.kme_binding_requirement, &d.kme_stored_version}) {
+    for (const AvpDef* def : {&d.kme, &d.kme_confirm, &d.kme_binding_requirement, &d.kme_stored_version,
+                              &d.rat_type}) {
       dict_avp_data data{};
       ASSERT_EQ(fd_dict_getval(def->model, &data), 0);
-      EXPECT_EQ(data.avp_vendor, 32473u) << def->name;
-      EXPECT_EQ(data.avp_flag_val, AVP_FLAG_VENDOR) << def->name;
+      EXPECT_EQ(data.avp_vendor, def == &d.rat_type ? 10415u : 32473u) << def->name;
+      EXPECT_EQ(data.avp_flag_val, AVP_FLAG_VENDOR) << def->name;  // M must not
     }
-    for (const AvpDef* def : {&d.rand, &d.kasme, &d.visited_plmn_id, &d.rat_type, &d.msisdn}) {
+    for (const AvpDef* def : {&d.rand, &d.kasme, &d.visited_plmn_id, &d.msisdn, &d.eutran_vector}) {
       dict_avp_data data{};
       ASSERT_EQ(fd_dict_getval(def->model, &data), 0);
       EXPECT_EQ(data.avp_vendor, 10415u) << def->name;
