@@ -39,7 +39,10 @@ std::vector<AttachOutcome> InProcessNetwork::run_attach(const std::vector<UeInde
   auto still_running = [&] {
     return std::any_of(ues.begin(), ues.end(), [&](UeIndex i) { return ues_[i].running; });
   };
-  while (steps < max_steps && still_running()) {
+  // Runs until every UE of the set has ended and everything they sent has been delivered (the
+  // Attach complete that follows the UE's last event included); timers are only run while a UE
+  // of the set is still waiting.
+  while (steps < max_steps && (!queue_.empty() || still_running())) {
     if (queue_.empty()) {
       auto deadline = next_deadline();
       if (!deadline) break;

@@ -53,11 +53,13 @@ class InProcessNetwork {
   // Adds a UE; the returned index names it in run() and ue().
   UeIndex add_ue(ue::Ue ue);
   ue::Ue& ue(UeIndex index) { return ues_[index].ue; }
+  // The id the CNN knows the UE by (the NAS link's UE id).
+  static cnn::UeId ue_id(UeIndex index) { return static_cast<cnn::UeId>(index) + 1; }
   std::size_t ue_count() const { return ues_.size(); }
 
   // Starts an attach on each of `ues` at the current virtual time and runs until every one of
-  // them has ended (attached, rejected, or given up after T3410 expiries), or `max_steps`
-  // deliveries. Returns one outcome per UE, in order. A UE that did not end gets detail "stuck".
+  // them has ended (attached, rejected, or given up after T3410 expiries) and the messages in
+  // flight have been delivered, or `max_steps` deliveries. Returns one outcome per UE, in order. A UE that did not end gets detail "stuck".
   std::vector<AttachOutcome> run_attach(const std::vector<UeIndex>& ues,
                                         std::size_t max_steps = 10'000'000);
 
