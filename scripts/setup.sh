@@ -31,6 +31,8 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# ccache (when installed) reuses objects across clones of the tree: paths are hashed relative to it.
+export CCACHE_BASEDIR="$PWD"
 cmake --preset "$preset" >/dev/null
 # Two cores on the reference machine; more are used if present.
 cmake --build --preset "$preset" -j "$(nproc)"
