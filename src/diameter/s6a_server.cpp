@@ -4,6 +4,7 @@
 
 #include <exception>
 
+#include "diameter/error_answer.h"
 #include "diameter/fd_include.h"
 #include "diameter/s6a_codec.h"
 
@@ -18,15 +19,6 @@ struct S6aServer::Shared : std::enable_shared_from_this<S6aServer::Shared> {
 namespace {
 
 using Shared = S6aServer::Shared;
-
-const char* result_name(s6a::ResultCode rc) {
-  switch (rc.code) {
-    case 5004: return "DIAMETER_INVALID_AVP_VALUE";
-    case 5005: return "DIAMETER_MISSING_AVP";
-    case 5009: return "DIAMETER_AVP_OCCURS_TOO_MANY_TIMES";
-    default: return "DIAMETER_UNABLE_TO_COMPLY";
-  }
-}
 
 std::string source_of(struct msg* m) {
   DiamId_t id = nullptr;
@@ -58,40 +50,12 @@ void strip_to_envelope(const S6aDictionary& d, struct msg* answer) {
   if (fd_msg_hdr(answer, &h) == 0) h->msg_flags &= static_cast<std::uint8_t>(~CMD_FLAG_ERROR);
 }
 
-// An example of a missing AVP for Failed-AVP (RFC 6733 §7.1.5: minimum length, zero value).
-struct avp* example_of(dict_object* model) {
-  dict_avp_data data{};
-  struct avp* a = nullptr;
-  if (model == nullptr || fd_dict_getval(model, &data) != 0 || fd_msg_avp_new(model, 0, &a) != 0) {
-    return nullptr;
-  }
-  if (data.avp_basetype == AVP_TYPE_GROUPED) return a;
-  avp_value v{};
-  std::uint8_t none = 0;
-  if (data.avp_basetype == AVP_TYPE_OCTETSTRING) {
-    v.os.data = &none;
-    v.os.len = 0;
-  }
-  if (fd_msg_avp_setvalue(a, &v) != 0) {
-    fd_msg_free(a);
-    return nullptr;
-  }
-  return a;
-}
-
 // Turns the request in *m into an error answer for a request that did not decode.
-int answer_decode_error(Shared& s, struct msg** m, const DecodeError& e, const char* command) {
+int refuse_request(Shared& s, struct msg** m, const DecodeError& e, const char* command) {
   ++s.decode_errors;
   spdlog::warn("diameter: {} from '{}' refused with {}: {}", command, source_of(*m),
-               result_name(e.result), e.message);
-  const S6aDictionary& d = s.core->dictionary();
-  if (fd_msg_new_answer_from_req(d.dict, m, 0) != 0) return EINVAL;
-  struct avp* example = e.failed_avp == nullptr ? example_of(e.missing_model) : nullptr;
-  struct avp* failed = e.failed_avp != nullptr ? e.failed_avp : example;
-  std::string text = e.message;
-  int rc = fd_msg_rescode_set(*m, const_cast<char*>(result_name(e.result)), text.data(), failed, 1);
-  if (example != nullptr) fd_msg_free(example);
-  return rc;
+               detail::result_name(e.result), e.message);
+  return detail::answer_decode_error(s.core->dictionary(), m, e);
 }
 
 // A request freeDiameter handed over; answered once, by reply() or by the destructor.
@@ -176,7 +140,7 @@ int on_request(struct msg** m, struct avp*, struct session*, void* opaque, enum 
     const S6aDictionary& d = s.core->dictionary();
     auto request = decode(d, *m);
     if (!request) {
-      int rc = answer_decode_error(s, m, request.error(), command);
+      int rc = refuse_request(s, m, request.error(), command);
       *act = DISP_ACT_SEND;
       return rc;
     }

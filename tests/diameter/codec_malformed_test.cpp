@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "codec_fixture.h"
+#include "diameter/error_answer.h"
 #include "diameter/kme_avps.h"
 
 namespace kmebind::diameter {
@@ -236,6 +237,81 @@ TEST(S6aCodecMalformed, KmeValuesOutOfRangeAreRefused) {
       set_octets(find(find(m.get(), d.subscription_data), d.msisdn), Bytes{0x94, 0xAF});
       expect_error(decode_ula(d, wire(m.get()).get()), s6a::kInvalidAvpValue, "Subscription-Data/MSISDN");
     }
+  });
+}
+
+// libfdcore's (exported, undeclared) initialisation of the AVP handles fd_msg_rescode_set uses.
+extern "C" int fd_msg_init(void);
+
+// What the server answers by itself: Result-Code, Error-Message naming the AVP, Failed-AVP.
+TEST(S6aCodecMalformed, ErrorAnswerNamesTheAvpAndCarriesFailedAvp) {
+  in_child([] {
+    const S6aDictionary& d = dict();
+    // fd_msg_rescode_set adds Origin-Host/Realm: give this core-less child an identity.
+    fd_g_config->cnf_diamid = strdup("hss.localdomain");
+    fd_g_config->cnf_diamid_len = std::strlen("hss.localdomain");
+    fd_g_config->cnf_diamrlm = strdup("localdomain");
+    fd_g_config->cnf_diamrlm_len = std::strlen("localdomain");
+    ASSERT_EQ(fd_msg_init(), 0);  // what fd_core_start would do for fd_msg_rescode_set
+    // Missing: Failed-AVP holds an empty example of the missing AVP.
+    auto m = valid_air();
+    drop(m.get(), d.user_name);
+    MsgPtr request = wire(m.get());
+    auto decoded = decode_air(d, request.get());
+    ASSERT_FALSE(decoded);
+    struct msg* answer = request.release();
+    ASSERT_EQ(detail::answer_decode_error(d, &answer, decoded.error()), 0);
+    MsgPtr owned(answer);
+    MsgPtr parsed = wire(answer);
+    detail::AvpReader r(parsed.get(), "");
+    EXPECT_EQ(r.u32(d.result_code).value_or(0), 5005u);
+    avp_code_t failed_code = 279, message_code = 281;
+    dict_object* failed_model = nullptr;
+    dict_object* message_model = nullptr;
+    ASSERT_EQ(fd_dict_search(d.dict, DICT_AVP, AVP_BY_CODE, &failed_code, &failed_model, ENOENT), 0);
+    ASSERT_EQ(fd_dict_search(d.dict, DICT_AVP, AVP_BY_CODE, &message_code, &message_model, ENOENT), 0);
+    AvpDef failed_avp{failed_model, 279, 0, "Failed-AVP"};
+    AvpDef error_message{message_model, 281, 0, "Error-Message"};
+    auto text = r.octets(error_message, 1, 200);
+    ASSERT_TRUE(text);
+    EXPECT_EQ(detail::to_string(*text), "missing AVP User-Name");
+    auto failed = r.one(failed_avp);
+    ASSERT_TRUE(failed);
+    EXPECT_NE(find(*failed, d.user_name), nullptr);
+
+    // A missing group: Failed-AVP holds an empty group of that kind.
+    auto g = valid_air();
+    drop(g.get(), d.requested_eutran_authentication_info);
+    MsgPtr request3 = wire(g.get());
+    auto decoded3 = decode_air(d, request3.get());
+    ASSERT_FALSE(decoded3);
+    struct msg* answer3 = request3.release();
+    ASSERT_EQ(detail::answer_decode_error(d, &answer3, decoded3.error()), 0);
+    MsgPtr owned3(answer3);
+    MsgPtr parsed3 = wire(answer3);
+    ASSERT_NE(parsed3, nullptr);
+    auto failed3 = detail::AvpReader(parsed3.get(), "").one(failed_avp);
+    ASSERT_TRUE(failed3);
+    EXPECT_NE(find(*failed3, d.requested_eutran_authentication_info), nullptr);
+
+    // Invalid: Failed-AVP holds the offending AVP's header and length, its value zeroed by
+    // freeDiameter (so a secret is never echoed).
+    auto n = valid_air();
+    set_octets(find(n.get(), d.visited_plmn_id), Bytes{0x00, 0xF1});
+    MsgPtr request2 = wire(n.get());
+    auto decoded2 = decode_air(d, request2.get());
+    ASSERT_FALSE(decoded2);
+    struct msg* answer2 = request2.release();
+    ASSERT_EQ(detail::answer_decode_error(d, &answer2, decoded2.error()), 0);
+    MsgPtr owned2(answer2);
+    MsgPtr parsed2 = wire(answer2);
+    detail::AvpReader r2(parsed2.get(), "");
+    EXPECT_EQ(r2.u32(d.result_code).value_or(0), 5004u);
+    auto failed2 = r2.one(failed_avp);
+    ASSERT_TRUE(failed2);
+    auto plmn = detail::AvpReader(*failed2, "").octets(d.visited_plmn_id, 0, 16);
+    ASSERT_TRUE(plmn);
+    EXPECT_EQ(Bytes(plmn->begin(), plmn->end()), (Bytes{0x00, 0x00}));
   });
 }
 

@@ -1,0 +1,62 @@
+#include "diameter/error_answer.h"
+
+#include <cerrno>
+#include <string>
+
+#include "diameter/fd_include.h"
+
+namespace kmebind::diameter::detail {
+namespace {
+
+// An example of a missing AVP for Failed-AVP (RFC 6733 §7.1.5: short, zero value).
+struct avp* example_of(dict_object* model) {
+  dict_avp_data data{};
+  struct avp* a = nullptr;
+  if (model == nullptr || fd_dict_getval(model, &data) != 0 || fd_msg_avp_new(model, 0, &a) != 0) {
+    return nullptr;
+  }
+  if (data.avp_basetype == AVP_TYPE_GROUPED) {
+    if (fd_msg_update_length(a) == 0) return a;
+    fd_msg_free(a);
+    return nullptr;
+  }
+  avp_value v{};
+  std::uint8_t zero = 0;
+  if (data.avp_basetype == AVP_TYPE_OCTETSTRING) {
+    // One zero octet, not none: fd_msg_rescode_set copies the AVP as raw octets, and a copy
+    // with an empty value cannot be bufferized (the answer would never leave).
+    v.os.data = &zero;
+    v.os.len = 1;
+  }
+  // fd_msg_rescode_set copies a non-grouped AVP as raw octets of its recorded length, which is
+  // only computed by fd_msg_update_length.
+  if (fd_msg_avp_setvalue(a, &v) != 0 || fd_msg_update_length(a) != 0) {
+    fd_msg_free(a);
+    return nullptr;
+  }
+  return a;
+}
+
+}  // namespace
+
+const char* result_name(s6a::ResultCode rc) {
+  switch (rc.code) {
+    case 5004: return "DIAMETER_INVALID_AVP_VALUE";
+    case 5005: return "DIAMETER_MISSING_AVP";
+    case 5009: return "DIAMETER_AVP_OCCURS_TOO_MANY_TIMES";
+    default: return "DIAMETER_UNABLE_TO_COMPLY";
+  }
+}
+
+int answer_decode_error(const S6aDictionary& d, struct msg** message, const DecodeError& error) {
+  if (int rc = fd_msg_new_answer_from_req(d.dict, message, 0); rc != 0) return rc;
+  struct avp* example = error.failed_avp == nullptr ? example_of(error.missing_model) : nullptr;
+  struct avp* failed = error.failed_avp != nullptr ? error.failed_avp : example;
+  std::string text = error.message;
+  int rc = fd_msg_rescode_set(*message, const_cast<char*>(result_name(error.result)), text.data(),
+                              failed, 1);
+  if (example != nullptr) fd_msg_free(example);
+  return rc;
+}
+
+}  // namespace kmebind::diameter::detail
