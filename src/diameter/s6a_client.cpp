@@ -101,7 +101,7 @@ void launch(std::unique_ptr<InFlight> f) {
   Shared& s = *f->shared;
   FdCore& core = *s.core;
   if (!core.running()) {
-    return finish(std::move(f), fail(Code::kUnavailable, "diameter: the core is stopped"));
+    return finish(std::move(f), fail(Code::kUnavailable, "diameter: the core is not running"));
   }
   if (usable_peers(core, f->excluded_peer) == 0) {
     return finish(std::move(f), fail(Code::kUnavailable, "diameter: no HSS peer is open"));
