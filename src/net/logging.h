@@ -74,8 +74,12 @@ struct fmt::formatter<kmebind::net::LogHex> : fmt::formatter<std::string_view> {
   template <class Ctx>
   auto format(const kmebind::net::LogHex& h, Ctx& ctx) const {
     const std::size_t shown = std::min(h.bytes.size(), h.max);
-    std::string text = std::to_string(h.bytes.size()) + " octets";
-    if (shown > 0) text += " " + kmebind::to_hex(h.bytes.first(shown));
+    // Appends, not operator+ chains: g++ 12 -O3 flags those with a false -Wrestrict.
+    std::string text = fmt::format("{} octets", h.bytes.size());
+    if (shown > 0) {
+      text += ' ';
+      text += kmebind::to_hex(h.bytes.first(shown));
+    }
     if (shown < h.bytes.size()) text += "…";
     return fmt::formatter<std::string_view>::format(text, ctx);
   }
