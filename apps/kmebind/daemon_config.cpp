@@ -1,0 +1,458 @@
+// Parsing of hss.yaml and cnn.yaml (daemon_config.h, docs/daemons.md §2-3).
+#include "daemon_config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <set>
+
+#include "store/master_key.h"
+
+namespace kmebind::app {
+namespace {
+
+using net::ConfigNode;
+
+// Propagates the error of a Result/Status expression, else yields its value.
+#define KMEBIND_TRY(var, expr)                                  \
+  auto var##_result = (expr);                                   \
+  if (!var##_result) return std::unexpected(var##_result.error()); \
+  auto var = std::move(*var##_result)
+#define KMEBIND_CHECK(expr)                              \
+  do {                                                   \
+    if (auto st_ = (expr); !st_) return std::unexpected(st_.error()); \
+  } while (false)
+
+std::string where(const ConfigNode& node) {
+  std::string out = node.source();
+  if (node.line() > 0) out += ":" + std::to_string(node.line());
+  if (!node.path().empty()) out += ": " + node.path();
+  return out;
+}
+
+// The line of `key` in `map`, or the map's own line when it is not there.
+int key_line(const ConfigNode& map, std::string_view key) {
+  if (map.yaml().IsMap()) {
+    for (auto it = map.yaml().begin(); it != map.yaml().end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == key) return it->first.Mark().line + 1;
+    }
+  }
+  return map.line();
+}
+
+// A layer's own validation message, placed at the section it is about (without the layer's
+// own prefix, which would repeat the section name).
+Error at(const ConfigNode& section, const Error& e) {
+  std::string_view message = e.message();
+  for (std::string_view prefix : {"diameter: ", "HSS config: ", "CNN configuration: "}) {
+    if (message.starts_with(prefix)) message.remove_prefix(prefix.size());
+  }
+  return section.error(section.line(), section.path(), message);
+}
+
+Result<std::uint16_t> get_port(const ConfigNode& node, std::string_view key, std::uint64_t min) {
+  KMEBIND_TRY(port, net::get_uint(node, key, min, 65535));
+  return static_cast<std::uint16_t>(port);
+}
+
+Result<std::optional<MetricsEndpoint>> parse_metrics(const ConfigNode& root) {
+  KMEBIND_TRY(section, net::find_map(root, "metrics"));
+  if (!section) return std::optional<MetricsEndpoint>();
+  KMEBIND_CHECK(net::check_keys(*section, {"address", "port"}));
+  MetricsEndpoint m;
+  KMEBIND_TRY(address, net::get_string(*section, "address"));
+  KMEBIND_TRY(port, get_port(*section, "port", 0));
+  m.address = std::move(address);
+  m.port = port;
+  return std::optional<MetricsEndpoint>(std::move(m));
+}
+
+Result<net::LogOptions> parse_log(const ConfigNode& root, std::string role) {
+  net::LogOptions log;
+  log.role = std::move(role);
+  KMEBIND_TRY(section, net::find_map(root, "log"));
+  if (!section) return log;
+  KMEBIND_CHECK(net::check_keys(*section, {"level", "file"}));
+  KMEBIND_TRY(level, net::get_enum_or(*section, "level",
+                                      {"trace", "debug", "info", "warn", "warning", "error",
+                                       "critical", "off"},
+                                      "info"));
+  KMEBIND_TRY(file, net::get_string_or(*section, "file", ""));
+  log.level = std::move(level);
+  log.file = std::move(file);
+  return log;
+}
+
+// freeDiameter's own log threshold follows the daemon's level (1 debug, 3 notice).
+int fd_log_level_for(const std::string& level) {
+  return (level == "trace" || level == "debug") ? 1 : 3;
+}
+
+// transport + tls, shared by both daemons (docs/daemons.md: "tcp with tls files" is an error).
+Status parse_transport(const ConfigNode& d, diameter::DiameterConfig& out) {
+  enum class Transport { kTls, kTcp };
+  KMEBIND_TRY(transport, net::get_enum_as<Transport>(
+                             d, "transport", {{"tls", Transport::kTls}, {"tcp", Transport::kTcp}}));
+  KMEBIND_TRY(tls, net::find_map(d, "tls"));
+  if (transport == Transport::kTcp) {
+    if (tls) {
+      return std::unexpected(tls->error(tls->line(), tls->path(),
+                                        "given while transport is tcp (clear); remove it, or set "
+                                        "transport: tls"));
+    }
+    out.clear_tcp = true;
+    return {};
+  }
+  if (!tls) return std::unexpected(net::get_map(d, "tls").error());  // "missing (required)"
+  KMEBIND_CHECK(net::check_keys(*tls, {"cert", "key", "ca"}));
+  diameter::TlsFiles files;
+  KMEBIND_TRY(cert, net::get_string(*tls, "cert"));
+  KMEBIND_TRY(key, net::get_string(*tls, "key"));
+  KMEBIND_TRY(ca, net::get_string(*tls, "ca"));
+  files.cert_file = std::move(cert);
+  files.key_file = std::move(key);
+  files.ca_file = std::move(ca);
+  out.tls = std::move(files);
+  return {};
+}
+
+// The keys both daemons share in `diameter:`.
+Status parse_diameter_common(const ConfigNode& d, diameter::DiameterConfig& out) {
+  KMEBIND_TRY(identity, net::get_string(d, "identity"));
+  KMEBIND_TRY(realm, net::get_string(d, "realm"));
+  out.identity = std::move(identity);
+  out.realm = std::move(realm);
+  KMEBIND_CHECK(parse_transport(d, out));
+  KMEBIND_TRY(code, net::get_uint_or(d, "kme_command_code", 1, 0xFFFFFF,
+                                     diameter::kDefaultKmeCommandCode));
+  KMEBIND_TRY(threads, net::get_uint_or(d, "dispatch_threads", 1, 64, 4));
+  out.kme_command_code = static_cast<std::uint32_t>(code);
+  out.dispatch_threads = static_cast<unsigned>(threads);
+  return {};
+}
+
+Status validate_diameter(const ConfigNode& d, const diameter::DiameterConfig& config) {
+  if (auto st = diameter::validate(config); !st) return std::unexpected(at(d, st.error()));
+  return {};
+}
+
+Result<std::vector<CookieKeyEntry>> parse_cookie_keys(const ConfigNode& root) {
+  KMEBIND_TRY(items, net::get_list(root, "cookie_keys"));
+  std::vector<CookieKeyEntry> entries;
+  std::set<std::uint32_t> ids;
+  const ConfigNode* active_item = nullptr;
+  for (const ConfigNode& item : items) {
+    KMEBIND_CHECK(net::check_keys(item, {"id", "key_file", "state"}));
+    CookieKeyEntry e;
+    KMEBIND_TRY(id, net::get_uint(item, "id", 1, 0xFFFFFFFF));
+    e.id = static_cast<std::uint32_t>(id);
+    KMEBIND_TRY(state, net::get_enum_as<CookieKeyState>(item, "state",
+                                                         {{"active", CookieKeyState::kActive},
+                                                          {"accepted", CookieKeyState::kAccepted},
+                                                          {"retired", CookieKeyState::kRetired}}));
+    e.state = state;
+    if (state == CookieKeyState::kRetired) {
+      KMEBIND_TRY(file, net::get_string_or(item, "key_file", ""));
+      e.key_file = std::move(file);
+    } else {
+      KMEBIND_TRY(file, net::get_string(item, "key_file"));
+      e.key_file = std::move(file);
+    }
+    e.where = where(item) + ".key_file";
+    if (!ids.insert(e.id).second) {
+      return std::unexpected(item.error(item.line(), item.path() + ".id",
+                                        "id " + std::to_string(e.id) + " listed twice"));
+    }
+    if (state == CookieKeyState::kActive) {
+      if (active_item != nullptr) {
+        return std::unexpected(item.error(
+            item.line(), item.path() + ".state",
+            "a second active key (first: " + active_item->path() + "); exactly one is active"));
+      }
+      active_item = &item;
+    }
+    entries.push_back(std::move(e));
+  }
+  if (active_item == nullptr) {
+    return std::unexpected(root.error(key_line(root, "cookie_keys"), "cookie_keys",
+                                      "no key has state: active (exactly one must be: it seals "
+                                      "new Cookies)"));
+  }
+  return entries;
+}
+
+Result<std::uint32_t> parse_uint_item(const ConfigNode& item, std::uint64_t max) {
+  const std::string expected = "an integer 0.." + std::to_string(max);
+  if (!item.yaml().IsScalar()) {
+    return std::unexpected(item.error(item.line(), item.path(), "expected " + expected));
+  }
+  const std::string& text = item.yaml().Scalar();
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  const bool leading_zero = text.size() > 1 && text[0] == '0';
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || leading_zero ||
+      v > max) {
+    return std::unexpected(item.error(item.line(), item.path(),
+                                      "expected " + expected + ", got '" + text.substr(0, 40) + "'"));
+  }
+  return static_cast<std::uint32_t>(v);
+}
+
+// The field a CnnConfig::validate message is about ("CNN configuration: <field>: ...").
+std::string field_of(const std::string& message) {
+  constexpr std::string_view prefix = "CNN configuration: ";
+  if (!message.starts_with(prefix)) return {};
+  const std::size_t colon = message.find(':', prefix.size());
+  return colon == std::string::npos ? std::string() : message.substr(prefix.size(), colon - prefix.size());
+}
+
+Status parse_cnn_section(const ConfigNode& root, cnn::CnnConfig& c) {
+  KMEBIND_TRY(section, net::get_map(root, "cnn"));
+  KMEBIND_CHECK(net::check_keys(section, {"plmn", "mme_group_id", "mme_code", "tacs", "apn",
+                                          "ipv4_pool", "max_ues", "t3346_s",
+                                          "s6a_answer_timeout_ms", "kme_procedures"}));
+  KMEBIND_TRY(plmn, net::get_string(section, "plmn"));
+  c.plmn = std::move(plmn);
+  KMEBIND_TRY(group, net::get_uint_or(section, "mme_group_id", 0, 0xFFFF, c.mme_group_id));
+  KMEBIND_TRY(code, net::get_uint_or(section, "mme_code", 0, 0xFF, c.mme_code));
+  c.mme_group_id = static_cast<std::uint16_t>(group);
+  c.mme_code = static_cast<std::uint8_t>(code);
+  if (net::has_key(section, "tacs")) {
+    KMEBIND_TRY(items, net::get_list(section, "tacs"));
+    c.tacs.clear();
+    for (const ConfigNode& item : items) {
+      KMEBIND_TRY(tac, parse_uint_item(item, 0xFFFF));
+      c.tacs.push_back(static_cast<std::uint16_t>(tac));
+    }
+  }
+  KMEBIND_TRY(apn, net::get_string_or(section, "apn", c.apn));
+  KMEBIND_TRY(pool, net::get_string_or(section, "ipv4_pool", c.ipv4_pool));
+  KMEBIND_TRY(max_ues, net::get_uint_or(section, "max_ues", 1, 100'000'000, c.max_ues));
+  KMEBIND_TRY(t3346, net::get_uint_or(section, "t3346_s", 1, 11'160, c.t3346_s));
+  KMEBIND_TRY(s6a_timeout, net::get_uint_or(section, "s6a_answer_timeout_ms", 10, 600'000,
+                                            static_cast<std::uint64_t>(c.s6a_answer_timeout_ms)));
+  c.apn = std::move(apn);
+  c.ipv4_pool = std::move(pool);
+  c.max_ues = static_cast<std::size_t>(max_ues);
+  c.t3346_s = static_cast<std::uint32_t>(t3346);
+  c.s6a_answer_timeout_ms = static_cast<std::int64_t>(s6a_timeout);
+  if (net::has_key(section, "kme_procedures")) {
+    KMEBIND_TRY(items, net::get_list(section, "kme_procedures"));
+    std::uint8_t bits = 0;
+    for (const ConfigNode& item : items) {
+      KMEBIND_TRY(p, parse_uint_item(item, 2));
+      if (p == 0) {
+        return std::unexpected(item.error(item.line(), item.path(), "expected 1 or 2, got '0'"));
+      }
+      bits = static_cast<std::uint8_t>(bits | (1u << (p - 1)));
+    }
+    c.supported_kme_procedures = bits;
+  }
+  if (auto st = c.validate(); !st) {
+    const std::string field = field_of(st.error().message());
+    const std::string& message = st.error().message();
+    const std::string problem =
+        message.substr(std::min(message.size(), std::string_view("CNN configuration: ").size() +
+                                                      field.size() + 2));
+    if (!field.empty() && net::has_key(section, field)) {
+      return std::unexpected(
+          section.error(key_line(section, field), section.child_path(field), problem));
+    }
+    return std::unexpected(at(section, st.error()));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string_view to_string(CookieKeyState state) {
+  switch (state) {
+    case CookieKeyState::kActive: return "active";
+    case CookieKeyState::kAccepted: return "accepted";
+    case CookieKeyState::kRetired: return "retired";
+  }
+  return "?";
+}
+
+Result<HssDaemonConfig> parse_hss_config(const net::YamlDoc& doc) {
+  const ConfigNode root = doc.root();
+  KMEBIND_CHECK(net::check_keys(root, {"store", "cookie_keys", "diameter", "hss", "metrics", "log"}));
+  HssDaemonConfig c;
+
+  KMEBIND_TRY(store, net::get_map(root, "store"));
+  KMEBIND_CHECK(net::check_keys(store, {"location", "key_file"}));
+  KMEBIND_TRY(location, net::get_string(store, "location"));
+  c.store.location = std::move(location);
+  if (net::has_key(store, "key_file")) {
+    KMEBIND_TRY(key_file, net::get_string_or(store, "key_file", ""));
+    if (!key_file.empty()) c.store.key_file = std::move(key_file);
+  }
+  c.store.where = where(store);
+
+  KMEBIND_TRY(cookie_keys, parse_cookie_keys(root));
+  c.cookie_keys = std::move(cookie_keys);
+
+  KMEBIND_TRY(d, net::get_map(root, "diameter"));
+  KMEBIND_CHECK(net::check_keys(d, {"identity", "realm", "listen", "transport", "tls",
+                                    "allowed_peers", "kme_command_code", "dispatch_threads"}));
+  KMEBIND_CHECK(parse_diameter_common(d, c.diameter));
+  KMEBIND_TRY(listen, net::get_map(d, "listen"));
+  KMEBIND_CHECK(net::check_keys(listen, {"address", "port"}));
+  KMEBIND_TRY(listen_address, net::get_string(listen, "address"));
+  KMEBIND_TRY(listen_port, get_port(listen, "port", 1));
+  c.diameter.listen_address = std::move(listen_address);
+  c.diameter.listen_port = listen_port;
+  KMEBIND_TRY(allowed, net::get_string_list(d, "allowed_peers"));
+  if (allowed.empty()) {
+    return std::unexpected(d.error(key_line(d, "allowed_peers"), d.child_path("allowed_peers"),
+                                   "empty: no CNN could connect; list their Diameter identities"));
+  }
+  c.diameter.allowed_peers = std::move(allowed);
+
+  KMEBIND_TRY(hss, net::find_map(root, "hss"));
+  if (hss) {
+    KMEBIND_CHECK(net::check_keys(*hss, {"workers", "queue_limit", "cookie_lifetime_s",
+                                         "allow_procedure1", "max_vectors_per_air"}));
+    KMEBIND_TRY(workers, net::get_uint_or(*hss, "workers", 1, 256, c.workers));
+    KMEBIND_TRY(queue, net::get_uint_or(*hss, "queue_limit", 1, 1'000'000, c.queue_limit));
+    KMEBIND_TRY(lifetime, net::get_uint_or(*hss, "cookie_lifetime_s", 1, 86'400,
+                                           static_cast<std::uint64_t>(c.hss.cookie_lifetime_s)));
+    KMEBIND_TRY(p1, net::get_bool_or(*hss, "allow_procedure1", c.hss.allow_procedure1));
+    KMEBIND_TRY(vectors, net::get_uint_or(*hss, "max_vectors_per_air", 1, 32,
+                                          c.hss.max_vectors_per_air));
+    c.workers = static_cast<unsigned>(workers);
+    c.queue_limit = static_cast<std::size_t>(queue);
+    c.hss.cookie_lifetime_s = static_cast<std::int64_t>(lifetime);
+    c.hss.allow_procedure1 = p1;
+    c.hss.max_vectors_per_air = static_cast<std::uint32_t>(vectors);
+    if (auto st = c.hss.validate(); !st) return std::unexpected(at(*hss, st.error()));
+  }
+
+  KMEBIND_TRY(metrics, parse_metrics(root));
+  c.metrics = std::move(metrics);
+  KMEBIND_TRY(log, parse_log(root, "hss"));
+  c.log = std::move(log);
+  c.diameter.fd_log_level = fd_log_level_for(c.log.level);
+  KMEBIND_CHECK(validate_diameter(d, c.diameter));
+  return c;
+}
+
+Result<CnnDaemonConfig> parse_cnn_config(const net::YamlDoc& doc) {
+  const ConfigNode root = doc.root();
+  KMEBIND_CHECK(net::check_keys(root, {"diameter", "nas", "cnn", "pcap", "metrics", "log"}));
+  CnnDaemonConfig c;
+
+  KMEBIND_TRY(d, net::get_map(root, "diameter"));
+  KMEBIND_CHECK(net::check_keys(d, {"identity", "realm", "transport", "tls", "peers",
+                                    "request_timeout_ms", "destination_realm", "local_address",
+                                    "connect_wait_ms", "kme_command_code", "dispatch_threads"}));
+  KMEBIND_CHECK(parse_diameter_common(d, c.diameter));
+  KMEBIND_TRY(peers, net::get_list(d, "peers"));
+  if (peers.empty()) {
+    return std::unexpected(d.error(key_line(d, "peers"), d.child_path("peers"),
+                                   "empty: list at least one HSS {identity, address, port}"));
+  }
+  for (const ConfigNode& item : peers) {
+    KMEBIND_CHECK(net::check_keys(item, {"identity", "address", "port"}));
+    diameter::PeerConfig p;
+    KMEBIND_TRY(identity, net::get_string(item, "identity"));
+    KMEBIND_TRY(address, net::get_string(item, "address"));
+    KMEBIND_TRY(port, get_port(item, "port", 1));
+    p.identity = std::move(identity);
+    p.address = std::move(address);
+    p.port = port;
+    p.tls = !c.diameter.clear_tcp;
+    c.diameter.peers.push_back(std::move(p));
+  }
+  KMEBIND_TRY(timeout, net::get_uint_or(d, "request_timeout_ms", 10, 600'000, 3000));
+  c.diameter.request_timeout = std::chrono::milliseconds(timeout);
+  KMEBIND_TRY(dest, net::get_string_or(d, "destination_realm", ""));
+  c.diameter.destination_realm = std::move(dest);
+  KMEBIND_TRY(local, net::get_string_or(d, "local_address", "127.0.0.1"));
+  c.diameter.listen_address = std::move(local);
+  c.diameter.listen_port = 0;  // a client: no listener
+  KMEBIND_TRY(wait, net::get_uint_or(d, "connect_wait_ms", 0, 600'000, 5000));
+  c.connect_wait = std::chrono::milliseconds(wait);
+
+  KMEBIND_TRY(nas, net::get_map(root, "nas"));
+  KMEBIND_CHECK(net::check_keys(nas, {"listen", "max_connections"}));
+  KMEBIND_TRY(listen, net::get_map(nas, "listen"));
+  KMEBIND_CHECK(net::check_keys(listen, {"address", "port"}));
+  KMEBIND_TRY(nas_address, net::get_string(listen, "address"));
+  KMEBIND_TRY(nas_port, get_port(listen, "port", 0));
+  KMEBIND_TRY(max_conn, net::get_uint_or(nas, "max_connections", 1, 100'000, 1024));
+  c.nas.address = std::move(nas_address);
+  c.nas.port = nas_port;
+  c.nas.max_connections = static_cast<std::size_t>(max_conn);
+
+  KMEBIND_CHECK(parse_cnn_section(root, c.cnn));
+
+  KMEBIND_TRY(pcap, net::find_map(root, "pcap"));
+  if (pcap) {
+    KMEBIND_CHECK(net::check_keys(*pcap, {"file"}));
+    KMEBIND_TRY(file, net::get_string_or(*pcap, "file", ""));
+    c.pcap_file = std::move(file);
+  }
+  KMEBIND_TRY(metrics, parse_metrics(root));
+  c.metrics = std::move(metrics);
+  KMEBIND_TRY(log, parse_log(root, "cnn"));
+  c.log = std::move(log);
+  c.diameter.fd_log_level = fd_log_level_for(c.log.level);
+  KMEBIND_CHECK(validate_diameter(d, c.diameter));
+  return c;
+}
+
+Result<HssDaemonConfig> load_hss_config(const std::filesystem::path& path) {
+  KMEBIND_TRY(doc, net::load_yaml(path));
+  return parse_hss_config(doc);
+}
+
+Result<CnnDaemonConfig> load_cnn_config(const std::filesystem::path& path) {
+  KMEBIND_TRY(doc, net::load_yaml(path));
+  return parse_cnn_config(doc);
+}
+
+Result<crypto::CookieKeyRing> load_cookie_key_ring(const std::vector<CookieKeyEntry>& entries) {
+  crypto::CookieKeyRing ring;
+  std::optional<std::uint32_t> active;
+  for (const CookieKeyEntry& e : entries) {
+    if (e.state == CookieKeyState::kRetired) continue;
+    // Same file format as the store master key: 64 hex digits, mode 0600.
+    auto key = store::read_master_key_file(e.key_file);
+    if (!key) {
+      std::string why;
+      switch (key.error().code()) {
+        case Code::kNotFound: why = "not found (64 hex digits, mode 0600: openssl rand -hex 32)"; break;
+        case Code::kNotAllowed: why = "is accessible to group or others; chmod 600 it"; break;
+        case Code::kInvalidArgument: why = "must hold 64 hex digits (a 32-octet key)"; break;
+        default: why = "cannot be read: " + key.error().message(); break;
+      }
+      return fail(key.error().code(), e.where + ": " + e.key_file + " " + why);
+    }
+    if (auto st = ring.add_key(e.id, std::move(*key)); !st) {
+      return fail(Code::kInvalidArgument, e.where + ": " + st.error().message());
+    }
+    if (e.state == CookieKeyState::kActive) active = e.id;
+  }
+  if (!active) return fail(Code::kInvalidArgument, "cookie_keys: no active key");
+  if (auto st = ring.set_active(*active); !st) {
+    return fail(Code::kInvalidArgument, "cookie_keys: " + st.error().message());
+  }
+  return ring;
+}
+
+Result<SecretBytes> load_store_master_key(const StoreSettings& store) {
+  if (store.key_file) {
+    auto key = store::read_master_key_file(*store.key_file);
+    if (!key) return fail(key.error().code(), store.where + ".key_file: " + key.error().message());
+    return key;
+  }
+  const char* env = std::getenv(store::kMasterKeyEnv);
+  if (env == nullptr || *env == '\0') {
+    return fail(Code::kInvalidArgument,
+                store.where + ".key_file: missing, and " + store::kMasterKeyEnv + " is not set");
+  }
+  return store::parse_master_key(env, store::kMasterKeyEnv);
+}
+
+}  // namespace kmebind::app

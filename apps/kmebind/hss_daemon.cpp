@@ -1,0 +1,184 @@
+// `kmebind hss` (hss_daemon.h): start-up, the signal loop, reload and shutdown. The S6a handler
+// that runs the Hss core on the worker pool is in hss_service.h.
+#include "hss_daemon.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "daemon_config.h"
+#include "daemon_support.h"
+#include "diameter/fd_core.h"
+#include "diameter/s6a_server.h"
+#include "hss_service.h"
+#include "net/logging.h"
+#include "net/signals.h"
+#include "store/subscriber_store.h"
+#include "worker_pool.h"
+
+namespace kmebind::app {
+namespace {
+
+constexpr std::string_view kRole = "hss";
+
+std::string ring_summary(const std::vector<CookieKeyEntry>& entries) {
+  std::string out;
+  for (const CookieKeyEntry& e : entries) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(e.id) + " " + std::string(to_string(e.state));
+  }
+  return out;
+}
+
+// SIGHUP: read the file again; apply the Cookie key ring and the log settings. A bad file is
+// logged and the running configuration kept. Binding lists and device keys need no reload: the
+// core reads them from the store on every request.
+void reload(const std::filesystem::path& path, HssService& service, HssDaemonConfig& running) {
+  auto config = load_hss_config(path);
+  if (!config) {
+    spdlog::error("hss: reload refused, running configuration kept: {}", config.error().message());
+    return;
+  }
+  auto ring = load_cookie_key_ring(config->cookie_keys);
+  if (!ring) {
+    spdlog::error("hss: reload refused, running configuration kept: {}", ring.error().message());
+    return;
+  }
+  auto keyed = KeyedHss::create(service.store(), std::move(*ring), running.hss);
+  if (!keyed) {
+    spdlog::error("hss: reload refused: {}", keyed.error().message());
+    return;
+  }
+  service.replace(std::move(*keyed));
+  if (auto logger = net::setup_logging(config->log); !logger) {
+    spdlog::error("hss: log settings not applied: {}", logger.error().message());
+  } else {
+    running.log = config->log;
+  }
+  running.cookie_keys = config->cookie_keys;
+  spdlog::info("hss: reloaded {}: Cookie key ring [{}], log level {}; changes to store, diameter, "
+               "hss and metrics take effect at the next start",
+               path.string(), ring_summary(running.cookie_keys), running.log.level);
+}
+
+}  // namespace
+
+int run_hss_daemon(const std::filesystem::path& config_path) {
+  // 1. Configuration and key material: any problem is a configuration error (exit 3).
+  auto config = load_hss_config(config_path);
+  if (!config) return config_failure(kRole, config.error());
+  auto ring = load_cookie_key_ring(config->cookie_keys);
+  if (!ring) return config_failure(kRole, ring.error());
+  auto master_key = load_store_master_key(config->store);
+  if (!master_key) return config_failure(kRole, master_key.error());
+  if (auto logger = net::setup_logging(config->log); !logger) {
+    return config_failure(kRole, logger.error());
+  }
+  const bool to_file = !config->log.file.empty();
+
+  // 2. Signals blocked before any thread exists (freeDiameter trap 6).
+  if (auto st = block_daemon_signals(); !st) return runtime_failure(kRole, st.error(), to_file);
+
+  // 3. Store, core, Diameter, workers, metrics.
+  store::StoreOptions store_options;
+  store_options.create_if_missing = false;
+  store_options.max_connections = static_cast<int>(std::min(config->workers + 2, 64u));
+  auto store = store::open_store(config->store.location, std::move(*master_key), store_options);
+  if (!store) {
+    std::string hint = store.error().code() == Code::kNotFound
+                           ? "; create it with `kmebind admin init`"
+                           : "";
+    return runtime_failure(
+        kRole, Error(store.error().code(), "store " + config->store.location + ": " +
+                                               store.error().message() + hint),
+        to_file);
+  }
+  auto keyed = KeyedHss::create(**store, std::move(*ring), config->hss);
+  if (!keyed) return config_failure(kRole, keyed.error());
+
+  net::MetricsRegistry registry;
+  WorkerPool pool(config->queue_limit);
+  HssService service(**store, pool, registry, std::move(*keyed));
+
+  diameter::DiameterConfig dconfig = config->diameter;
+  dconfig.runtime_dir = std::filesystem::temp_directory_path() /
+                        ("kmebind-hss-" + std::to_string(::getpid()));
+  auto core = diameter::FdCore::create(dconfig);
+  std::error_code ec;
+  std::filesystem::remove_all(dconfig.runtime_dir, ec);  // parsed; holds no secret, but tidy
+  if (!core) {
+    if (core.error().code() == Code::kInvalidArgument) return config_failure(kRole, core.error());
+    return runtime_failure(kRole, core.error(), to_file);
+  }
+  auto server = diameter::S6aServer::create(**core, service);
+  if (!server) return runtime_failure(kRole, server.error(), to_file);
+  if (auto st = pool.start(config->workers, "hss-worker"); !st) {
+    return runtime_failure(kRole, st.error(), to_file);
+  }
+  std::unique_ptr<MetricsEndpointRunner> metrics;
+  if (config->metrics) {
+    auto runner = MetricsEndpointRunner::start(registry, *config->metrics);
+    if (!runner) {
+      pool.close_and_drain();
+      return runtime_failure(kRole, runner.error(), to_file);
+    }
+    metrics = std::move(*runner);
+  }
+  if (auto st = (*core)->start(); !st) {
+    pool.close_and_drain();
+    return runtime_failure(
+        kRole,
+        Error(st.error().code(), "diameter on " + config->diameter.listen_address + ":" +
+                                     std::to_string(config->diameter.listen_port) + ": " +
+                                     st.error().message()),
+        to_file);
+  }
+
+  const std::string transport = config->diameter.clear_tcp ? "tcp" : "tls";
+  spdlog::info("hss: serving {} on {}:{} ({}), {} workers, queue limit {}, Cookie key ring [{}], "
+               "procedure 1 {}, store {}",
+               config->diameter.identity, config->diameter.listen_address,
+               config->diameter.listen_port, transport, config->workers, config->queue_limit,
+               ring_summary(config->cookie_keys),
+               config->hss.allow_procedure1 ? "allowed on TLS links" : "not offered",
+               config->store.location);
+  announce_ready(kRole, "diameter=" + config->diameter.listen_address + ":" +
+                            std::to_string(config->diameter.listen_port) + "/" + transport +
+                            " identity=" + config->diameter.identity +
+                            " metrics=" + metrics_text(metrics.get()));
+
+  // 4. Control signals; every second the gauges are refreshed.
+  HssDaemonConfig running = *config;
+  for (;;) {
+    auto sig = net::wait_control_signal_for(std::chrono::milliseconds(1000));
+    if (!sig) {
+      spdlog::error("hss: waiting for signals failed: {}; stopping", sig.error().message());
+      break;
+    }
+    if (!*sig) {
+      service.refresh_gauges(**core, running.diameter.allowed_peers);
+      continue;
+    }
+    if ((*sig)->action == net::ControlAction::kReload) {
+      reload(config_path, service, running);
+      continue;
+    }
+    spdlog::info("hss: {} received, stopping", net::signal_name((*sig)->number));
+    break;
+  }
+
+  // 5. Shutdown: requests still arriving are answered TOO_BUSY while the workers finish the
+  // queue (so every accepted request gets its answer), then Diameter stops (DPR to the peers).
+  pool.close_and_drain();
+  (*core)->stop();
+  server->reset();
+  core->reset();
+  metrics.reset();
+  spdlog::info("hss: stopped");
+  return 0;
+}
+
+}  // namespace kmebind::app
