@@ -59,13 +59,13 @@ TEST(S6aLiveTls, ClientCertificateFromAnotherCaIsRefused) {
   ReadyPipe ready;
   Child server = Child::spawn([&] {
     serve(server_config(kHssId, port, "hss"), ready, [](FdCore& core, S6aServer&, WorkerHss&) {
-      EXPECT_EQ(core.peer_stats().accepted, 1u);  // the control only
+      EXPECT_GE(core.peer_stats().accepted, 1u);  // the control only (a retried control counts again)
       EXPECT_EQ(core.peer_stats().refused_unknown, 0u);
     });
   });
   ASSERT_EQ(ready.wait(10s), 'R');
   // Control: the same bare peer with the good certificate gets a successful CEA.
-  auto good = tls_exchange(port, TestPki::get().files("mme"), make_cer(kMmeId, kRealm), 5s);
+  auto good = tls_exchange_retrying(port, TestPki::get().files("mme"), make_cer(kMmeId, kRealm), 5s);
   ASSERT_TRUE(good) << "the control exchange failed: the test peer itself is broken";
   ASSERT_GE(good->size(), 20u);
   EXPECT_EQ((good->at(5) << 16) | (good->at(6) << 8) | good->at(7), 257);  // CEA
@@ -83,13 +83,13 @@ TEST(S6aLiveTls, BarePeerClaimingAnotherIdentityGetsUnknownPeer) {
   ReadyPipe ready;
   Child server = Child::spawn([&] {
     serve(server_config(kHssId, port, "hss"), ready, [](FdCore& core, S6aServer&, WorkerHss&) {
-      EXPECT_EQ(core.peer_stats().refused_certificate, 1u);
+      EXPECT_GE(core.peer_stats().refused_certificate, 1u);
       EXPECT_EQ(core.peer_stats().accepted, 0u);
     });
   });
   ASSERT_EQ(ready.wait(10s), 'R');
   // A certificate from the trusted CA naming intruder.localdomain, claiming mme.localdomain.
-  auto answer = tls_exchange(port, TestPki::get().files("rogue"), make_cer(kMmeId, kRealm), 5s);
+  auto answer = tls_exchange_retrying(port, TestPki::get().files("rogue"), make_cer(kMmeId, kRealm), 5s);
   ASSERT_TRUE(answer);
   EXPECT_EQ(result_code_of(*answer), 3010u);  // DIAMETER_UNKNOWN_PEER
   server.signal(SIGTERM);

@@ -118,6 +118,17 @@ inline std::optional<Bytes> tls_exchange(std::uint16_t port, const TlsFiles& fil
   return out;
 }
 
+// tls_exchange, tried up to `attempts` times until an answer arrives: a peer that closes right
+// after answering may reset the connection before our read (RST discards unread data).
+inline std::optional<Bytes> tls_exchange_retrying(std::uint16_t port, const TlsFiles& files,
+                                                  ByteView request, std::chrono::milliseconds timeout,
+                                                  int attempts = 3) {
+  for (int i = 0; i < attempts; ++i) {
+    if (auto answer = tls_exchange(port, files, request, timeout)) return answer;
+  }
+  return std::nullopt;
+}
+
 // Result-Code of a CEA (or any answer), or 0 if absent.
 inline std::uint32_t result_code_of(const Bytes& message) {
   std::size_t pos = 20;
