@@ -1,11 +1,17 @@
+// `kmebind admin generate`: simulated devices with their subscriptions — the store rows and the
+// matching device file for `kmebind sim` (device_generate.h, docs/demo.md §3).
 // `kmebind admin generate-import`: a synthetic CSV import file for benchmarks and tests.
 // TEST DATA ONLY: random K/OPc, and random device "public keys" that are not checked to be
 // valid curve points (a real device key must come from the device).
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "admin.h"
 #include "crypto/random.h"
+#include "device_file.h"
+#include "device_generate.h"
 
 namespace kmebind::app::admin {
 namespace {
@@ -80,9 +86,78 @@ int run_generate(const GenerateOptions& o) {
   return kExitOk;
 }
 
+struct DevicesOptions {
+  std::size_t ues = 0;
+  std::string devices_out;
+  std::string procedure = "mixed";
+  std::size_t violations = 0;
+  std::string imsi_base = "001010000000001";
+  std::uint64_t imei_base = 0;
+  bool overwrite = false;
+};
+
+int run_generate_devices(const Context& ctx, const DevicesOptions& o) {
+  const std::string cmd = "admin generate";
+  app::GenerateOptions g;
+  g.ues = o.ues;
+  g.violations = o.violations;
+  auto mix = parse_procedure_mix(o.procedure);
+  if (!mix) return usage(cmd, "--procedure: must be 1, 2 or mixed");
+  g.procedure = *mix;
+  if (o.imsi_base.size() != 15 || o.imsi_base.find_first_not_of("0123456789") != std::string::npos) {
+    return usage(cmd, "--imsi-base: must be a 15-digit IMSI");
+  }
+  g.imsi_base = std::stoull(o.imsi_base);
+  g.imei_base = o.imei_base;
+  std::error_code ec;
+  if (!o.overwrite && std::filesystem::exists(o.devices_out, ec)) {
+    return usage(cmd, "--devices-out: " + o.devices_out + " exists (add --overwrite to replace it)");
+  }
+  auto s = ctx.open_store();
+  if (!s) return config_error(cmd, s.error());
+  const auto start = std::chrono::steady_clock::now();
+  auto file = generate_devices(g);
+  if (!file) return operation_error(cmd, file.error());
+  // The device file first: rows without their device secrets would be of no use.
+  if (auto st = write_device_file(o.devices_out, *file); !st) return operation_error(cmd, st.error());
+  auto stats = import_devices(**s, *file, "generate");
+  if (!stats) {
+    std::filesystem::remove(o.devices_out, ec);
+    return operation_error(cmd, stats.error());
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "generated " << o.ues << " devices";
+  if (o.violations > 0) std::cout << " and " << o.violations << " binding-violation devices";
+  std::cout << ": " << stats->subscribers << " subscribers, " << stats->devices
+            << " device keys in the store; device file " << o.devices_out
+            << " (mode 0600: it holds K, OPc and the device private keys) in " << secs << " s\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void setup_generate(CLI::App* admin, Context& ctx) {
+  {
+    auto o = std::make_shared<DevicesOptions>();
+    CLI::App* sub = add_group(
+        admin, "generate",
+        "Generate simulated devices for `kmebind sim`: subscribers (kme-required, one allowed "
+        "IMEI each, the chosen KME procedure allowed), device public keys in the store, and the "
+        "matching device file with K, OPc and the device private keys (mode 0600). TEST DATA");
+    sub->add_option("--ues", o->ues, "Number of devices with a subscription (1..1000000)")->required();
+    sub->add_option("--devices-out", o->devices_out, "Device file to write (JSON, mode 0600)")->required();
+    sub->add_option("--procedure", o->procedure,
+                    "KME procedure the subscriptions allow: 1, 2 or mixed (even devices 1, odd 2; default)");
+    sub->add_option("--violations", o->violations,
+                    "Extra attacker devices (UICC moved into another device, cloned IMEI), each to be "
+                    "rejected with EMM cause #6 (default 0)");
+    sub->add_option("--imsi-base", o->imsi_base, "First IMSI, 15 digits (default 001010000000001)");
+    sub->add_option("--imei-base", o->imei_base,
+                    "Simulated device index of the first device: IMEI 00101001 + 6-digit index (default 0)");
+    sub->add_flag("--overwrite", o->overwrite, "Replace an existing device file");
+    on_run(sub, ctx, [&ctx, o] { return run_generate_devices(ctx, *o); });
+  }
+
   auto o = std::make_shared<GenerateOptions>();
   CLI::App* sub = add_group(
       admin, "generate-import",
