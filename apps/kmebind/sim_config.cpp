@@ -1,0 +1,118 @@
+#include "sim_config.h"
+
+#include <chrono>
+
+#include "net/yaml_config.h"
+#include "ue/ue_config.h"
+
+namespace kmebind::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+#define SIM_TRY(var, expr)                                    \
+  auto var = (expr);                                          \
+  if (!var) return std::unexpected(std::move(var).error())
+
+std::string yaml_quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
+  SIM_TRY(doc, net::load_yaml(path));
+  const net::ConfigNode root = doc->root();
+  if (auto st = net::check_keys(root, {"nas", "ue", "devices", "pcap", "log"}); !st) {
+    return std::unexpected(st.error());
+  }
+  SimConfig c;
+  SIM_TRY(nas, net::get_map(root, "nas"));
+  if (auto st = net::check_keys(*nas, {"connect", "connections"}); !st) return std::unexpected(st.error());
+  SIM_TRY(connect, net::get_map(*nas, "connect"));
+  if (auto st = net::check_keys(*connect, {"address", "port"}); !st) return std::unexpected(st.error());
+  SIM_TRY(address, net::get_string(*connect, "address"));
+  c.cnn_address = *address;
+  SIM_TRY(port, net::get_uint(*connect, "port", 1, 65535));
+  c.cnn_port = static_cast<std::uint16_t>(*port);
+  SIM_TRY(connections, net::get_uint_or(*nas, "connections", 1, 1024, 1));
+  c.connections = static_cast<std::size_t>(*connections);
+
+  SIM_TRY(ue, net::find_map(root, "ue"));
+  if (*ue) {
+    if (auto st = net::check_keys(**ue, {"plmn", "apn", "t3410"}); !st) return std::unexpected(st.error());
+    SIM_TRY(plmn, net::get_string_or(**ue, "plmn", c.plmn));
+    c.plmn = *plmn;
+    if (net::has_key(**ue, "apn")) {
+      SIM_TRY(apn, net::get_string_or(**ue, "apn", ""));
+      if (!apn->empty()) c.apn = *apn;
+    }
+    SIM_TRY(t3410, net::get_duration_or(**ue, "t3410", 100ms, 10min, 15s));
+    c.t3410_ms = t3410->count();
+    ue::UeConfig check;
+    check.plmn = c.plmn;
+    check.apn = c.apn;
+    if (auto st = check.validate(); !st) {
+      return std::unexpected((*ue)->error((*ue)->line(), "ue", st.error().message()));
+    }
+  }
+
+  SIM_TRY(devices, net::get_map(root, "devices"));
+  if (auto st = net::check_keys(*devices, {"file", "save"}); !st) return std::unexpected(st.error());
+  SIM_TRY(file, net::get_string(*devices, "file"));
+  c.devices_file = *file;
+  if (c.devices_file.is_relative()) c.devices_file = path.parent_path() / c.devices_file;
+  SIM_TRY(save, net::get_bool_or(*devices, "save", true));
+  c.save_devices = *save;
+
+  SIM_TRY(pcap, net::find_map(root, "pcap"));
+  if (*pcap) {
+    if (auto st = net::check_keys(**pcap, {"file"}); !st) return std::unexpected(st.error());
+    SIM_TRY(pcap_file, net::get_string(**pcap, "file"));
+    std::filesystem::path p = *pcap_file;
+    if (p.is_relative()) p = path.parent_path() / p;
+    c.pcap_file = p;
+  }
+
+  c.log.role = "sim";
+  c.log.level = "warn";
+  SIM_TRY(log, net::find_map(root, "log"));
+  if (*log) {
+    if (auto st = net::check_keys(**log, {"level", "file"}); !st) return std::unexpected(st.error());
+    SIM_TRY(level, net::get_string_or(**log, "level", "warn"));
+    if (auto parsed = net::parse_log_level(*level); !parsed) {
+      return std::unexpected((*log)->error((*log)->line(), "log.level", parsed.error().message()));
+    }
+    c.log.level = *level;
+    SIM_TRY(log_file, net::get_string_or(**log, "file", ""));
+    c.log.file = *log_file;
+  }
+  return c;
+}
+
+std::string render_sim_config(const SimConfig& c) {
+  std::string y;
+  y += "# kmebind sim: NAS link to the CNN, UE settings, device file (docs/demo.md)\n";
+  y += "nas:\n";
+  y += "  connect: {address: " + yaml_quoted(c.cnn_address) + ", port: " + std::to_string(c.cnn_port) + "}\n";
+  y += "  connections: " + std::to_string(c.connections) + "\n";
+  y += "ue:\n";
+  y += "  plmn: " + yaml_quoted(c.plmn) + "\n";
+  if (c.apn) y += "  apn: " + yaml_quoted(*c.apn) + "\n";
+  y += "  t3410: " + std::to_string(c.t3410_ms) + "ms\n";
+  y += "devices:\n";
+  y += "  file: " + yaml_quoted(c.devices_file.string()) + "\n";
+  y += std::string("  save: ") + (c.save_devices ? "true" : "false") + "\n";
+  if (c.pcap_file) y += "pcap: {file: " + yaml_quoted(c.pcap_file->string()) + "}\n";
+  y += "log: {level: " + yaml_quoted(c.log.level);
+  if (!c.log.file.empty()) y += ", file: " + yaml_quoted(c.log.file);
+  y += "}\n";
+  return y;
+}
+
+}  // namespace kmebind::app
