@@ -1,17 +1,23 @@
-// `kmebind demo`: the README's main job. Creates a working directory with a master key and an
-// SQLite store, provisions simulated devices, and runs the seed's two KME procedures end to end
-// with the UE, CNN and HSS cores in one process (src/sim/demo_scenario.h). The hss/cnn daemons on
-// real Diameter and NAS transports replace the in-process wiring in a later release.
+// `kmebind demo`: the README's main job (docs/demo.md). On a fresh machine, with no arguments:
+// creates a working directory (certificates, master key, SQLite store with generated
+// subscribers, bindings and device keys, configurations), starts `kmebind hss` and `kmebind cnn`
+// as child processes talking mutual TLS, runs the simulator in this process through both KME
+// procedures, later attaches with device authentication, re-provisioning and binding
+// violations, prints the report and stops everything cleanly. Exit 0 only when every outcome was
+// the expected one. `--in-process` runs the same scenario with the three cores in one process.
+#include <signal.h>
+
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <system_error>
+#include <thread>
 
 #include "command.h"
-#include "sim/demo_scenario.h"
-#include "store/master_key.h"
-#include "store/subscriber_store.h"
+#include "demo_in_process.h"
+#include "demo_network.h"
+#include "demo_workdir.h"
 
 namespace kmebind::app {
 namespace {
@@ -20,133 +26,186 @@ namespace fs = std::filesystem;
 
 struct DemoArgs {
   std::size_t ues = 20;
+  std::size_t violations = 0;  // 0: max(2, ues / 10), at most ues
   bool json = false;
   bool keep = false;
+  bool prepare = false;
+  bool in_process = false;
+  bool quiet = false;
   std::string dir;
+  std::string pcap;
+  std::string log_level = "info";
 };
 
-nlohmann::json to_json(const sim::DemoReport& r) {
+// SIGINT/SIGTERM end the demo early but cleanly (daemons stopped, directory removed): they are
+// blocked in every thread and taken by a watcher thread that sets `interrupted`.
+class SignalWatcher {
+ public:
+  SignalWatcher() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    thread_ = std::thread([this, set] {
+      const timespec tick{0, 200'000'000};
+      while (!done_.load()) {
+        if (sigtimedwait(&set, nullptr, &tick) > 0) {
+          interrupted.store(true);
+          std::cerr << "kmebind demo: interrupted, stopping\n";
+        }
+      }
+    });
+  }
+  ~SignalWatcher() {
+    done_.store(true);
+    thread_.join();
+  }
+  std::atomic<bool> interrupted{false};
+
+ private:
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+nlohmann::json to_json(const NetworkDemoReport& r) {
+  const SimSummary& s = r.summary;
   nlohmann::json j;
-  j["ues"] = r.ues;
-  j["attached"] = r.attached;
-  j["rejected"] = r.rejected;
-  j["kme_provisioned_procedure1"] = r.kme_provisioned_procedure1;
-  j["kme_provisioned_procedure2"] = r.kme_provisioned_procedure2;
-  j["device_authenticated"] = r.device_authenticated;
-  j["binding_violations_rejected"] = r.binding_violations_rejected;
+  j["ues"] = r.devices;
+  j["attached"] = s.attached;
+  j["rejected"] = s.rejected;
+  j["kme_provisioned_procedure1"] = s.kme_provisioned_procedure1;
+  j["kme_provisioned_procedure2"] = s.kme_provisioned_procedure2;
+  j["device_authenticated"] = s.device_authenticated;
+  j["binding_violations_rejected"] = s.binding_violations_rejected;
   j["errors"] = r.errors;
-  j["attach_procedures"] = r.attach_procedures;
-  j["nas_pdus"] = r.nas_pdus;
-  j["nas_octets"] = r.nas_octets;
-  j["s6a_round_trips"] = r.s6a_round_trips;
-  j["seconds"] = r.seconds;
-  j["procedures_per_second"] = r.seconds > 0 ? static_cast<double>(r.attach_procedures) / r.seconds : 0.0;
+  j["procedures_per_second"] = s.procedures_per_second;
+  j["latency_ms_p99"] = s.latency_ms_p99;
+  j["attach_procedures"] = s.ues;
+  j["failures"] = s.failures;
+  j["latency_ms_p50"] = s.latency_ms_p50;
+  j["latency_ms_p90"] = s.latency_ms_p90;
+  j["latency_ms_max"] = s.latency_ms_max;
+  j["seconds"] = s.seconds;
   j["error_details"] = r.error_details;
   return j;
 }
 
-void print_text(const sim::DemoReport& r, const fs::path& dir, bool kept) {
-  std::cout << "kmebind demo — UE, CNN and HSS cores in one process over a real SQLite store\n";
+void print_text(const NetworkDemoReport& r, const DemoSetup& setup, const DemoArgs& args, bool kept) {
+  std::cout << "kmebind demo: hss and cnn as processes (S6a over mutual TLS), UEs simulated here over "
+               "the NAS link\n";
   for (const auto& line : r.log) std::cout << "  " << line << "\n";
-  std::cout << "\n"
-            << "  UEs                                  " << r.ues << "\n"
-            << "  attach procedures                    " << r.attach_procedures << "\n"
-            << "  attached                             " << r.attached << "\n"
-            << "  rejected                             " << r.rejected << "\n"
-            << "  KME provisioned, procedure 1         " << r.kme_provisioned_procedure1 << "\n"
-            << "  KME provisioned, procedure 2         " << r.kme_provisioned_procedure2 << "\n"
-            << "  devices authenticated with KME       " << r.device_authenticated << "\n"
-            << "  binding violations rejected (#6)     " << r.binding_violations_rejected << "\n"
-            << "  errors                               " << r.errors << "\n"
-            << "  NAS PDUs / octets                    " << r.nas_pdus << " / " << r.nas_octets << "\n"
-            << "  S6a round trips                      " << r.s6a_round_trips << "\n"
-            << "  time (attaches only)                 " << r.seconds << " s\n";
+  std::cout << "\n  devices                               " << r.devices << "\n" << to_text(r.summary);
+  std::cout << "  errors                                " << r.errors << "\n";
   for (const auto& e : r.error_details) std::cout << "  error: " << e << "\n";
-  if (kept) {
-    std::cout << "\n  working directory kept: " << dir.string()
-              << " (inspect with: kmebind admin --store " << (dir / "kmebind.db").string()
-              << " --key-file " << (dir / "kmebind.key").string() << " kme status)\n";
-  }
+  if (!args.pcap.empty()) std::cout << "  pcap (written by the cnn): " << args.pcap << "\n";
+  if (kept) std::cout << "\n  working directory kept: " << setup.paths.dir.string() << " (docs/demo.md §2)\n";
 }
 
-int run_demo_command(const DemoArgs& args) {
-  if (args.ues == 0 || args.ues > 1'000'000) {
-    return usage_error("demo", "--ues: must be between 1 and 1000000");
+int fail_with(const std::string& message, const fs::path& dir, bool keep) {
+  std::cerr << "kmebind demo: " << message << "\n";
+  std::error_code ec;
+  if (keep) {
+    std::cerr << "kmebind demo: working directory kept: " << dir.string() << "\n";
+  } else {
+    fs::remove_all(dir, ec);
   }
+  return kExitFailure;
+}
+
+int run_network(const DemoArgs& args) {
+  if (args.ues == 0 || args.ues > 100'000) return usage_error("demo", "--ues: must be between 1 and 100000");
+  const std::size_t violations =
+      args.violations != 0 ? args.violations : std::min(args.ues, std::max<std::size_t>(2, args.ues / 10));
+  if (violations > args.ues) return usage_error("demo", "--violations: at most --ues");
   std::error_code ec;
   fs::path dir;
   if (!args.dir.empty()) {
-    dir = args.dir;
+    dir = fs::absolute(args.dir, ec);
     if (fs::exists(dir / "kmebind.db", ec)) {
-      return usage_error("demo", "--dir: " + dir.string() +
-                                     " already holds a demo store; remove it or pick another");
+      return usage_error("demo", "--dir: " + dir.string() + " already holds a demo store; remove it or pick another");
     }
     fs::create_directories(dir, ec);
+    if (ec) return usage_error("demo", "--dir: cannot create " + dir.string() + ": " + ec.message());
   } else {
     std::string tmpl = (fs::temp_directory_path(ec) / "kmebind-demo-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) {
-      std::cerr << "kmebind demo: cannot create a working directory under /tmp\n";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      std::cerr << "kmebind demo: cannot create a working directory under " << fs::temp_directory_path(ec) << "\n";
       return kExitFailure;
     }
     dir = tmpl;
   }
-  if (ec) {
-    std::cerr << "kmebind demo: cannot create " << dir.string() << ": " << ec.message() << "\n";
-    return kExitFailure;
-  }
-  const bool keep = args.keep || !args.dir.empty();
-  auto cleanup = [&] {
-    if (!keep) fs::remove_all(dir, ec);
-  };
+  const bool keep = args.keep || args.prepare || !args.dir.empty();
 
-  auto key = store::generate_master_key();
-  if (!key) {
-    std::cerr << "kmebind demo: " << key.error().what() << "\n";
-    cleanup();
-    return kExitFailure;
+  DemoSetupOptions so;
+  so.ues = args.ues;
+  so.violations = violations;
+  so.log_level = args.log_level;
+  if (!args.pcap.empty()) so.pcap = fs::absolute(args.pcap, ec);
+  auto setup = prepare_demo(dir, so);
+  if (!setup) return fail_with(setup.error().message(), dir, keep);
+  if (args.prepare) {
+    std::cout << "kmebind demo: working directory prepared: " << dir.string() << "\n"
+              << "  kmebind hss --config " << setup->paths.hss_config().string() << "\n"
+              << "  kmebind cnn --config " << setup->paths.cnn_config().string() << "\n"
+              << "  kmebind sim --config " << setup->paths.sim_config().string() << " --ues " << args.ues
+              << " --violations " << violations << "\n";
+    return kExitOk;
   }
-  if (auto st = store::write_master_key_file(dir / "kmebind.key", *key, false); !st) {
-    std::cerr << "kmebind demo: " << st.error().what() << "\n";
-    cleanup();
-    return kExitFailure;
-  }
-  auto store = store::open_store((dir / "kmebind.db").string(), std::move(*key));
-  if (!store) {
-    std::cerr << "kmebind demo: " << store.error().what() << "\n";
-    cleanup();
-    return kExitFailure;
-  }
-  sim::DemoOptions options;
-  options.ues = args.ues;
-  options.verbose = !args.json;
-  auto report = sim::run_demo(**store, options);
-  store->reset();
-  if (!report) {
-    std::cerr << "kmebind demo: " << report.error().what() << "\n";
-    cleanup();
-    return kExitFailure;
-  }
+
+  SignalWatcher signals;
+  NetworkDemoOptions options;
+  options.progress = !args.quiet && !args.json;
+  options.cancel = &signals.interrupted;
+  auto report = run_network_demo(*setup, options);
+  if (!report) return fail_with(report.error().message(), dir, keep);
+  if (signals.interrupted.load()) return fail_with("interrupted", dir, keep);
   if (args.json) {
-    std::cout << to_json(*report).dump() << "\n";
+    nlohmann::json j = to_json(*report);
+    if (keep) j["work_dir"] = dir.string();
+    std::cout << j.dump() << "\n";
   } else {
-    print_text(*report, dir, keep);
+    print_text(*report, *setup, args, keep);
   }
-  cleanup();
+  if (!keep) fs::remove_all(dir, ec);
   return report->errors == 0 ? kExitOk : kExitFailure;
+}
+
+int run_demo_command(const DemoArgs& args) {
+  if (args.in_process) {
+    if (!args.pcap.empty() || args.prepare) {
+      return usage_error("demo", "--pcap and --prepare need the daemons: not with --in-process");
+    }
+    return run_in_process_demo({args.ues, args.json, args.keep, args.dir});
+  }
+  return run_network(args);
 }
 
 void setup(CLI::App& root, int* exit_code) {
   auto args = std::make_shared<DemoArgs>();
   CLI::App* cmd = root.add_subcommand(
       "demo",
-      "Run both KME procedures end to end (TR 33.868 §5.4.4.2.3.3): provisions simulated devices in\n"
-      "a fresh SQLite store, then runs first attaches with procedure 1 and 2, later attaches with\n"
-      "device authentication, re-provisioning and binding violations, and prints a summary.\n"
+      "Run both KME procedures end to end (TR 33.868 §5.4.4.2.3.3): creates a working directory with\n"
+      "certificates, a master key and a SQLite store of generated subscribers and devices, starts\n"
+      "`kmebind hss` and `kmebind cnn` as child processes (S6a over mutual TLS), simulates the UEs\n"
+      "through first attaches with procedure 1 and 2, later attaches with device authentication,\n"
+      "re-provisioning and binding violations, prints a summary and stops everything (docs/demo.md).\n"
       "Exit 0 when every outcome was as expected, 1 otherwise.");
   cmd->add_option("--ues", args->ues, "number of simulated devices (default 20)");
+  cmd->add_option("--violations", args->violations,
+                  "binding-violation devices (default max(2, ues/10)), each to be rejected with #6");
   cmd->add_flag("--json", args->json, "print one JSON object instead of the text summary");
-  cmd->add_flag("--keep", args->keep, "keep the working directory (store, master key) afterwards");
-  cmd->add_option("--dir", args->dir, "working directory to create and keep (default: a new one under /tmp, removed afterwards)");
+  cmd->add_option("--pcap", args->pcap, "the cnn writes every NAS message it sends and receives to this pcap file");
+  cmd->add_flag("--keep", args->keep, "keep the working directory afterwards (its path is printed)");
+  cmd->add_option("--dir", args->dir,
+                  "working directory to create and keep (default: a new one under /tmp, removed afterwards)");
+  cmd->add_flag("--prepare", args->prepare,
+                "only create the working directory (certificates, store, configurations) and print how to "
+                "run the daemons and the sim by hand");
+  cmd->add_option("--log-level", args->log_level, "log level of the daemons' log files (default info)");
+  cmd->add_flag("--quiet", args->quiet, "no progress lines");
+  cmd->add_flag("--in-process", args->in_process,
+                "run the UE, CNN and HSS cores in this one process, without daemons or sockets");
   cmd->callback([args, exit_code] { *exit_code = run_demo_command(*args); });
 }
 
