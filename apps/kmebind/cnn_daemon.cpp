@@ -36,17 +36,18 @@ std::string peers_text(const diameter::DiameterConfig& d) {
 void reload(const std::filesystem::path& path, net::LogOptions& running) {
   auto config = load_cnn_config(path);
   if (!config) {
-    spdlog::error("cnn: reload refused, running configuration kept: {}", config.error().message());
+    spdlog::error("reload refused, running configuration kept: {}", config.error().message());
     return;
   }
   if (auto logger = net::setup_logging(config->log); !logger) {
-    spdlog::error("cnn: log settings not applied: {}", logger.error().message());
+    spdlog::error("log settings not applied: {}", logger.error().message());
     return;
   }
   running = config->log;
-  spdlog::info("cnn: reloaded {}: log reopened, level {}; other changes take effect at the next "
-               "start",
-               path.string(), running.level);
+  spdlog::info(
+      "reloaded {}: log reopened, level {}; other changes take effect at the next "
+      "start",
+      path.string(), running.level);
 }
 
 }  // namespace
@@ -71,8 +72,8 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
     pcap = std::move(*writer);
   }
   diameter::DiameterConfig dconfig = config->diameter;
-  dconfig.runtime_dir = std::filesystem::temp_directory_path() /
-                        ("kmebind-cnn-" + std::to_string(::getpid()));
+  dconfig.runtime_dir =
+      std::filesystem::temp_directory_path() / ("kmebind-cnn-" + std::to_string(::getpid()));
   auto core = diameter::FdCore::create(dconfig);
   std::error_code ec;
   std::filesystem::remove_all(dconfig.runtime_dir, ec);
@@ -117,18 +118,19 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
   const std::size_t peers = config->diameter.peers.size();
   if (config->connect_wait.count() > 0) {
     if (auto st = (*core)->wait_for_peers(1, config->connect_wait); !st) {
-      spdlog::warn("cnn: no HSS peer up after {} ms ({}); serving anyway, attaches are rejected "
-                   "with #22 until one is",
-                   config->connect_wait.count(), peers_text(config->diameter));
+      spdlog::warn(
+          "no HSS peer up after {} ms ({}); serving anyway, attaches are rejected "
+          "with #22 until one is",
+          config->connect_wait.count(), peers_text(config->diameter));
     }
   }
   const std::size_t up = (*client)->peers_up();
   service->refresh_peers(up);
   const std::string nas_bound = (*nas)->local_endpoint().to_string();
-  spdlog::info("cnn: serving NAS on {}, {} ({}), HSS peers {} ({} up), plmn {}, pcap {}",
-               nas_bound, config->diameter.identity,
-               config->diameter.clear_tcp ? "tcp" : "tls", peers_text(config->diameter), up,
-               config->cnn.plmn, config->pcap_file.empty() ? "off" : config->pcap_file);
+  spdlog::info("serving NAS on {}, {} ({}), HSS peers {} ({} up), plmn {}, pcap {}", nas_bound,
+               config->diameter.identity, config->diameter.clear_tcp ? "tcp" : "tls",
+               peers_text(config->diameter), up, config->cnn.plmn,
+               config->pcap_file.empty() ? "off" : config->pcap_file);
   announce_ready(kRole, "nas=" + nas_bound + " identity=" + config->diameter.identity +
                             " peers_up=" + std::to_string(up) + "/" + std::to_string(peers) +
                             " metrics=" + metrics_text(metrics.get()));
@@ -138,7 +140,7 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
   for (;;) {
     auto sig = net::wait_control_signal_for(std::chrono::milliseconds(1000));
     if (!sig) {
-      spdlog::error("cnn: waiting for signals failed: {}; stopping", sig.error().message());
+      spdlog::error("waiting for signals failed: {}; stopping", sig.error().message());
       break;
     }
     if (!*sig) {
@@ -149,7 +151,7 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
       reload(config_path, running_log);
       continue;
     }
-    spdlog::info("cnn: {} received, stopping", net::signal_name((*sig)->number));
+    spdlog::info("{} received, stopping", net::signal_name((*sig)->number));
     break;
   }
 
@@ -164,7 +166,7 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
   nas->reset();
   client->reset();
   core->reset();
-  spdlog::info("cnn: stopped");
+  spdlog::info("stopped");
   return 0;
 }
 

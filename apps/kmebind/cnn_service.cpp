@@ -44,8 +44,10 @@ bool ends_attach(cnn::CnnEventKind kind) {
     case K::kSecurityModeRejected:
     case K::kS6aError:
     case K::kTimerExpired:
-    case K::kInternalError: return true;
-    default: return false;
+    case K::kInternalError:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -58,9 +60,12 @@ bool cause_sent(cnn::CnnEventKind kind) {
 
 std::string_view command_of(const cnn::S6aRequest& request) {
   switch (request.index()) {
-    case 0: return "air";
-    case 1: return "kme";
-    default: return "ulr";
+    case 0:
+      return "air";
+    case 1:
+      return "kme";
+    default:
+      return "ulr";
   }
 }
 
@@ -68,20 +73,20 @@ std::string_view command_of(const cnn::S6aRequest& request) {
 
 CnnMetrics::CnnMetrics(net::MetricsRegistry& r)
     : registry(r),
-      kme_provisioned_procedure1(r.counter("kmebind_cnn_kme_provisioned_total",
-                                           "KMEs provisioned to devices (ULA confirmed), by procedure",
-                                           {{"procedure", "1"}})),
-      kme_provisioned_procedure2(r.counter("kmebind_cnn_kme_provisioned_total",
-                                           "KMEs provisioned to devices (ULA confirmed), by procedure",
-                                           {{"procedure", "2"}})),
+      kme_provisioned_procedure1(r.counter(
+          "kmebind_cnn_kme_provisioned_total",
+          "KMEs provisioned to devices (ULA confirmed), by procedure", {{"procedure", "1"}})),
+      kme_provisioned_procedure2(r.counter(
+          "kmebind_cnn_kme_provisioned_total",
+          "KMEs provisioned to devices (ULA confirmed), by procedure", {{"procedure", "2"}})),
       device_authenticated(r.counter("kmebind_cnn_device_authenticated_total",
                                      "Devices authenticated with their stored KME")),
       ues_attaching(r.gauge("kmebind_cnn_ues", "UE contexts, by state", {{"state", "attaching"}})),
-      ues_registered(r.gauge("kmebind_cnn_ues", "UE contexts, by state",
-                             {{"state", "registered"}})),
+      ues_registered(
+          r.gauge("kmebind_cnn_ues", "UE contexts, by state", {{"state", "registered"}})),
       connections(r.gauge("kmebind_cnn_nas_connections", "NAS link connections open")),
-      peers_up(r.gauge("kmebind_diameter_peers_up",
-                       "Diameter peers whose link is open and verified")),
+      peers_up(
+          r.gauge("kmebind_diameter_peers_up", "Diameter peers whose link is open and verified")),
       attach_seconds(r.histogram("kmebind_cnn_attach_seconds",
                                  "Attach request to Attach complete, successful attaches",
                                  net::default_latency_buckets())),
@@ -118,7 +123,9 @@ net::NasServerCallbacks CnnService::nas_callbacks() {
   return cb;
 }
 
-void CnnService::set_server(net::NasServer* server) { server_ = server; }
+void CnnService::set_server(net::NasServer* server) {
+  server_ = server;
+}
 
 void CnnService::shutdown() {
   stopped_ = true;
@@ -132,7 +139,7 @@ void CnnService::refresh_peers(std::size_t peers_up) {
 void CnnService::on_connect(net::ConnectionId id, const net::IpEndpoint& peer) {
   connections_[id].peer = peer;
   metrics_.connections.set(static_cast<double>(connections_.size()));
-  spdlog::info("cnn: NAS link {} from {}", id, peer.to_string());
+  spdlog::info("NAS link {} from {}", id, peer.to_string());
 }
 
 void CnnService::on_frame(net::ConnectionId id, net::UeId link_ue, ByteView pdu) {
@@ -168,7 +175,7 @@ void CnnService::on_disconnect(net::ConnectionId id, const Error& reason) {
   }
   connections_.erase(it);
   metrics_.connections.set(static_cast<double>(connections_.size()));
-  spdlog::info("cnn: NAS link {} closed ({} UEs released): {}", id, ues, reason.message());
+  spdlog::info("NAS link {} closed ({} UEs released): {}", id, ues, reason.message());
   const cnn::CnnStats stats = core_.stats();
   metrics_.ues_attaching.set(static_cast<double>(stats.ues_attaching));
   metrics_.ues_registered.set(static_cast<double>(stats.ues_registered));
@@ -203,7 +210,7 @@ void CnnService::apply() {
     metrics_.nas_downlink.inc();
     if (server_ != nullptr) {
       if (auto st = server_->send(link->second.connection, link->second.ue, send.pdu); !st) {
-        spdlog::warn("cnn: NAS PDU for ue={} not sent: {}", send.ue, st.error().message());
+        spdlog::warn("NAS PDU for ue={} not sent: {}", send.ue, st.error().message());
       }
     }
   }
@@ -218,8 +225,8 @@ void CnnService::apply() {
 
 void CnnService::send_s6a(cnn::S6aSend&& send) {
   const std::string_view command = command_of(send.request);
-  metrics_.registry.counter("kmebind_cnn_s6a_requests_total", kS6aHelp,
-                            {{"command", std::string(command)}})
+  metrics_.registry
+      .counter("kmebind_cnn_s6a_requests_total", kS6aHelp, {{"command", std::string(command)}})
       .inc();
   const cnn::TxnId txn = send.txn;
   // The callback runs on a freeDiameter thread (or here, when the request fails at once): the
@@ -251,28 +258,32 @@ void CnnService::record(const cnn::CnnEvent& event) {
             std::chrono::duration<double>(Clock::now() - started->second).count());
         attach_started_.erase(started);
       }
-      spdlog::debug("cnn: attached ue={}: {}", event.ue, event.detail);
+      spdlog::debug("attached ue={}: {}", event.ue, event.detail);
       return;
     }
     case K::kKmeProvisioned:
       (event.kme_procedure == 1 ? metrics_.kme_provisioned_procedure1
                                 : metrics_.kme_provisioned_procedure2)
           .inc();
-      spdlog::debug("cnn: kme provisioned ue={} procedure={} version={}", event.ue,
-                    event.kme_procedure, event.kme_version);
+      spdlog::debug("kme provisioned ue={} procedure={} version={}", event.ue, event.kme_procedure,
+                    event.kme_version);
       return;
     case K::kDeviceAuthenticated:
       metrics_.device_authenticated.inc();
-      spdlog::debug("cnn: device authenticated ue={} kme version={}", event.ue, event.kme_version);
+      spdlog::debug("device authenticated ue={} kme version={}", event.ue, event.kme_version);
       return;
     case K::kDiscarded:
-    case K::kDetached: spdlog::debug("cnn: {} ue={}: {}", kind, event.ue, event.detail); return;
-    case K::kInternalError: spdlog::error("cnn: {} ue={}: {}", kind, event.ue, event.detail); return;
+    case K::kDetached:
+      spdlog::debug("{} ue={}: {}", kind, event.ue, event.detail);
+      return;
+    case K::kInternalError:
+      spdlog::error("{} ue={}: {}", kind, event.ue, event.detail);
+      return;
     default:
       if (event.emm_cause != 0) {
-        spdlog::info("cnn: {} ue={} cause=#{}: {}", kind, event.ue, event.emm_cause, event.detail);
+        spdlog::info("{} ue={} cause=#{}: {}", kind, event.ue, event.emm_cause, event.detail);
       } else {
-        spdlog::info("cnn: {} ue={}: {}", kind, event.ue, event.detail);
+        spdlog::info("{} ue={}: {}", kind, event.ue, event.detail);
       }
       return;
   }
@@ -304,7 +315,7 @@ void CnnService::capture(ByteView pdu, bool uplink, const Connection* connection
     link = net::NasLinkEndpoints{connection->peer, server_->local_endpoint()};
   }
   if (auto st = pcap_->write_nas(pdu, uplink, std::chrono::system_clock::now(), link); !st) {
-    spdlog::warn("cnn: pcap: {}", st.error().message());
+    spdlog::warn("pcap: {}", st.error().message());
   }
 }
 

@@ -14,12 +14,12 @@ namespace {
 using net::ConfigNode;
 
 // Propagates the error of a Result/Status expression, else yields its value.
-#define KMEBIND_TRY(var, expr)                                  \
-  auto var##_result = (expr);                                   \
+#define KMEBIND_TRY(var, expr)                                     \
+  auto var##_result = (expr);                                      \
   if (!var##_result) return std::unexpected(var##_result.error()); \
   auto var = std::move(*var##_result)
-#define KMEBIND_CHECK(expr)                              \
-  do {                                                   \
+#define KMEBIND_CHECK(expr)                                           \
+  do {                                                                \
     if (auto st_ = (expr); !st_) return std::unexpected(st_.error()); \
   } while (false)
 
@@ -38,6 +38,23 @@ int key_line(const ConfigNode& map, std::string_view key) {
     }
   }
   return map.line();
+}
+
+// An optional string that may be given empty (`file: ""` means "none"): "" when absent, null or
+// empty; the text otherwise.
+Result<std::string> get_string_or_empty(const ConfigNode& map, std::string_view key) {
+  if (map.yaml().IsMap()) {
+    for (auto it = map.yaml().begin(); it != map.yaml().end(); ++it) {
+      if (!it->first.IsScalar() || it->first.Scalar() != key) continue;
+      if (it->second.IsNull()) return std::string();
+      if (!it->second.IsScalar()) {
+        return std::unexpected(map.error(it->first.Mark().line + 1, map.child_path(key),
+                                         "expected a string (\"\" for none)"));
+      }
+      return it->second.Scalar();
+    }
+  }
+  return std::string();
 }
 
 // A layer's own validation message, placed at the section it is about (without the layer's
@@ -73,11 +90,11 @@ Result<net::LogOptions> parse_log(const ConfigNode& root, std::string role) {
   KMEBIND_TRY(section, net::find_map(root, "log"));
   if (!section) return log;
   KMEBIND_CHECK(net::check_keys(*section, {"level", "file"}));
-  KMEBIND_TRY(level, net::get_enum_or(*section, "level",
-                                      {"trace", "debug", "info", "warn", "warning", "error",
-                                       "critical", "off"},
-                                      "info"));
-  KMEBIND_TRY(file, net::get_string_or(*section, "file", ""));
+  KMEBIND_TRY(level, net::get_enum_or(
+                         *section, "level",
+                         {"trace", "debug", "info", "warn", "warning", "error", "critical", "off"},
+                         "info"));
+  KMEBIND_TRY(file, get_string_or_empty(*section, "file"));
   log.level = std::move(level);
   log.file = std::move(file);
   return log;
@@ -123,8 +140,8 @@ Status parse_diameter_common(const ConfigNode& d, diameter::DiameterConfig& out)
   out.identity = std::move(identity);
   out.realm = std::move(realm);
   KMEBIND_CHECK(parse_transport(d, out));
-  KMEBIND_TRY(code, net::get_uint_or(d, "kme_command_code", 1, 0xFFFFFF,
-                                     diameter::kDefaultKmeCommandCode));
+  KMEBIND_TRY(
+      code, net::get_uint_or(d, "kme_command_code", 1, 0xFFFFFF, diameter::kDefaultKmeCommandCode));
   KMEBIND_TRY(threads, net::get_uint_or(d, "dispatch_threads", 1, 64, 4));
   out.kme_command_code = static_cast<std::uint32_t>(code);
   out.dispatch_threads = static_cast<unsigned>(threads);
@@ -147,12 +164,12 @@ Result<std::vector<CookieKeyEntry>> parse_cookie_keys(const ConfigNode& root) {
     KMEBIND_TRY(id, net::get_uint(item, "id", 1, 0xFFFFFFFF));
     e.id = static_cast<std::uint32_t>(id);
     KMEBIND_TRY(state, net::get_enum_as<CookieKeyState>(item, "state",
-                                                         {{"active", CookieKeyState::kActive},
-                                                          {"accepted", CookieKeyState::kAccepted},
-                                                          {"retired", CookieKeyState::kRetired}}));
+                                                        {{"active", CookieKeyState::kActive},
+                                                         {"accepted", CookieKeyState::kAccepted},
+                                                         {"retired", CookieKeyState::kRetired}}));
     e.state = state;
     if (state == CookieKeyState::kRetired) {
-      KMEBIND_TRY(file, net::get_string_or(item, "key_file", ""));
+      KMEBIND_TRY(file, get_string_or_empty(item, "key_file"));
       e.key_file = std::move(file);
     } else {
       KMEBIND_TRY(file, net::get_string(item, "key_file"));
@@ -192,8 +209,8 @@ Result<std::uint32_t> parse_uint_item(const ConfigNode& item, std::uint64_t max)
   const bool leading_zero = text.size() > 1 && text[0] == '0';
   if (ec != std::errc() || end != text.data() + text.size() || text.empty() || leading_zero ||
       v > max) {
-    return std::unexpected(item.error(item.line(), item.path(),
-                                      "expected " + expected + ", got '" + text.substr(0, 40) + "'"));
+    return std::unexpected(item.error(
+        item.line(), item.path(), "expected " + expected + ", got '" + text.substr(0, 40) + "'"));
   }
   return static_cast<std::uint32_t>(v);
 }
@@ -203,14 +220,15 @@ std::string field_of(const std::string& message) {
   constexpr std::string_view prefix = "CNN configuration: ";
   if (!message.starts_with(prefix)) return {};
   const std::size_t colon = message.find(':', prefix.size());
-  return colon == std::string::npos ? std::string() : message.substr(prefix.size(), colon - prefix.size());
+  return colon == std::string::npos ? std::string()
+                                    : message.substr(prefix.size(), colon - prefix.size());
 }
 
 Status parse_cnn_section(const ConfigNode& root, cnn::CnnConfig& c) {
   KMEBIND_TRY(section, net::get_map(root, "cnn"));
-  KMEBIND_CHECK(net::check_keys(section, {"plmn", "mme_group_id", "mme_code", "tacs", "apn",
-                                          "ipv4_pool", "max_ues", "t3346_s",
-                                          "s6a_answer_timeout_ms", "kme_procedures"}));
+  KMEBIND_CHECK(
+      net::check_keys(section, {"plmn", "mme_group_id", "mme_code", "tacs", "apn", "ipv4_pool",
+                                "max_ues", "t3346_s", "s6a_answer_timeout_ms", "kme_procedures"}));
   KMEBIND_TRY(plmn, net::get_string(section, "plmn"));
   c.plmn = std::move(plmn);
   KMEBIND_TRY(group, net::get_uint_or(section, "mme_group_id", 0, 0xFFFF, c.mme_group_id));
@@ -251,9 +269,8 @@ Status parse_cnn_section(const ConfigNode& root, cnn::CnnConfig& c) {
   if (auto st = c.validate(); !st) {
     const std::string field = field_of(st.error().message());
     const std::string& message = st.error().message();
-    const std::string problem =
-        message.substr(std::min(message.size(), std::string_view("CNN configuration: ").size() +
-                                                      field.size() + 2));
+    const std::string problem = message.substr(std::min(
+        message.size(), std::string_view("CNN configuration: ").size() + field.size() + 2));
     if (!field.empty() && net::has_key(section, field)) {
       return std::unexpected(
           section.error(key_line(section, field), section.child_path(field), problem));
@@ -267,16 +284,20 @@ Status parse_cnn_section(const ConfigNode& root, cnn::CnnConfig& c) {
 
 std::string_view to_string(CookieKeyState state) {
   switch (state) {
-    case CookieKeyState::kActive: return "active";
-    case CookieKeyState::kAccepted: return "accepted";
-    case CookieKeyState::kRetired: return "retired";
+    case CookieKeyState::kActive:
+      return "active";
+    case CookieKeyState::kAccepted:
+      return "accepted";
+    case CookieKeyState::kRetired:
+      return "retired";
   }
   return "?";
 }
 
 Result<HssDaemonConfig> parse_hss_config(const net::YamlDoc& doc) {
   const ConfigNode root = doc.root();
-  KMEBIND_CHECK(net::check_keys(root, {"store", "cookie_keys", "diameter", "hss", "metrics", "log"}));
+  KMEBIND_CHECK(
+      net::check_keys(root, {"store", "cookie_keys", "diameter", "hss", "metrics", "log"}));
   HssDaemonConfig c;
 
   KMEBIND_TRY(store, net::get_map(root, "store"));
@@ -284,7 +305,7 @@ Result<HssDaemonConfig> parse_hss_config(const net::YamlDoc& doc) {
   KMEBIND_TRY(location, net::get_string(store, "location"));
   c.store.location = std::move(location);
   if (net::has_key(store, "key_file")) {
-    KMEBIND_TRY(key_file, net::get_string_or(store, "key_file", ""));
+    KMEBIND_TRY(key_file, get_string_or_empty(store, "key_file"));
     if (!key_file.empty()) c.store.key_file = std::move(key_file);
   }
   c.store.where = where(store);
@@ -318,8 +339,8 @@ Result<HssDaemonConfig> parse_hss_config(const net::YamlDoc& doc) {
     KMEBIND_TRY(lifetime, net::get_uint_or(*hss, "cookie_lifetime_s", 1, 86'400,
                                            static_cast<std::uint64_t>(c.hss.cookie_lifetime_s)));
     KMEBIND_TRY(p1, net::get_bool_or(*hss, "allow_procedure1", c.hss.allow_procedure1));
-    KMEBIND_TRY(vectors, net::get_uint_or(*hss, "max_vectors_per_air", 1, 32,
-                                          c.hss.max_vectors_per_air));
+    KMEBIND_TRY(vectors,
+                net::get_uint_or(*hss, "max_vectors_per_air", 1, 32, c.hss.max_vectors_per_air));
     c.workers = static_cast<unsigned>(workers);
     c.queue_limit = static_cast<std::size_t>(queue);
     c.hss.cookie_lifetime_s = static_cast<std::int64_t>(lifetime);
@@ -390,7 +411,7 @@ Result<CnnDaemonConfig> parse_cnn_config(const net::YamlDoc& doc) {
   KMEBIND_TRY(pcap, net::find_map(root, "pcap"));
   if (pcap) {
     KMEBIND_CHECK(net::check_keys(*pcap, {"file"}));
-    KMEBIND_TRY(file, net::get_string_or(*pcap, "file", ""));
+    KMEBIND_TRY(file, get_string_or_empty(*pcap, "file"));
     c.pcap_file = std::move(file);
   }
   KMEBIND_TRY(metrics, parse_metrics(root));
@@ -422,10 +443,18 @@ Result<crypto::CookieKeyRing> load_cookie_key_ring(const std::vector<CookieKeyEn
     if (!key) {
       std::string why;
       switch (key.error().code()) {
-        case Code::kNotFound: why = "not found (64 hex digits, mode 0600: openssl rand -hex 32)"; break;
-        case Code::kNotAllowed: why = "is accessible to group or others; chmod 600 it"; break;
-        case Code::kInvalidArgument: why = "must hold 64 hex digits (a 32-octet key)"; break;
-        default: why = "cannot be read: " + key.error().message(); break;
+        case Code::kNotFound:
+          why = "not found (64 hex digits, mode 0600: openssl rand -hex 32)";
+          break;
+        case Code::kNotAllowed:
+          why = "is accessible to group or others; chmod 600 it";
+          break;
+        case Code::kInvalidArgument:
+          why = "must hold 64 hex digits (a 32-octet key)";
+          break;
+        default:
+          why = "cannot be read: " + key.error().message();
+          break;
       }
       return fail(key.error().code(), e.where + ": " + e.key_file + " " + why);
     }

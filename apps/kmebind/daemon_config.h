@@ -50,7 +50,7 @@ struct CookieKeyEntry {
   std::uint32_t id = 0;  // 1..2^32-1, unique; the Cookie's key id (in the clear)
   std::string key_file;  // 64 hex digits, mode 0600 or stricter; not read when retired
   CookieKeyState state = CookieKeyState::kAccepted;
-  std::string where;     // "hss.yaml:6: cookie_keys[0].key_file" for messages
+  std::string where;  // "hss.yaml:6: cookie_keys[0].key_file" for messages
 };
 
 struct HssDaemonConfig {

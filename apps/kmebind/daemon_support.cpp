@@ -33,7 +33,7 @@ int config_failure(std::string_view role, const Error& error) {
 }
 
 int runtime_failure(std::string_view role, const Error& error, bool logging_to_file) {
-  if (logging_to_file) spdlog::critical("{}: {}", role, error.message());
+  if (logging_to_file) spdlog::critical("{}", error.message());
   std::cerr << "kmebind " << role << ": " << error.message() << std::endl;
   return kExitFailure;
 }
@@ -57,7 +57,9 @@ MetricsEndpointRunner::~MetricsEndpointRunner() {
   server_.reset();
 }
 
-std::string MetricsEndpointRunner::bound() const { return server_->local_endpoint().to_string(); }
+std::string MetricsEndpointRunner::bound() const {
+  return server_->local_endpoint().to_string();
+}
 
 std::string metrics_text(const MetricsEndpointRunner* runner) {
   return runner == nullptr ? "none" : runner->bound();

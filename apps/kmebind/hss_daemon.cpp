@@ -39,29 +39,30 @@ std::string ring_summary(const std::vector<CookieKeyEntry>& entries) {
 void reload(const std::filesystem::path& path, HssService& service, HssDaemonConfig& running) {
   auto config = load_hss_config(path);
   if (!config) {
-    spdlog::error("hss: reload refused, running configuration kept: {}", config.error().message());
+    spdlog::error("reload refused, running configuration kept: {}", config.error().message());
     return;
   }
   auto ring = load_cookie_key_ring(config->cookie_keys);
   if (!ring) {
-    spdlog::error("hss: reload refused, running configuration kept: {}", ring.error().message());
+    spdlog::error("reload refused, running configuration kept: {}", ring.error().message());
     return;
   }
   auto keyed = KeyedHss::create(service.store(), std::move(*ring), running.hss);
   if (!keyed) {
-    spdlog::error("hss: reload refused: {}", keyed.error().message());
+    spdlog::error("reload refused: {}", keyed.error().message());
     return;
   }
   service.replace(std::move(*keyed));
   if (auto logger = net::setup_logging(config->log); !logger) {
-    spdlog::error("hss: log settings not applied: {}", logger.error().message());
+    spdlog::error("log settings not applied: {}", logger.error().message());
   } else {
     running.log = config->log;
   }
   running.cookie_keys = config->cookie_keys;
-  spdlog::info("hss: reloaded {}: Cookie key ring [{}], log level {}; changes to store, diameter, "
-               "hss and metrics take effect at the next start",
-               path.string(), ring_summary(running.cookie_keys), running.log.level);
+  spdlog::info(
+      "reloaded {}: Cookie key ring [{}], log level {}; changes to store, diameter, "
+      "hss and metrics take effect at the next start",
+      path.string(), ring_summary(running.cookie_keys), running.log.level);
 }
 
 }  // namespace
@@ -88,13 +89,12 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
   store_options.max_connections = static_cast<int>(std::min(config->workers + 2, 64u));
   auto store = store::open_store(config->store.location, std::move(*master_key), store_options);
   if (!store) {
-    std::string hint = store.error().code() == Code::kNotFound
-                           ? "; create it with `kmebind admin init`"
-                           : "";
-    return runtime_failure(
-        kRole, Error(store.error().code(), "store " + config->store.location + ": " +
-                                               store.error().message() + hint),
-        to_file);
+    std::string hint =
+        store.error().code() == Code::kNotFound ? "; create it with `kmebind admin init`" : "";
+    return runtime_failure(kRole,
+                           Error(store.error().code(), "store " + config->store.location + ": " +
+                                                           store.error().message() + hint),
+                           to_file);
   }
   auto keyed = KeyedHss::create(**store, std::move(*ring), config->hss);
   if (!keyed) return config_failure(kRole, keyed.error());
@@ -104,8 +104,8 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
   HssService service(**store, pool, registry, std::move(*keyed));
 
   diameter::DiameterConfig dconfig = config->diameter;
-  dconfig.runtime_dir = std::filesystem::temp_directory_path() /
-                        ("kmebind-hss-" + std::to_string(::getpid()));
+  dconfig.runtime_dir =
+      std::filesystem::temp_directory_path() / ("kmebind-hss-" + std::to_string(::getpid()));
   auto core = diameter::FdCore::create(dconfig);
   std::error_code ec;
   std::filesystem::remove_all(dconfig.runtime_dir, ec);  // parsed; holds no secret, but tidy
@@ -138,13 +138,13 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
   }
 
   const std::string transport = config->diameter.clear_tcp ? "tcp" : "tls";
-  spdlog::info("hss: serving {} on {}:{} ({}), {} workers, queue limit {}, Cookie key ring [{}], "
-               "procedure 1 {}, store {}",
-               config->diameter.identity, config->diameter.listen_address,
-               config->diameter.listen_port, transport, config->workers, config->queue_limit,
-               ring_summary(config->cookie_keys),
-               config->hss.allow_procedure1 ? "allowed on TLS links" : "not offered",
-               config->store.location);
+  spdlog::info(
+      "serving {} on {}:{} ({}), {} workers, queue limit {}, Cookie key ring [{}], "
+      "procedure 1 {}, store {}",
+      config->diameter.identity, config->diameter.listen_address, config->diameter.listen_port,
+      transport, config->workers, config->queue_limit, ring_summary(config->cookie_keys),
+      config->hss.allow_procedure1 ? "allowed on TLS links" : "not offered",
+      config->store.location);
   announce_ready(kRole, "diameter=" + config->diameter.listen_address + ":" +
                             std::to_string(config->diameter.listen_port) + "/" + transport +
                             " identity=" + config->diameter.identity +
@@ -155,7 +155,7 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
   for (;;) {
     auto sig = net::wait_control_signal_for(std::chrono::milliseconds(1000));
     if (!sig) {
-      spdlog::error("hss: waiting for signals failed: {}; stopping", sig.error().message());
+      spdlog::error("waiting for signals failed: {}; stopping", sig.error().message());
       break;
     }
     if (!*sig) {
@@ -166,7 +166,7 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
       reload(config_path, service, running);
       continue;
     }
-    spdlog::info("hss: {} received, stopping", net::signal_name((*sig)->number));
+    spdlog::info("{} received, stopping", net::signal_name((*sig)->number));
     break;
   }
 
@@ -177,7 +177,7 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
   server->reset();
   core->reset();
   metrics.reset();
-  spdlog::info("hss: stopped");
+  spdlog::info("stopped");
   return 0;
 }
 

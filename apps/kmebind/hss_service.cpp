@@ -26,8 +26,12 @@ std::string result_name(s6a::ResultCode rc) {
   return std::string(name);
 }
 
-std::string_view imei_of(const s6a::AuthenticationInformationRequest&) { return "-"; }
-std::string_view imei_of(const s6a::KmeRequest& kmr) { return kmr.imei; }
+std::string_view imei_of(const s6a::AuthenticationInformationRequest&) {
+  return "-";
+}
+std::string_view imei_of(const s6a::KmeRequest& kmr) {
+  return kmr.imei;
+}
 std::string_view imei_of(const s6a::UpdateLocationRequest& ulr) {
   return ulr.terminal ? std::string_view(ulr.terminal->imei) : std::string_view("-");
 }
@@ -63,8 +67,8 @@ HssMetrics::HssMetrics(net::MetricsRegistry& r)
                                       "KMEs stored after a confirming ULR, by procedure",
                                       {{"procedure", "2"}})),
       queue_depth(r.gauge("kmebind_hss_queue_depth", "Requests waiting for a store worker")),
-      peers_up(r.gauge("kmebind_diameter_peers_up",
-                       "Diameter peers whose link is open and verified")),
+      peers_up(
+          r.gauge("kmebind_diameter_peers_up", "Diameter peers whose link is open and verified")),
       refused_unknown(r.counter("kmebind_diameter_peer_refusals_total",
                                 "Diameter peers refused, by reason", {{"reason", "unknown"}})),
       refused_certificate(r.counter("kmebind_diameter_peer_refusals_total",
@@ -106,8 +110,7 @@ void HssService::shed(std::string_view command) {
   metrics_.count(command, s6a::kTooBusy);
   // One warning when shedding starts, not one per request; refresh_gauges re-arms it.
   if (!shedding_.exchange(true)) {
-    spdlog::warn("hss: {} queue full ({} waiting): answering DIAMETER_TOO_BUSY", command,
-                 pool_.limit());
+    spdlog::warn("{} queue full ({} waiting): answering DIAMETER_TOO_BUSY", command, pool_.limit());
   }
 }
 
@@ -116,12 +119,11 @@ namespace {
 void log_outcome(std::string_view command, const diameter::LinkInfo& link, std::string_view imsi,
                  std::string_view imei, const hss::HssEvent& event, s6a::ResultCode result) {
   if (result.ok()) {
-    spdlog::debug("hss: {} ok imsi={} imei={} peer={}{}{}", command, imsi, imei, link.peer,
+    spdlog::debug("{} ok imsi={} imei={} peer={}{}{}", command, imsi, imei, link.peer,
                   event.reason.empty() ? "" : ": ", event.reason);
   } else {
-    spdlog::info("hss: {} refused imsi={} imei={} peer={} result={} ({}/{}): {}", command, imsi,
-                 imei, link.peer, result_name(result), result.vendor_id, result.code,
-                 event.reason);
+    spdlog::info("{} refused imsi={} imei={} peer={} result={} ({}/{}): {}", command, imsi, imei,
+                 link.peer, result_name(result), result.vendor_id, result.code, event.reason);
   }
 }
 
@@ -131,11 +133,11 @@ void log_outcome(std::string_view command, const diameter::LinkInfo& link, std::
 // it, the reply is TOO_BUSY at once, on the dispatch thread.
 template <class Answer, class Request, class Reply, class Call, class After>
 void HssService::dispatch(std::string_view command, net::Histogram& seconds,
-                          const diameter::LinkInfo& link, Request&& request, Reply reply,
-                          Call call, After after) {
+                          const diameter::LinkInfo& link, Request&& request, Reply reply, Call call,
+                          After after) {
   const Clock::time_point arrived = Clock::now();
-  WorkerPool::Job job = [this, command, &seconds, link, request = std::move(request), reply,
-                         call, after, arrived]() mutable {
+  WorkerPool::Job job = [this, command, &seconds, link, request = std::move(request), reply, call,
+                         after, arrived]() mutable {
     std::shared_ptr<const KeyedHss> keyed = current();
     hss::HssEvent event;
     const hss::LinkInfo hss_link{.confidential = link.confidential};
@@ -187,7 +189,7 @@ void HssService::on_ulr(const diameter::LinkInfo& link, s6a::UpdateLocationReque
         if (!ula.result.ok() || !ula.kme_version_stored || !ulr.kme_confirm) return;
         const bool shared = ulr.kme_confirm->procedure == s6a::KmeProcedure::kSharedWithCnn;
         (shared ? metrics_.kme_stored_procedure1 : metrics_.kme_stored_procedure2).inc();
-        spdlog::info("hss: kme stored imsi={} imei={} version={} procedure={} peer={}", ulr.imsi,
+        spdlog::info("kme stored imsi={} imei={} version={} procedure={} peer={}", ulr.imsi,
                      imei_of(ulr), *ula.kme_version_stored, shared ? 1 : 2, from.peer);
       });
 }
@@ -197,7 +199,7 @@ void HssService::refresh_gauges(const diameter::FdCore& core,
   const std::size_t depth = pool_.depth();
   metrics_.queue_depth.set(static_cast<double>(depth));
   if (depth < pool_.limit() / 2 && shedding_.exchange(false)) {
-    spdlog::info("hss: queue below half its limit again ({} waiting)", depth);
+    spdlog::info("queue below half its limit again ({} waiting)", depth);
   }
   std::size_t up = 0;
   for (const std::string& peer : allowed_peers) up += core.peer_verified(peer) ? 1 : 0;
