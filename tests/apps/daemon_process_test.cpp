@@ -208,7 +208,8 @@ class DaemonProcess : public ::testing::Test {
     fs::permissions(dir_ / name, fs::perms::owner_read | fs::perms::owner_write);
   }
 
-  std::string hss_yaml(const std::string& cookie_keys = "") const {
+  std::string hss_yaml(const std::string& cookie_keys = "",
+                       const std::string& transport = "tcp") const {
     const std::string keys =
         cookie_keys.empty()
             ? "  - {id: 1, key_file: " + (dir_ / "cookie-1.key").string() + ", state: active}\n"
@@ -228,7 +229,9 @@ class DaemonProcess : public ::testing::Test {
            "  listen: {address: 127.0.0.1, port: " +
            std::to_string(hss_port_) +
            "}\n"
-           "  transport: tcp\n"
+           "  transport: " +
+           transport +
+           "\n"
            "  allowed_peers: [cnn.kmebind.test]\n"
            "hss: {workers: 2}\n"
            "metrics: {address: 127.0.0.1, port: " +
@@ -238,11 +241,16 @@ class DaemonProcess : public ::testing::Test {
            (dir_ / "hss.log").string() + "}\n";
   }
 
-  std::string cnn_yaml() const {
+  std::string cnn_yaml(const std::string& identity = "cnn.kmebind.test",
+                       const std::string& transport = "tcp") const {
     return "diameter:\n"
-           "  identity: cnn.kmebind.test\n"
+           "  identity: " +
+           identity +
+           "\n"
            "  realm: kmebind.test\n"
-           "  transport: tcp\n"
+           "  transport: " +
+           transport +
+           "\n"
            "  peers:\n"
            "    - {identity: hss.kmebind.test, address: 127.0.0.1, port: " +
            std::to_string(hss_port_) +
@@ -252,6 +260,9 @@ class DaemonProcess : public ::testing::Test {
            "  listen: {address: 127.0.0.1, port: 0}\n"
            "cnn:\n"
            "  plmn: \"001-01\"\n"
+           "pcap: {file: " +
+           (dir_ / "cnn.pcap").string() +
+           "}\n"
            "metrics: {address: 127.0.0.1, port: " +
            std::to_string(cnn_metrics_) +
            "}\n"
@@ -435,6 +446,9 @@ TEST_F(DaemonProcess, CnnConnectsToTheHssAndBothReportThePeerUp) {
   EXPECT_EQ(metric(after, "kmebind_cnn_nas_pdus_total{direction=\"uplink\"}"), 1.0) << after;
   EXPECT_EQ(metric(after, "kmebind_cnn_nas_connections"), 1.0) << after;
   ::close(fd);
+  // The PDU is in the capture: pcap header (24) + record header (16) + exported-PDU tags.
+  std::error_code ec;
+  EXPECT_GT(fs::file_size(dir_ / "cnn.pcap", ec), 40u) << ec.message();
 
   cnn->signal(SIGTERM);
   EXPECT_EQ(cnn->wait(5s), 0) << slurp(dir_ / "cnn.log");
@@ -454,6 +468,78 @@ TEST_F(DaemonProcess, CnnWithoutHssStillServesAndSaysSo) {
       << slurp(dir_ / "cnn.log");
   cnn->signal(SIGTERM);
   EXPECT_EQ(cnn->wait(5s), 0);
+}
+
+// A throw-away PKI (openssl CLI): a CA and ECDSA P-256 certificates whose CN and SAN are the
+// Diameter identity (shared/notes/freediameter.md).
+bool make_pki(const fs::path& dir) {
+  auto run = [&](const std::string& command) {
+    const std::string line = "cd '" + dir.string() + "' && " + command + " >/dev/null 2>&1";
+    return std::system(line.c_str()) == 0;
+  };
+  bool ok =
+      run("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key") &&
+      run("openssl req -x509 -new -key ca.key -subj '/CN=kmebind test ca' -days 2 -out ca.pem "
+          "-addext basicConstraints=critical,CA:TRUE -addext "
+          "keyUsage=critical,keyCertSign,cRLSign");
+  for (const std::string name : {"hss", "cnn"}) {
+    std::ofstream(dir / (name + ".ext"))
+        << "subjectAltName=DNS:" << name << ".kmebind.test\nbasicConstraints=CA:FALSE\n"
+        << "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n";
+    ok = ok &&
+         run("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + name +
+             ".key") &&
+         run("openssl req -new -key " + name + ".key -subj '/CN=" + name + ".kmebind.test' -out " +
+             name + ".csr") &&
+         run("openssl x509 -req -in " + name +
+             ".csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+             "-days 2 -extfile " +
+             name + ".ext -out " + name + ".pem");
+  }
+  return ok;
+}
+
+TEST_F(DaemonProcess, HssAndCnnOverMutualTls) {
+  ASSERT_TRUE(make_pki(dir_));
+  auto tls = [&](const std::string& name) {
+    return "tls\n  tls: {cert: " + (dir_ / (name + ".pem")).string() +
+           ", key: " + (dir_ / (name + ".key")).string() + ", ca: " + (dir_ / "ca.pem").string() +
+           "}";
+  };
+  auto hss = start("hss", write_config("hss.yaml", hss_yaml("", tls("hss"))));
+  auto hss_ready = hss->read_line(15s);
+  ASSERT_TRUE(hss_ready) << slurp(dir_ / "hss.err") << slurp(dir_ / "hss.log");
+  EXPECT_TRUE(contains(*hss_ready, "/tls identity=hss.kmebind.test")) << *hss_ready;
+  auto cnn = start("cnn", write_config("cnn.yaml", cnn_yaml("cnn.kmebind.test", tls("cnn"))));
+  auto ready = cnn->read_line(20s);
+  ASSERT_TRUE(ready) << slurp(dir_ / "cnn.err") << slurp(dir_ / "cnn.log");
+  EXPECT_TRUE(contains(*ready, " peers_up=1/1 ")) << *ready << slurp(dir_ / "cnn.log");
+  EXPECT_TRUE(contains(slurp(dir_ / "hss.log"), "accepted peer 'cnn.kmebind.test' over TLS"));
+  cnn->signal(SIGTERM);
+  EXPECT_EQ(cnn->wait(5s), 0);
+  hss->signal(SIGTERM);
+  EXPECT_EQ(hss->wait(5s), 0);
+}
+
+TEST_F(DaemonProcess, HssRefusesACnnNotOnItsAllowListAndCountsIt) {
+  auto hss = start("hss", write_config("hss.yaml", hss_yaml()));
+  ASSERT_TRUE(hss->read_line(15s)) << slurp(dir_ / "hss.err") << slurp(dir_ / "hss.log");
+  std::string yaml = cnn_yaml("intruder.kmebind.test");
+  yaml.replace(yaml.find("connect_wait_ms: 8000"), 21, "connect_wait_ms: 3000");
+  auto cnn = start("cnn", write_config("cnn.yaml", yaml));
+  auto ready = cnn->read_line(15s);
+  ASSERT_TRUE(ready) << slurp(dir_ / "cnn.err");
+  EXPECT_TRUE(contains(*ready, " peers_up=0/1 ")) << *ready;
+  const std::string text =
+      scrape_until(hss_metrics_, "kmebind_diameter_peer_refusals_total{reason=\"unknown\"}", 1);
+  EXPECT_GE(metric(text, "kmebind_diameter_peer_refusals_total{reason=\"unknown\"}").value_or(0),
+            1.0)
+      << text;
+  EXPECT_EQ(metric(text, "kmebind_diameter_peers_up"), 0.0) << text;
+  cnn->signal(SIGTERM);
+  EXPECT_EQ(cnn->wait(5s), 0);
+  hss->signal(SIGTERM);
+  EXPECT_EQ(hss->wait(5s), 0);
 }
 
 }  // namespace
