@@ -110,7 +110,10 @@ void HssService::shed(std::string_view command) {
   metrics_.count(command, s6a::kTooBusy);
   // One warning when shedding starts, not one per request; refresh_gauges re-arms it.
   if (!shedding_.exchange(true)) {
-    spdlog::warn("{} queue full ({} waiting): answering DIAMETER_TOO_BUSY", command, pool_.limit());
+    spdlog::warn(
+        "worker queue full ({} waiting) at a {} request: answering DIAMETER_TOO_BUSY until it "
+        "drains",
+        pool_.limit(), command);
   }
 }
 
@@ -198,7 +201,7 @@ void HssService::refresh_gauges(const diameter::FdCore& core,
                                 const std::vector<std::string>& allowed_peers) {
   const std::size_t depth = pool_.depth();
   metrics_.queue_depth.set(static_cast<double>(depth));
-  if (depth < pool_.limit() / 2 && shedding_.exchange(false)) {
+  if (depth * 2 < pool_.limit() && shedding_.exchange(false)) {
     spdlog::info("queue below half its limit again ({} waiting)", depth);
   }
   std::size_t up = 0;
