@@ -470,6 +470,26 @@ TEST_F(DaemonProcess, CnnWithoutHssStillServesAndSaysSo) {
   EXPECT_EQ(cnn->wait(5s), 0);
 }
 
+TEST_F(DaemonProcess, CnnReopensItsLogOnSighup) {
+  std::string yaml = cnn_yaml();
+  yaml.replace(yaml.find("connect_wait_ms: 8000"), 21, "connect_wait_ms: 0");
+  auto cnn = start("cnn", write_config("cnn.yaml", yaml));
+  ASSERT_TRUE(cnn->read_line(15s)) << slurp(dir_ / "cnn.err") << slurp(dir_ / "cnn.log");
+  fs::rename(dir_ / "cnn.log", dir_ / "cnn.log.1");  // as logrotate does
+  cnn->signal(SIGHUP);
+  std::string log;
+  for (auto deadline = Clock::now() + 5s; Clock::now() < deadline;
+       std::this_thread::sleep_for(50ms)) {
+    log = slurp(dir_ / "cnn.log");
+    if (contains(log, "reloaded")) break;
+  }
+  EXPECT_TRUE(contains(log, "info cnn: reloaded ")) << log;
+  EXPECT_FALSE(contains(log, "serving NAS")) << "a new file, not the old one";
+  EXPECT_TRUE(contains(slurp(dir_ / "cnn.log.1"), "serving NAS"));
+  cnn->signal(SIGTERM);
+  EXPECT_EQ(cnn->wait(5s), 0);
+}
+
 // A throw-away PKI (openssl CLI): a CA and ECDSA P-256 certificates whose CN and SAN are the
 // Diameter identity (shared/notes/freediameter.md).
 bool make_pki(const fs::path& dir) {
