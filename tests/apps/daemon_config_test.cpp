@@ -93,7 +93,7 @@ std::string error_of(const Result<T>& r) {
   return r ? std::string("(no error)") : r.error().message();
 }
 
-class TempDir : public ::testing::Test {
+class DaemonKeyFiles : public ::testing::Test {
  protected:
   void SetUp() override {
     std::random_device rd;
@@ -117,7 +117,7 @@ class TempDir : public ::testing::Test {
 constexpr fs::perms k600 = fs::perms::owner_read | fs::perms::owner_write;
 const std::string kKeyHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
-TEST(HssConfig, ValidDocumentFillsEveryField) {
+TEST(HssDaemonConfig, ValidDocumentFillsEveryField) {
   auto c = hss(kHss);
   ASSERT_TRUE(c) << error_of(c);
   EXPECT_EQ(c->store.location, "/tmp/kmebind-test.db");
@@ -150,7 +150,7 @@ TEST(HssConfig, ValidDocumentFillsEveryField) {
   EXPECT_EQ(c->log.level, "debug");
 }
 
-TEST(HssConfig, OptionalSectionsTakeTheirDefaults) {
+TEST(HssDaemonConfig, OptionalSectionsTakeTheirDefaults) {
   std::string text = kHss.substr(0, kHss.find("hss:\n"));
   text = with(text, "  kme_command_code: 16777215\n  dispatch_threads: 6\n", "");
   text = with(text, "  key_file: /tmp/kmebind-test.key\n", "");
@@ -168,14 +168,14 @@ TEST(HssConfig, OptionalSectionsTakeTheirDefaults) {
   EXPECT_EQ(c->log.file, "");
 }
 
-TEST(HssConfig, MissingKeyIsNamedWithTheLineOfItsSection) {
+TEST(HssDaemonConfig, MissingKeyIsNamedWithTheLineOfItsSection) {
   auto c = hss(with(kHss, "  realm: kmebind.test\n", ""));
   EXPECT_EQ(error_of(c), "hss.yaml:8: diameter.realm: missing (required)");
   auto d = hss(with(kHss, "  location: /tmp/kmebind-test.db\n", ""));
   EXPECT_EQ(error_of(d), "hss.yaml:1: store.location: missing (required)");
 }
 
-TEST(HssConfig, WrongTypeIsNamedWithItsLineAndValue) {
+TEST(HssDaemonConfig, WrongTypeIsNamedWithItsLineAndValue) {
   auto c = hss(with(kHss, "port: 3868}", "port: abc}"));
   EXPECT_EQ(error_of(c),
             "hss.yaml:11: diameter.listen.port: expected an integer 1..65535, got 'abc'");
@@ -188,7 +188,7 @@ TEST(HssConfig, WrongTypeIsNamedWithItsLineAndValue) {
             "hss.yaml:13: diameter.allowed_peers: expected a list, got 'cnn.kmebind.test'");
 }
 
-TEST(HssConfig, UnknownKeyIsRefusedWithASuggestion) {
+TEST(HssDaemonConfig, UnknownKeyIsRefusedWithASuggestion) {
   auto c = hss(with(kHss, "  workers: 3", "  worker: 3"));
   EXPECT_EQ(error_of(c), "hss.yaml:17: hss.worker: unknown key (did you mean 'workers'?)");
   auto d = hss(kHss + "extra: 1\n");
@@ -198,12 +198,12 @@ TEST(HssConfig, UnknownKeyIsRefusedWithASuggestion) {
       << error_of(e);
 }
 
-TEST(HssConfig, DuplicateKeyIsRefused) {
+TEST(HssDaemonConfig, DuplicateKeyIsRefused) {
   auto c = hss(with(kHss, "  workers: 3\n", "  workers: 3\n  workers: 4\n"));
   EXPECT_EQ(error_of(c), "hss.yaml:18: hss.workers: duplicate key (first at line 17)");
 }
 
-TEST(HssConfig, CookieKeyRingNeedsExactlyOneActiveKey) {
+TEST(HssDaemonConfig, CookieKeyRingNeedsExactlyOneActiveKey) {
   auto none = hss(with(kHss, "state: active}", "state: accepted}"));
   EXPECT_EQ(error_of(none),
             "hss.yaml:4: cookie_keys: no key has state: active (exactly one must be: it seals new "
@@ -221,7 +221,7 @@ TEST(HssConfig, CookieKeyRingNeedsExactlyOneActiveKey) {
   EXPECT_FALSE(empty);
 }
 
-TEST(HssConfig, CookieKeyIdsAreUniqueAndStatesKnown) {
+TEST(HssDaemonConfig, CookieKeyIdsAreUniqueAndStatesKnown) {
   auto dup = hss(with(kHss, "{id: 2,", "{id: 1,"));
   EXPECT_EQ(error_of(dup), "hss.yaml:6: cookie_keys[1].id: id 1 listed twice");
   auto zero = hss(with(kHss, "{id: 2,", "{id: 0,"));
@@ -235,14 +235,14 @@ TEST(HssConfig, CookieKeyIdsAreUniqueAndStatesKnown) {
   EXPECT_EQ(error_of(no_file), "hss.yaml:6: cookie_keys[1].key_file: missing (required)");
 }
 
-TEST(HssConfig, TlsTransportWithoutFilesIsRefused) {
+TEST(HssDaemonConfig, TlsTransportWithoutFilesIsRefused) {
   auto c = hss(with(kHss, "transport: tcp", "transport: tls"));
   EXPECT_EQ(error_of(c), "hss.yaml:8: diameter.tls: missing (required)");
   auto d = hss(with(kHss, "transport: tcp", "transport: tls\n  tls: {cert: /x.pem, key: /x.key}"));
   EXPECT_EQ(error_of(d), "hss.yaml:13: diameter.tls.ca: missing (required)");
 }
 
-TEST(HssConfig, TlsFilesMustBeReadable) {
+TEST(HssDaemonConfig, TlsFilesMustBeReadable) {
   auto c =
       hss(with(kHss, "transport: tcp",
                "transport: tls\n  tls: {cert: /nonexistent/hss.pem, key: /nonexistent/hss.key, "
@@ -253,7 +253,7 @@ TEST(HssConfig, TlsFilesMustBeReadable) {
       << error_of(c);
 }
 
-TEST(HssConfig, ClearTcpWithTlsFilesIsRefused) {
+TEST(HssDaemonConfig, ClearTcpWithTlsFilesIsRefused) {
   auto c = hss(with(kHss, "transport: tcp",
                     "transport: tcp\n  tls: {cert: /x.pem, key: /x.key, ca: /ca.pem}"));
   EXPECT_EQ(error_of(c),
@@ -261,7 +261,7 @@ TEST(HssConfig, ClearTcpWithTlsFilesIsRefused) {
             "transport: tls");
 }
 
-TEST(HssConfig, TransportIsAnExplicitChoice) {
+TEST(HssDaemonConfig, TransportIsAnExplicitChoice) {
   auto missing = hss(with(kHss, "  transport: tcp\n", ""));
   EXPECT_EQ(error_of(missing), "hss.yaml:8: diameter.transport: missing (required)");
   auto other = hss(with(kHss, "transport: tcp", "transport: sctp"));
@@ -269,34 +269,34 @@ TEST(HssConfig, TransportIsAnExplicitChoice) {
             "hss.yaml:12: diameter.transport: expected one of tls, tcp, got 'sctp'");
 }
 
-TEST(HssConfig, EmptyAllowListIsRefused) {
+TEST(HssDaemonConfig, EmptyAllowListIsRefused) {
   auto c = hss(with(kHss, "allowed_peers: [cnn.kmebind.test]", "allowed_peers: []"));
   EXPECT_EQ(error_of(c),
             "hss.yaml:13: diameter.allowed_peers: empty: no CNN could connect; list their Diameter "
             "identities");
 }
 
-TEST(HssConfig, BadIdentityIsReportedAtTheDiameterSection) {
+TEST(HssDaemonConfig, BadIdentityIsReportedAtTheDiameterSection) {
   auto c = hss(with(kHss, "identity: hss.kmebind.test", "identity: \"hss kmebind\""));
   EXPECT_NE(error_of(c).find("hss.yaml:8: diameter: identity 'hss kmebind' is not an FQDN"),
             std::string::npos)
       << error_of(c);
 }
 
-TEST(HssConfig, BadLogLevelIsRefused) {
+TEST(HssDaemonConfig, BadLogLevelIsRefused) {
   auto c = hss(with(kHss, "level: debug", "level: verbose"));
   EXPECT_NE(error_of(c).find("hss.yaml:22: log.level: expected one of trace, debug"),
             std::string::npos)
       << error_of(c);
 }
 
-TEST(HssConfig, MalformedYamlNamesTheLine) {
+TEST(HssDaemonConfig, MalformedYamlNamesTheLine) {
   auto c = hss(with(kHss, "allowed_peers: [cnn.kmebind.test]", "allowed_peers: [cnn.kmebind.test"));
   EXPECT_NE(error_of(c).find("hss.yaml:"), std::string::npos);
   EXPECT_NE(error_of(c).find("malformed YAML"), std::string::npos) << error_of(c);
 }
 
-TEST_F(TempDir, TlsTransportWithReadableFilesIsAccepted) {
+TEST_F(DaemonKeyFiles, TlsTransportWithReadableFilesIsAccepted) {
   write("hss.pem", "x", k600);
   write("hss.key", "x", k600);
   write("ca.pem", "x", k600);
@@ -310,7 +310,7 @@ TEST_F(TempDir, TlsTransportWithReadableFilesIsAccepted) {
   EXPECT_EQ(c->diameter.tls->ca_file, (dir_ / "ca.pem").string());
 }
 
-TEST_F(TempDir, CookieKeyRingLoadsActiveAndAcceptedKeysOnly) {
+TEST_F(DaemonKeyFiles, CookieKeyRingLoadsActiveAndAcceptedKeysOnly) {
   const fs::path k1 = write("cookie-1.key", kKeyHex + "\n", k600);
   const fs::path k2 = write("cookie-2.key", std::string(64, 'f') + "\n", k600);
   std::vector<CookieKeyEntry> entries = {
@@ -327,7 +327,7 @@ TEST_F(TempDir, CookieKeyRingLoadsActiveAndAcceptedKeysOnly) {
   EXPECT_EQ(ring->find(3), nullptr);  // a retired key opens nothing (and its file is not read)
 }
 
-TEST_F(TempDir, CookieKeyFileReadableByOthersIsRefused) {
+TEST_F(DaemonKeyFiles, CookieKeyFileReadableByOthersIsRefused) {
   const fs::path k = write("cookie-1.key", kKeyHex + "\n", k600 | fs::perms::group_read);
   auto ring = load_cookie_key_ring(
       {{1, k.string(), CookieKeyState::kActive, "hss.yaml:5: cookie_keys[0].key_file"}});
@@ -337,7 +337,7 @@ TEST_F(TempDir, CookieKeyFileReadableByOthersIsRefused) {
                                         " is accessible to group or others; chmod 600 it");
 }
 
-TEST_F(TempDir, CookieKeyFileWithBadContentIsRefusedWithoutEchoingIt) {
+TEST_F(DaemonKeyFiles, CookieKeyFileWithBadContentIsRefusedWithoutEchoingIt) {
   const std::string secretish = kKeyHex.substr(0, 62) + "zz";
   const fs::path k = write("cookie-1.key", secretish + "\n", k600);
   auto ring = load_cookie_key_ring(
@@ -347,7 +347,7 @@ TEST_F(TempDir, CookieKeyFileWithBadContentIsRefusedWithoutEchoingIt) {
   EXPECT_EQ(ring.error().message().find(secretish.substr(0, 16)), std::string::npos);
 }
 
-TEST_F(TempDir, MissingCookieKeyFileIsNamed) {
+TEST_F(DaemonKeyFiles, MissingCookieKeyFileIsNamed) {
   auto ring = load_cookie_key_ring({{1, (dir_ / "none.key").string(), CookieKeyState::kActive,
                                      "hss.yaml:5: cookie_keys[0].key_file"}});
   ASSERT_FALSE(ring);
@@ -356,7 +356,7 @@ TEST_F(TempDir, MissingCookieKeyFileIsNamed) {
       << ring.error().message();
 }
 
-TEST_F(TempDir, MasterKeyFromFileOrEnvironment) {
+TEST_F(DaemonKeyFiles, MasterKeyFromFileOrEnvironment) {
   const fs::path k = write("kmebind.key", kKeyHex + "\n", k600);
   StoreSettings with_file{"x.db", k.string(), "hss.yaml:1: store"};
   auto key = load_store_master_key(with_file);
@@ -376,7 +376,7 @@ TEST_F(TempDir, MasterKeyFromFileOrEnvironment) {
   EXPECT_EQ(from_env->reveal_hex(), kKeyHex);
 }
 
-TEST(CnnConfig, ValidDocumentFillsEveryField) {
+TEST(CnnDaemonConfig, ValidDocumentFillsEveryField) {
   auto c = cnn(kCnn);
   ASSERT_TRUE(c) << error_of(c);
   EXPECT_EQ(c->diameter.identity, "cnn.kmebind.test");
@@ -406,7 +406,7 @@ TEST(CnnConfig, ValidDocumentFillsEveryField) {
   EXPECT_EQ(c->log.role, "cnn");
 }
 
-TEST(CnnConfig, KmeProceduresListSetsTheBits) {
+TEST(CnnDaemonConfig, KmeProceduresListSetsTheBits) {
   auto c = cnn(with(kCnn, "  s6a_answer_timeout_ms: 4000\n",
                     "  s6a_answer_timeout_ms: 4000\n  kme_procedures: [2]\n"));
   ASSERT_TRUE(c) << error_of(c);
@@ -416,7 +416,7 @@ TEST(CnnConfig, KmeProceduresListSetsTheBits) {
   EXPECT_EQ(error_of(bad), "cnn.yaml:21: cnn.kme_procedures[0]: expected an integer 0..2, got '3'");
 }
 
-TEST(CnnConfig, PeersMustBeListed) {
+TEST(CnnDaemonConfig, PeersMustBeListed) {
   auto c = cnn(with(kCnn,
                     "  peers:\n    - {identity: hss.kmebind.test, address: 127.0.0.1, port: 3868}\n"
                     "    - {identity: hss2.kmebind.test, address: 127.0.0.2, port: 3869}\n",
@@ -427,7 +427,7 @@ TEST(CnnConfig, PeersMustBeListed) {
   EXPECT_EQ(error_of(d), "cnn.yaml:7: diameter.peers[1].port: missing (required)");
 }
 
-TEST(CnnConfig, CoreValidationIsPlacedAtTheKey) {
+TEST(CnnDaemonConfig, CoreValidationIsPlacedAtTheKey) {
   auto plmn = cnn(with(kCnn, "plmn: \"001-01\"", "plmn: \"0011\""));
   EXPECT_NE(error_of(plmn).find("cnn.yaml:12: cnn.plmn: "), std::string::npos) << error_of(plmn);
   auto tacs = cnn(with(kCnn, "tacs: [1, 7]", "tacs: [1, 1]"));
@@ -437,14 +437,14 @@ TEST(CnnConfig, CoreValidationIsPlacedAtTheKey) {
       << error_of(pool);
 }
 
-TEST(CnnConfig, TacMustBeAnInteger) {
+TEST(CnnDaemonConfig, TacMustBeAnInteger) {
   auto c = cnn(with(kCnn, "tacs: [1, 7]", "tacs: [1, x]"));
   EXPECT_EQ(error_of(c), "cnn.yaml:15: cnn.tacs[1]: expected an integer 0..65535, got 'x'");
   auto d = cnn(with(kCnn, "tacs: [1, 7]", "tacs: [1, 70000]"));
   EXPECT_EQ(error_of(d), "cnn.yaml:15: cnn.tacs[1]: expected an integer 0..65535, got '70000'");
 }
 
-TEST(CnnConfig, ClearTcpWithTlsFilesIsRefused) {
+TEST(CnnDaemonConfig, ClearTcpWithTlsFilesIsRefused) {
   auto c = cnn(with(kCnn, "transport: tcp",
                     "transport: tcp\n  tls: {cert: /x.pem, key: /x.key, ca: /ca.pem}"));
   EXPECT_EQ(error_of(c),
@@ -452,7 +452,7 @@ TEST(CnnConfig, ClearTcpWithTlsFilesIsRefused) {
             "transport: tls");
 }
 
-TEST(CnnConfig, NasSectionAndPortsAreChecked) {
+TEST(CnnDaemonConfig, NasSectionAndPortsAreChecked) {
   auto missing = cnn(with(kCnn, "nas:\n  listen: {address: 127.0.0.1, port: 36412}\n", ""));
   EXPECT_EQ(error_of(missing), "cnn.yaml: nas: missing (required)");
   auto port = cnn(with(kCnn, "port: 36412}", "port: 70000}"));
@@ -463,7 +463,7 @@ TEST(CnnConfig, NasSectionAndPortsAreChecked) {
   EXPECT_EQ(any->nas.port, 0);
 }
 
-TEST(CnnConfig, UnknownSectionIsRefused) {
+TEST(CnnDaemonConfig, UnknownSectionIsRefused) {
   auto c = cnn(kCnn + "hss:\n  workers: 2\n");
   EXPECT_NE(error_of(c).find("cnn.yaml:24: hss: unknown key"), std::string::npos) << error_of(c);
 }
