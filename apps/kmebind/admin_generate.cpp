@@ -118,6 +118,7 @@ int run_generate_devices(const Context& ctx, const DevicesOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   auto file = generate_devices(g);
   if (!file) return operation_error(cmd, file.error());
+  if (auto st = check_devices_absent(**s, *file); !st) return operation_error(cmd, st.error());
   // The device file first: rows without their device secrets would be of no use.
   if (auto st = write_device_file(o.devices_out, *file); !st) return operation_error(cmd, st.error());
   auto stats = import_devices(**s, *file, "generate");

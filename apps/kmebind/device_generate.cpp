@@ -44,8 +44,10 @@ Status check_options(const GenerateOptions& o) {
   return {};
 }
 
+}  // namespace
+
 // Nothing of the new devices may be in the store yet: an IMEI's keys would be overwritten.
-Status check_absent(store::SubscriberStore& store, const DeviceFile& file) {
+Status check_devices_absent(store::SubscriberStore& store, const DeviceFile& file) {
   for (const DeviceEntry& d : file.devices) {
     if (d.role == DeviceRole::kNormal) {
       auto sub = store.get_subscriber(d.profile.imsi);
@@ -60,8 +62,6 @@ Status check_absent(store::SubscriberStore& store, const DeviceFile& file) {
   }
   return {};
 }
-
-}  // namespace
 
 Result<ProcedureMix> parse_procedure_mix(std::string_view text) {
   if (text == "1") return ProcedureMix::kProcedure1;
@@ -114,7 +114,7 @@ Result<DeviceFile> generate_devices(const GenerateOptions& o) {
 
 Result<GenerateStats> import_devices(store::SubscriberStore& store, const DeviceFile& file,
                                      std::string_view actor) {
-  if (auto st = check_absent(store, file); !st) return std::unexpected(st.error());
+  if (auto st = check_devices_absent(store, file); !st) return std::unexpected(st.error());
   store::BulkImportOptions import_options;
   import_options.actor = std::string(actor);
   import_options.source = "kmebind admin generate";

@@ -46,10 +46,14 @@ struct GenerateStats {
 // 1,000,000, more violations than ues, IMSIs beyond 15 digits, device indexes beyond 999,999.
 Result<DeviceFile> generate_devices(const GenerateOptions& options);
 
+// Fails with kAlreadyExists naming the first IMSI (of a normal device) or registered IMEI (of
+// any device but the cloned ones) of `file` that is in the store already.
+Status check_devices_absent(store::SubscriberStore& store, const DeviceFile& file);
+
 // Writes the store rows of `file` (subscribers of the normal devices with their one allowed
-// pair, keys of every device but the cloned ones) after checking that none of those IMSIs and
-// IMEIs is in the store yet (kAlreadyExists naming the first one; nothing written). One
-// BulkImport; on a store error during it, batches committed before stay (the message says so).
+// pair, keys of every device but the cloned ones) after check_devices_absent (nothing written
+// when it fails). One BulkImport; on a store error during it, batches committed before stay
+// (the message says so).
 Result<GenerateStats> import_devices(store::SubscriberStore& store, const DeviceFile& file,
                                      std::string_view actor);
 
