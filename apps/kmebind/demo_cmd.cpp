@@ -27,6 +27,7 @@ namespace fs = std::filesystem;
 struct DemoArgs {
   std::size_t ues = 20;
   std::size_t violations = 0;  // 0: max(2, ues / 10), at most ues
+  std::size_t max_in_flight = 200;
   bool json = false;
   bool keep = false;
   bool prepare = false;
@@ -157,6 +158,7 @@ int run_network(const DemoArgs& args) {
   NetworkDemoOptions options;
   options.progress = !args.quiet && !args.json;
   options.cancel = &signals.interrupted;
+  options.max_in_flight = args.max_in_flight;
   auto report = run_network_demo(*setup, options);
   if (!report) return fail_with(report.error().message(), dir, keep);
   if (signals.interrupted.load()) return fail_with("interrupted", dir, keep);
@@ -194,6 +196,8 @@ void setup(CLI::App& root, int* exit_code) {
   cmd->add_option("--ues", args->ues, "number of simulated devices (default 20)");
   cmd->add_option("--violations", args->violations,
                   "binding-violation devices (default max(2, ues/10)), each to be rejected with #6");
+  cmd->add_option("--max-in-flight", args->max_in_flight,
+                  "attaches running at a time (default 200; 0: every UE of a phase at once)");
   cmd->add_flag("--json", args->json, "print one JSON object instead of the text summary");
   cmd->add_option("--pcap", args->pcap, "the cnn writes every NAS message it sends and receives to this pcap file");
   cmd->add_flag("--keep", args->keep, "keep the working directory afterwards (its path is printed)");

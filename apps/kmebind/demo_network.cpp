@@ -121,6 +121,7 @@ class Demo {
     PhaseOptions o;
     o.name = name;
     o.progress = options_.progress;
+    o.max_in_flight = options_.max_in_flight;
     o.cancel = options_.cancel;
     o.timeout = 5min;
     auto result = runner.run_phase(devices, o);

@@ -23,6 +23,7 @@ namespace kmebind::app {
 
 struct NetworkDemoOptions {
   bool progress = false;                      // progress lines on stderr
+  std::size_t max_in_flight = 200;            // attaches running at a time (0: all at once)
   const std::atomic<bool>* cancel = nullptr;  // set on SIGINT/SIGTERM: stop early
 };
 

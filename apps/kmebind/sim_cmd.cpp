@@ -23,6 +23,7 @@ struct SimArgs {
   std::string config;
   std::size_t ues = 0;  // 0: every matching device
   double rate = 0;
+  std::size_t max_in_flight = 0;
   std::string procedure = "mixed";
   std::size_t violations = 0;
   bool json = false;
@@ -108,6 +109,7 @@ int run_sim(const SimArgs& a) {
   }
   PhaseOptions options;
   options.rate = a.rate;
+  options.max_in_flight = a.max_in_flight;
   options.progress = !a.quiet;
   options.hold_kme_response_ms = a.hold_kme_response_ms;
   options.timeout = std::chrono::seconds(a.timeout_s);
@@ -168,6 +170,8 @@ void setup(CLI::App& root, int* exit_code) {
   cmd->add_option("--config", a->config, "sim.yaml")->required();
   cmd->add_option("--ues", a->ues, "Number of devices to attach (default: every device of the procedure)");
   cmd->add_option("--rate", a->rate, "Attaches started per second (default: all at once)");
+  cmd->add_option("--max-in-flight", a->max_in_flight,
+                  "At most this many attaches running at a time (default: no limit)");
   cmd->add_option("--procedure", a->procedure,
                   "Use devices whose subscription allows KME procedure 1, 2, or any (mixed, default)");
   cmd->add_option("--violations", a->violations,

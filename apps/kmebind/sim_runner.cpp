@@ -86,6 +86,7 @@ struct SimRunner::Impl {
   Clock::time_point phase_start;
   Clock::time_point last_outcome;
   std::size_t pending = 0;
+  std::size_t in_flight = 0;  // started, no outcome yet
   std::vector<std::size_t> holding;  // slots with held PDUs
 
   // Completion and progress, read by the owner thread.
@@ -120,6 +121,7 @@ struct SimRunner::Impl {
     finished.fetch_add(1, std::memory_order_relaxed);
     if (kind == UeOutcome::Kind::kAttached) attached.fetch_add(1, std::memory_order_relaxed);
     --pending;
+    --in_flight;
     check_done();
   }
 
@@ -230,7 +232,10 @@ struct SimRunner::Impl {
         finish(s, UeOutcome::Kind::kLinkLost);
       }
     }
+    rearm();
   }
+
+  bool window_open() const { return options.max_in_flight == 0 || in_flight < options.max_in_flight; }
 
   Clock::time_point start_time(std::size_t k) const {
     if (options.rate <= 0) return phase_start;
@@ -246,6 +251,7 @@ struct SimRunner::Impl {
     s.held_once = false;
     s.held.clear();
     started.fetch_add(1, std::memory_order_relaxed);
+    ++in_flight;
     if (link_down[s.connection]) {
       outcomes[s.position].detail = "connection to the CNN closed";
       finish(s, UeOutcome::Kind::kLinkLost);
@@ -258,7 +264,8 @@ struct SimRunner::Impl {
     timer_at.reset();
     const auto now = Clock::now();
     std::size_t batch = 0;
-    while (next_start < phase_slots.size() && start_time(next_start) <= now && batch < kStartBatch) {
+    while (next_start < phase_slots.size() && start_time(next_start) <= now && batch < kStartBatch &&
+           window_open()) {
       start(phase_slots[next_start++]);
       ++batch;
     }
@@ -293,7 +300,7 @@ struct SimRunner::Impl {
     auto consider = [&](Clock::time_point t) {
       if (!at || t < *at) at = t;
     };
-    if (next_start < phase_slots.size()) consider(start_time(next_start));
+    if (next_start < phase_slots.size() && window_open()) consider(start_time(next_start));
     for (std::size_t i : holding) {
       if (slots[i].hold_until) consider(*slots[i].hold_until);
     }
@@ -311,6 +318,7 @@ struct SimRunner::Impl {
     heap = {};
     holding.clear();
     next_start = 0;
+    in_flight = 0;
     pending = phase_slots.size();
     for (std::size_t k = 0; k < phase_slots.size(); ++k) {
       Slot& s = slots[phase_slots[k]];

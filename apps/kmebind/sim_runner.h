@@ -47,6 +47,9 @@ std::string_view to_string(UeOutcome::Kind kind);  // "pending", "attached", "re
 struct PhaseOptions {
   std::string name = "attach";  // shown in the progress line
   double rate = 0;              // attaches started per second; 0 = all at once
+  // At most this many attaches without an outcome at a time (a window: the next starts when
+  // one ends); 0 = no limit. With a rate, both apply.
+  std::size_t max_in_flight = 0;
   bool progress = false;        // one progress line per second on stderr
   // Test hook (docs/demo.md §7): send a UE's KME Provisioning Response only this long after the
   // UE produced it, and say so on stderr ("kmebind sim: holding ..."), so that a test can restart
