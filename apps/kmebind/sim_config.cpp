@@ -23,6 +23,21 @@ std::string yaml_quoted(std::string_view s) {
   return out + "\"";
 }
 
+// A string that may be "" (meaning none), as the daemons' log.file and pcap.file.
+Result<std::string> get_string_or_empty(const net::ConfigNode& map, std::string_view key) {
+  if (!map.yaml().IsMap()) return std::string();
+  for (auto it = map.yaml().begin(); it != map.yaml().end(); ++it) {
+    if (!it->first.IsScalar() || it->first.Scalar() != key) continue;
+    if (it->second.IsNull()) return std::string();
+    if (!it->second.IsScalar()) {
+      return std::unexpected(
+          map.error(it->first.Mark().line + 1, map.child_path(key), "expected a string (\"\" for none)"));
+    }
+    return it->second.Scalar();
+  }
+  return std::string();
+}
+
 }  // namespace
 
 Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
@@ -66,17 +81,14 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
   if (auto st = net::check_keys(*devices, {"file", "save"}); !st) return std::unexpected(st.error());
   SIM_TRY(file, net::get_string(*devices, "file"));
   c.devices_file = *file;
-  if (c.devices_file.is_relative()) c.devices_file = path.parent_path() / c.devices_file;
   SIM_TRY(save, net::get_bool_or(*devices, "save", true));
   c.save_devices = *save;
 
   SIM_TRY(pcap, net::find_map(root, "pcap"));
   if (*pcap) {
     if (auto st = net::check_keys(**pcap, {"file"}); !st) return std::unexpected(st.error());
-    SIM_TRY(pcap_file, net::get_string(**pcap, "file"));
-    std::filesystem::path p = *pcap_file;
-    if (p.is_relative()) p = path.parent_path() / p;
-    c.pcap_file = p;
+    SIM_TRY(pcap_file, get_string_or_empty(**pcap, "file"));
+    if (!pcap_file->empty()) c.pcap_file = std::filesystem::path(*pcap_file);
   }
 
   c.log.role = "sim";
@@ -89,7 +101,7 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
       return std::unexpected((*log)->error((*log)->line(), "log.level", parsed.error().message()));
     }
     c.log.level = *level;
-    SIM_TRY(log_file, net::get_string_or(**log, "file", ""));
+    SIM_TRY(log_file, get_string_or_empty(**log, "file"));
     c.log.file = *log_file;
   }
   return c;

@@ -9,11 +9,13 @@
 //     apn: internet                                # optional; none lets the network choose
 //     t3410: 15s                                   # attach guard; no outcome by then = timeout
 //   devices:
-//     file: devices.json                           # from `kmebind admin generate` (relative
-//                                                  # paths are relative to sim.yaml)
+//     file: devices.json                           # from `kmebind admin generate`
 //     save: true                                   # write KMEs and SQN stores back after a run
-//   pcap: {file: sim.pcap}                         # optional: every NAS PDU sent and received
-//   log: {level: warn, file: sim.log}              # optional
+//   pcap: {file: sim.pcap}                         # optional ("" = off): every NAS PDU sent
+//                                                  # and received
+//   log: {level: warn, file: sim.log}              # optional ("" = stderr)
+// Paths are used as written (relative ones from the working directory), as in the daemons'
+// configurations.
 #pragma once
 
 #include <cstdint>
