@@ -104,14 +104,16 @@ int run_generate_devices(const Context& ctx, const DevicesOptions& o) {
   auto mix = parse_procedure_mix(o.procedure);
   if (!mix) return usage(cmd, "--procedure: must be 1, 2 or mixed");
   g.procedure = *mix;
-  if (o.imsi_base.size() != 15 || o.imsi_base.find_first_not_of("0123456789") != std::string::npos) {
+  if (o.imsi_base.size() != 15 ||
+      o.imsi_base.find_first_not_of("0123456789") != std::string::npos) {
     return usage(cmd, "--imsi-base: must be a 15-digit IMSI");
   }
   g.imsi_base = std::stoull(o.imsi_base);
   g.imei_base = o.imei_base;
   std::error_code ec;
   if (!o.overwrite && std::filesystem::exists(o.devices_out, ec)) {
-    return usage(cmd, "--devices-out: " + o.devices_out + " exists (add --overwrite to replace it)");
+    return usage(cmd,
+                 "--devices-out: " + o.devices_out + " exists (add --overwrite to replace it)");
   }
   auto s = ctx.open_store();
   if (!s) return config_error(cmd, s.error());
@@ -120,13 +122,15 @@ int run_generate_devices(const Context& ctx, const DevicesOptions& o) {
   if (!file) return operation_error(cmd, file.error());
   if (auto st = check_devices_absent(**s, *file); !st) return operation_error(cmd, st.error());
   // The device file first: rows without their device secrets would be of no use.
-  if (auto st = write_device_file(o.devices_out, *file); !st) return operation_error(cmd, st.error());
+  if (auto st = write_device_file(o.devices_out, *file); !st)
+    return operation_error(cmd, st.error());
   auto stats = import_devices(**s, *file, "generate");
   if (!stats) {
     std::filesystem::remove(o.devices_out, ec);
     return operation_error(cmd, stats.error());
   }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "generated " << o.ues << " devices";
   if (o.violations > 0) std::cout << " and " << o.violations << " binding-violation devices";
   std::cout << ": " << stats->subscribers << " subscribers, " << stats->devices
@@ -145,16 +149,21 @@ void setup_generate(CLI::App* admin, Context& ctx) {
         "Generate simulated devices for `kmebind sim`: subscribers (kme-required, one allowed "
         "IMEI each, the chosen KME procedure allowed), device public keys in the store, and the "
         "matching device file with K, OPc and the device private keys (mode 0600). TEST DATA");
-    sub->add_option("--ues", o->ues, "Number of devices with a subscription (1..1000000)")->required();
-    sub->add_option("--devices-out", o->devices_out, "Device file to write (JSON, mode 0600)")->required();
-    sub->add_option("--procedure", o->procedure,
-                    "KME procedure the subscriptions allow: 1, 2 or mixed (even devices 1, odd 2; default)");
-    sub->add_option("--violations", o->violations,
-                    "Extra attacker devices (UICC moved into another device, cloned IMEI), each to be "
-                    "rejected with EMM cause #6 (default 0)");
+    sub->add_option("--ues", o->ues, "Number of devices with a subscription (1..1000000)")
+        ->required();
+    sub->add_option("--devices-out", o->devices_out, "Device file to write (JSON, mode 0600)")
+        ->required();
+    sub->add_option(
+        "--procedure", o->procedure,
+        "KME procedure the subscriptions allow: 1, 2 or mixed (even devices 1, odd 2; default)");
+    sub->add_option(
+        "--violations", o->violations,
+        "Extra attacker devices (UICC moved into another device, cloned IMEI), each to be "
+        "rejected with EMM cause #6 (default 0)");
     sub->add_option("--imsi-base", o->imsi_base, "First IMSI, 15 digits (default 001010000000001)");
-    sub->add_option("--imei-base", o->imei_base,
-                    "Simulated device index of the first device: IMEI 00101001 + 6-digit index (default 0)");
+    sub->add_option(
+        "--imei-base", o->imei_base,
+        "Simulated device index of the first device: IMEI 00101001 + 6-digit index (default 0)");
     sub->add_flag("--overwrite", o->overwrite, "Replace an existing device file");
     on_run(sub, ctx, [&ctx, o] { return run_generate_devices(ctx, *o); });
   }

@@ -24,7 +24,9 @@ template <class T, void (*Free)(T*)>
 struct Deleter {
   void operator()(T* p) const { Free(p); }
 };
-void bio_free(BIO* b) { BIO_free(b); }
+void bio_free(BIO* b) {
+  BIO_free(b);
+}
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
@@ -62,14 +64,16 @@ Status write_file(const fs::path& path, const std::string& text, mode_t mode) {
     }
     rest.remove_prefix(static_cast<std::size_t>(n));
   }
-  if (::close(fd) != 0) return fail(Code::kIo, "cannot write " + path.string() + ": " + std::strerror(errno));
+  if (::close(fd) != 0)
+    return fail(Code::kIo, "cannot write " + path.string() + ": " + std::strerror(errno));
   return {};
 }
 
 Result<std::string> bio_text(BIO* bio) {
   const int pending = static_cast<int>(BIO_ctrl_pending(bio));
   std::string text(static_cast<std::size_t>(pending), '\0');
-  if (pending > 0 && BIO_read(bio, text.data(), pending) != pending) return ossl_error("reading PEM");
+  if (pending > 0 && BIO_read(bio, text.data(), pending) != pending)
+    return ossl_error("reading PEM");
   return text;
 }
 
@@ -83,7 +87,8 @@ Status add_ext(X509* cert, X509* issuer, int nid, const char* value) {
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
   ExtPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
-  if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) return ossl_error(std::string("extension ") + OBJ_nid2sn(nid));
+  if (!ext || X509_add_ext(cert, ext.get(), -1) != 1)
+    return ossl_error(std::string("extension ") + OBJ_nid2sn(nid));
   return {};
 }
 
@@ -128,7 +133,8 @@ Status write_pair(const fs::path& dir, const std::string& name, X509* cert, EVP_
 
 }  // namespace
 
-Result<CertificateAuthority> make_certificate_authority(const fs::path& dir, const std::string& name,
+Result<CertificateAuthority> make_certificate_authority(const fs::path& dir,
+                                                        const std::string& name,
                                                         const std::string& common_name, int days) {
   auto key = p256_key();
   if (!key) return std::unexpected(key.error());
@@ -148,32 +154,37 @@ Result<CertificateAuthority> make_certificate_authority(const fs::path& dir, con
   return CertificateAuthority{dir / (name + ".pem"), dir / (name + ".key")};
 }
 
-Status issue_certificate(const CertificateAuthority& ca, const fs::path& dir, const std::string& name,
-                         const std::string& identity, int days) {
+Status issue_certificate(const CertificateAuthority& ca, const fs::path& dir,
+                         const std::string& name, const std::string& identity, int days) {
   BioPtr ca_cert_bio(BIO_new_file(ca.cert.c_str(), "r"));
-  X509Ptr ca_cert(ca_cert_bio ? PEM_read_bio_X509(ca_cert_bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  X509Ptr ca_cert(ca_cert_bio ? PEM_read_bio_X509(ca_cert_bio.get(), nullptr, nullptr, nullptr)
+                              : nullptr);
   BioPtr ca_key_bio(BIO_new_file(ca.key.c_str(), "r"));
-  PkeyPtr ca_key(ca_key_bio ? PEM_read_bio_PrivateKey(ca_key_bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  PkeyPtr ca_key(ca_key_bio ? PEM_read_bio_PrivateKey(ca_key_bio.get(), nullptr, nullptr, nullptr)
+                            : nullptr);
   if (!ca_cert || !ca_key) {
     ERR_clear_error();
-    return fail(Code::kInvalidArgument, "cannot load the CA from " + ca.cert.string() + " and " + ca.key.string());
+    return fail(Code::kInvalidArgument,
+                "cannot load the CA from " + ca.cert.string() + " and " + ca.key.string());
   }
   auto key = p256_key();
   if (!key) return std::unexpected(key.error());
   auto cert = new_certificate(key->get(), identity, days);
   if (!cert) return std::unexpected(cert.error());
   X509* c = cert->get();
-  if (X509_set_issuer_name(c, X509_get_subject_name(ca_cert.get())) != 1) return ossl_error("issuer");
+  if (X509_set_issuer_name(c, X509_get_subject_name(ca_cert.get())) != 1)
+    return ossl_error("issuer");
   const std::string san = "DNS:" + identity;
-  for (auto [nid, value] : {std::pair{NID_basic_constraints, "critical,CA:FALSE"},
-                            std::pair{NID_key_usage, "critical,digitalSignature"},
-                            std::pair{NID_ext_key_usage, "serverAuth,clientAuth"},
-                            std::pair{NID_subject_alt_name, san.c_str()},
-                            std::pair{NID_subject_key_identifier, "hash"},
-                            std::pair{NID_authority_key_identifier, "keyid:always"}}) {
+  for (auto [nid, value] :
+       {std::pair{NID_basic_constraints, "critical,CA:FALSE"},
+        std::pair{NID_key_usage, "critical,digitalSignature"},
+        std::pair{NID_ext_key_usage, "serverAuth,clientAuth"},
+        std::pair{NID_subject_alt_name, san.c_str()}, std::pair{NID_subject_key_identifier, "hash"},
+        std::pair{NID_authority_key_identifier, "keyid:always"}}) {
     if (auto st = add_ext(c, ca_cert.get(), nid, value); !st) return st;
   }
-  if (X509_sign(c, ca_key.get(), EVP_sha256()) == 0) return ossl_error("signing the certificate of " + identity);
+  if (X509_sign(c, ca_key.get(), EVP_sha256()) == 0)
+    return ossl_error("signing the certificate of " + identity);
   return write_pair(dir, name, c, key->get());
 }
 

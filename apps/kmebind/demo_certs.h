@@ -22,13 +22,14 @@ struct CertificateAuthority {
 // Creates a self-signed CA named `common_name`, valid from an hour ago for `days` days, and
 // writes `<dir>/<name>.pem` and `<dir>/<name>.key`. kIo naming the file on a write error,
 // kInternal when OpenSSL fails.
-Result<CertificateAuthority> make_certificate_authority(const std::filesystem::path& dir, const std::string& name,
+Result<CertificateAuthority> make_certificate_authority(const std::filesystem::path& dir,
+                                                        const std::string& name,
                                                         const std::string& common_name, int days);
 
 // Issues a certificate for `identity` (CN = SAN dNSName = identity) signed by `ca`, and writes
 // `<dir>/<name>.pem` and `<dir>/<name>.key` (0600). Same errors; kInvalidArgument when the CA
 // files do not load.
-Status issue_certificate(const CertificateAuthority& ca, const std::filesystem::path& dir, const std::string& name,
-                         const std::string& identity, int days);
+Status issue_certificate(const CertificateAuthority& ca, const std::filesystem::path& dir,
+                         const std::string& name, const std::string& identity, int days);
 
 }  // namespace kmebind::app

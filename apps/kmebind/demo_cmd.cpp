@@ -92,15 +92,20 @@ nlohmann::json to_json(const NetworkDemoReport& r) {
   return j;
 }
 
-void print_text(const NetworkDemoReport& r, const DemoSetup& setup, const DemoArgs& args, bool kept) {
-  std::cout << "kmebind demo: hss and cnn as processes (S6a over mutual TLS), UEs simulated here over "
-               "the NAS link\n";
+void print_text(const NetworkDemoReport& r, const DemoSetup& setup, const DemoArgs& args,
+                bool kept) {
+  std::cout
+      << "kmebind demo: hss and cnn as processes (S6a over mutual TLS), UEs simulated here over "
+         "the NAS link\n";
   for (const auto& line : r.log) std::cout << "  " << line << "\n";
-  std::cout << "\n  devices                               " << r.devices << "\n" << to_text(r.summary);
+  std::cout << "\n  devices                               " << r.devices << "\n"
+            << to_text(r.summary);
   std::cout << "  errors                                " << r.errors << "\n";
   for (const auto& e : r.error_details) std::cout << "  error: " << e << "\n";
   if (!args.pcap.empty()) std::cout << "  pcap (written by the cnn): " << args.pcap << "\n";
-  if (kept) std::cout << "\n  working directory kept: " << setup.paths.dir.string() << " (docs/demo.md §2)\n";
+  if (kept)
+    std::cout << "\n  working directory kept: " << setup.paths.dir.string()
+              << " (docs/demo.md §2)\n";
 }
 
 int fail_with(const std::string& message, const fs::path& dir, bool keep) {
@@ -115,23 +120,28 @@ int fail_with(const std::string& message, const fs::path& dir, bool keep) {
 }
 
 int run_network(const DemoArgs& args) {
-  if (args.ues == 0 || args.ues > 100'000) return usage_error("demo", "--ues: must be between 1 and 100000");
-  const std::size_t violations =
-      args.violations != 0 ? args.violations : std::min(args.ues, std::max<std::size_t>(2, args.ues / 10));
+  if (args.ues == 0 || args.ues > 100'000)
+    return usage_error("demo", "--ues: must be between 1 and 100000");
+  const std::size_t violations = args.violations != 0
+                                     ? args.violations
+                                     : std::min(args.ues, std::max<std::size_t>(2, args.ues / 10));
   if (violations > args.ues) return usage_error("demo", "--violations: at most --ues");
   std::error_code ec;
   fs::path dir;
   if (!args.dir.empty()) {
     dir = fs::absolute(args.dir, ec);
     if (fs::exists(dir / "kmebind.db", ec)) {
-      return usage_error("demo", "--dir: " + dir.string() + " already holds a demo store; remove it or pick another");
+      return usage_error("demo", "--dir: " + dir.string() +
+                                     " already holds a demo store; remove it or pick another");
     }
     fs::create_directories(dir, ec);
-    if (ec) return usage_error("demo", "--dir: cannot create " + dir.string() + ": " + ec.message());
+    if (ec)
+      return usage_error("demo", "--dir: cannot create " + dir.string() + ": " + ec.message());
   } else {
     std::string tmpl = (fs::temp_directory_path(ec) / "kmebind-demo-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) {
-      std::cerr << "kmebind demo: cannot create a working directory under " << fs::temp_directory_path(ec) << "\n";
+      std::cerr << "kmebind demo: cannot create a working directory under "
+                << fs::temp_directory_path(ec) << "\n";
       return kExitFailure;
     }
     dir = tmpl;
@@ -149,8 +159,8 @@ int run_network(const DemoArgs& args) {
     std::cout << "kmebind demo: working directory prepared: " << dir.string() << "\n"
               << "  kmebind hss --config " << setup->paths.hss_config().string() << "\n"
               << "  kmebind cnn --config " << setup->paths.cnn_config().string() << "\n"
-              << "  kmebind sim --config " << setup->paths.sim_config().string() << " --ues " << args.ues
-              << " --violations " << violations << "\n";
+              << "  kmebind sim --config " << setup->paths.sim_config().string() << " --ues "
+              << args.ues << " --violations " << violations << "\n";
     return kExitOk;
   }
 
@@ -187,26 +197,35 @@ void setup(CLI::App& root, int* exit_code) {
   auto args = std::make_shared<DemoArgs>();
   CLI::App* cmd = root.add_subcommand(
       "demo",
-      "Run both KME procedures end to end (TR 33.868 §5.4.4.2.3.3): creates a working directory with\n"
+      "Run both KME procedures end to end (TR 33.868 §5.4.4.2.3.3): creates a working directory "
+      "with\n"
       "certificates, a master key and a SQLite store of generated subscribers and devices, starts\n"
-      "`kmebind hss` and `kmebind cnn` as child processes (S6a over mutual TLS), simulates the UEs\n"
+      "`kmebind hss` and `kmebind cnn` as child processes (S6a over mutual TLS), simulates the "
+      "UEs\n"
       "through first attaches with procedure 1 and 2, later attaches with device authentication,\n"
-      "re-provisioning and binding violations, prints a summary and stops everything (docs/demo.md).\n"
+      "re-provisioning and binding violations, prints a summary and stops everything "
+      "(docs/demo.md).\n"
       "Exit 0 when every outcome was as expected, 1 otherwise.");
   cmd->add_option("--ues", args->ues, "number of simulated devices (default 20)");
-  cmd->add_option("--violations", args->violations,
-                  "binding-violation devices (default max(2, ues/10)), each to be rejected with #6");
+  cmd->add_option(
+      "--violations", args->violations,
+      "binding-violation devices (default max(2, ues/10)), each to be rejected with #6");
   cmd->add_option("--max-in-flight", args->max_in_flight,
                   "attaches running at a time (default 200; 0: every UE of a phase at once)");
   cmd->add_flag("--json", args->json, "print one JSON object instead of the text summary");
-  cmd->add_option("--pcap", args->pcap, "the cnn writes every NAS message it sends and receives to this pcap file");
-  cmd->add_flag("--keep", args->keep, "keep the working directory afterwards (its path is printed)");
-  cmd->add_option("--dir", args->dir,
-                  "working directory to create and keep (default: a new one under /tmp, removed afterwards)");
-  cmd->add_flag("--prepare", args->prepare,
-                "only create the working directory (certificates, store, configurations) and print how to "
-                "run the daemons and the sim by hand");
-  cmd->add_option("--log-level", args->log_level, "log level of the daemons' log files (default info)");
+  cmd->add_option("--pcap", args->pcap,
+                  "the cnn writes every NAS message it sends and receives to this pcap file");
+  cmd->add_flag("--keep", args->keep,
+                "keep the working directory afterwards (its path is printed)");
+  cmd->add_option(
+      "--dir", args->dir,
+      "working directory to create and keep (default: a new one under /tmp, removed afterwards)");
+  cmd->add_flag(
+      "--prepare", args->prepare,
+      "only create the working directory (certificates, store, configurations) and print how to "
+      "run the daemons and the sim by hand");
+  cmd->add_option("--log-level", args->log_level,
+                  "log level of the daemons' log files (default info)");
   cmd->add_flag("--quiet", args->quiet, "no progress lines");
   cmd->add_flag("--in-process", args->in_process,
                 "run the UE, CNN and HSS cores in this one process, without daemons or sockets");

@@ -34,7 +34,8 @@ nlohmann::json to_json(const sim::DemoReport& r) {
   j["nas_octets"] = r.nas_octets;
   j["s6a_round_trips"] = r.s6a_round_trips;
   j["seconds"] = r.seconds;
-  j["procedures_per_second"] = r.seconds > 0 ? static_cast<double>(r.attach_procedures) / r.seconds : 0.0;
+  j["procedures_per_second"] =
+      r.seconds > 0 ? static_cast<double>(r.attach_procedures) / r.seconds : 0.0;
   j["error_details"] = r.error_details;
   return j;
 }
@@ -52,7 +53,8 @@ void print_text(const sim::DemoReport& r, const fs::path& dir, bool kept) {
             << "  devices authenticated with KME       " << r.device_authenticated << "\n"
             << "  binding violations rejected (#6)     " << r.binding_violations_rejected << "\n"
             << "  errors                               " << r.errors << "\n"
-            << "  NAS PDUs / octets                    " << r.nas_pdus << " / " << r.nas_octets << "\n"
+            << "  NAS PDUs / octets                    " << r.nas_pdus << " / " << r.nas_octets
+            << "\n"
             << "  S6a round trips                      " << r.s6a_round_trips << "\n"
             << "  time (attaches only)                 " << r.seconds << " s\n";
   for (const auto& e : r.error_details) std::cout << "  error: " << e << "\n";

@@ -29,8 +29,10 @@ class Demo {
 
   Status run() {
     const DemoPaths& p = setup_.paths;
-    ChildProcess hss("hss", p.hss_config(), p.file("hss.out"), p.file("hss.err"), p.file("hss.log"));
-    ChildProcess cnn("cnn", p.cnn_config(), p.file("cnn.out"), p.file("cnn.err"), p.file("cnn.log"));
+    ChildProcess hss("hss", p.hss_config(), p.file("hss.out"), p.file("hss.err"),
+                     p.file("hss.log"));
+    ChildProcess cnn("cnn", p.cnn_config(), p.file("cnn.out"), p.file("cnn.err"),
+                     p.file("cnn.log"));
     auto hss_ready = hss.start(kReadyTimeout);
     if (!hss_ready) return std::unexpected(hss_ready.error());
     log(hss_ready->substr(8));  // without "kmebind "
@@ -38,8 +40,8 @@ class Demo {
     if (!cnn_ready) return std::unexpected(cnn_ready.error());
     log(cnn_ready->substr(8));
     if (cnn_ready->find("peers_up=0/") != std::string::npos) {
-      return fail(Code::kUnavailable, "the CNN did not get a Diameter link to the HSS" + cnn.last_lines(8) +
-                                          hss.last_lines(8));
+      return fail(Code::kUnavailable, "the CNN did not get a Diameter link to the HSS" +
+                                          cnn.last_lines(8) + hss.last_lines(8));
     }
 
     if (auto st = run_phases(); !st) return st;
@@ -85,7 +87,8 @@ class Demo {
       return Expected{Expected::Kind::kAttached, 0, true, 1};
     });
     if (!later) return std::unexpected(later.error());
-    log("later attach with device authentication: " + std::to_string(normal.size()) + " UEs: " + *later);
+    log("later attach with device authentication: " + std::to_string(normal.size()) +
+        " UEs: " + *later);
     // 3. Re-provisioning after `kme renew`, set in the store while the HSS runs.
     std::vector<std::size_t> renew;
     for (std::size_t k = 0; k < normal.size(); k += 4) renew.push_back(normal[k]);
@@ -102,8 +105,8 @@ class Demo {
         return Expected{Expected::Kind::kRejectedIllegalMe, 0, false, 0};
       });
       if (!violations) return std::unexpected(violations.error());
-      log("binding violations (UICC moved, cloned IMEI): " + std::to_string(attackers.size()) + " attempts: " +
-          *violations);
+      log("binding violations (UICC moved, cloned IMEI): " + std::to_string(attackers.size()) +
+          " attempts: " + *violations);
     }
     (*runner)->stop();
     report_.pcap_records = (*runner)->pcap_records();
@@ -115,9 +118,10 @@ class Demo {
 
   // Runs one phase, counts it, and returns its one-line result.
   template <class ExpectFn>
-  Result<std::string> phase(SimRunner& runner, const std::string& name, const std::vector<std::size_t>& devices,
-                            ExpectFn expect) {
-    if (options_.cancel != nullptr && options_.cancel->load()) return fail(Code::kUnavailable, "interrupted");
+  Result<std::string> phase(SimRunner& runner, const std::string& name,
+                            const std::vector<std::size_t>& devices, ExpectFn expect) {
+    if (options_.cancel != nullptr && options_.cancel->load())
+      return fail(Code::kUnavailable, "interrupted");
     PhaseOptions o;
     o.name = name;
     o.progress = options_.progress;
@@ -126,20 +130,23 @@ class Demo {
     o.timeout = 5min;
     auto result = runner.run_phase(devices, o);
     if (!result) return std::unexpected(result.error());
-    if (options_.cancel != nullptr && options_.cancel->load()) return fail(Code::kUnavailable, "interrupted");
+    if (options_.cancel != nullptr && options_.cancel->load())
+      return fail(Code::kUnavailable, "interrupted");
     std::size_t attached = 0, rejected6 = 0, as_expected = 0;
     for (std::size_t k = 0; k < devices.size(); ++k) {
       const UeOutcome& o2 = result->outcomes[k];
       const DeviceEntry& d = runner.devices().devices[devices[k]];
       const Expected e = expect(devices[k]);
-      summary_.add(o2, e, name + " of " + std::string(to_string(d.role)) + " device IMSI " + d.profile.imsi);
+      summary_.add(
+          o2, e, name + " of " + std::string(to_string(d.role)) + " device IMSI " + d.profile.imsi);
       if (o2.kind == UeOutcome::Kind::kAttached) ++attached;
       if (o2.kind == UeOutcome::Kind::kRejected && o2.emm_cause == 6) ++rejected6;
       if (meets(o2, e)) ++as_expected;
     }
     summary_.add_seconds(result->seconds);
     return std::to_string(attached) + " attached, " + std::to_string(rejected6) + " rejected #6, " +
-           std::to_string(devices.size() - as_expected) + " unexpected, " + fixed(result->seconds) + " s";
+           std::to_string(devices.size() - as_expected) + " unexpected, " + fixed(result->seconds) +
+           " s";
   }
 
   Status request_renewal(const DeviceFile& file, const std::vector<std::size_t>& devices) {
@@ -157,7 +164,8 @@ class Demo {
 
   void log(std::string line) { report_.log.push_back(std::move(line)); }
   void detail(std::string line) {
-    if (report_.error_details.size() < kMaxErrorDetails) report_.error_details.push_back(std::move(line));
+    if (report_.error_details.size() < kMaxErrorDetails)
+      report_.error_details.push_back(std::move(line));
   }
   void error(std::string line) {
     ++report_.errors;

@@ -28,11 +28,11 @@ struct NetworkDemoOptions {
 };
 
 struct NetworkDemoReport {
-  SimSummary summary;             // every attach of every phase
-  std::uint64_t devices = 0;      // normal devices
-  std::uint64_t errors = 0;       // unexpected outcomes + daemon failures
+  SimSummary summary;         // every attach of every phase
+  std::uint64_t devices = 0;  // normal devices
+  std::uint64_t errors = 0;   // unexpected outcomes + daemon failures
   std::vector<std::string> error_details;
-  std::vector<std::string> log;   // one line per step
+  std::vector<std::string> log;  // one line per step
   std::uint64_t pcap_records = 0;
 };
 

@@ -69,7 +69,8 @@ Result<std::string> ChildProcess::start(std::chrono::milliseconds timeout) {
   if (pid_ > 0 && !exit_code_) return fail(Code::kAlreadyExists, role_ + " is running already");
   char exe[4096];
   const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return fail(Code::kIo, std::string("cannot find this executable: ") + std::strerror(errno));
+  if (n <= 0)
+    return fail(Code::kIo, std::string("cannot find this executable: ") + std::strerror(errno));
   exe[n] = '\0';
   // Everything the child needs is made before fork(): after it only async-signal-safe calls.
   std::string arg_role = role_, arg_flag = "--config", arg_config = config_.string();
@@ -118,13 +119,15 @@ Result<std::string> ChildProcess::start(std::chrono::milliseconds timeout) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       exit_code_ = exit_code_of(status);
-      return fail(Code::kUnavailable, "kmebind " + role_ + " exited with code " + std::to_string(*exit_code_) +
-                                          " before it was ready" + last_lines(8));
+      return fail(Code::kUnavailable, "kmebind " + role_ + " exited with code " +
+                                          std::to_string(*exit_code_) + " before it was ready" +
+                                          last_lines(8));
     }
     if (Clock::now() >= deadline) {
       stop(std::chrono::seconds(5));
       return fail(Code::kUnavailable, "kmebind " + role_ + " was not ready within " +
-                                          std::to_string(timeout.count() / 1000) + " s" + last_lines(8));
+                                          std::to_string(timeout.count() / 1000) + " s" +
+                                          last_lines(8));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -40,8 +40,9 @@ Status write_text(const fs::path& path, const std::string& text) {
 }
 
 std::string tls_section(const DemoPaths& p, const char* node) {
-  return "  tls: {cert: " + q(p.dir / (std::string(node) + ".pem")) + ", key: " +
-         q(p.dir / (std::string(node) + ".key")) + ", ca: " + q(p.file("ca.pem")) + "}\n";
+  return "  tls: {cert: " + q(p.dir / (std::string(node) + ".pem")) +
+         ", key: " + q(p.dir / (std::string(node) + ".key")) + ", ca: " + q(p.file("ca.pem")) +
+         "}\n";
 }
 
 std::string hss_yaml(const DemoSetup& s, const DemoSetupOptions& o) {
@@ -57,7 +58,8 @@ std::string hss_yaml(const DemoSetup& s, const DemoSetupOptions& o) {
   y += tls_section(p, "hss");
   y += std::string("  allowed_peers: [") + kDemoCnnIdentity + "]\n";
   // Procedure 1 puts KME on the S6a link: offered because the link is mutual TLS.
-  y += "hss: {workers: 2, cookie_lifetime_s: 300, allow_procedure1: true, max_vectors_per_air: 1}\n";
+  y +=
+      "hss: {workers: 2, cookie_lifetime_s: 300, allow_procedure1: true, max_vectors_per_air: 1}\n";
   y += "log: {level: " + o.log_level + ", file: " + q(p.file("hss.log")) + "}\n";
   return y;
 }
@@ -97,7 +99,8 @@ Result<std::pair<std::uint16_t, std::uint16_t>> free_loopback_ports() {
     socklen_t len = sizeof addr;
     if (fds[i] < 0 || ::bind(fds[i], reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         ::getsockname(fds[i], reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      result = fail(Code::kIo, std::string("cannot find a free port on 127.0.0.1: ") + std::strerror(errno));
+      result = fail(Code::kIo,
+                    std::string("cannot find a free port on 127.0.0.1: ") + std::strerror(errno));
       break;
     }
     ports[i] = ntohs(addr.sin_port);
@@ -120,7 +123,8 @@ Result<DemoSetup> prepare_demo(const fs::path& dir, const DemoSetupOptions& o) {
   // Certificates: CN = SAN = the Diameter identity (docs/diameter.md §5).
   auto ca = make_certificate_authority(p.dir, "ca", "kmebind demo CA", kCertificateDays);
   if (!ca) return std::unexpected(ca.error().with_context("certificates"));
-  for (auto [name, identity] : {std::pair{"hss", kDemoHssIdentity}, std::pair{"cnn", kDemoCnnIdentity}}) {
+  for (auto [name, identity] :
+       {std::pair{"hss", kDemoHssIdentity}, std::pair{"cnn", kDemoCnnIdentity}}) {
     if (auto st = issue_certificate(*ca, p.dir, name, identity, kCertificateDays); !st) {
       return std::unexpected(st.error().with_context("certificates"));
     }
@@ -128,7 +132,8 @@ Result<DemoSetup> prepare_demo(const fs::path& dir, const DemoSetupOptions& o) {
   // Store master key and store.
   auto master = store::generate_master_key();
   if (!master) return std::unexpected(master.error());
-  if (auto st = store::write_master_key_file(p.master_key(), *master, false); !st) return std::unexpected(st.error());
+  if (auto st = store::write_master_key_file(p.master_key(), *master, false); !st)
+    return std::unexpected(st.error());
   auto store = store::open_store(p.store().string(), std::move(*master));
   if (!store) return std::unexpected(store.error().with_context("store"));
   // The HSS's Cookie key: same file format as a master key (64 hex digits, 0600).
@@ -162,7 +167,8 @@ Result<DemoSetup> prepare_demo(const fs::path& dir, const DemoSetupOptions& o) {
   sim.log.role = "sim";
   sim.log.level = "warn";
   sim.log.file = p.file("sim.log").string();
-  if (auto st = write_text(p.sim_config(), render_sim_config(sim)); !st) return std::unexpected(st.error());
+  if (auto st = write_text(p.sim_config(), render_sim_config(sim)); !st)
+    return std::unexpected(st.error());
   return s;
 }
 

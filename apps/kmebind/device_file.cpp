@@ -86,7 +86,8 @@ Result<std::string> take_string(json& j, const char* key, const std::string& whe
   return value;
 }
 
-Result<SecretBytes> take_secret(json& j, const char* key, std::size_t size, const std::string& where) {
+Result<SecretBytes> take_secret(json& j, const char* key, std::size_t size,
+                                const std::string& where) {
   auto hex = take_string(j, key, where);
   if (!hex) return std::unexpected(hex.error());
   WipedString wiped{std::move(*hex)};
@@ -95,7 +96,8 @@ Result<SecretBytes> take_secret(json& j, const char* key, std::size_t size, cons
   return secret;
 }
 
-Result<std::uint64_t> get_uint(const json& j, const char* key, std::uint64_t max, const std::string& where) {
+Result<std::uint64_t> get_uint(const json& j, const char* key, std::uint64_t max,
+                               const std::string& where) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > max) {
     return fail(Code::kInvalidArgument,
@@ -136,7 +138,8 @@ Result<DeviceEntry> parse_device(json& j, std::size_t index, std::size_t count) 
   auto ecies_private = take_secret(j, "ecies_private_key", 32, where);
   if (!ecies_private) return std::unexpected(ecies_private.error());
   auto ecies_public = crypto::ecies_public_from_private(p.ecies_profile, *ecies_private);
-  if (!ecies_public) return fail(Code::kInvalidArgument, where + ": ecies_private_key is not a valid key");
+  if (!ecies_public)
+    return fail(Code::kInvalidArgument, where + ": ecies_private_key is not a valid key");
   p.ecies = crypto::EciesKeyPair{std::move(*ecies_private), std::move(*ecies_public)};
 
   auto alg_text = take_string(j, "signature_algorithm", where);
@@ -147,11 +150,13 @@ Result<DeviceEntry> parse_device(json& j, std::size_t index, std::size_t count) 
   auto sig_private = take_secret(j, "signature_private_key", 32, where);
   if (!sig_private) return std::unexpected(sig_private.error());
   auto sig_public = crypto::signature_public_from_private(p.signature_algorithm, *sig_private);
-  if (!sig_public) return fail(Code::kInvalidArgument, where + ": signature_private_key is not a valid key");
+  if (!sig_public)
+    return fail(Code::kInvalidArgument, where + ": signature_private_key is not a valid key");
   p.signature = crypto::SigningKeyPair{std::move(*sig_private), std::move(*sig_public)};
   // The USIM and ME check the rest (IMSI digits, software version) as the sim will build them.
   if (auto usim = ue::make_usim(p); !usim) return std::unexpected(usim.error().with_context(where));
-  if (auto me = ue::make_mobile_equipment(p); !me) return std::unexpected(me.error().with_context(where));
+  if (auto me = ue::make_mobile_equipment(p); !me)
+    return std::unexpected(me.error().with_context(where));
 
   auto role_text = take_string(j, "role", where);
   if (!role_text) return std::unexpected(role_text.error());
@@ -199,9 +204,12 @@ Result<DeviceEntry> parse_device(json& j, std::size_t index, std::size_t count) 
 
 std::string_view to_string(DeviceRole role) {
   switch (role) {
-    case DeviceRole::kNormal: return "normal";
-    case DeviceRole::kUiccMoved: return "uicc-moved";
-    case DeviceRole::kClonedImei: return "cloned-imei";
+    case DeviceRole::kNormal:
+      return "normal";
+    case DeviceRole::kUiccMoved:
+      return "uicc-moved";
+    case DeviceRole::kClonedImei:
+      return "cloned-imei";
   }
   return "normal";
 }
@@ -210,15 +218,16 @@ Result<DeviceRole> parse_device_role(std::string_view text) {
   if (text == "normal") return DeviceRole::kNormal;
   if (text == "uicc-moved") return DeviceRole::kUiccMoved;
   if (text == "cloned-imei") return DeviceRole::kClonedImei;
-  return fail(Code::kInvalidArgument,
-              "role must be normal, uicc-moved or cloned-imei, got '" + std::string(text.substr(0, 40)) + "'");
+  return fail(Code::kInvalidArgument, "role must be normal, uicc-moved or cloned-imei, got '" +
+                                          std::string(text.substr(0, 40)) + "'");
 }
 
 Status write_device_file(const fs::path& path, const DeviceFile& file) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::string tmpl = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
   const int fd = ::mkstemp(tmpl.data());  // mode 0600
-  if (fd < 0) return fail(Code::kIo, "cannot create a file in " + dir.string() + ": " + std::strerror(errno));
+  if (fd < 0)
+    return fail(Code::kIo, "cannot create a file in " + dir.string() + ": " + std::strerror(errno));
   const fs::path tmp = tmpl;
   auto abandon = [&](Error e) -> Status {
     ::close(fd);
@@ -226,8 +235,8 @@ Status write_device_file(const fs::path& path, const DeviceFile& file) {
     return std::unexpected(std::move(e));
   };
   WipedString chunk;
-  chunk.text = "{\"format\":\"" + std::string(kFormat) + "\",\"version\":" + std::to_string(kVersion) +
-               ",\"devices\":[\n";
+  chunk.text = "{\"format\":\"" + std::string(kFormat) +
+               "\",\"version\":" + std::to_string(kVersion) + ",\"devices\":[\n";
   for (std::size_t i = 0; i < file.devices.size(); ++i) {
     append_device(chunk.text, file.devices[i]);
     chunk.text += i + 1 < file.devices.size() ? ",\n" : "\n";
@@ -239,7 +248,8 @@ Status write_device_file(const fs::path& path, const DeviceFile& file) {
   }
   chunk.text += "]}\n";
   if (auto st = write_all(fd, chunk.text, path); !st) return abandon(st.error());
-  if (::fsync(fd) != 0) return abandon(Error(Code::kIo, "cannot sync " + path.string() + ": " + std::strerror(errno)));
+  if (::fsync(fd) != 0)
+    return abandon(Error(Code::kIo, "cannot sync " + path.string() + ": " + std::strerror(errno)));
   if (::close(fd) != 0) {
     ::unlink(tmp.c_str());
     return fail(Code::kIo, "cannot write " + path.string() + ": " + std::strerror(errno));
@@ -256,13 +266,16 @@ Result<DeviceFile> read_device_file(const fs::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) {
-      return fail(Code::kNotFound, path.string() + ": no such device file (write one with `kmebind admin generate`)");
+      return fail(
+          Code::kNotFound,
+          path.string() + ": no such device file (write one with `kmebind admin generate`)");
     }
     return fail(Code::kIo, "cannot read " + path.string() + ": " + std::strerror(errno));
   }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return fail(Code::kNotAllowed, path.string() +
-                                       ": holds secret keys but group or others may access it; chmod 600 it");
+    return fail(
+        Code::kNotAllowed,
+        path.string() + ": holds secret keys but group or others may access it; chmod 600 it");
   }
   WipedString text;
   {

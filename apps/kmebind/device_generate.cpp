@@ -6,7 +6,7 @@ namespace kmebind::app {
 namespace {
 
 constexpr std::uint64_t kMaxImsi = 999'999'999'999'999;  // 15 digits, TS 23.003 §2.2
-constexpr std::uint64_t kMaxDeviceIndex = 999'999;        // ue::simulated_imei14
+constexpr std::uint64_t kMaxDeviceIndex = 999'999;       // ue::simulated_imei14
 constexpr std::size_t kMaxUes = 1'000'000;
 
 store::DeviceRecord device_record(const ue::UeProfile& p) {
@@ -21,9 +21,12 @@ store::DeviceRecord device_record(const ue::UeProfile& p) {
 
 std::uint8_t procedure_of(ProcedureMix mix, std::size_t i) {
   switch (mix) {
-    case ProcedureMix::kProcedure1: return 1;
-    case ProcedureMix::kProcedure2: return 2;
-    case ProcedureMix::kMixed: break;
+    case ProcedureMix::kProcedure1:
+      return 1;
+    case ProcedureMix::kProcedure2:
+      return 2;
+    case ProcedureMix::kMixed:
+      break;
   }
   return i % 2 == 0 ? 1 : 2;
 }
@@ -51,12 +54,16 @@ Status check_devices_absent(store::SubscriberStore& store, const DeviceFile& fil
   for (const DeviceEntry& d : file.devices) {
     if (d.role == DeviceRole::kNormal) {
       auto sub = store.get_subscriber(d.profile.imsi);
-      if (sub) return fail(Code::kAlreadyExists, "IMSI " + d.profile.imsi + " is in the store already (use another --imsi-base)");
+      if (sub)
+        return fail(Code::kAlreadyExists, "IMSI " + d.profile.imsi +
+                                              " is in the store already (use another --imsi-base)");
       if (sub.error().code() != Code::kNotFound) return std::unexpected(sub.error());
     }
     if (d.role != DeviceRole::kClonedImei) {
       auto dev = store.get_device(d.profile.imei14);
-      if (dev) return fail(Code::kAlreadyExists, "IMEI " + d.profile.imei14 + " is in the store already (use another --imei-base)");
+      if (dev)
+        return fail(Code::kAlreadyExists, "IMEI " + d.profile.imei14 +
+                                              " is in the store already (use another --imei-base)");
       if (dev.error().code() != Code::kNotFound) return std::unexpected(dev.error());
     }
   }
@@ -81,10 +88,11 @@ Result<DeviceFile> generate_devices(const GenerateOptions& o) {
   file.devices.reserve(o.ues + o.violations);
   for (std::size_t i = 0; i < o.ues; ++i) {
     const bool profile_a = i % 2 == 0;
-    auto profile = ue::make_ue_profile(
-        generated_imsi(o.imsi_base, i), o.imei_base + i,
-        profile_a ? crypto::EciesProfile::kA : crypto::EciesProfile::kB,
-        profile_a ? crypto::SignatureAlgorithm::kEd25519 : crypto::SignatureAlgorithm::kEcdsaP256Sha256);
+    auto profile =
+        ue::make_ue_profile(generated_imsi(o.imsi_base, i), o.imei_base + i,
+                            profile_a ? crypto::EciesProfile::kA : crypto::EciesProfile::kB,
+                            profile_a ? crypto::SignatureAlgorithm::kEd25519
+                                      : crypto::SignatureAlgorithm::kEcdsaP256Sha256);
     if (!profile) return std::unexpected(profile.error());
     DeviceEntry d;
     d.profile = std::move(*profile);
@@ -95,11 +103,10 @@ Result<DeviceFile> generate_devices(const GenerateOptions& o) {
     const std::size_t victim_index = k % o.ues;
     const ue::UeProfile& victim = file.devices[victim_index].profile;
     const bool uicc_moved = k % 2 == 0;
-    auto other = uicc_moved
-                     ? ue::make_ue_profile(victim.imsi, o.imei_base + o.ues + k, victim.ecies_profile,
-                                           victim.signature_algorithm)
-                     : ue::make_ue_profile(victim.imsi, victim.imei14, victim.ecies_profile,
-                                           victim.signature_algorithm);
+    auto other = uicc_moved ? ue::make_ue_profile(victim.imsi, o.imei_base + o.ues + k,
+                                                  victim.ecies_profile, victim.signature_algorithm)
+                            : ue::make_ue_profile(victim.imsi, victim.imei14, victim.ecies_profile,
+                                                  victim.signature_algorithm);
     if (!other) return std::unexpected(other.error());
     other->k = victim.k.clone();
     other->opc = victim.opc.clone();
@@ -121,7 +128,8 @@ Result<GenerateStats> import_devices(store::SubscriberStore& store, const Device
   auto bulk = store.begin_bulk_import(import_options);
   if (!bulk) return std::unexpected(bulk.error());
   const auto partial = [](const Error& e) {
-    return std::unexpected(e.with_context("generating the store rows (batches committed before stay)"));
+    return std::unexpected(
+        e.with_context("generating the store rows (batches committed before stay)"));
   };
   for (const DeviceEntry& d : file.devices) {
     if (d.role == DeviceRole::kNormal) {

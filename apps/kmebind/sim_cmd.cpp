@@ -37,9 +37,12 @@ struct SimArgs {
 bool matches(const DeviceEntry& d, ProcedureMix mix) {
   if (d.role != DeviceRole::kNormal) return false;
   switch (mix) {
-    case ProcedureMix::kProcedure1: return d.procedure == 1;
-    case ProcedureMix::kProcedure2: return d.procedure == 2;
-    case ProcedureMix::kMixed: return true;
+    case ProcedureMix::kProcedure1:
+      return d.procedure == 1;
+    case ProcedureMix::kProcedure2:
+      return d.procedure == 2;
+    case ProcedureMix::kMixed:
+      return true;
   }
   return false;
 }
@@ -87,12 +90,13 @@ int run_sim(const SimArgs& a) {
   }
   if (a.ues != 0 && chosen.size() < a.ues) {
     return usage_error("sim", "--ues: the device file has " + std::to_string(chosen.size()) +
-                                  " devices for procedure " + a.procedure + ", " + std::to_string(a.ues) +
+                                  " devices for procedure " + a.procedure + ", " +
+                                  std::to_string(a.ues) +
                                   " asked for (generate more with `kmebind admin generate`)");
   }
   if (attackers.size() < a.violations) {
-    return usage_error("sim", "--violations: the device file has " + std::to_string(attackers.size()) +
-                                  " binding-violation devices");
+    return usage_error("sim", "--violations: the device file has " +
+                                  std::to_string(attackers.size()) + " binding-violation devices");
   }
   std::vector<std::size_t> run = chosen;
   run.insert(run.end(), attackers.begin(), attackers.end());
@@ -126,7 +130,8 @@ int run_sim(const SimArgs& a) {
   for (std::size_t k = 0; k < run.size(); ++k) {
     const DeviceEntry& d = devices.devices[run[k]];
     builder.add(phase->outcomes[k], expected_for_role(d),
-                std::string(to_string(d.role)) + " device IMSI " + d.profile.imsi + " IMEI " + d.profile.imei15);
+                std::string(to_string(d.role)) + " device IMSI " + d.profile.imsi + " IMEI " +
+                    d.profile.imei15);
   }
   const SimSummary summary = builder.finish();
 
@@ -148,9 +153,9 @@ int run_sim(const SimArgs& a) {
     if (config->pcap_file) j["pcap_records"] = (*runner)->pcap_records();
     std::cout << j.dump() << "\n";
   } else {
-    std::cout << "kmebind sim: " << run.size() << " UEs over " << config->connections << " connection"
-              << (config->connections == 1 ? "" : "s") << " to " << config->cnn_address << ":"
-              << config->cnn_port << "\n"
+    std::cout << "kmebind sim: " << run.size() << " UEs over " << config->connections
+              << " connection" << (config->connections == 1 ? "" : "s") << " to "
+              << config->cnn_address << ":" << config->cnn_port << "\n"
               << to_text(summary);
     if (config->pcap_file) {
       std::cout << "  pcap: " << config->pcap_file->string() << " (" << (*runner)->pcap_records()
@@ -166,20 +171,25 @@ void setup(CLI::App& root, int* exit_code) {
       "sim",
       "Simulate UEs attaching to a running `kmebind cnn` (load generator): devices from the device "
       "file of `kmebind admin generate`, a report of outcomes, procedures per second and latency "
-      "(docs/demo.md).\nExit codes: 0 every outcome as expected, 1 some were not, 2 usage, 3 configuration.");
+      "(docs/demo.md).\nExit codes: 0 every outcome as expected, 1 some were not, 2 usage, 3 "
+      "configuration.");
   cmd->add_option("--config", a->config, "sim.yaml")->required();
-  cmd->add_option("--ues", a->ues, "Number of devices to attach (default: every device of the procedure)");
+  cmd->add_option("--ues", a->ues,
+                  "Number of devices to attach (default: every device of the procedure)");
   cmd->add_option("--rate", a->rate, "Attaches started per second (default: all at once)");
   cmd->add_option("--max-in-flight", a->max_in_flight,
                   "At most this many attaches running at a time (default: no limit)");
-  cmd->add_option("--procedure", a->procedure,
-                  "Use devices whose subscription allows KME procedure 1, 2, or any (mixed, default)");
+  cmd->add_option(
+      "--procedure", a->procedure,
+      "Use devices whose subscription allows KME procedure 1, 2, or any (mixed, default)");
   cmd->add_option("--violations", a->violations,
                   "Also attach this many binding-violation devices (expected: Attach reject #6)");
   cmd->add_flag("--json", a->json, "Print the report as one JSON object");
   cmd->add_flag("--quiet", a->quiet, "No progress line");
-  cmd->add_option("--outcomes", a->outcomes, "Write one JSON line per attach (IMSI, outcome, EMM cause, latency)");
-  cmd->add_flag("--no-save", a->no_save, "Do not write the devices' KMEs and SQN stores back to the device file");
+  cmd->add_option("--outcomes", a->outcomes,
+                  "Write one JSON line per attach (IMSI, outcome, EMM cause, latency)");
+  cmd->add_flag("--no-save", a->no_save,
+                "Do not write the devices' KMEs and SQN stores back to the device file");
   cmd->add_option("--timeout", a->timeout_s, "Give up after this many seconds (default 600)");
   cmd->add_option("--hold-kme-response", a->hold_kme_response_ms,
                   "Test hook: hold each KME Provisioning Response this many ms (HSS restart test)");

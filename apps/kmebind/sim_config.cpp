@@ -10,8 +10,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-#define SIM_TRY(var, expr)                                    \
-  auto var = (expr);                                          \
+#define SIM_TRY(var, expr) \
+  auto var = (expr);       \
   if (!var) return std::unexpected(std::move(var).error())
 
 std::string yaml_quoted(std::string_view s) {
@@ -30,8 +30,8 @@ Result<std::string> get_string_or_empty(const net::ConfigNode& map, std::string_
     if (!it->first.IsScalar() || it->first.Scalar() != key) continue;
     if (it->second.IsNull()) return std::string();
     if (!it->second.IsScalar()) {
-      return std::unexpected(
-          map.error(it->first.Mark().line + 1, map.child_path(key), "expected a string (\"\" for none)"));
+      return std::unexpected(map.error(it->first.Mark().line + 1, map.child_path(key),
+                                       "expected a string (\"\" for none)"));
     }
     return it->second.Scalar();
   }
@@ -48,9 +48,11 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
   }
   SimConfig c;
   SIM_TRY(nas, net::get_map(root, "nas"));
-  if (auto st = net::check_keys(*nas, {"connect", "connections"}); !st) return std::unexpected(st.error());
+  if (auto st = net::check_keys(*nas, {"connect", "connections"}); !st)
+    return std::unexpected(st.error());
   SIM_TRY(connect, net::get_map(*nas, "connect"));
-  if (auto st = net::check_keys(*connect, {"address", "port"}); !st) return std::unexpected(st.error());
+  if (auto st = net::check_keys(*connect, {"address", "port"}); !st)
+    return std::unexpected(st.error());
   SIM_TRY(address, net::get_string(*connect, "address"));
   c.cnn_address = *address;
   SIM_TRY(port, net::get_uint(*connect, "port", 1, 65535));
@@ -60,7 +62,8 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
 
   SIM_TRY(ue, net::find_map(root, "ue"));
   if (*ue) {
-    if (auto st = net::check_keys(**ue, {"plmn", "apn", "t3410"}); !st) return std::unexpected(st.error());
+    if (auto st = net::check_keys(**ue, {"plmn", "apn", "t3410"}); !st)
+      return std::unexpected(st.error());
     SIM_TRY(plmn, net::get_string_or(**ue, "plmn", c.plmn));
     c.plmn = *plmn;
     if (net::has_key(**ue, "apn")) {
@@ -78,7 +81,8 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
   }
 
   SIM_TRY(devices, net::get_map(root, "devices"));
-  if (auto st = net::check_keys(*devices, {"file", "save"}); !st) return std::unexpected(st.error());
+  if (auto st = net::check_keys(*devices, {"file", "save"}); !st)
+    return std::unexpected(st.error());
   SIM_TRY(file, net::get_string(*devices, "file"));
   c.devices_file = *file;
   SIM_TRY(save, net::get_bool_or(*devices, "save", true));
@@ -95,7 +99,8 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
   c.log.level = "warn";
   SIM_TRY(log, net::find_map(root, "log"));
   if (*log) {
-    if (auto st = net::check_keys(**log, {"level", "file"}); !st) return std::unexpected(st.error());
+    if (auto st = net::check_keys(**log, {"level", "file"}); !st)
+      return std::unexpected(st.error());
     SIM_TRY(level, net::get_string_or(**log, "level", "warn"));
     if (auto parsed = net::parse_log_level(*level); !parsed) {
       return std::unexpected((*log)->error((*log)->line(), "log.level", parsed.error().message()));
@@ -111,7 +116,8 @@ std::string render_sim_config(const SimConfig& c) {
   std::string y;
   y += "# kmebind sim: NAS link to the CNN, UE settings, device file (docs/demo.md)\n";
   y += "nas:\n";
-  y += "  connect: {address: " + yaml_quoted(c.cnn_address) + ", port: " + std::to_string(c.cnn_port) + "}\n";
+  y += "  connect: {address: " + yaml_quoted(c.cnn_address) +
+       ", port: " + std::to_string(c.cnn_port) + "}\n";
   y += "  connections: " + std::to_string(c.connections) + "\n";
   y += "ue:\n";
   y += "  plmn: " + yaml_quoted(c.plmn) + "\n";

@@ -67,11 +67,16 @@ std::string failure_key(const UeOutcome& o) {
   switch (o.kind) {
     case UeOutcome::Kind::kRejected:
       return o.emm_cause ? "emm-cause-" + std::to_string(*o.emm_cause) : "attach-reject";
-    case UeOutcome::Kind::kAuthenticationRejected: return "authentication-reject";
-    case UeOutcome::Kind::kTimeout: return "timeout";
-    case UeOutcome::Kind::kLinkLost: return "link-lost";
-    case UeOutcome::Kind::kPending: return "pending";
-    case UeOutcome::Kind::kAttached: break;
+    case UeOutcome::Kind::kAuthenticationRejected:
+      return "authentication-reject";
+    case UeOutcome::Kind::kTimeout:
+      return "timeout";
+    case UeOutcome::Kind::kLinkLost:
+      return "link-lost";
+    case UeOutcome::Kind::kPending:
+      return "pending";
+    case UeOutcome::Kind::kAttached:
+      break;
   }
   return "none";
 }
@@ -87,7 +92,8 @@ void SummaryBuilder::add(const UeOutcome& o, const Expected& e, const std::strin
   } else {
     ++s.failed;
     ++s.failures[failure_key(o)];
-    if (o.kind == UeOutcome::Kind::kRejected || o.kind == UeOutcome::Kind::kAuthenticationRejected) {
+    if (o.kind == UeOutcome::Kind::kRejected ||
+        o.kind == UeOutcome::Kind::kAuthenticationRejected) {
       ++s.rejected;
     }
   }
@@ -162,9 +168,9 @@ std::string to_text(const SimSummary& s) {
   row("unexpected outcomes", std::to_string(s.unexpected));
   row("time", fixed(s.seconds, 3) + " s");
   row("procedures per second", fixed(s.procedures_per_second, 1));
-  row("latency p50 / p90 / p99 / max", fixed(s.latency_ms_p50, 2) + " / " + fixed(s.latency_ms_p90, 2) +
-                                           " / " + fixed(s.latency_ms_p99, 2) + " / " +
-                                           fixed(s.latency_ms_max, 2) + " ms");
+  row("latency p50 / p90 / p99 / max",
+      fixed(s.latency_ms_p50, 2) + " / " + fixed(s.latency_ms_p90, 2) + " / " +
+          fixed(s.latency_ms_p99, 2) + " / " + fixed(s.latency_ms_max, 2) + " ms");
   for (const std::string& d : s.unexpected_details) t += "  unexpected: " + d + "\n";
   return t;
 }

@@ -5,10 +5,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "device_file.h"
 #include "sim_runner.h"
@@ -30,10 +29,10 @@ Expected expected_for_role(const DeviceEntry& device);
 bool meets(const UeOutcome& outcome, const Expected& expected);
 
 struct SimSummary {
-  std::uint64_t ues = 0;           // attaches run
+  std::uint64_t ues = 0;  // attaches run
   std::uint64_t attached = 0;
-  std::uint64_t rejected = 0;      // Attach reject or Authentication reject
-  std::uint64_t failed = 0;        // every attach that did not attach (rejected included)
+  std::uint64_t rejected = 0;  // Attach reject or Authentication reject
+  std::uint64_t failed = 0;    // every attach that did not attach (rejected included)
   // Failures by cause: "emm-cause-6", "authentication-reject", "timeout", "link-lost", "pending".
   std::map<std::string, std::uint64_t> failures;
   std::uint64_t kme_provisioned_procedure1 = 0;

@@ -1,5 +1,6 @@
 #include "sim_runner.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,15 +25,17 @@ using Clock = std::chrono::steady_clock;
 // meanwhile are not held up behind tens of thousands of starts.
 constexpr std::size_t kStartBatch = 256;
 
-Clock::time_point from_ms(std::int64_t ms) { return Clock::time_point(std::chrono::milliseconds(ms)); }
+Clock::time_point from_ms(std::int64_t ms) {
+  return Clock::time_point(std::chrono::milliseconds(ms));
+}
 
 struct Slot {
   Slot(std::size_t d, ue::Ue u, std::size_t c) : device(d), ue(std::move(u)), connection(c) {}
   std::size_t device;  // index in the device file
   ue::Ue ue;
   std::size_t connection;
-  bool active = false;               // in the running phase with its outcome pending
-  std::size_t position = 0;          // index of its outcome in the running phase
+  bool active = false;       // in the running phase with its outcome pending
+  std::size_t position = 0;  // index of its outcome in the running phase
   Clock::time_point started;
   std::optional<std::int64_t> armed;  // the UE deadline queued in the heap
   // hold_kme_response_ms: PDUs held back until hold_until.
@@ -51,12 +54,18 @@ struct HeapEntry {
 
 std::string_view to_string(UeOutcome::Kind kind) {
   switch (kind) {
-    case UeOutcome::Kind::kPending: return "pending";
-    case UeOutcome::Kind::kAttached: return "attached";
-    case UeOutcome::Kind::kRejected: return "rejected";
-    case UeOutcome::Kind::kAuthenticationRejected: return "authentication-rejected";
-    case UeOutcome::Kind::kTimeout: return "timeout";
-    case UeOutcome::Kind::kLinkLost: return "link-lost";
+    case UeOutcome::Kind::kPending:
+      return "pending";
+    case UeOutcome::Kind::kAttached:
+      return "attached";
+    case UeOutcome::Kind::kRejected:
+      return "rejected";
+    case UeOutcome::Kind::kAuthenticationRejected:
+      return "authentication-rejected";
+    case UeOutcome::Kind::kTimeout:
+      return "timeout";
+    case UeOutcome::Kind::kLinkLost:
+      return "link-lost";
   }
   return "pending";
 }
@@ -86,7 +95,7 @@ struct SimRunner::Impl {
   Clock::time_point phase_start;
   Clock::time_point last_outcome;
   std::size_t pending = 0;
-  std::size_t in_flight = 0;  // started, no outcome yet
+  std::size_t in_flight = 0;         // started, no outcome yet
   std::vector<std::size_t> holding;  // slots with held PDUs
 
   // Completion and progress, read by the owner thread.
@@ -99,12 +108,15 @@ struct SimRunner::Impl {
 
   void send_uplink(Slot& s, const Bytes& pdu) {
     if (link_down[s.connection]) return;
-    if (auto st = client->send(s.connection, static_cast<net::UeId>(&s - slots.data()) + 1, pdu); !st) {
+    if (auto st = client->send(s.connection, static_cast<net::UeId>(&s - slots.data()) + 1, pdu);
+        !st) {
       spdlog::warn("sim: cannot send a NAS PDU of device {}: {}", s.device, st.error().what());
       return;
     }
     if (pcap) {
-      if (auto st = pcap->write_nas(pdu, true, std::chrono::system_clock::now(), links[s.connection]); !st) {
+      if (auto st =
+              pcap->write_nas(pdu, true, std::chrono::system_clock::now(), links[s.connection]);
+          !st) {
         spdlog::warn("sim: pcap: {}", st.error().what());
       }
     }
@@ -157,8 +169,9 @@ struct SimRunner::Impl {
           finish(s, UeOutcome::Kind::kAttached);
           break;
         case ue::UeEventKind::kAttachRejected:
-          o.emm_cause = e.emm_cause ? std::optional<std::uint8_t>(static_cast<std::uint8_t>(*e.emm_cause))
-                                    : std::nullopt;
+          o.emm_cause = e.emm_cause
+                            ? std::optional<std::uint8_t>(static_cast<std::uint8_t>(*e.emm_cause))
+                            : std::nullopt;
           finish(s, UeOutcome::Kind::kRejected);
           break;
         case ue::UeEventKind::kAuthenticationRejected:
@@ -191,8 +204,9 @@ struct SimRunner::Impl {
       if (!s.hold_until) {
         s.hold_until = Clock::now() + std::chrono::milliseconds(options.hold_kme_response_ms);
         holding.push_back(index);
-        std::fprintf(stderr, "kmebind sim: holding the KME Provisioning Response of IMSI %s for %lld ms\n",
-                     s.ue.usim().imsi().c_str(), static_cast<long long>(options.hold_kme_response_ms));
+        std::fprintf(
+            stderr, "kmebind sim: holding the KME Provisioning Response of IMSI %s for %lld ms\n",
+            s.ue.usim().imsi().c_str(), static_cast<long long>(options.hold_kme_response_ms));
         std::fflush(stderr);
       }
       for (Bytes& pdu : out.send) s.held.push_back(std::move(pdu));
@@ -209,7 +223,9 @@ struct SimRunner::Impl {
 
   void on_frame(std::size_t connection, net::UeId id, ByteView pdu) {
     if (pcap) {
-      if (auto st = pcap->write_nas(pdu, false, std::chrono::system_clock::now(), links[connection]); !st) {
+      if (auto st =
+              pcap->write_nas(pdu, false, std::chrono::system_clock::now(), links[connection]);
+          !st) {
         spdlog::warn("sim: pcap: {}", st.error().what());
       }
     }
@@ -235,7 +251,9 @@ struct SimRunner::Impl {
     rearm();
   }
 
-  bool window_open() const { return options.max_in_flight == 0 || in_flight < options.max_in_flight; }
+  bool window_open() const {
+    return options.max_in_flight == 0 || in_flight < options.max_in_flight;
+  }
 
   Clock::time_point start_time(std::size_t k) const {
     if (options.rate <= 0) return phase_start;
@@ -264,8 +282,8 @@ struct SimRunner::Impl {
     timer_at.reset();
     const auto now = Clock::now();
     std::size_t batch = 0;
-    while (next_start < phase_slots.size() && start_time(next_start) <= now && batch < kStartBatch &&
-           window_open()) {
+    while (next_start < phase_slots.size() && start_time(next_start) <= now &&
+           batch < kStartBatch && window_open()) {
       start(phase_slots[next_start++]);
       ++batch;
     }
@@ -349,7 +367,9 @@ struct SimRunner::Impl {
 
 SimRunner::SimRunner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-SimRunner::~SimRunner() { stop(); }
+SimRunner::~SimRunner() {
+  stop();
+}
 
 Result<std::unique_ptr<SimRunner>> SimRunner::create(const SimConfig& config, DeviceFile file,
                                                      const std::vector<std::size_t>& devices) {
@@ -364,13 +384,15 @@ Result<std::unique_ptr<SimRunner>> SimRunner::create(const SimConfig& config, De
   impl->slots.reserve(devices.size());
   for (std::size_t d : devices) {
     if (d >= file.devices.size()) {
-      return fail(Code::kInvalidArgument, "device " + std::to_string(d) + " is not in the device file");
+      return fail(Code::kInvalidArgument,
+                  "device " + std::to_string(d) + " is not in the device file");
     }
     if (impl->slot_of_device[d]) {
       return fail(Code::kInvalidArgument, "device " + std::to_string(d) + " given twice");
     }
     const DeviceEntry& entry = file.devices[d];
-    const ue::SqnArray sqn = entry.sqn ? ue::SqnArray(*entry.sqn, ue::kDefaultSqnDelta) : ue::SqnArray{};
+    const ue::SqnArray sqn =
+        entry.sqn ? ue::SqnArray(*entry.sqn, ue::kDefaultSqnDelta) : ue::SqnArray{};
     auto usim = ue::make_usim(entry.profile, sqn);
     if (!usim) return std::unexpected(usim.error().with_context("device " + std::to_string(d)));
     auto me = ue::make_mobile_equipment(entry.profile);
@@ -408,8 +430,9 @@ Status SimRunner::connect() {
   m.loop.run_sync([&] {
     auto client = net::NasClient::connect(m.loop, options, std::move(callbacks));
     if (!client) {
-      result = std::unexpected(client.error().with_context(
-          "cannot reach the CNN at " + m.config.cnn_address + ":" + std::to_string(m.config.cnn_port)));
+      result = std::unexpected(client.error().with_context("cannot reach the CNN at " +
+                                                           m.config.cnn_address + ":" +
+                                                           std::to_string(m.config.cnn_port)));
       return;
     }
     m.client = std::move(*client);
@@ -427,7 +450,8 @@ Status SimRunner::connect() {
   return {};
 }
 
-Result<PhaseResult> SimRunner::run_phase(const std::vector<std::size_t>& devices, const PhaseOptions& options) {
+Result<PhaseResult> SimRunner::run_phase(const std::vector<std::size_t>& devices,
+                                         const PhaseOptions& options) {
   Impl& m = *impl_;
   if (!m.connected || m.stopped) return fail(Code::kUnavailable, "the simulator is not connected");
   std::vector<std::size_t> indexes;
@@ -438,7 +462,8 @@ Result<PhaseResult> SimRunner::run_phase(const std::vector<std::size_t>& devices
       return fail(Code::kInvalidArgument, "device " + std::to_string(d) + " is not in this run");
     }
     const std::size_t i = *m.slot_of_device[d];
-    if (seen[i]) return fail(Code::kInvalidArgument, "device " + std::to_string(d) + " given twice");
+    if (seen[i])
+      return fail(Code::kInvalidArgument, "device " + std::to_string(d) + " given twice");
     seen[i] = true;
     indexes.push_back(i);
   }
@@ -468,9 +493,11 @@ Result<PhaseResult> SimRunner::run_phase(const std::vector<std::size_t>& devices
         const std::size_t done = m.finished.load();
         const std::size_t att = m.attached.load();
         const double secs = std::chrono::duration<double>(now - t0).count();
-        std::fprintf(stderr, "%skmebind sim: %s: %zu/%zu started, %zu done (%zu attached, %zu failed), %.0f/s%s",
-                     tty ? "\r" : "", options.name.c_str(), m.started.load(), devices.size(), done, att,
-                     done - att, secs > 0 ? static_cast<double>(done) / secs : 0.0, tty ? "   " : "\n");
+        std::fprintf(
+            stderr,
+            "%skmebind sim: %s: %zu/%zu started, %zu done (%zu attached, %zu failed), %.0f/s%s",
+            tty ? "\r" : "", options.name.c_str(), m.started.load(), devices.size(), done, att,
+            done - att, secs > 0 ? static_cast<double>(done) / secs : 0.0, tty ? "   " : "\n");
         std::fflush(stderr);
         printed = true;
       }
@@ -515,8 +542,12 @@ Status SimRunner::save_devices(const std::filesystem::path& path) {
   return write_device_file(path, m.file);
 }
 
-const DeviceFile& SimRunner::devices() const { return impl_->file; }
+const DeviceFile& SimRunner::devices() const {
+  return impl_->file;
+}
 
-std::uint64_t SimRunner::pcap_records() const { return impl_->pcap ? impl_->pcap->records() : 0; }
+std::uint64_t SimRunner::pcap_records() const {
+  return impl_->pcap ? impl_->pcap->records() : 0;
+}
 
 }  // namespace kmebind::app

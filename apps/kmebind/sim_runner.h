@@ -50,7 +50,7 @@ struct PhaseOptions {
   // At most this many attaches without an outcome at a time (a window: the next starts when
   // one ends); 0 = no limit. With a rate, both apply.
   std::size_t max_in_flight = 0;
-  bool progress = false;        // one progress line per second on stderr
+  bool progress = false;  // one progress line per second on stderr
   // Test hook (docs/demo.md §7): send a UE's KME Provisioning Response only this long after the
   // UE produced it, and say so on stderr ("kmebind sim: holding ..."), so that a test can restart
   // the HSS between the KME request and the ULR.
@@ -83,7 +83,8 @@ class SimRunner {
 
   // Runs one phase over `devices` (a subset of those given to create, each at most once).
   // kInvalidArgument for a device not in the run; kUnavailable when not connected.
-  Result<PhaseResult> run_phase(const std::vector<std::size_t>& devices, const PhaseOptions& options);
+  Result<PhaseResult> run_phase(const std::vector<std::size_t>& devices,
+                                const PhaseOptions& options);
 
   // Stops the loop and closes the connections (idempotent). The UEs stay readable.
   void stop();

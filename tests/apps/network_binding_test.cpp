@@ -27,10 +27,11 @@ TEST(NetworkBinding, ViolationsAreRejectedWithIllegalMeOnTheWire) {
   auto cnn = start_daemon(dir, "cnn", nullptr);
   ASSERT_TRUE(cnn);
 
-  CliResult r = run_kmebind(dir, "sim",
-                      {"sim", "--config", (dir / "sim.yaml").string(), "--ues", "2", "--violations", "2", "--json",
-                       "--quiet", "--outcomes", (dir / "outcomes.jsonl").string()},
-                      std::chrono::seconds(60));
+  CliResult r =
+      run_kmebind(dir, "sim",
+                  {"sim", "--config", (dir / "sim.yaml").string(), "--ues", "2", "--violations",
+                   "2", "--json", "--quiet", "--outcomes", (dir / "outcomes.jsonl").string()},
+                  std::chrono::seconds(60));
   ASSERT_EQ(r.code, 0) << r.out << r.err;  // 0: every outcome as expected
   auto report = parse_json(r.out);
   ASSERT_TRUE(report) << r.out;
@@ -65,12 +66,13 @@ TEST(NetworkBinding, ViolationsAreRejectedWithIllegalMeOnTheWire) {
   hss->signal(SIGTERM);
   ASSERT_EQ(hss->wait(std::chrono::seconds(15)), 0);
   CliResult status = run_kmebind(dir, "status",
-                           {"admin", "--store", (dir / "kmebind.db").string(), "--key-file",
-                            (dir / "kmebind.key").string(), "kme", "status"});
+                                 {"admin", "--store", (dir / "kmebind.db").string(), "--key-file",
+                                  (dir / "kmebind.key").string(), "kme", "status"});
   ASSERT_EQ(status.code, 0) << status.err;
   EXPECT_FALSE(contains(status.out, moved_imei)) << status.out;
   std::size_t stored = 0;
-  for (std::size_t at = 0; (at = status.out.find(" stored", at)) != std::string::npos; ++at) ++stored;
+  for (std::size_t at = 0; (at = status.out.find(" stored", at)) != std::string::npos; ++at)
+    ++stored;
   EXPECT_EQ(stored, 2u) << status.out;
 }
 

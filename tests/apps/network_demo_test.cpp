@@ -25,8 +25,8 @@ TEST(NetworkDemo, RunsBothProceduresThroughTheDaemonsAndCountsEveryOutcome) {
   TempDir tmp;
   // TMPDIR: the demo's working directory goes under the test directory, so that what it leaves
   // behind (files, processes whose command line names it) can be checked.
-  CliResult r = run_kmebind(tmp.path(), "demo", {"demo", "--ues", "20", "--json"}, std::chrono::seconds(90),
-                      {"TMPDIR=" + tmp.path().string()});
+  CliResult r = run_kmebind(tmp.path(), "demo", {"demo", "--ues", "20", "--json"},
+                            std::chrono::seconds(90), {"TMPDIR=" + tmp.path().string()});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   auto j = parse_json(r.out);
   ASSERT_TRUE(j) << r.out;
@@ -41,8 +41,9 @@ TEST(NetworkDemo, RunsBothProceduresThroughTheDaemonsAndCountsEveryOutcome) {
   EXPECT_EQ((*j)["device_authenticated"], 20);
   EXPECT_EQ((*j)["binding_violations_rejected"], 2);
   EXPECT_EQ((*j)["errors"], 0);
-  for (const char* key : {"ues", "attached", "rejected", "kme_provisioned_procedure1", "kme_provisioned_procedure2",
-                          "device_authenticated", "binding_violations_rejected", "errors"}) {
+  for (const char* key :
+       {"ues", "attached", "rejected", "kme_provisioned_procedure1", "kme_provisioned_procedure2",
+        "device_authenticated", "binding_violations_rejected", "errors"}) {
     EXPECT_TRUE((*j)[key].is_number_integer()) << key;
   }
   EXPECT_GT((*j)["procedures_per_second"].get<double>(), 0.0);
@@ -58,19 +59,21 @@ TEST(NetworkDemo, RunsBothProceduresThroughTheDaemonsAndCountsEveryOutcome) {
 
 TEST(NetworkDemo, KeepLeavesTheWorkingDirectoryWithSecretsProtected) {
   TempDir tmp;
-  CliResult r = run_kmebind(tmp.path(), "demo", {"demo", "--ues", "4", "--violations", "2", "--json", "--keep"},
-                      std::chrono::seconds(60), {"TMPDIR=" + tmp.path().string()});
+  CliResult r = run_kmebind(tmp.path(), "demo",
+                            {"demo", "--ues", "4", "--violations", "2", "--json", "--keep"},
+                            std::chrono::seconds(60), {"TMPDIR=" + tmp.path().string()});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   auto j = parse_json(r.out);
   ASSERT_TRUE(j) << r.out;
   ASSERT_TRUE(j->contains("work_dir"));
   const fs::path dir = (*j)["work_dir"].get<std::string>();
   EXPECT_EQ(dir.parent_path(), tmp.path());
-  for (const char* name : {"ca.pem", "hss.pem", "cnn.pem", "kmebind.db", "hss.yaml", "cnn.yaml", "sim.yaml",
-                           "hss.log", "cnn.log"}) {
+  for (const char* name : {"ca.pem", "hss.pem", "cnn.pem", "kmebind.db", "hss.yaml", "cnn.yaml",
+                           "sim.yaml", "hss.log", "cnn.log"}) {
     EXPECT_TRUE(fs::exists(dir / name)) << name;
   }
-  for (const char* secret : {"kmebind.key", "cookie-1.key", "devices.json", "ca.key", "hss.key", "cnn.key"}) {
+  for (const char* secret :
+       {"kmebind.key", "cookie-1.key", "devices.json", "ca.key", "hss.key", "cnn.key"}) {
     struct stat st {};
     ASSERT_EQ(::stat((dir / secret).c_str(), &st), 0) << secret;
     EXPECT_EQ(st.st_mode & 0777, 0600u) << secret;
@@ -81,8 +84,8 @@ TEST(NetworkDemo, KeepLeavesTheWorkingDirectoryWithSecretsProtected) {
 
 TEST(NetworkDemo, InProcessScenarioStaysAvailable) {
   TempDir tmp;
-  CliResult r = run_kmebind(tmp.path(), "demo", {"demo", "--in-process", "--ues", "8", "--json"}, std::chrono::seconds(60),
-                      {"TMPDIR=" + tmp.path().string()});
+  CliResult r = run_kmebind(tmp.path(), "demo", {"demo", "--in-process", "--ues", "8", "--json"},
+                            std::chrono::seconds(60), {"TMPDIR=" + tmp.path().string()});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   auto j = parse_json(r.out);
   ASSERT_TRUE(j) << r.out;
@@ -98,14 +101,16 @@ TEST(NetworkDemo, BadArgumentsAreUsageErrors) {
 }
 
 // tshark fields of every packet: one line per frame, "<malformed>\t<protocols>\t<info>".
-std::vector<std::string> tshark_lines(const fs::path& dir, const fs::path& pcap, const std::string& extra) {
+std::vector<std::string> tshark_lines(const fs::path& dir, const fs::path& pcap,
+                                      const std::string& extra) {
   const fs::path out = dir / "tshark.out";
   // nas-eps.null_decipher is on by default (Wireshark 4.0): it then reads an EEA2-ciphered
   // message whose first octet happens to look like a protocol discriminator as a plain one, and
   // some of those come out malformed. Ciphered NAS is not decodable; say so.
-  const std::string cmd = "tshark -o nas-eps.null_decipher:FALSE -r '" + pcap.string() +
-                          "' -T fields -E separator=/t -e _ws.malformed -e frame.protocols -e _ws.col.Info " +
-                          extra + " > '" + out.string() + "' 2>/dev/null";
+  const std::string cmd =
+      "tshark -o nas-eps.null_decipher:FALSE -r '" + pcap.string() +
+      "' -T fields -E separator=/t -e _ws.malformed -e frame.protocols -e _ws.col.Info " + extra +
+      " > '" + out.string() + "' 2>/dev/null";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   std::vector<std::string> lines;
   std::istringstream in(slurp(out));
@@ -114,11 +119,13 @@ std::vector<std::string> tshark_lines(const fs::path& dir, const fs::path& pcap,
 }
 
 TEST(NetworkDemo, PcapOfTheCnnDecodesInTsharkWithoutMalformedPackets) {
-  if (!have_program("tshark")) GTEST_SKIP() << "tshark not installed (scripts/setup.sh installs it)";
+  if (!have_program("tshark"))
+    GTEST_SKIP() << "tshark not installed (scripts/setup.sh installs it)";
   TempDir tmp;
   const fs::path pcap = tmp / "demo.pcap";
-  CliResult r = run_kmebind(tmp.path(), "demo", {"demo", "--ues", "6", "--json", "--pcap", pcap.string()},
-                      std::chrono::seconds(60), {"TMPDIR=" + tmp.path().string()});
+  CliResult r =
+      run_kmebind(tmp.path(), "demo", {"demo", "--ues", "6", "--json", "--pcap", pcap.string()},
+                  std::chrono::seconds(60), {"TMPDIR=" + tmp.path().string()});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   const auto lines = tshark_lines(tmp.path(), pcap, "");
   // 6 first attaches, 6 later, 2 re-provisionings, 2 violations: far more than 100 NAS PDUs.
@@ -127,7 +134,8 @@ TEST(NetworkDemo, PcapOfTheCnnDecodesInTsharkWithoutMalformedPackets) {
               security_mode_commands = 0, ciphered = 0;
   for (const std::string& line : lines) {
     EXPECT_TRUE(line.starts_with("\t")) << "malformed: " << line;
-    EXPECT_TRUE(contains(line, "exported_pdu:nas-eps") || contains(line, "exported_pdu:diameter")) << line;
+    EXPECT_TRUE(contains(line, "exported_pdu:nas-eps") || contains(line, "exported_pdu:diameter"))
+        << line;
     if (contains(line, "Attach request")) ++attach_requests;
     if (contains(line, "Authentication request")) ++authentication_requests;
     if (contains(line, "Authentication response")) ++authentication_responses;
@@ -143,17 +151,21 @@ TEST(NetworkDemo, PcapOfTheCnnDecodesInTsharkWithoutMalformedPackets) {
 }
 
 TEST(NetworkDemo, PcapOfTheCnnNamesTheDiameterCommands) {
-  if (!have_program("tshark")) GTEST_SKIP() << "tshark not installed (scripts/setup.sh installs it)";
+  if (!have_program("tshark"))
+    GTEST_SKIP() << "tshark not installed (scripts/setup.sh installs it)";
   TempDir tmp;
   const fs::path pcap = tmp / "demo.pcap";
-  CliResult r = run_kmebind(tmp.path(), "demo", {"demo", "--ues", "2", "--violations", "2", "--json", "--pcap",
-                                          pcap.string()},
-                      std::chrono::seconds(60), {"TMPDIR=" + tmp.path().string()});
+  CliResult r =
+      run_kmebind(tmp.path(), "demo",
+                  {"demo", "--ues", "2", "--violations", "2", "--json", "--pcap", pcap.string()},
+                  std::chrono::seconds(60), {"TMPDIR=" + tmp.path().string()});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
-  const auto diameter = tshark_lines(tmp.path(), pcap, "-Y diameter -e diameter.cmd.code -e diameter.flags.request");
+  const auto diameter =
+      tshark_lines(tmp.path(), pcap, "-Y diameter -e diameter.cmd.code -e diameter.flags.request");
   if (diameter.empty()) {
-    GTEST_SKIP() << "the cnn's capture holds no Diameter message yet (docs/daemons.md §4: no message tap in "
-                    "src/diameter)";
+    GTEST_SKIP()
+        << "the cnn's capture holds no Diameter message yet (docs/daemons.md §4: no message tap in "
+           "src/diameter)";
   }
   std::size_t air = 0, aia = 0, ulr = 0, ula = 0;
   for (const std::string& line : diameter) {

@@ -44,10 +44,12 @@ inline bool contains(const std::string& hay, const std::string& needle) {
 }
 
 // Replaces the first occurrence of `from` (which must be there) in the file.
-inline ::testing::AssertionResult replace_in_file(const fs::path& p, const std::string& from, const std::string& to) {
+inline ::testing::AssertionResult replace_in_file(const fs::path& p, const std::string& from,
+                                                  const std::string& to) {
   std::string text = slurp(p);
   const std::size_t at = text.find(from);
-  if (at == std::string::npos) return ::testing::AssertionFailure() << p << " has no '" << from << "'";
+  if (at == std::string::npos)
+    return ::testing::AssertionFailure() << p << " has no '" << from << "'";
   text.replace(at, from.size(), to);
   write_file(p, text);
   return ::testing::AssertionSuccess();
@@ -77,7 +79,8 @@ class TempDir {
 // One kmebind process: stdout and stderr go to files next to each other.
 class Process {
  public:
-  Process(std::vector<std::string> args, fs::path out, fs::path err, std::vector<std::string> env = {})
+  Process(std::vector<std::string> args, fs::path out, fs::path err,
+          std::vector<std::string> env = {})
       : out_(std::move(out)), err_(std::move(err)) {
     std::vector<std::string> argv_s{KMEBIND_BINARY};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -112,10 +115,12 @@ class Process {
 
   // Waits until stdout holds a line starting with `prefix` (returned), or the process exits or
   // `timeout` passes (nullopt).
-  std::optional<std::string> wait_for_stdout(const std::string& prefix, std::chrono::seconds timeout) {
+  std::optional<std::string> wait_for_stdout(const std::string& prefix,
+                                             std::chrono::seconds timeout) {
     return wait_for_line(out_, prefix, timeout);
   }
-  std::optional<std::string> wait_for_stderr(const std::string& prefix, std::chrono::seconds timeout) {
+  std::optional<std::string> wait_for_stderr(const std::string& prefix,
+                                             std::chrono::seconds timeout) {
     return wait_for_line(err_, prefix, timeout);
   }
 
@@ -178,9 +183,10 @@ struct CliResult {
   std::string out;
   std::string err;
 };
-inline CliResult run_kmebind(const fs::path& dir, const std::string& name, std::vector<std::string> args,
-                       std::chrono::seconds timeout = std::chrono::seconds(90),
-                       std::vector<std::string> env = {}) {
+inline CliResult run_kmebind(const fs::path& dir, const std::string& name,
+                             std::vector<std::string> args,
+                             std::chrono::seconds timeout = std::chrono::seconds(90),
+                             std::vector<std::string> env = {}) {
   Process p(std::move(args), dir / (name + ".out"), dir / (name + ".err"), std::move(env));
   CliResult r;
   r.code = p.wait(timeout).value_or(-1);
@@ -190,19 +196,23 @@ inline CliResult run_kmebind(const fs::path& dir, const std::string& name, std::
 }
 
 // A working directory from `kmebind demo --prepare` (certificates, store, devices, configs).
-inline ::testing::AssertionResult prepare_demo_dir(const fs::path& dir, std::size_t ues, std::size_t violations) {
-  CliResult r = run_kmebind(dir.parent_path(), dir.filename().string() + "-prepare",
-                      {"demo", "--prepare", "--dir", dir.string(), "--ues", std::to_string(ues), "--violations",
-                       std::to_string(violations), "--log-level", "debug"});
-  if (r.code != 0) return ::testing::AssertionFailure() << "demo --prepare: " << r.code << "\n" << r.out << r.err;
+inline ::testing::AssertionResult prepare_demo_dir(const fs::path& dir, std::size_t ues,
+                                                   std::size_t violations) {
+  CliResult r =
+      run_kmebind(dir.parent_path(), dir.filename().string() + "-prepare",
+                  {"demo", "--prepare", "--dir", dir.string(), "--ues", std::to_string(ues),
+                   "--violations", std::to_string(violations), "--log-level", "debug"});
+  if (r.code != 0)
+    return ::testing::AssertionFailure() << "demo --prepare: " << r.code << "\n" << r.out << r.err;
   return ::testing::AssertionSuccess();
 }
 
 // `kmebind hss|cnn --config <dir>/<role>.yaml` until its ready line.
-inline std::unique_ptr<Process> start_daemon(const fs::path& dir, const std::string& role, std::string* ready,
-                                             const std::string& tag = "") {
-  auto p = std::make_unique<Process>(std::vector<std::string>{role, "--config", (dir / (role + ".yaml")).string()},
-                                     dir / (role + tag + ".out"), dir / (role + tag + ".err"));
+inline std::unique_ptr<Process> start_daemon(const fs::path& dir, const std::string& role,
+                                             std::string* ready, const std::string& tag = "") {
+  auto p = std::make_unique<Process>(
+      std::vector<std::string>{role, "--config", (dir / (role + ".yaml")).string()},
+      dir / (role + tag + ".out"), dir / (role + tag + ".err"));
   auto line = p->wait_for_stdout("kmebind " + role + " ready:", std::chrono::seconds(25));
   if (!line) {
     ADD_FAILURE() << role << " not ready:\n" << p->err() << "\n" << slurp(dir / (role + ".log"));

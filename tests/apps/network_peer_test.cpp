@@ -9,11 +9,13 @@ namespace kmebind::test {
 namespace {
 
 // The sim's report for `ues` devices of `dir`.
-nlohmann::json attach(const fs::path& dir, const std::string& name, std::size_t ues, int expected_code) {
-  CliResult r = run_kmebind(dir, name,
-                      {"sim", "--config", (dir / "sim.yaml").string(), "--ues", std::to_string(ues), "--json",
-                       "--quiet", "--no-save", "--outcomes", (dir / (name + ".jsonl")).string()},
-                      std::chrono::seconds(60));
+nlohmann::json attach(const fs::path& dir, const std::string& name, std::size_t ues,
+                      int expected_code) {
+  CliResult r = run_kmebind(
+      dir, name,
+      {"sim", "--config", (dir / "sim.yaml").string(), "--ues", std::to_string(ues), "--json",
+       "--quiet", "--no-save", "--outcomes", (dir / (name + ".jsonl")).string()},
+      std::chrono::seconds(60));
   EXPECT_EQ(r.code, expected_code) << r.out << r.err;
   auto j = parse_json(r.out);
   EXPECT_TRUE(j) << r.out << r.err;
@@ -25,7 +27,8 @@ class NetworkPeers : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(prepare_demo_dir(dir_, 2, 1));
     // The CNN's start-up wait for an HSS link: a refused link never comes, so keep it short.
-    ASSERT_TRUE(replace_in_file(dir_ / "cnn.yaml", "connect_wait_ms: 10000", "connect_wait_ms: 4000"));
+    ASSERT_TRUE(
+        replace_in_file(dir_ / "cnn.yaml", "connect_wait_ms: 10000", "connect_wait_ms: 4000"));
   }
   TempDir tmp_;
   fs::path dir_ = tmp_ / "work";
@@ -47,9 +50,12 @@ TEST_F(NetworkPeers, CnnWithACertificateFromAnotherCaGetsNoLink) {
   // certificate from it. The CNN trusts only that CA, as a rogue node would.
   const fs::path rogue = tmp_ / "rogue";
   ASSERT_TRUE(prepare_demo_dir(rogue, 1, 1));
-  ASSERT_TRUE(replace_in_file(dir_ / "cnn.yaml", (dir_ / "cnn.pem").string(), (rogue / "cnn.pem").string()));
-  ASSERT_TRUE(replace_in_file(dir_ / "cnn.yaml", (dir_ / "cnn.key").string(), (rogue / "cnn.key").string()));
-  ASSERT_TRUE(replace_in_file(dir_ / "cnn.yaml", (dir_ / "ca.pem").string(), (rogue / "ca.pem").string()));
+  ASSERT_TRUE(replace_in_file(dir_ / "cnn.yaml", (dir_ / "cnn.pem").string(),
+                              (rogue / "cnn.pem").string()));
+  ASSERT_TRUE(replace_in_file(dir_ / "cnn.yaml", (dir_ / "cnn.key").string(),
+                              (rogue / "cnn.key").string()));
+  ASSERT_TRUE(
+      replace_in_file(dir_ / "cnn.yaml", (dir_ / "ca.pem").string(), (rogue / "ca.pem").string()));
 
   auto hss = start_daemon(dir_, "hss", nullptr);
   ASSERT_TRUE(hss);
@@ -67,7 +73,8 @@ TEST_F(NetworkPeers, CnnWithACertificateFromAnotherCaGetsNoLink) {
   // itself refuses a client certificate of another CA is shown with a bare TLS peer in
   // tests/diameter/live_tls_test.cpp.) Nothing reached the HSS's S6a handler.
   const std::string hss_log = slurp(dir_ / "hss.log");
-  EXPECT_TRUE(contains(hss_log, "link with (unidentified peer) failed: TLS handshake failed")) << hss_log;
+  EXPECT_TRUE(contains(hss_log, "link with (unidentified peer) failed: TLS handshake failed"))
+      << hss_log;
   EXPECT_FALSE(contains(hss_log, "air ok")) << hss_log;
   EXPECT_FALSE(contains(hss_log, "accepted peer")) << hss_log;
   EXPECT_TRUE(contains(slurp(dir_ / "cnn.log"), "TLS Handshake failed")) << slurp(dir_ / "cnn.log");
@@ -88,7 +95,8 @@ TEST_F(NetworkPeers, UnknownPeerIdentityIsRefusedByTheHss) {
   EXPECT_EQ(report["failures"]["emm-cause-22"], 1) << report.dump();
   // The HSS admitted the TLS link (the certificate is good) and refused the CER: CEA 3010.
   const std::string hss_log = slurp(dir_ / "hss.log");
-  EXPECT_TRUE(contains(hss_log, "refused peer 'cnn.kmebind.test': not on the allow-list")) << hss_log;
+  EXPECT_TRUE(contains(hss_log, "refused peer 'cnn.kmebind.test': not on the allow-list"))
+      << hss_log;
   EXPECT_TRUE(contains(hss_log, "DIAMETER_UNKNOWN_PEER")) << hss_log;
   EXPECT_FALSE(contains(hss_log, "air ok")) << hss_log;
 }

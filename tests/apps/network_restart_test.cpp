@@ -34,7 +34,8 @@ TEST_P(NetworkHssRestart, ProcedureCompletesAcrossAnHssKilledBetweenKmeRequestAn
   Process sim({"sim", "--config", (dir / "sim.yaml").string(), "--ues", "1", "--procedure",
                std::to_string(procedure), "--hold-kme-response", "9000", "--json", "--quiet"},
               dir / "sim.out", dir / "sim.err");
-  ASSERT_TRUE(sim.wait_for_stderr("kmebind sim: holding the KME Provisioning Response", std::chrono::seconds(20)))
+  ASSERT_TRUE(sim.wait_for_stderr("kmebind sim: holding the KME Provisioning Response",
+                                  std::chrono::seconds(20)))
       << sim.err() << slurp(dir / "cnn.log");
   hss->kill();  // SIGKILL: no clean shutdown, nothing flushed but what the store made durable
   const auto killed_log_size = slurp(dir / "hss.log").size();
@@ -47,7 +48,8 @@ TEST_P(NetworkHssRestart, ProcedureCompletesAcrossAnHssKilledBetweenKmeRequestAn
   auto report = parse_json(sim.out());
   ASSERT_TRUE(report) << sim.out() << sim.err();
   EXPECT_EQ((*report)["attached"], 1) << report->dump();
-  EXPECT_EQ((*report)[procedure == 1 ? "kme_provisioned_procedure1" : "kme_provisioned_procedure2"], 1)
+  EXPECT_EQ((*report)[procedure == 1 ? "kme_provisioned_procedure1" : "kme_provisioned_procedure2"],
+            1)
       << report->dump();
   // The KME was stored by the restarted process.
   const std::string after_restart = slurp(dir / "hss.log").substr(killed_log_size);
@@ -56,10 +58,10 @@ TEST_P(NetworkHssRestart, ProcedureCompletesAcrossAnHssKilledBetweenKmeRequestAn
 
   // The device saved its KME: a later attach is a device authentication with version 1.
   CliResult later = run_kmebind(dir, "sim-later",
-                          {"sim", "--config", (dir / "sim.yaml").string(), "--ues", "1", "--procedure",
-                           std::to_string(procedure), "--json", "--quiet", "--outcomes",
-                           (dir / "later.jsonl").string()},
-                          std::chrono::seconds(40));
+                                {"sim", "--config", (dir / "sim.yaml").string(), "--ues", "1",
+                                 "--procedure", std::to_string(procedure), "--json", "--quiet",
+                                 "--outcomes", (dir / "later.jsonl").string()},
+                                std::chrono::seconds(40));
   EXPECT_EQ(later.code, 0) << later.out << later.err;
   auto outcomes = read_outcomes(dir / "later.jsonl");
   ASSERT_EQ(outcomes.size(), 1u);

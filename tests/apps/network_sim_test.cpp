@@ -19,11 +19,13 @@ TEST(NetworkSim, AdminGenerateWritesStoreRowsAndAProtectedDeviceFile) {
   TempDir tmp;
   ASSERT_EQ(run_kmebind(tmp.path(), "init", admin(tmp.path(), {"init"})).code, 0);
   const fs::path file = tmp / "devices.json";
-  CliResult r = run_kmebind(tmp.path(), "gen",
-                            admin(tmp.path(), {"generate", "--ues", "6", "--violations", "2", "--procedure", "2",
-                                               "--devices-out", file.string()}));
+  CliResult r =
+      run_kmebind(tmp.path(), "gen",
+                  admin(tmp.path(), {"generate", "--ues", "6", "--violations", "2", "--procedure",
+                                     "2", "--devices-out", file.string()}));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "6 subscribers, 7 device keys")) << r.out;  // the cloned IMEI has no key
+  EXPECT_TRUE(contains(r.out, "6 subscribers, 7 device keys"))
+      << r.out;  // the cloned IMEI has no key
   struct stat st {};
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -45,26 +47,28 @@ TEST(NetworkSim, AdminGenerateWritesStoreRowsAndAProtectedDeviceFile) {
   EXPECT_NE(devices[7]["signature_private_key"], devices[1]["signature_private_key"]);
 
   // The store holds the subscriptions: procedure 2 only, one allowed IMEI each.
-  CliResult show = run_kmebind(tmp.path(), "show",
-                               admin(tmp.path(), {"subscriber", "show", "--imsi", devices[0]["imsi"].get<std::string>()}));
+  CliResult show = run_kmebind(
+      tmp.path(), "show",
+      admin(tmp.path(), {"subscriber", "show", "--imsi", devices[0]["imsi"].get<std::string>()}));
   ASSERT_EQ(show.code, 0) << show.err;
   EXPECT_TRUE(contains(show.out, devices[0]["imei"].get<std::string>().substr(0, 14))) << show.out;
   EXPECT_TRUE(contains(show.out, "kme-required")) << show.out;
 
   // The same IMSIs again: refused before anything is written; the device file is untouched.
   const std::string before = slurp(file);
-  CliResult again = run_kmebind(tmp.path(), "again",
-                                admin(tmp.path(), {"generate", "--ues", "2", "--devices-out", file.string(),
-                                                   "--overwrite"}));
+  CliResult again = run_kmebind(
+      tmp.path(), "again",
+      admin(tmp.path(), {"generate", "--ues", "2", "--devices-out", file.string(), "--overwrite"}));
   EXPECT_EQ(again.code, 1);
   EXPECT_TRUE(contains(again.err, "is in the store already")) << again.err;
   EXPECT_EQ(slurp(file), before);
   // An existing device file is not replaced without --overwrite.
-  EXPECT_EQ(run_kmebind(tmp.path(), "exists",
-                        admin(tmp.path(), {"generate", "--ues", "2", "--imsi-base", "001010000009001",
-                                           "--imei-base", "500", "--devices-out", file.string()}))
-                .code,
-            2);
+  EXPECT_EQ(
+      run_kmebind(tmp.path(), "exists",
+                  admin(tmp.path(), {"generate", "--ues", "2", "--imsi-base", "001010000009001",
+                                     "--imei-base", "500", "--devices-out", file.string()}))
+          .code,
+      2);
 }
 
 class NetworkSimRun : public ::testing::Test {
@@ -94,14 +98,16 @@ TEST_F(NetworkSimRun, CorruptedDeviceFileIsRefusedNamingTheDeviceAndNoSecret) {
   const std::string k1 = (*doc)["devices"][1]["k"];
   auto refused = [&](const std::string& text, const std::string& message) {
     write_file(file, text);
-    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace);
     CliResult r = sim("sim", {"--ues", "1"});
     EXPECT_EQ(r.code, 3) << message;
     EXPECT_TRUE(contains(r.err, message)) << r.err;
     EXPECT_FALSE(contains(r.err, k1)) << "secret in the message: " << r.err;
   };
   // Cut anywhere: not a JSON document any more.
-  for (std::size_t cut : {std::size_t{0}, std::size_t{10}, good.size() / 3, good.size() / 2, good.size() - 3}) {
+  for (std::size_t cut :
+       {std::size_t{0}, std::size_t{10}, good.size() / 3, good.size() / 2, good.size() - 3}) {
     refused(good.substr(0, cut), "not a JSON document");
   }
   auto edited = [&](const std::function<void(nlohmann::json&)>& edit) {
@@ -109,8 +115,10 @@ TEST_F(NetworkSimRun, CorruptedDeviceFileIsRefusedNamingTheDeviceAndNoSecret) {
     edit(d);
     return d.dump();
   };
-  refused(edited([&](nlohmann::json& d) { d["devices"][1]["k"] = k1.substr(0, 30); }), "device 1: k");
-  refused(edited([](nlohmann::json& d) { d["devices"][1]["k"] = std::string(32, 'x'); }), "device 1: k");
+  refused(edited([&](nlohmann::json& d) { d["devices"][1]["k"] = k1.substr(0, 30); }),
+          "device 1: k");
+  refused(edited([](nlohmann::json& d) { d["devices"][1]["k"] = std::string(32, 'x'); }),
+          "device 1: k");
   refused(edited([](nlohmann::json& d) {
             std::string imei = d["devices"][2]["imei"];
             imei.back() = imei.back() == '0' ? '1' : '0';  // wrong Luhn check digit
@@ -118,13 +126,19 @@ TEST_F(NetworkSimRun, CorruptedDeviceFileIsRefusedNamingTheDeviceAndNoSecret) {
           }),
           "device 2: imei");
   // Device 1 is a profile B device: 0 is not a P-256 private key.
-  refused(edited([](nlohmann::json& d) { d["devices"][1]["ecies_private_key"] = std::string(64, '0'); }),
+  refused(edited([](nlohmann::json& d) {
+            d["devices"][1]["ecies_private_key"] = std::string(64, '0');
+          }),
           "device 1: ecies_private_key is not a valid key");
   refused(edited([](nlohmann::json& d) { d["devices"][0]["role"] = "mallory"; }), "role must be");
-  refused(edited([](nlohmann::json& d) { d["devices"][0]["procedure"] = 3; }), "device 0: \"procedure\"");
-  refused(edited([](nlohmann::json& d) { d["devices"][0].erase("opc"); }), "device 0: \"opc\" missing");
-  refused(edited([](nlohmann::json& d) { d["format"] = "something-else"; }), "not a kmebind device file");
-  refused(edited([](nlohmann::json& d) { d["devices"][10]["victim"] = 99; }), "device 10: \"victim\"");
+  refused(edited([](nlohmann::json& d) { d["devices"][0]["procedure"] = 3; }),
+          "device 0: \"procedure\"");
+  refused(edited([](nlohmann::json& d) { d["devices"][0].erase("opc"); }),
+          "device 0: \"opc\" missing");
+  refused(edited([](nlohmann::json& d) { d["format"] = "something-else"; }),
+          "not a kmebind device file");
+  refused(edited([](nlohmann::json& d) { d["devices"][10]["victim"] = 99; }),
+          "device 10: \"victim\"");
 }
 
 TEST_F(NetworkSimRun, ConfigurationErrorsNameFileLineAndKey) {
@@ -162,8 +176,8 @@ TEST_F(NetworkSimRun, RateSpacesTheAttachesAndTheDevicesKeepTheirKmeForTheNextRu
   EXPECT_EQ((*j)["kme_provisioned_procedure2"], 5);
   EXPECT_GE((*j)["seconds"].get<double>(), 0.45);
   EXPECT_LE((*j)["procedures_per_second"].get<double>(), 22.5);
-  const double p50 = (*j)["latency_ms_p50"], p90 = (*j)["latency_ms_p90"], p99 = (*j)["latency_ms_p99"],
-               max = (*j)["latency_ms_max"];
+  const double p50 = (*j)["latency_ms_p50"], p90 = (*j)["latency_ms_p90"],
+               p99 = (*j)["latency_ms_p99"], max = (*j)["latency_ms_max"];
   EXPECT_GT(p50, 0);
   EXPECT_LE(p50, p90);
   EXPECT_LE(p90, p99);
