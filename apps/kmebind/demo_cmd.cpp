@@ -5,19 +5,17 @@
 // procedures, later attaches with device authentication, re-provisioning and binding
 // violations, prints the report and stops everything cleanly. Exit 0 only when every outcome was
 // the expected one. `--in-process` runs the same scenario with the three cores in one process.
-#include <signal.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "command.h"
 #include "demo_in_process.h"
 #include "demo_network.h"
 #include "demo_workdir.h"
+#include "sim_interrupt.h"
 
 namespace kmebind::app {
 namespace {
@@ -36,37 +34,6 @@ struct DemoArgs {
   std::string dir;
   std::string pcap;
   std::string log_level = "info";
-};
-
-// SIGINT/SIGTERM end the demo early but cleanly (daemons stopped, directory removed): they are
-// blocked in every thread and taken by a watcher thread that sets `interrupted`.
-class SignalWatcher {
- public:
-  SignalWatcher() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    thread_ = std::thread([this, set] {
-      const timespec tick{0, 200'000'000};
-      while (!done_.load()) {
-        if (sigtimedwait(&set, nullptr, &tick) > 0) {
-          interrupted.store(true);
-          std::cerr << "kmebind demo: interrupted, stopping\n";
-        }
-      }
-    });
-  }
-  ~SignalWatcher() {
-    done_.store(true);
-    thread_.join();
-  }
-  std::atomic<bool> interrupted{false};
-
- private:
-  std::atomic<bool> done_{false};
-  std::thread thread_;
 };
 
 nlohmann::json to_json(const NetworkDemoReport& r) {
@@ -164,14 +131,14 @@ int run_network(const DemoArgs& args) {
     return kExitOk;
   }
 
-  SignalWatcher signals;
+  InterruptWatcher signals("demo");
   NetworkDemoOptions options;
   options.progress = !args.quiet && !args.json;
-  options.cancel = &signals.interrupted;
+  options.cancel = &signals.interrupted();
   options.max_in_flight = args.max_in_flight;
   auto report = run_network_demo(*setup, options);
   if (!report) return fail_with(report.error().message(), dir, keep);
-  if (signals.interrupted.load()) return fail_with("interrupted", dir, keep);
+  if (signals.interrupted().load()) return fail_with("interrupted", dir, keep);
   if (args.json) {
     nlohmann::json j = to_json(*report);
     if (keep) j["work_dir"] = dir.string();

@@ -13,6 +13,7 @@
 #include "device_generate.h"
 #include "net/logging.h"
 #include "sim_config.h"
+#include "sim_interrupt.h"
 #include "sim_report.h"
 #include "sim_runner.h"
 
@@ -102,6 +103,7 @@ int run_sim(const SimArgs& a) {
   run.insert(run.end(), attackers.begin(), attackers.end());
   if (run.empty()) return usage_error("sim", "no device to attach");
 
+  InterruptWatcher signals("sim");  // before the loop thread exists
   auto runner = SimRunner::create(*config, std::move(*file), run);
   if (!runner) {
     std::cerr << "kmebind sim: " << runner.error().message() << "\n";
@@ -117,6 +119,7 @@ int run_sim(const SimArgs& a) {
   options.progress = !a.quiet;
   options.hold_kme_response_ms = a.hold_kme_response_ms;
   options.timeout = std::chrono::seconds(a.timeout_s);
+  options.cancel = &signals.interrupted();
   auto phase = (*runner)->run_phase(run, options);
   (*runner)->stop();
   if (!phase) {
