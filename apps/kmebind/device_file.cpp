@@ -150,13 +150,21 @@ Result<DeviceEntry> parse_device(json& j, std::size_t index, std::size_t count) 
   auto sig_private = take_secret(j, "signature_private_key", 32, where);
   if (!sig_private) return std::unexpected(sig_private.error());
   auto sig_public = crypto::signature_public_from_private(p.signature_algorithm, *sig_private);
-  if (!sig_public)
+  if (!sig_public) {
     return fail(Code::kInvalidArgument, where + ": signature_private_key is not a valid key");
+  }
   p.signature = crypto::SigningKeyPair{std::move(*sig_private), std::move(*sig_public)};
-  // The USIM and ME check the rest (IMSI digits, software version) as the sim will build them.
-  if (auto usim = ue::make_usim(p); !usim) return std::unexpected(usim.error().with_context(where));
-  if (auto me = ue::make_mobile_equipment(p); !me)
-    return std::unexpected(me.error().with_context(where));
+  // IMSI of 6-15 digits (TS 23.003 §2.2) and a 2-digit software version (§6.2.2); the USIM and
+  // ME the sim builds from the entry check them again.
+  const auto digits = [](const std::string& s) {
+    return s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (p.imsi.size() < 6 || p.imsi.size() > 15 || !digits(p.imsi)) {
+    return fail(Code::kInvalidArgument, where + ": imsi must be 6 to 15 digits");
+  }
+  if (p.software_version.size() != 2 || !digits(p.software_version)) {
+    return fail(Code::kInvalidArgument, where + ": software_version must be 2 digits");
+  }
 
   auto role_text = take_string(j, "role", where);
   if (!role_text) return std::unexpected(role_text.error());
