@@ -55,6 +55,25 @@ TEST(NetworkBinding, ViolationsAreRejectedWithIllegalMeOnTheWire) {
   }
   ASSERT_FALSE(moved_imei.empty());
 
+  // The sim's own capture (UE side) decodes: every attach's Attach request by name, no
+  // malformed packet; the rejects themselves are ciphered (EEA2), see docs/demo.md §6.
+  if (have_program("tshark")) {
+    const fs::path fields = dir / "sim-pcap.txt";
+    const std::string cmd = "tshark -o nas-eps.null_decipher:FALSE -r '" +
+                            (dir / "sim.pcap").string() +
+                            "' -T fields -E separator=/t -e _ws.malformed -e _ws.col.Info > '" +
+                            fields.string() + "' 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    std::istringstream in(slurp(fields));
+    std::size_t frames = 0, attach_requests = 0;
+    for (std::string line; std::getline(in, line); ++frames) {
+      EXPECT_TRUE(line.starts_with("\t")) << "malformed: " << line;
+      if (contains(line, "Attach request")) ++attach_requests;
+    }
+    EXPECT_EQ(frames, (*report)["pcap_records"].get<std::size_t>());
+    EXPECT_EQ(attach_requests, 4u);
+  }
+
   // What each side decided, in its own words.
   const std::string hss_log = slurp(dir / "hss.log");
   EXPECT_TRUE(contains(hss_log, "KME_ERROR_BINDING_VIOLATION")) << hss_log;
