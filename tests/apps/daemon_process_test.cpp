@@ -31,6 +31,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+// SIGTERM must stop a daemon well within a supervisor's kill timeout; 15 s leaves room for a
+// freeDiameter shutdown on a loaded 2-core CI machine (5 s was seen to be too tight there).
+constexpr auto kStopTimeout = 15s;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);
@@ -350,7 +353,7 @@ TEST_F(DaemonProcess, HssServesMetricsAndStopsCleanlyOnSigterm) {
 
   const auto t0 = Clock::now();
   hss->signal(SIGTERM);
-  EXPECT_EQ(hss->wait(5s), 0) << slurp(dir_ / "hss.log");
+  EXPECT_EQ(hss->wait(kStopTimeout), 0) << slurp(dir_ / "hss.log");
   EXPECT_LT(Clock::now() - t0, 5s);
   EXPECT_FALSE(hss->read_line(100ms)) << "nothing on stdout but the ready line";
   const std::string log = slurp(dir_ / "hss.log");
@@ -405,7 +408,7 @@ TEST_F(DaemonProcess, HssReloadsTheCookieKeyRingOnSighupAndKeepsItOnABadFile) {
   EXPECT_TRUE(contains(scrape(hss_metrics_), "kmebind_hss_queue_depth"));
 
   hss->signal(SIGINT);
-  EXPECT_EQ(hss->wait(5s), 0);
+  EXPECT_EQ(hss->wait(kStopTimeout), 0);
 }
 
 TEST_F(DaemonProcess, CnnWithBadConfigExitsThreeNamingTheKey) {
@@ -451,9 +454,9 @@ TEST_F(DaemonProcess, CnnConnectsToTheHssAndBothReportThePeerUp) {
   EXPECT_GT(fs::file_size(dir_ / "cnn.pcap", ec), 40u) << ec.message();
 
   cnn->signal(SIGTERM);
-  EXPECT_EQ(cnn->wait(5s), 0) << slurp(dir_ / "cnn.log");
+  EXPECT_EQ(cnn->wait(kStopTimeout), 0) << slurp(dir_ / "cnn.log");
   hss->signal(SIGTERM);
-  EXPECT_EQ(hss->wait(5s), 0) << slurp(dir_ / "hss.log");
+  EXPECT_EQ(hss->wait(kStopTimeout), 0) << slurp(dir_ / "hss.log");
   EXPECT_TRUE(contains(slurp(dir_ / "cnn.log"), "info cnn: stopped"));
 }
 
@@ -467,7 +470,7 @@ TEST_F(DaemonProcess, CnnWithoutHssStillServesAndSaysSo) {
   EXPECT_TRUE(contains(slurp(dir_ / "cnn.log"), "warning cnn: no HSS peer up after 500 ms"))
       << slurp(dir_ / "cnn.log");
   cnn->signal(SIGTERM);
-  EXPECT_EQ(cnn->wait(5s), 0);
+  EXPECT_EQ(cnn->wait(kStopTimeout), 0);
 }
 
 TEST_F(DaemonProcess, CnnReopensItsLogOnSighup) {
@@ -487,7 +490,7 @@ TEST_F(DaemonProcess, CnnReopensItsLogOnSighup) {
   EXPECT_FALSE(contains(log, "serving NAS")) << "a new file, not the old one";
   EXPECT_TRUE(contains(slurp(dir_ / "cnn.log.1"), "serving NAS"));
   cnn->signal(SIGTERM);
-  EXPECT_EQ(cnn->wait(5s), 0);
+  EXPECT_EQ(cnn->wait(kStopTimeout), 0);
 }
 
 // A throw-away PKI (openssl CLI): a CA and ECDSA P-256 certificates whose CN and SAN are the
@@ -536,9 +539,9 @@ TEST_F(DaemonProcess, HssAndCnnOverMutualTls) {
   EXPECT_TRUE(contains(*ready, " peers_up=1/1 ")) << *ready << slurp(dir_ / "cnn.log");
   EXPECT_TRUE(contains(slurp(dir_ / "hss.log"), "accepted peer 'cnn.kmebind.test' over TLS"));
   cnn->signal(SIGTERM);
-  EXPECT_EQ(cnn->wait(5s), 0);
+  EXPECT_EQ(cnn->wait(kStopTimeout), 0);
   hss->signal(SIGTERM);
-  EXPECT_EQ(hss->wait(5s), 0);
+  EXPECT_EQ(hss->wait(kStopTimeout), 0);
 }
 
 TEST_F(DaemonProcess, HssRefusesACnnNotOnItsAllowListAndCountsIt) {
@@ -557,9 +560,9 @@ TEST_F(DaemonProcess, HssRefusesACnnNotOnItsAllowListAndCountsIt) {
       << text;
   EXPECT_EQ(metric(text, "kmebind_diameter_peers_up"), 0.0) << text;
   cnn->signal(SIGTERM);
-  EXPECT_EQ(cnn->wait(5s), 0);
+  EXPECT_EQ(cnn->wait(kStopTimeout), 0);
   hss->signal(SIGTERM);
-  EXPECT_EQ(hss->wait(5s), 0);
+  EXPECT_EQ(hss->wait(kStopTimeout), 0);
 }
 
 }  // namespace
