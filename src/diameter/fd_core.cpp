@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <cstdarg>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -14,6 +15,7 @@
 
 #include "diameter/fd_include.h"
 #include "diameter/peer_authority.h"
+#include "diameter/secret_blanking.h"
 
 namespace kmebind::diameter {
 namespace {
@@ -71,6 +73,25 @@ Status bind_listen_address(const std::string& address) {
   return {};
 }
 
+// HOOK_MESSAGE_SENT / HOOK_MESSAGE_RECEIVED → FdCore's tap, with secrets blanked.
+void tap_hook(enum fd_hook_type type, struct msg* m, struct peer_hdr* peer, void*,
+              struct fd_hook_permsgdata*, void* regdata) {
+  if (m == nullptr || regdata == nullptr) return;
+  const auto& tap = *static_cast<const FdCore::MessageTap*>(regdata);
+  std::uint8_t* buffer = nullptr;
+  std::size_t length = 0;
+  if (fd_msg_bufferize(m, &buffer, &length) != 0 || buffer == nullptr) return;
+  std::span<std::uint8_t> octets(buffer, length);
+  blank_secret_avps(octets);
+  std::string identity;
+  if (peer != nullptr && peer->info.pi_diamid != nullptr) {
+    identity.assign(peer->info.pi_diamid, peer->info.pi_diamidlen);
+  }
+  tap(ByteView(octets), type == HOOK_MESSAGE_SENT, identity);
+  // The blanked copy holds no secret; freed as freeDiameter allocated it.
+  std::free(buffer);
+}
+
 }  // namespace
 
 FdCore::FdCore(DiameterConfig config)
@@ -118,7 +139,23 @@ Result<std::unique_ptr<FdCore>> FdCore::create(DiameterConfig config) {
 
 FdCore::~FdCore() {
   stop();
+  if (tap_hook_ != nullptr) fd_hook_unregister(tap_hook_);
   detail::PeerAuthority::uninstall();
+}
+
+Status FdCore::set_message_tap(MessageTap tap) {
+  std::unique_lock lock(state_mutex_);
+  if (!tap) return fail(Code::kInvalidArgument, "diameter: the message tap is empty");
+  if (started_) return fail(Code::kInternal, "diameter: set the message tap before start()");
+  if (tap_hook_ != nullptr) return fail(Code::kInternal, "diameter: a message tap is set already");
+  tap_ = std::move(tap);
+  std::uint32_t mask = fd_hook_mask_helper(0, HOOK_MESSAGE_SENT, HOOK_MESSAGE_RECEIVED, -1);
+  if (int rc = fd_hook_register(mask, tap_hook, &tap_, nullptr, &tap_hook_); rc != 0) {
+    tap_hook_ = nullptr;
+    tap_ = nullptr;
+    return fd_failed("message tap hook", rc);
+  }
+  return {};
 }
 
 Status FdCore::start() {

@@ -23,16 +23,19 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 
+#include "common/bytes.h"
 #include "common/error.h"
 #include "diameter/dictionary.h"
 #include "diameter/fd_config.h"
 
 struct msg;
+struct fd_hook_hdl;
 
 namespace kmebind::diameter {
 
@@ -57,6 +60,13 @@ struct PeerAuthority;
 
 class FdCore {
  public:
+  // Sees every whole Diameter message this node sends (`sent`) or receives, with the Diameter
+  // Identity of the peer it goes to or comes from, after transport (docs/daemons.md §4). The
+  // octets are a copy with secret AVP values zero-filled (diameter/secret_blanking.h: KASME and
+  // KME, also inside grouped AVPs); they are valid only during the call. Called from
+  // freeDiameter's threads, concurrently: the tap must be thread-safe and must not block long.
+  using MessageTap = std::function<void(ByteView octets, bool sent, const std::string& peer_identity)>;
+
   // Validates `config`, blocks the signals above, initializes freeDiameter, writes and parses
   // its .conf, defines the S6a dictionary, advertises S6a/S6d (vendor 10415, auth) in CER/CEA,
   // installs peer validation (allow-list + certificate identity) and the message hooks.
@@ -67,6 +77,11 @@ class FdCore {
   ~FdCore();  // stop()
   FdCore(const FdCore&) = delete;
   FdCore& operator=(const FdCore&) = delete;
+
+  // Installs `tap` (one per core; an empty function is refused) on freeDiameter's
+  // HOOK_MESSAGE_SENT / HOOK_MESSAGE_RECEIVED. Without a tap no message is copied. Call before
+  // start(): kInternal once started or if a tap is set already, or if freeDiameter refuses the hook.
+  Status set_message_tap(MessageTap tap);
 
   // Starts freeDiameter's threads, listeners and peer connections. Call once, after the
   // S6aServer / S6aClient have been created. kInternal on failure.
@@ -111,6 +126,8 @@ class FdCore {
   DiameterConfig config_;
   S6aDictionary dictionary_;
   std::unique_ptr<detail::PeerAuthority> authority_;
+  MessageTap tap_;
+  fd_hook_hdl* tap_hook_ = nullptr;
   mutable std::shared_mutex state_mutex_;
   bool started_ = false;
   bool running_ = false;
