@@ -4,14 +4,18 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cnn_service.h"
 #include "daemon_config.h"
 #include "daemon_support.h"
 #include "diameter/fd_core.h"
 #include "diameter/s6a_client.h"
+#include "net/ip_endpoint.h"
 #include "net/logging.h"
 #include "net/nas_server.h"
 #include "net/pcap_writer.h"
@@ -50,6 +54,51 @@ void reload(const std::filesystem::path& path, net::LogOptions& running) {
       path.string(), running.level);
 }
 
+// Where a Diameter message is shown in the capture. The CNN's own end: its configured Diameter
+// address, with its listen port or, as a client (ephemeral source port not asked of
+// freeDiameter), 3868. The peer's end: the configured address and port of the peer with that
+// Diameter Identity; 127.0.0.1:3868 for an identity not configured (docs/daemons.md §4).
+struct DiameterCaptureEnds {
+  net::IpEndpoint local;
+  std::vector<std::pair<std::string, net::IpEndpoint>> peers;
+
+  const net::IpEndpoint& peer(const std::string& identity) const {
+    static const net::IpEndpoint unknown{Bytes{127, 0, 0, 1}, 3868};
+    for (const auto& [id, ep] : peers) {
+      if (id == identity) return ep;
+    }
+    return unknown;
+  }
+};
+
+DiameterCaptureEnds capture_ends(const diameter::DiameterConfig& d) {
+  DiameterCaptureEnds ends;
+  const std::uint16_t local_port = d.listen_port != 0 ? d.listen_port : std::uint16_t{3868};
+  auto local = net::parse_ip_endpoint(d.listen_address, local_port);
+  ends.local = local ? *local : net::IpEndpoint{Bytes{127, 0, 0, 1}, local_port};
+  for (const diameter::PeerConfig& p : d.peers) {
+    auto ep = net::parse_ip_endpoint(p.address, p.port);
+    if (!ep) continue;
+    // pcap records need both ends of one family.
+    if (ep->address.size() != ends.local.address.size()) continue;
+    ends.peers.emplace_back(p.identity, *ep);
+  }
+  return ends;
+}
+
+// Every Diameter message the core sends or receives, secrets blanked by FdCore, into `pcap`.
+Status capture_diameter(diameter::FdCore& core, net::PcapWriter& pcap) {
+  return core.set_message_tap(
+      [&pcap, ends = capture_ends(core.config())](ByteView octets, bool sent,
+                                                   const std::string& peer_identity) {
+        const net::IpEndpoint& peer = ends.peer(peer_identity);
+        const auto now = std::chrono::system_clock::now();
+        auto st = sent ? pcap.write_diameter(octets, ends.local, peer, now)
+                       : pcap.write_diameter(octets, peer, ends.local, now);
+        if (!st) spdlog::warn("pcap: Diameter message not captured: {}", st.error().message());
+      });
+}
+
 }  // namespace
 
 int run_cnn_daemon(const std::filesystem::path& config_path) {
@@ -80,6 +129,11 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
   if (!core) {
     if (core.error().code() == Code::kInvalidArgument) return config_failure(kRole, core.error());
     return runtime_failure(kRole, core.error(), to_file);
+  }
+  if (pcap) {
+    if (auto st = capture_diameter(**core, *pcap); !st) {
+      return runtime_failure(kRole, st.error(), to_file);
+    }
   }
   auto client = diameter::S6aClient::create(**core);
   if (!client) return runtime_failure(kRole, client.error(), to_file);

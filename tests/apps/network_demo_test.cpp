@@ -162,23 +162,32 @@ TEST(NetworkDemo, PcapOfTheCnnNamesTheDiameterCommands) {
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   const auto diameter =
       tshark_lines(tmp.path(), pcap, "-Y diameter -e diameter.cmd.code -e diameter.flags.request");
-  if (diameter.empty()) {
-    GTEST_SKIP()
-        << "the cnn's capture holds no Diameter message yet (docs/daemons.md §4: no message tap in "
-           "src/diameter)";
-  }
-  std::size_t air = 0, aia = 0, ulr = 0, ula = 0;
+  // docs/daemons.md §4: the cnn's Diameter message tap writes every S6a message it sends and
+  // receives (CER/CEA and DWR/DWA included).
+  ASSERT_FALSE(diameter.empty()) << "the cnn's capture holds no Diameter message";
+  std::size_t air = 0, aia = 0, ulr = 0, ula = 0, kme = 0;
   for (const std::string& line : diameter) {
     EXPECT_TRUE(line.starts_with("\t")) << "malformed: " << line;
     if (contains(line, "\t318\t1")) ++air;
     if (contains(line, "\t318\t0")) ++aia;
     if (contains(line, "\t316\t1")) ++ulr;
     if (contains(line, "\t316\t0")) ++ula;
+    if (contains(line, "\t16777214\t")) ++kme;
   }
   EXPECT_GE(air, 4u);
   EXPECT_EQ(air, aia);
   EXPECT_GE(ulr, 4u);
   EXPECT_EQ(ulr, ula);
+  EXPECT_GE(kme, 1u) << "no KME-Request/Answer in the capture";
+
+  // The tap blanks KASME (and KME) values: every KASME Wireshark finds is present but all zeros.
+  const auto kasme = tshark_lines(tmp.path(), pcap, "-Y diameter.KASME -e diameter.KASME");
+  ASSERT_GE(kasme.size(), 4u) << "no KASME AVP decoded in the AIAs";
+  for (const std::string& line : kasme) {
+    const std::string value = line.substr(line.rfind('\t') + 1);
+    EXPECT_FALSE(value.empty()) << line;
+    EXPECT_EQ(value.find_first_not_of("0:,"), std::string::npos) << "KASME not blanked: " << line;
+  }
 }
 
 }  // namespace
