@@ -223,7 +223,13 @@ Status FdCore::wait_for_peers(std::size_t count, std::chrono::milliseconds timeo
 }
 
 bool FdCore::peer_verified(std::string_view identity) const {
-  return authority_->verified(identity);
+  // The authority records a verified peer when its link opens and forgets it when a connection
+  // attempt fails, but not on an orderly disconnect: ask freeDiameter whether the link is open.
+  if (!authority_->verified(identity)) return false;
+  std::string id(identity);
+  peer_hdr* hdr = nullptr;
+  return fd_peer_getbyid(id.data(), id.size(), 1, &hdr) == 0 && hdr != nullptr &&
+         fd_peer_get_state(hdr) == STATE_OPEN;
 }
 
 LinkInfo FdCore::link_info(std::string_view peer_identity) const {

@@ -455,6 +455,9 @@ TEST_F(DaemonProcess, CnnConnectsToTheHssAndBothReportThePeerUp) {
 
   cnn->signal(SIGTERM);
   EXPECT_EQ(cnn->wait(kStopTimeout), 0) << slurp(dir_ / "cnn.log");
+  // The HSS no longer counts the CNN once its link is closed (an orderly disconnect).
+  const std::string hss_after = scrape_until(hss_metrics_, "kmebind_diameter_peers_up", 0);
+  EXPECT_EQ(metric(hss_after, "kmebind_diameter_peers_up"), 0.0) << hss_after;
   hss->signal(SIGTERM);
   EXPECT_EQ(hss->wait(kStopTimeout), 0) << slurp(dir_ / "hss.log");
   EXPECT_TRUE(contains(slurp(dir_ / "cnn.log"), "info cnn: stopped"));
