@@ -3,5 +3,5 @@
 # Extra arguments go to the demo, e.g. scripts/demo.sh --ues 100 --json
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh release
+scripts/setup.sh release kmebind
 exec build/release/apps/kmebind/kmebind demo "$@"

@@ -2,10 +2,13 @@
 # Installs what kmebind needs to build and test on Debian 12 (run as root), then configures and
 # builds the given CMake preset (default: release). Safe to run again: it installs only what is
 # missing and rebuilds only what changed.
-#   scripts/setup.sh [preset]
+#   scripts/setup.sh [preset [target...]]     (no target: everything, tests included)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
+shift || true
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
 
 packages=(
   build-essential cmake ninja-build pkg-config ccache
@@ -35,4 +38,4 @@ fi
 export CCACHE_BASEDIR="$PWD"
 cmake --preset "$preset" >/dev/null
 # Two cores on the reference machine; more are used if present.
-cmake --build --preset "$preset" -j "$(nproc)"
+cmake --build --preset "$preset" -j "$(nproc)" "${targets[@]}"
