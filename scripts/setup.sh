@@ -18,6 +18,9 @@ packages=(
   libfreediameter-dev freediameter libasio-dev libpq-dev
   openssl tshark
 )
+# Extra packages a caller needs on top (scripts/test.sh: the PostgreSQL server, clang for fuzzing).
+read -r -a extra <<< "${KMEBIND_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,5 +3,8 @@
 # through ctest. Long soak/scale/fuzz runs are not part of it (see docs/testing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The suite also needs a PostgreSQL server (started and stopped by ctest fixtures on loopback,
+# tests/pg_fixture.cmake) and clang with libFuzzer for the fuzz smoke runs (scripts/fuzz.sh).
+export KMEBIND_EXTRA_PACKAGES="postgresql ${KMEBIND_EXTRA_PACKAGES:-}"
 scripts/setup.sh ci
 ctest --preset ci -j "$(nproc)" --timeout 300
