@@ -35,15 +35,11 @@ Checked<store::DeviceRecord> load_device(store::SubscriberStore& store, std::str
 
 Checked<std::uint32_t> kme_version_counter(store::SubscriberStore& store, std::string_view imsi,
                                            std::string_view imei) {
-  constexpr std::size_t kPage = 256;
-  for (std::size_t offset = 0;; offset += kPage) {
-    auto page = store.list_kme_status(imsi, kPage, offset);
-    if (!page) return std::unexpected(store_refusal(page.error(), "list_kme_status"));
-    for (const store::KmeStatus& status : *page) {
-      if (status.imei == imei) return status.version;
-    }
-    if (page->size() < kPage) return 0U;
-  }
+  // One indexed read of the pair (primary key imsi, imei): listing the IMSI's KMEs was a scan of
+  // every KME record in SQLite, so each KME-Request cost grew with the number of devices.
+  auto version = store.kme_version(imsi, imei);
+  if (!version) return std::unexpected(store_refusal(version.error(), "kme_version"));
+  return *version;
 }
 
 }  // namespace kmebind::hss
