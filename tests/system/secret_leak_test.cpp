@@ -164,33 +164,33 @@ Bytes octets(const nlohmann::json& j, const char* field) {
 // KASME, K_NASenc and K_NASint of each challenge: the device whose K and OPc give AUTN's MAC-A
 // (TS 33.102 §6.3.2; SQN = (SQN ⊕ AK) ⊕ AK) ran it; KASME from CK, IK, the serving network and
 // SQN ⊕ AK (TS 33.401 A.2), the NAS keys for EEA2/EIA2 (A.7), which the CNN selects.
-std::vector<Secret> derive_nas_secrets(const fs::path& scratch,
-                                       const std::vector<AkaChallenge>& challenges,
-                                       const std::map<std::string, std::pair<Bytes, Bytes>>& usims) {
+std::vector<Secret> derive_nas_secrets(
+    const fs::path& scratch, const std::vector<AkaChallenge>& challenges,
+    const std::map<std::string, std::pair<Bytes, Bytes>>& usims) {
   std::vector<Secret> out;
   for (const AkaChallenge& c : challenges) {
     for (const auto& [imsi, usim] : usims) {
-      auto first = crypto(scratch, {"milenage", "--k", to_hex(usim.first), "--opc",
-                                    to_hex(usim.second), "--rand", to_hex(c.rand), "--sqn",
-                                    "000000000000", "--amf", "0000"});
+      auto first =
+          crypto(scratch, {"milenage", "--k", to_hex(usim.first), "--opc", to_hex(usim.second),
+                           "--rand", to_hex(c.rand), "--sqn", "000000000000", "--amf", "0000"});
       if (!first) continue;
       const Bytes ak = octets(*first, "ak");
       Bytes sqn(c.autn.begin(), c.autn.begin() + 6);
       for (std::size_t i = 0; i < 6; ++i) sqn[i] = static_cast<std::uint8_t>(sqn[i] ^ ak[i]);
       const Bytes amf(c.autn.begin() + 6, c.autn.begin() + 8);
-      auto second = crypto(scratch, {"milenage", "--k", to_hex(usim.first), "--opc",
-                                     to_hex(usim.second), "--rand", to_hex(c.rand), "--sqn",
-                                     to_hex(sqn), "--amf", to_hex(amf)});
+      auto second =
+          crypto(scratch, {"milenage", "--k", to_hex(usim.first), "--opc", to_hex(usim.second),
+                           "--rand", to_hex(c.rand), "--sqn", to_hex(sqn), "--amf", to_hex(amf)});
       if (!second || octets(*second, "mac_a") != Bytes(c.autn.begin() + 8, c.autn.end())) continue;
-      auto kasme = crypto(scratch, {"kasme", "--ck", (*second)["ck"].get<std::string>(), "--ik", (*second)["ik"].get<std::string>(),
-                                    "--plmn", "001-01", "--sqn-xor-ak",
-                                    to_hex(ByteView(c.autn).first(6))});
+      auto kasme = crypto(scratch, {"kasme", "--ck", (*second)["ck"].get<std::string>(), "--ik",
+                                    (*second)["ik"].get<std::string>(), "--plmn", "001-01",
+                                    "--sqn-xor-ak", to_hex(ByteView(c.autn).first(6))});
       if (!kasme) continue;
       out.push_back(Secret{"KASME", "IMSI " + imsi, octets(*kasme, "kasme"), {}});
       out.push_back(Secret{"CK", "IMSI " + imsi, octets(*second, "ck"), {}});
       out.push_back(Secret{"IK", "IMSI " + imsi, octets(*second, "ik"), {}});
-      auto nas = crypto(scratch, {"nas-keys", "--kasme", (*kasme)["kasme"].get<std::string>(), "--enc-alg", "2",
-                                  "--int-alg", "2"});
+      auto nas = crypto(scratch, {"nas-keys", "--kasme", (*kasme)["kasme"].get<std::string>(),
+                                  "--enc-alg", "2", "--int-alg", "2"});
       if (nas) {
         out.push_back(Secret{"KNASenc", "IMSI " + imsi, octets(*nas, "knas_enc"), {}});
         out.push_back(Secret{"KNASint", "IMSI " + imsi, octets(*nas, "knas_int"), {}});
@@ -225,8 +225,8 @@ class SecretLeak : public ::testing::Test {
 
   CliResult admin(const std::string& name, std::vector<std::string> args,
                   const std::string& key_file = "kmebind.key", std::vector<std::string> env = {}) {
-    std::vector<std::string> full{"admin", "--store", (dir_ / "kmebind.db").string(),
-                                  "--key-file", (dir_ / key_file).string()};
+    std::vector<std::string> full{"admin", "--store", (dir_ / "kmebind.db").string(), "--key-file",
+                                  (dir_ / key_file).string()};
     full.insert(full.end(), args.begin(), args.end());
     return run_kmebind(dir_, name, std::move(full), std::chrono::seconds(30), std::move(env));
   }
@@ -268,10 +268,12 @@ class SecretLeak : public ::testing::Test {
                      from_hex(d["opc"].get<std::string>()).value_or(Bytes{})};
     }
     EXPECT_EQ(kmes, kUes - 1) << "every device but the one with the wrong key committed a KME";
-    out.push_back(Secret{"device signature private key", "the registered key replaced in the test",
-                         registered_signature_key_, {}});
-    out.push_back(Secret{"device signature private key", "the wrong key of the test",
-                         wrong_signature_key_, {}});
+    out.push_back(Secret{"device signature private key",
+                         "the registered key replaced in the test",
+                         registered_signature_key_,
+                         {}});
+    out.push_back(Secret{
+        "device signature private key", "the wrong key of the test", wrong_signature_key_, {}});
 
     CliResult exp = run_kmebind(secrets_, "export",
                                 {"admin", "--store", (dir_ / "kmebind.db").string(), "--key-file",
@@ -309,9 +311,8 @@ class SecretLeak : public ::testing::Test {
 
   // Everything the run wrote except the files that hold secrets by design.
   std::vector<fs::path> outputs() const {
-    const std::set<std::string> sources{"devices.json", "kmebind.key", "wrong.key",
-                                        "cookie-1.key", "ca.key",      "hss.key",
-                                        "cnn.key"};
+    const std::set<std::string> sources{"devices.json", "kmebind.key", "wrong.key", "cookie-1.key",
+                                        "ca.key",       "hss.key",     "cnn.key"};
     std::vector<fs::path> files;
     for (const auto& e : fs::recursive_directory_iterator(dir_)) {
       if (e.is_regular_file() && !sources.contains(e.path().filename().string()))
@@ -335,8 +336,8 @@ TEST_F(SecretLeak, AFullRunAtTraceLevelPrintsNoSecretInLogsMetricsOrErrors) {
                      .get<std::string>())
             .value_or(Bytes{});
   }
-  wrong_signature_key_ = give_device_a_wrong_signature_key(dir_ / "devices.json",
-                                                           kWrongSignatureDevice);
+  wrong_signature_key_ =
+      give_device_a_wrong_signature_key(dir_ / "devices.json", kWrongSignatureDevice);
   write_file(dir_ / "wrong.key", to_hex(random_octets(32)) + "\n");
   fs::permissions(dir_ / "wrong.key", fs::perms::owner_read | fs::perms::owner_write);
 
@@ -372,12 +373,12 @@ TEST_F(SecretLeak, AFullRunAtTraceLevelPrintsNoSecretInLogsMetricsOrErrors) {
                   {"subscriber", "add", "--imsi", "001010000000001", "--k", k0, "--opc", opc0})
                 .code,
             1);
-  EXPECT_EQ(admin("admin-k-too-long",
-                  {"subscriber", "add", "--imsi", "001010000000099", "--k", k0 + "0", "--opc", opc0})
+  EXPECT_EQ(admin("admin-k-too-long", {"subscriber", "add", "--imsi", "001010000000099", "--k",
+                                       k0 + "0", "--opc", opc0})
                 .code,
             2);
-  EXPECT_EQ(admin("admin-opc-not-hex", {"subscriber", "add", "--imsi", "001010000000099", "--k",
-                                        k0, "--opc", opc0.substr(0, 31) + "g"})
+  EXPECT_EQ(admin("admin-opc-not-hex", {"subscriber", "add", "--imsi", "001010000000099", "--k", k0,
+                                        "--opc", opc0.substr(0, 31) + "g"})
                 .code,
             2);
   EXPECT_NE(run_kmebind(dir_, "admin-master-key-env-short",
@@ -415,10 +416,10 @@ TEST_F(SecretLeak, AFullRunAtTraceLevelPrintsNoSecretInLogsMetricsOrErrors) {
   const auto files = outputs();
   std::set<std::string> names;
   for (const auto& f : files) names.insert(f.filename().string());
-  for (const char* expected : {"hss.log", "cnn.log", "sim.log", "hss.out", "hss.err", "cnn.out",
-                               "cnn.err", "sim-first.out", "sim-first.err", "hss.metrics",
-                               "cnn.metrics", "cnn.pcap", "sim.pcap", "kmebind.db",
-                               "admin-wrong-master-key.err", "admin-k-too-long.err"}) {
+  for (const char* expected :
+       {"hss.log", "cnn.log", "sim.log", "hss.out", "hss.err", "cnn.out", "cnn.err",
+        "sim-first.out", "sim-first.err", "hss.metrics", "cnn.metrics", "cnn.pcap", "sim.pcap",
+        "kmebind.db", "admin-wrong-master-key.err", "admin-k-too-long.err"}) {
     EXPECT_TRUE(names.contains(expected)) << expected << " was not written";
   }
   for (const Finding& f : scan_files(files, secrets)) ADD_FAILURE() << f.describe();
