@@ -9,6 +9,9 @@ namespace kmebind::store::sqlite {
 namespace {
 
 constexpr std::string_view kKeyCheckName = "kmebind.key_check";
+// Calls per group-commit transaction at most: enough to absorb every HSS worker at once, small
+// enough that one batch holds the write lock for only a few milliseconds.
+constexpr std::size_t kMaxGroupCommitBatch = 256;
 constexpr std::string_view kSealedPrefix = "sealed.";
 
 template <class T>
@@ -135,7 +138,8 @@ SqliteStore::SqliteStore(std::string path, SecretBytes master_key, const StoreOp
             options.max_connections < 1 ? 1 : options.max_connections,
             std::chrono::milliseconds(options.busy_timeout_ms)),
       keys_(std::move(master_key)),
-      busy_timeout_(options.busy_timeout_ms) {}
+      busy_timeout_(options.busy_timeout_ms),
+      group_(pool_, writer_, busy_timeout_, kMaxGroupCommitBatch) {}
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
                                                        SecretBytes master_key,

@@ -1,7 +1,10 @@
 // The SQLite engine of SubscriberStore (DESIGN.md §5): one database file in WAL mode,
 // synchronous=FULL, foreign keys on, a pool of connections. Reads borrow any connection and run
-// in parallel; writes also take an in-process writer lock (SQLite admits one writer at a time;
-// waiting on a lock is cheaper than SQLite's sleep-and-retry busy handler), then BEGIN IMMEDIATE.
+// in parallel. Writes go through group commit (sqlite_group_commit.h): concurrent mutating calls
+// share one BEGIN IMMEDIATE … COMMIT, each in its own savepoint, so many calls cost one WAL sync
+// while each still returns only once its writes are durable. A batch also takes an in-process
+// writer lock (SQLite admits one writer at a time; waiting on a lock is cheaper than SQLite's
+// sleep-and-retry busy handler), which the bulk importer holds between its batches.
 // Other processes writing the same file (the admin CLI next to a running HSS) are waited for by
 // SQLite's busy timeout.
 #pragma once
@@ -9,10 +12,12 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
 
 #include "store/key_wrap.h"
+#include "store/sqlite_group_commit.h"
 #include "store/schema.h"
 #include "store/sqlite_pool.h"
 #include "store/subscriber_store.h"
@@ -73,6 +78,8 @@ class SqliteStore final : public SubscriberStore {
   std::timed_mutex& writer_lock() { return writer_; }
   std::chrono::milliseconds busy_timeout() const { return busy_timeout_; }
   const KeyWrap& keys() const { return keys_; }
+  // Batches and jobs of the group commit so far (tests, diagnostics).
+  GroupCommitStats group_commit_stats() const { return group_.stats(); }
 
  protected:
   Status do_add_subscriber(const SubscriberRecord& record, std::string_view actor) override;
@@ -82,8 +89,9 @@ class SqliteStore final : public SubscriberStore {
  private:
   SqliteStore(std::string path, SecretBytes master_key, const StoreOptions& options);
 
-  // Runs `fn(Connection&)` in a write transaction under the writer lock; commits when it
-  // succeeds, rolls back otherwise. Returns fn's result.
+  // Runs `fn(Connection&)` in a savepoint of a group-commit transaction; returns fn's result once
+  // that transaction is committed (durable), or an error when fn failed (its savepoint rolled
+  // back) or the commit failed. fn must not call the store.
   template <class F>
   std::invoke_result_t<F&, Connection&> write(F&& fn);
   // Runs `fn(Connection&)` on a borrowed connection; `snapshot` wraps it in a read transaction.
@@ -94,23 +102,22 @@ class SqliteStore final : public SubscriberStore {
   KeyWrap keys_;
   std::timed_mutex writer_;
   std::chrono::milliseconds busy_timeout_;
+  GroupCommit group_;
 };
 
 template <class F>
 std::invoke_result_t<F&, Connection&> SqliteStore::write(F&& fn) {
-  auto lease = pool_.acquire();
-  if (!lease) return std::unexpected(lease.error());
-  std::unique_lock lock(writer_, std::defer_lock);
-  if (!lock.try_lock_for(busy_timeout_)) {
-    return std::unexpected(Error(Code::kUnavailable, "store busy: the write lock was not free within " +
-                                                         std::to_string(busy_timeout_.count()) + " ms"));
-  }
-  auto txn = Transaction::begin(**lease, Transaction::Kind::kWrite);
-  if (!txn) return std::unexpected(txn.error());
-  auto result = fn(**lease);
-  if (!result) return result;  // ~Transaction rolls back
-  if (auto st = txn->commit(); !st) return std::unexpected(st.error());
-  return result;
+  using R = std::invoke_result_t<F&, Connection&>;
+  std::optional<R> result;
+  auto job = [&](Connection& conn) -> Status {
+    result.emplace(fn(conn));
+    if (!*result) return std::unexpected(result->error());
+    return {};
+  };
+  Status committed = group_.run(job);
+  if (result && !*result) return std::move(*result);  // fn's own error; its savepoint undone
+  if (!committed) return std::unexpected(committed.error());
+  return std::move(*result);
 }
 
 template <class F>

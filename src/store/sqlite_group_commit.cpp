@@ -1,0 +1,120 @@
+#include "store/sqlite_group_commit.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <exception>
+#include <string>
+
+namespace kmebind::store::sqlite {
+namespace {
+
+bool transaction_gone(Connection& conn) { return sqlite3_get_autocommit(conn.handle()) != 0; }
+
+}  // namespace
+
+GroupCommitStats GroupCommit::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+std::size_t GroupCommit::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+Status GroupCommit::submit(Pending& pending) {
+  std::unique_lock lock(mu_);
+  queue_.push_back(&pending);
+  for (;;) {
+    if (pending.done) return std::move(pending.outcome);
+    if (leader_active_) {
+      done_cv_.wait(lock);
+      continue;
+    }
+    // Lead one batch: every job queued so far (ours among them unless more than max_batch_
+    // were waiting before it), then hand over to the next caller.
+    leader_active_ = true;
+    const std::size_t n = std::min(queue_.size(), max_batch_);
+    std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    lock.unlock();
+    run_batch(batch);
+    lock.lock();
+    for (Pending* p : batch) p->done = true;
+    stats_.jobs += batch.size();
+    stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
+    leader_active_ = false;
+    done_cv_.notify_all();
+  }
+}
+
+void GroupCommit::run_batch(const std::vector<Pending*>& batch) {
+  auto set_all = [&](std::size_t from, const Error& error) {
+    for (std::size_t i = from; i < batch.size(); ++i) batch[i]->outcome = std::unexpected(error);
+  };
+  auto lease = pool_.acquire();
+  if (!lease) return set_all(0, lease.error());
+  std::unique_lock writer(writer_, std::defer_lock);
+  if (!writer.try_lock_for(busy_timeout_)) {
+    return set_all(0, Error(Code::kUnavailable, "store busy: the write lock was not free within " +
+                                                    std::to_string(busy_timeout_.count()) + " ms"));
+  }
+  Connection& conn = **lease;
+  std::size_t from = 0;
+  while (from < batch.size()) {
+    auto txn = Transaction::begin(conn, Transaction::Kind::kWrite);
+    if (!txn) return set_all(from, txn.error());
+    const std::size_t stop = run_jobs(conn, batch, from);
+    if (stop < batch.size()) {  // SQLite aborted the transaction: start another for the rest
+      txn->rollback();
+      from = stop;
+      continue;
+    }
+    if (auto st = txn->commit(); !st) {  // ~Transaction rolls back
+      for (std::size_t i = from; i < batch.size(); ++i) {
+        if (batch[i]->outcome) batch[i]->outcome = std::unexpected(st.error());
+      }
+    } else {
+      std::lock_guard lock(mu_);
+      ++stats_.commits;
+    }
+    return;
+  }
+}
+
+std::size_t GroupCommit::run_jobs(Connection& conn, const std::vector<Pending*>& batch,
+                                  std::size_t from) {
+  // Fails the jobs of this transaction that had succeeded: their writes went with it.
+  auto abort_from = [&](std::size_t i, const Error& cause) {
+    if (!transaction_gone(conn)) (void)conn.exec("ROLLBACK");
+    for (std::size_t j = from; j < i; ++j) {
+      if (batch[j]->outcome) {
+        batch[j]->outcome = std::unexpected(
+            Error(cause.code(), "rolled back with its transaction batch: " + cause.message()));
+      }
+    }
+    return i + 1;
+  };
+  for (std::size_t i = from; i < batch.size(); ++i) {
+    Pending& job = *batch[i];
+    Status st = conn.exec("SAVEPOINT kmebind_job");
+    if (st) {
+      try {
+        st = job.call(job.ctx, conn);
+      } catch (const std::exception& e) {  // a job must not throw; its batch still completes
+        st = fail(Code::kInternal, std::string("store write failed: ") + e.what());
+      }
+      if (st) st = conn.exec("RELEASE kmebind_job");
+    }
+    job.outcome = st;
+    if (st) continue;
+    if (transaction_gone(conn)) return abort_from(i, st.error());
+    if (auto undo = conn.exec("ROLLBACK TO kmebind_job; RELEASE kmebind_job"); !undo) {
+      return abort_from(i, undo.error());
+    }
+  }
+  return batch.size();
+}
+
+}  // namespace kmebind::store::sqlite
