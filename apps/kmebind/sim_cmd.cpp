@@ -1,5 +1,5 @@
 // `kmebind sim --config sim.yaml --ues N [--rate R] [--procedure 1|2|mixed] [--violations K]
-// [--json]`: the load generator (DESIGN.md §1, docs/demo.md §4). Takes N devices of the device
+// [--json] [--retry|--no-retry|--storm]`: the load generator (DESIGN.md §1, docs/demo.md §4). Takes N devices of the device
 // file (those whose subscription allows the chosen procedure), attaches them over the NAS link
 // to a running `kmebind cnn`, and reports successes, failures by cause, procedures per second
 // and latency percentiles. Exit code 0 when every outcome was the expected one (normal devices
@@ -33,6 +33,10 @@ struct SimArgs {
   std::string outcomes;
   std::int64_t hold_kme_response_ms = 0;
   unsigned timeout_s = 600;
+  // Retry overrides of sim.yaml's ue section (sim_retry.h); unset: as configured.
+  bool retry = false, no_retry = false, storm = false;
+  std::optional<std::int64_t> t3411_ms, t3402_ms, t3346_jitter_ms;
+  std::optional<std::uint32_t> max_attempts;
 };
 
 bool matches(const DeviceEntry& d, ProcedureMix mix) {
@@ -59,6 +63,10 @@ nlohmann::json outcome_json(const DeviceEntry& d, const UeOutcome& o) {
   j["kme_version"] = o.kme_version;
   j["device_authenticated"] = o.device_authenticated;
   j["latency_ms"] = o.latency_ms;
+  j["attempts"] = o.attempts;
+  j["congestion_rejects"] = o.congestion_rejects;
+  j["t3410_expiries"] = o.t3410_expiries;
+  j["link_losses"] = o.link_losses;
   if (!o.detail.empty()) j["detail"] = o.detail;
   return j;
 }
@@ -67,11 +75,22 @@ int run_sim(const SimArgs& a) {
   auto mix = parse_procedure_mix(a.procedure);
   if (!mix) return usage_error("sim", "--procedure: must be 1, 2 or mixed");
   if (a.rate < 0) return usage_error("sim", "--rate: must be positive (attaches per second)");
+  if (a.storm && (a.rate != 0 || a.max_in_flight != 0)) {
+    return usage_error("sim", "--storm starts every UE at once: no --rate or --max-in-flight");
+  }
+  if (a.retry && a.no_retry) return usage_error("sim", "--retry and --no-retry exclude each other");
+  if (a.no_retry && a.storm) return usage_error("sim", "--storm retries: no --no-retry");
   auto config = load_sim_config(a.config);
   if (!config) {
     std::cerr << "kmebind sim: " << config.error().message() << "\n";
     return kExitConfig;
   }
+  if (a.retry || a.storm) config->retry.enabled = true;
+  if (a.no_retry) config->retry.enabled = false;
+  if (a.t3411_ms) config->retry.t3411_ms = *a.t3411_ms;
+  if (a.t3402_ms) config->retry.t3402_ms = *a.t3402_ms;
+  if (a.t3346_jitter_ms) config->retry.t3346_jitter_ms = *a.t3346_jitter_ms;
+  if (a.max_attempts) config->retry.max_attempts = *a.max_attempts;
   if (auto log = net::setup_logging(config->log); !log) {
     std::cerr << "kmebind sim: " << log.error().message() << "\n";
     return kExitConfig;
@@ -114,6 +133,7 @@ int run_sim(const SimArgs& a) {
     return kExitFailure;
   }
   PhaseOptions options;
+  options.name = a.storm ? "storm" : "attach";
   options.rate = a.rate;
   options.max_in_flight = a.max_in_flight;
   options.progress = !a.quiet;
@@ -136,6 +156,7 @@ int run_sim(const SimArgs& a) {
                 std::string(to_string(d.role)) + " device IMSI " + d.profile.imsi + " IMEI " +
                     d.profile.imei15);
   }
+  builder.add_phase(*phase);
   const SimSummary summary = builder.finish();
 
   if (!a.outcomes.empty()) {
@@ -158,7 +179,8 @@ int run_sim(const SimArgs& a) {
   } else {
     std::cout << "kmebind sim: " << run.size() << " UEs over " << config->connections
               << " connection" << (config->connections == 1 ? "" : "s") << " to "
-              << config->cnn_address << ":" << config->cnn_port << "\n"
+              << config->cnn_address << ":" << config->cnn_port
+              << (config->retry.enabled ? ", retrying as a UE does" : "") << "\n"
               << to_text(summary);
     if (config->pcap_file) {
       std::cout << "  pcap: " << config->pcap_file->string() << " (" << (*runner)->pcap_records()
@@ -194,6 +216,19 @@ void setup(CLI::App& root, int* exit_code) {
   cmd->add_flag("--no-save", a->no_save,
                 "Do not write the devices' KMEs and SQN stores back to the device file");
   cmd->add_option("--timeout", a->timeout_s, "Give up after this many seconds (default 600)");
+  cmd->add_flag("--retry", a->retry,
+                "Retry as a real UE (ue.retry): after #22 wait T3346 + jitter, after T3410 "
+                "T3411/T3402, after a lost link reconnect and attach again");
+  cmd->add_flag("--no-retry", a->no_retry, "Every first outcome is final (ue.retry: false)");
+  cmd->add_flag("--storm", a->storm,
+                "Attach storm: every UE powers on at once (no rate, no window) and retries");
+  cmd->add_option("--t3411-ms", a->t3411_ms, "T3411 in ms (ue.t3411)")->check(CLI::Range(10, 600000));
+  cmd->add_option("--t3402-ms", a->t3402_ms, "T3402 in ms (ue.t3402)")->check(CLI::Range(10, 3600000));
+  cmd->add_option("--max-attempts", a->max_attempts, "Attach attempts before T3402 (ue.max_attempts)")
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--t3346-jitter-ms", a->t3346_jitter_ms,
+                  "Random extra wait after T3346, 0..this ms (ue.t3346_jitter)")
+      ->check(CLI::Range(0, 3600000));
   cmd->add_option("--hold-kme-response", a->hold_kme_response_ms,
                   "Test hook: hold each KME Provisioning Response this many ms (HSS restart test)");
   cmd->callback([a, exit_code] { *exit_code = run_sim(*a); });

@@ -48,7 +48,7 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
   }
   SimConfig c;
   SIM_TRY(nas, net::get_map(root, "nas"));
-  if (auto st = net::check_keys(*nas, {"connect", "connections"}); !st)
+  if (auto st = net::check_keys(*nas, {"connect", "connections", "reconnect"}); !st)
     return std::unexpected(st.error());
   SIM_TRY(connect, net::get_map(*nas, "connect"));
   if (auto st = net::check_keys(*connect, {"address", "port"}); !st)
@@ -59,10 +59,25 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
   c.cnn_port = static_cast<std::uint16_t>(*port);
   SIM_TRY(connections, net::get_uint_or(*nas, "connections", 1, 1024, 1));
   c.connections = static_cast<std::size_t>(*connections);
+  SIM_TRY(reconnect, net::find_map(*nas, "reconnect"));
+  if (*reconnect) {
+    if (auto st = net::check_keys(**reconnect, {"min", "max"}); !st)
+      return std::unexpected(st.error());
+    SIM_TRY(rmin, net::get_duration_or(**reconnect, "min", 10ms, 1min, 100ms));
+    SIM_TRY(rmax, net::get_duration_or(**reconnect, "max", 10ms, 10min, 5s));
+    if (*rmax < *rmin) {
+      return std::unexpected(
+          (*reconnect)->error((*reconnect)->line(), "nas.reconnect", "max is below min"));
+    }
+    c.retry.reconnect_min_ms = rmin->count();
+    c.retry.reconnect_max_ms = rmax->count();
+  }
 
   SIM_TRY(ue, net::find_map(root, "ue"));
   if (*ue) {
-    if (auto st = net::check_keys(**ue, {"plmn", "apn", "t3410"}); !st)
+    if (auto st = net::check_keys(**ue, {"plmn", "apn", "t3410", "retry", "t3411", "t3402",
+                                         "max_attempts", "t3346_jitter"});
+        !st)
       return std::unexpected(st.error());
     SIM_TRY(plmn, net::get_string_or(**ue, "plmn", c.plmn));
     c.plmn = *plmn;
@@ -72,6 +87,18 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
     }
     SIM_TRY(t3410, net::get_duration_or(**ue, "t3410", 100ms, 10min, 15s));
     c.t3410_ms = t3410->count();
+    // TS 24.301 §10.2 Table 10.2.1 (T3411 10 s; T3402 12 min, 60 s here by default) and
+    // §5.5.1.2.6 (5 attempts).
+    SIM_TRY(retry, net::get_bool_or(**ue, "retry", c.retry.enabled));
+    c.retry.enabled = *retry;
+    SIM_TRY(t3411, net::get_duration_or(**ue, "t3411", 10ms, 10min, 10s));
+    c.retry.t3411_ms = t3411->count();
+    SIM_TRY(t3402, net::get_duration_or(**ue, "t3402", 10ms, 1h, 60s));
+    c.retry.t3402_ms = t3402->count();
+    SIM_TRY(attempts, net::get_uint_or(**ue, "max_attempts", 1, 100, 5));
+    c.retry.max_attempts = static_cast<std::uint32_t>(*attempts);
+    SIM_TRY(jitter, net::get_duration_or(**ue, "t3346_jitter", 0ms, 1h, 10s));
+    c.retry.t3346_jitter_ms = jitter->count();
     ue::UeConfig check;
     check.plmn = c.plmn;
     check.apn = c.apn;
@@ -119,10 +146,17 @@ std::string render_sim_config(const SimConfig& c) {
   y += "  connect: {address: " + yaml_quoted(c.cnn_address) +
        ", port: " + std::to_string(c.cnn_port) + "}\n";
   y += "  connections: " + std::to_string(c.connections) + "\n";
+  y += "  reconnect: {min: " + std::to_string(c.retry.reconnect_min_ms) +
+       "ms, max: " + std::to_string(c.retry.reconnect_max_ms) + "ms}\n";
   y += "ue:\n";
   y += "  plmn: " + yaml_quoted(c.plmn) + "\n";
   if (c.apn) y += "  apn: " + yaml_quoted(*c.apn) + "\n";
   y += "  t3410: " + std::to_string(c.t3410_ms) + "ms\n";
+  y += std::string("  retry: ") + (c.retry.enabled ? "true" : "false") + "\n";
+  y += "  t3411: " + std::to_string(c.retry.t3411_ms) + "ms\n";
+  y += "  t3402: " + std::to_string(c.retry.t3402_ms) + "ms\n";
+  y += "  max_attempts: " + std::to_string(c.retry.max_attempts) + "\n";
+  y += "  t3346_jitter: " + std::to_string(c.retry.t3346_jitter_ms) + "ms\n";
   y += "devices:\n";
   y += "  file: " + yaml_quoted(c.devices_file.string()) + "\n";
   y += std::string("  save: ") + (c.save_devices ? "true" : "false") + "\n";

@@ -4,10 +4,16 @@
 //   nas:
 //     connect: {address: 127.0.0.1, port: 36412}   # the CNN's NAS listener
 //     connections: 4                               # UEs are spread over them (UE i → i mod 4)
+//     reconnect: {min: 100ms, max: 5s}             # back-off of a lost link (with ue.retry)
 //   ue:
 //     plmn: "001-01"                               # serving network of KASME (TS 33.401 A.2)
 //     apn: internet                                # optional; none lets the network choose
-//     t3410: 15s                                   # attach guard; no outcome by then = timeout
+//     t3410: 15s                                   # attach guard (TS 24.301 §10.2)
+//     retry: true                                  # retry as a real UE (sim_retry.h)
+//     t3411: 10s                                   # between attempts after T3410 expiry
+//     t3402: 60s                                   # after max_attempts failed attempts
+//     max_attempts: 5                              # TS 24.301 §5.5.1.2.6 attempt counter limit
+//     t3346_jitter: 10s                            # random extra wait after T3346 (#22)
 //   devices:
 //     file: devices.json                           # from `kmebind admin generate`
 //     save: true                                   # write KMEs and SQN stores back after a run
@@ -25,6 +31,7 @@
 
 #include "common/error.h"
 #include "net/logging.h"
+#include "sim_retry.h"
 
 namespace kmebind::app {
 
@@ -35,6 +42,8 @@ struct SimConfig {
   std::string plmn = "001-01";
   std::optional<std::string> apn;
   std::int64_t t3410_ms = 15'000;
+  RetryConfig retry;  // ue.retry, ue.t3411, ue.t3402, ue.max_attempts, ue.t3346_jitter,
+                      // nas.reconnect
   std::filesystem::path devices_file;
   bool save_devices = true;
   std::optional<std::filesystem::path> pcap_file;

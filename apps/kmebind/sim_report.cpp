@@ -98,6 +98,12 @@ void SummaryBuilder::add(const UeOutcome& o, const Expected& e, const std::strin
     }
   }
   if (o.kind != UeOutcome::Kind::kPending) latencies_.push_back(o.latency_ms);
+  s.attempts += o.attempts;
+  s.retries += o.attempts > 1 ? o.attempts - 1 : 0;
+  s.congestion_rejects += o.congestion_rejects;
+  s.t3346_backoffs += o.t3346_backoffs;
+  s.t3410_expiries += o.t3410_expiries;
+  s.ue_link_losses += o.link_losses;
   const bool ok = meets(o, e);
   if (ok && e.kind == Expected::Kind::kRejectedIllegalMe) ++s.binding_violations_rejected;
   if (!ok) {
@@ -106,6 +112,18 @@ void SummaryBuilder::add(const UeOutcome& o, const Expected& e, const std::strin
       s.unexpected_details.push_back(what + ": expected " + describe(e) + ", got " + describe(o));
     }
   }
+}
+
+void SummaryBuilder::add_phase(const PhaseResult& phase) {
+  SimSummary& s = summary_;
+  s.connection_losses += phase.connection_losses;
+  s.reconnects += phase.reconnects;
+  const bool all = std::all_of(phase.outcomes.begin(), phase.outcomes.end(), [](const auto& o) {
+    return o.kind == UeOutcome::Kind::kAttached;
+  });
+  s.all_attached_seconds = all && !phase.outcomes.empty() ? std::optional(phase.seconds)
+                                                          : std::nullopt;
+  if (phase.recovery_seconds) s.recovery_seconds = phase.recovery_seconds;
 }
 
 SimSummary SummaryBuilder::finish() const {
@@ -133,6 +151,18 @@ nlohmann::json to_json(const SimSummary& s) {
   j["binding_violations_rejected"] = s.binding_violations_rejected;
   j["unexpected"] = s.unexpected;
   j["unexpected_details"] = s.unexpected_details;
+  j["attempts"] = s.attempts;
+  j["retries"] = s.retries;
+  j["congestion_rejects"] = s.congestion_rejects;
+  j["t3346_backoffs"] = s.t3346_backoffs;
+  j["t3410_expiries"] = s.t3410_expiries;
+  j["ue_link_losses"] = s.ue_link_losses;
+  j["connection_losses"] = s.connection_losses;
+  j["reconnects"] = s.reconnects;
+  j["all_attached_seconds"] =
+      s.all_attached_seconds ? nlohmann::json(*s.all_attached_seconds) : nlohmann::json(nullptr);
+  j["recovery_seconds"] =
+      s.recovery_seconds ? nlohmann::json(*s.recovery_seconds) : nlohmann::json(nullptr);
   j["seconds"] = s.seconds;
   j["procedures_per_second"] = s.procedures_per_second;
   j["latency_ms_p50"] = s.latency_ms_p50;
@@ -166,6 +196,19 @@ std::string to_text(const SimSummary& s) {
   row("devices authenticated with KME", std::to_string(s.device_authenticated));
   row("binding violations rejected (#6)", std::to_string(s.binding_violations_rejected));
   row("unexpected outcomes", std::to_string(s.unexpected));
+  row("Attach requests (retries)",
+      std::to_string(s.attempts) + " (" + std::to_string(s.retries) + ")");
+  row("#22 rejects received (with T3346)",
+      std::to_string(s.congestion_rejects) + " (" + std::to_string(s.t3346_backoffs) + ")");
+  row("T3410 expiries", std::to_string(s.t3410_expiries));
+  if (s.connection_losses != 0 || s.ue_link_losses != 0) {
+    row("links lost / re-established",
+        std::to_string(s.connection_losses) + " / " + std::to_string(s.reconnects));
+    row("UEs that lost their link", std::to_string(s.ue_link_losses));
+    row("recovery (first loss → last attached)",
+        s.recovery_seconds ? fixed(*s.recovery_seconds, 3) + " s" : "not recovered");
+  }
+  if (s.all_attached_seconds) row("time to all attached", fixed(*s.all_attached_seconds, 3) + " s");
   row("time", fixed(s.seconds, 3) + " s");
   row("procedures per second", fixed(s.procedures_per_second, 1));
   row("latency p50 / p90 / p99 / max",

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -41,6 +42,21 @@ struct SimSummary {
   std::uint64_t binding_violations_rejected = 0;  // expected #6 and got it
   std::uint64_t unexpected = 0;                   // outcomes that differ from the expectation
   std::vector<std::string> unexpected_details;    // the first few, no secrets
+  // Retries (sim_retry.h): Attach requests sent, of which re-attempts; #22 rejects received and
+  // of them those with T3346; T3410 expiries; UEs whose link was lost (per loss), connections
+  // lost and re-established.
+  std::uint64_t attempts = 0;
+  std::uint64_t retries = 0;
+  std::uint64_t congestion_rejects = 0;
+  std::uint64_t t3346_backoffs = 0;
+  std::uint64_t t3410_expiries = 0;
+  std::uint64_t ue_link_losses = 0;
+  std::uint64_t connection_losses = 0;
+  std::uint64_t reconnects = 0;
+  // First Attach request → every UE attached (the last phase's; nullopt unless all attached).
+  std::optional<double> all_attached_seconds;
+  // First link loss → the last affected UE attached again (nullopt: no loss, or not recovered).
+  std::optional<double> recovery_seconds;
   double seconds = 0;                             // sum of the phases' durations
   double procedures_per_second = 0;
   double latency_ms_p50 = 0, latency_ms_p90 = 0, latency_ms_p99 = 0, latency_ms_max = 0;
@@ -52,6 +68,9 @@ class SummaryBuilder {
   // attach").
   void add(const UeOutcome& outcome, const Expected& expected, const std::string& what);
   void add_seconds(double seconds) { summary_.seconds += seconds; }
+  // Counts a whole phase: its outcomes must have been add()ed. Sets all_attached_seconds when
+  // every outcome is attached, and the link figures.
+  void add_phase(const PhaseResult& phase);
   SimSummary finish() const;
 
  private:

@@ -9,11 +9,13 @@
 #include <cstdio>
 #include <mutex>
 #include <queue>
+#include <random>
 
 #include "net/event_loop.h"
 #include "net/nas_client.h"
 #include "net/pcap_writer.h"
 #include "net/timer.h"
+#include "sim_retry.h"
 #include "ue/ue.h"
 
 namespace kmebind::app {
@@ -29,15 +31,26 @@ Clock::time_point from_ms(std::int64_t ms) {
   return Clock::time_point(std::chrono::milliseconds(ms));
 }
 
+// Where a UE with a pending outcome stands.
+enum class Wait {
+  kAttaching,  // attach running in the UE core (T3410, or T3411/T3402 between attempts)
+  kBackoff,    // after #22: the sim's back-off (T3346 + jitter, or T3411/T3402) runs
+  kLink,       // its connection is down; attaches again once it is back
+};
+
 struct Slot {
   Slot(std::size_t d, ue::Ue u, std::size_t c) : device(d), ue(std::move(u)), connection(c) {}
   std::size_t device;  // index in the device file
   ue::Ue ue;
   std::size_t connection;
   bool active = false;       // in the running phase with its outcome pending
+  bool in_phase = false;     // in the running phase (outcome pending or not)
+  bool affected = false;     // its link was lost during the phase
+  Wait wait = Wait::kAttaching;
+  std::uint32_t attempts = 0;  // §5.5.1.2.6 attempt counter for #22 without T3346
   std::size_t position = 0;  // index of its outcome in the running phase
   Clock::time_point started;
-  std::optional<std::int64_t> armed;  // the UE deadline queued in the heap
+  std::optional<std::int64_t> armed;  // the UE (or back-off) deadline queued in the heap
   // hold_kme_response_ms: PDUs held back until hold_until.
   std::optional<Clock::time_point> hold_until;
   bool held_once = false;
@@ -79,10 +92,15 @@ struct SimRunner::Impl {
   net::EventLoop loop;
   std::unique_ptr<net::Timer> timer;
   std::optional<Clock::time_point> timer_at;
-  std::unique_ptr<net::NasClient> client;
+  // One client per connection, so that a lost one can be re-established alone.
+  std::vector<std::unique_ptr<net::NasClient>> clients;
+  std::vector<std::uint64_t> generation;  // of clients[c]: callbacks of older ones are ignored
   std::unique_ptr<net::PcapWriter> pcap;
   std::vector<net::NasLinkEndpoints> links;
   std::vector<bool> link_down;
+  std::vector<std::optional<Clock::time_point>> reconnect_at;  // a lost link's next attempt
+  std::vector<std::uint32_t> reconnect_failures;
+  std::mt19937_64 random{std::random_device{}()};
   bool connected = false;
   bool stopped = false;
 
@@ -97,6 +115,9 @@ struct SimRunner::Impl {
   std::size_t pending = 0;
   std::size_t in_flight = 0;         // started, no outcome yet
   std::vector<std::size_t> holding;  // slots with held PDUs
+  std::uint64_t connection_losses = 0, reconnects = 0;
+  std::optional<Clock::time_point> first_link_loss;
+  Clock::time_point last_recovered;
 
   // Completion and progress, read by the owner thread.
   std::mutex mutex;
@@ -107,8 +128,9 @@ struct SimRunner::Impl {
   // --- loop thread ---------------------------------------------------------------------------
 
   void send_uplink(Slot& s, const Bytes& pdu) {
-    if (link_down[s.connection]) return;
-    if (auto st = client->send(s.connection, static_cast<net::UeId>(&s - slots.data()) + 1, pdu);
+    if (link_down[s.connection] || !clients[s.connection]) return;
+    if (auto st = clients[s.connection]->send(0, static_cast<net::UeId>(&s - slots.data()) + 1,
+                                               pdu);
         !st) {
       spdlog::warn("sim: cannot send a NAS PDU of device {}: {}", s.device, st.error().what());
       return;
@@ -131,7 +153,10 @@ struct SimRunner::Impl {
     s.active = false;
     s.armed.reset();
     finished.fetch_add(1, std::memory_order_relaxed);
-    if (kind == UeOutcome::Kind::kAttached) attached.fetch_add(1, std::memory_order_relaxed);
+    if (kind == UeOutcome::Kind::kAttached) {
+      attached.fetch_add(1, std::memory_order_relaxed);
+      if (s.affected) last_recovered = now;
+    }
     --pending;
     --in_flight;
     check_done();
@@ -168,18 +193,22 @@ struct SimRunner::Impl {
         case ue::UeEventKind::kAttached:
           finish(s, UeOutcome::Kind::kAttached);
           break;
+        case ue::UeEventKind::kAttachStarted:
+          ++o.attempts;
+          break;
         case ue::UeEventKind::kAttachRejected:
-          o.emm_cause = e.emm_cause
-                            ? std::optional<std::uint8_t>(static_cast<std::uint8_t>(*e.emm_cause))
-                            : std::nullopt;
-          finish(s, UeOutcome::Kind::kRejected);
+          on_reject(s, o, e);
           break;
         case ue::UeEventKind::kAuthenticationRejected:
           finish(s, UeOutcome::Kind::kAuthenticationRejected);
           break;
         case ue::UeEventKind::kAttachAttemptFailed:
-          note(o, e);
-          finish(s, UeOutcome::Kind::kTimeout);
+          // TS 24.301 §5.5.1.2.6 c): the UE core runs T3411 (or T3402) and attaches again.
+          ++o.t3410_expiries;
+          if (!config.retry.enabled) {
+            note(o, e);
+            finish(s, UeOutcome::Kind::kTimeout);
+          }
           break;
         case ue::UeEventKind::kAuthenticationFailed:
         case ue::UeEventKind::kSecurityModeRejected:
@@ -194,6 +223,27 @@ struct SimRunner::Impl {
           break;
       }
     }
+  }
+
+  double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(random); }
+
+  // TS 24.301 §5.5.1.2.5 / §5.5.1.2.6 as sim_retry.h decides: back off, or a final outcome.
+  void on_reject(Slot& s, UeOutcome& o, const ue::UeEvent& e) {
+    const std::uint8_t cause = e.emm_cause ? static_cast<std::uint8_t>(*e.emm_cause) : 0;
+    o.emm_cause = e.emm_cause ? std::optional<std::uint8_t>(cause) : std::nullopt;
+    if (cause == 22) ++o.congestion_rejects;
+    const RetryDecision d =
+        after_attach_reject(config.retry, cause, e.t3346_ms, s.attempts, uniform());
+    if (!d.retry) {
+      finish(s, UeOutcome::Kind::kRejected);
+      return;
+    }
+    if (d.backoff_t3346) ++o.t3346_backoffs;
+    s.attempts = d.attempts;
+    s.wait = Wait::kBackoff;
+    const std::int64_t at = net::steady_now_ms() + d.wait_ms;
+    heap.push({at, static_cast<std::size_t>(&s - slots.data())});
+    s.armed = at;
   }
 
   void take_output(std::size_t index, ue::UeOutput&& out) {
@@ -214,14 +264,15 @@ struct SimRunner::Impl {
       for (const Bytes& pdu : out.send) send_uplink(s, pdu);
     }
     take_events(s, out);
-    if (s.active) {
+    if (s.active && s.wait == Wait::kAttaching) {
       const auto deadline = s.ue.next_deadline();
       if (deadline && deadline != s.armed) heap.push({*deadline, index});
       s.armed = deadline;
     }
   }
 
-  void on_frame(std::size_t connection, net::UeId id, ByteView pdu) {
+  void on_frame(std::size_t connection, std::uint64_t gen, net::UeId id, ByteView pdu) {
+    if (gen != generation[connection]) return;
     if (pcap) {
       if (auto st =
               pcap->write_nas(pdu, false, std::chrono::system_clock::now(), links[connection]);
@@ -238,17 +289,89 @@ struct SimRunner::Impl {
     rearm();
   }
 
-  void on_disconnect(std::size_t connection, const Error& reason) {
+  void on_disconnect(std::size_t connection, std::uint64_t gen, const Error& reason) {
+    if (gen != generation[connection] || link_down[connection]) return;
     spdlog::warn("sim: connection {} to the CNN closed: {}", connection, reason.what());
     link_down[connection] = true;
+    ++connection_losses;
+    const auto now = Clock::now();
+    if (config.retry.enabled) {
+      if (!first_link_loss) first_link_loss = now;
+      reconnect_failures[connection] = 0;
+      reconnect_at[connection] =
+          now + std::chrono::milliseconds(reconnect_delay(config.retry, 0, uniform()));
+    }
     for (std::size_t i = 0; i < slots.size(); ++i) {
       Slot& s = slots[i];
-      if (s.active && s.connection == connection) {
-        outcomes[s.position].detail = "connection closed: " + reason.message();
-        finish(s, UeOutcome::Kind::kLinkLost);
+      if (!s.in_phase || s.connection != connection) continue;
+      UeOutcome& o = outcomes[s.position];
+      if (!config.retry.enabled) {
+        if (s.active) {
+          o.detail = "connection closed: " + reason.message();
+          finish(s, UeOutcome::Kind::kLinkLost);
+        }
+        continue;
       }
+      if (!s.active && o.kind != UeOutcome::Kind::kAttached) continue;  // final failure stays
+      if (!s.active) {
+        // Attached, but the CNN that held its context is gone: attach again (pending again).
+        o.kind = UeOutcome::Kind::kPending;
+        s.active = true;
+        ++pending;
+        ++in_flight;
+        finished.fetch_sub(1, std::memory_order_relaxed);
+        attached.fetch_sub(1, std::memory_order_relaxed);
+        s.wait = Wait::kLink;
+      } else if (s.wait == Wait::kAttaching) {
+        s.wait = Wait::kLink;
+        s.armed.reset();
+      }
+      s.affected = true;
+      ++o.link_losses;
     }
     rearm();
+  }
+
+  // The connections whose reconnect time has come (owner thread, through run_sync).
+  std::vector<std::size_t> due_reconnects() const {
+    std::vector<std::size_t> due;
+    const auto now = Clock::now();
+    for (std::size_t c = 0; c < reconnect_at.size(); ++c) {
+      if (link_down[c] && reconnect_at[c] && *reconnect_at[c] <= now) due.push_back(c);
+    }
+    return due;
+  }
+
+  void reconnect_failed(std::size_t c, const Error& e) {
+    spdlog::warn("sim: reconnect of connection {} failed: {}", c, e.what());
+    ++reconnect_failures[c];
+    reconnect_at[c] = Clock::now() + std::chrono::milliseconds(reconnect_delay(
+                                         config.retry, reconnect_failures[c], uniform()));
+  }
+
+  // A re-established link: UEs waiting for it attach again.
+  void link_back(std::size_t c, std::unique_ptr<net::NasClient> client) {
+    std::unique_ptr<net::NasClient> old = std::move(clients[c]);
+    clients[c] = std::move(client);
+    links[c] = {clients[c]->local_endpoint(0), clients[c]->remote_endpoint(0)};
+    link_down[c] = false;
+    reconnect_at[c].reset();
+    reconnect_failures[c] = 0;
+    ++reconnects;
+    spdlog::info("sim: connection {} to the CNN re-established", c);
+    if (old) old->stop();
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      Slot& s = slots[i];
+      if (s.active && s.connection == c && s.wait == Wait::kLink) attach_again(i);
+    }
+    rearm();
+  }
+
+  void attach_again(std::size_t index) {
+    Slot& s = slots[index];
+    s.wait = Wait::kAttaching;
+    s.armed.reset();
+    take_output(index, s.ue.start_attach(net::steady_now_ms()));
   }
 
   bool window_open() const {
@@ -268,9 +391,15 @@ struct SimRunner::Impl {
     s.hold_until.reset();
     s.held_once = false;
     s.held.clear();
+    s.wait = Wait::kAttaching;
+    s.attempts = 0;
     started.fetch_add(1, std::memory_order_relaxed);
     ++in_flight;
     if (link_down[s.connection]) {
+      if (config.retry.enabled) {
+        s.wait = Wait::kLink;
+        return;
+      }
       outcomes[s.position].detail = "connection to the CNN closed";
       finish(s, UeOutcome::Kind::kLinkLost);
       return;
@@ -308,6 +437,14 @@ struct SimRunner::Impl {
       Slot& s = slots[e.slot];
       if (!s.active || s.armed != e.deadline_ms) continue;  // stale entry
       s.armed.reset();
+      if (s.wait == Wait::kBackoff) {
+        if (link_down[s.connection]) {
+          s.wait = Wait::kLink;
+        } else {
+          attach_again(e.slot);
+        }
+        continue;
+      }
       take_output(e.slot, s.ue.on_timer(now_ms));
     }
     rearm();
@@ -338,10 +475,16 @@ struct SimRunner::Impl {
     next_start = 0;
     in_flight = 0;
     pending = phase_slots.size();
+    connection_losses = 0;
+    reconnects = 0;
+    first_link_loss.reset();
+    for (Slot& s : slots) s.in_phase = false;
     for (std::size_t k = 0; k < phase_slots.size(); ++k) {
       Slot& s = slots[phase_slots[k]];
       s.position = k;
       s.armed.reset();
+      s.in_phase = true;
+      s.affected = false;
     }
     phase_start = Clock::now();
     last_outcome = phase_start;
@@ -350,11 +493,52 @@ struct SimRunner::Impl {
     rearm();
   }
 
+  // Opens connection `c` anew (blocking: called on the owner's thread). Its callbacks carry the
+  // next generation number, which link_back/connect make current.
+  Result<std::unique_ptr<net::NasClient>> open_connection(std::size_t c) {
+    net::NasClientOptions client_options;
+    client_options.host = config.cnn_address;
+    client_options.port = config.cnn_port;
+    client_options.connections = 1;
+    std::uint64_t gen = 0;
+    loop.run_sync([&] { gen = ++generation[c]; });
+    net::NasClientCallbacks callbacks;
+    callbacks.on_frame = [this, c, gen](std::size_t, net::UeId id, ByteView pdu) {
+      on_frame(c, gen, id, pdu);
+    };
+    callbacks.on_disconnect = [this, c, gen](std::size_t, const Error& e) {
+      on_disconnect(c, gen, e);
+    };
+    auto client = net::NasClient::connect(loop, client_options, std::move(callbacks));
+    if (!client) {
+      return std::unexpected(client.error().with_context(
+          "cannot reach the CNN at " + config.cnn_address + ":" + std::to_string(config.cnn_port)));
+    }
+    return client;
+  }
+
+  // Owner thread: re-establishes the lost links whose time has come.
+  void reconnect_due() {
+    std::vector<std::size_t> due;
+    loop.run_sync([&] { due = due_reconnects(); });
+    for (std::size_t c : due) {
+      auto client = open_connection(c);
+      loop.run_sync([&] {
+        if (!client) {
+          reconnect_failed(c, client.error());
+        } else {
+          link_back(c, std::move(*client));
+        }
+      });
+    }
+  }
+
   // Ends the phase early (timeout): what is still pending stays pending.
   void abandon_phase() {
     next_start = phase_slots.size();
     for (std::size_t index : phase_slots) {
       slots[index].active = false;
+      slots[index].in_phase = false;
       slots[index].armed.reset();
     }
     for (std::size_t i : holding) slots[i].held.clear();
@@ -380,6 +564,9 @@ Result<std::unique_ptr<SimRunner>> SimRunner::create(const SimConfig& config, De
   ue_config.plmn = config.plmn;
   ue_config.apn = config.apn;
   ue_config.t3410_ms = config.t3410_ms;
+  ue_config.t3411_ms = config.retry.t3411_ms;
+  ue_config.t3402_ms = config.retry.t3402_ms;
+  ue_config.max_attach_attempts = config.retry.max_attempts;
   if (auto st = ue_config.validate(); !st) return std::unexpected(st.error());
   impl->slots.reserve(devices.size());
   for (std::size_t d : devices) {
@@ -418,33 +605,23 @@ Status SimRunner::connect() {
   }
   m.timer = std::make_unique<net::Timer>(m.loop);
   if (auto st = m.loop.start("sim"); !st) return st;
-  net::NasClientOptions options;
-  options.host = m.config.cnn_address;
-  options.port = m.config.cnn_port;
-  options.connections = m.config.connections;
-  net::NasClientCallbacks callbacks;
-  callbacks.on_frame = [&m](std::size_t c, net::UeId id, ByteView pdu) { m.on_frame(c, id, pdu); };
-  callbacks.on_disconnect = [&m](std::size_t c, const Error& e) { m.on_disconnect(c, e); };
-  // Callbacks may come as soon as the client exists; the loop waits for the links first.
-  Status result;
-  m.loop.run_sync([&] {
-    auto client = net::NasClient::connect(m.loop, options, std::move(callbacks));
+  const std::size_t n = m.config.connections;
+  m.clients.resize(n);
+  m.generation.assign(n, 0);
+  m.links.assign(n, {});
+  m.link_down.assign(n, false);
+  m.reconnect_at.assign(n, std::nullopt);
+  m.reconnect_failures.assign(n, 0);
+  for (std::size_t c = 0; c < n; ++c) {
+    auto client = m.open_connection(c);
     if (!client) {
-      result = std::unexpected(client.error().with_context("cannot reach the CNN at " +
-                                                           m.config.cnn_address + ":" +
-                                                           std::to_string(m.config.cnn_port)));
-      return;
+      stop();
+      return std::unexpected(client.error());
     }
-    m.client = std::move(*client);
-    m.links.clear();
-    for (std::size_t i = 0; i < m.client->connection_count(); ++i) {
-      m.links.push_back({m.client->local_endpoint(i), m.client->remote_endpoint(i)});
-    }
-    m.link_down.assign(m.client->connection_count(), false);
-  });
-  if (!result) {
-    stop();
-    return result;
+    m.loop.run_sync([&] {
+      m.clients[c] = std::move(*client);
+      m.links[c] = {m.clients[c]->local_endpoint(0), m.clients[c]->remote_endpoint(0)};
+    });
   }
   m.connected = true;
   return {};
@@ -484,9 +661,16 @@ Result<PhaseResult> SimRunner::run_phase(const std::vector<std::size_t>& devices
   {
     std::unique_lock lock(m.mutex);
     while (!m.phase_done) {
-      const auto wake = std::min(deadline, Clock::now() + std::chrono::milliseconds(200));
+      const auto wake = std::min(deadline, Clock::now() + std::chrono::milliseconds(
+                                                              m.config.retry.enabled ? 50 : 200));
       m.cv.wait_until(lock, wake, [&] { return m.phase_done; });
       if (m.phase_done) break;
+      if (m.config.retry.enabled) {
+        lock.unlock();
+        m.reconnect_due();
+        lock.lock();
+        if (m.phase_done) break;
+      }
       const auto now = Clock::now();
       if (options.progress && now >= next_print) {
         next_print += std::chrono::seconds(1);
@@ -510,6 +694,21 @@ Result<PhaseResult> SimRunner::run_phase(const std::vector<std::size_t>& devices
     if (m.pending > 0 || m.next_start < m.phase_slots.size()) m.abandon_phase();
     result.outcomes = m.outcomes;
     result.seconds = std::chrono::duration<double>(m.last_outcome - m.phase_start).count();
+    result.connection_losses = m.connection_losses;
+    result.reconnects = m.reconnects;
+    if (m.first_link_loss) {
+      bool all = true;
+      for (std::size_t k = 0; k < m.phase_slots.size(); ++k) {
+        const Slot& s = m.slots[m.phase_slots[k]];
+        if (s.affected && m.outcomes[k].kind != UeOutcome::Kind::kAttached) all = false;
+      }
+      bool any = false;
+      for (std::size_t i : m.phase_slots) any = any || m.slots[i].affected;
+      if (all && any) {
+        result.recovery_seconds =
+            std::chrono::duration<double>(m.last_recovered - *m.first_link_loss).count();
+      }
+    }
   });
   return result;
 }
@@ -521,12 +720,16 @@ void SimRunner::stop() {
   if (m.loop.running()) {
     m.loop.run_sync([&] {
       if (m.timer) m.timer->cancel();
-      if (m.client) m.client->stop();
+      for (auto& c : m.clients) {
+        if (c) c->stop();
+      }
     });
   }
   m.loop.stop();
-  if (m.client) m.client->stop();
-  m.client.reset();
+  for (auto& c : m.clients) {
+    if (c) c->stop();
+  }
+  m.clients.clear();
   m.timer.reset();
 }
 

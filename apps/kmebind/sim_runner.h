@@ -1,16 +1,22 @@
 // The UE simulator over the real NAS link (DESIGN.md §1, `kmebind sim`, docs/demo.md §4): the
 // UE cores (src/ue) of the devices of a device file, driven by one event-loop thread that owns
-// them all, over C TCP connections to the CNN (net::NasClient; UE i of the run uses connection
-// i mod C, its link UE id is i + 1). The UE timers (T3410, ...) run on the same loop.
+// them all, over C TCP connections to the CNN (one net::NasClient each; UE i of the run uses
+// connection i mod C, its link UE id is i + 1). The UE timers (T3410, T3411, T3402) and the
+// sim's own back-off timers (T3346) of every UE share one deadline heap and one loop timer.
 //
 // A run is made of phases (run_phase): each starts the attach of a list of devices, at a target
 // rate (a token bucket: attach k starts k/rate seconds after the first) or all at once, and waits
 // until every one of them has an outcome:
 //   attached      Attach accept taken, Attach complete sent
 //   rejected      Attach reject (with its EMM cause) or Authentication reject
-//   timeout       T3410 expired (the UE core would retry; the sim does not, it counts a failure)
-//   link-lost     the connection carrying the UE closed
-// The latency of an attach runs from Attach request to its outcome. The UEs keep their state
+//   timeout       T3410 expired (only without retries)
+//   link-lost     the connection carrying the UE closed (only without retries)
+// With SimConfig::retry.enabled the UEs retry as a real UE does (sim_retry.h): #22 with T3346 →
+// wait T3346 + jitter and attach again; T3410 expiry → the UE core's own T3411/T3402 retries; a
+// lost link → reconnect with back-off (from the owner's thread, while run_phase waits) and attach
+// every affected UE again, those already attached in this phase included (the CNN that lost the
+// link lost their contexts). Then an outcome is final only when attached or rejected for good.
+// The latency of an attach runs from its first Attach request to its outcome. The UEs keep state
 // between phases (KME, SQN store, GUTI), so a later phase attaches the same devices again: the
 // demo's "later attach" authenticates them with the KME provisioned in the first.
 //
@@ -39,8 +45,13 @@ struct UeOutcome {
   std::uint8_t kme_procedure = 0;         // 1 or 2 when this attach provisioned a KME
   std::uint32_t kme_version = 0;          // provisioned or device-authenticated version
   bool device_authenticated = false;      // this attach answered a device challenge
-  double latency_ms = 0;                  // Attach request → outcome
+  double latency_ms = 0;                  // first Attach request → outcome
   std::string detail;                     // UE events worth showing (KME/SMC rejects), no secret
+  std::uint32_t attempts = 0;             // Attach requests sent (retries = attempts - 1)
+  std::uint32_t congestion_rejects = 0;   // Attach reject #22 received
+  std::uint32_t t3346_backoffs = 0;       // of which carried T3346 (the UE waited it)
+  std::uint32_t t3410_expiries = 0;       // attempts that timed out (T3410)
+  std::uint32_t link_losses = 0;          // times its link to the CNN was lost while in the phase
 };
 std::string_view to_string(UeOutcome::Kind kind);  // "pending", "attached", "rejected", ...
 
@@ -64,6 +75,11 @@ struct PhaseOptions {
 struct PhaseResult {
   std::vector<UeOutcome> outcomes;  // one per device of the phase, in the order given
   double seconds = 0;               // first Attach request → last outcome
+  std::uint64_t connection_losses = 0;  // NAS connections that closed during the phase
+  std::uint64_t reconnects = 0;         // NAS connections re-established
+  // First link loss → the last UE it affected attached again; nullopt without a link loss or
+  // when some affected UE did not end attached.
+  std::optional<double> recovery_seconds;
 };
 
 class SimRunner {
