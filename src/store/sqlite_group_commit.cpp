@@ -26,26 +26,41 @@ std::size_t GroupCommit::queued() const {
 Status GroupCommit::submit(Pending& pending) {
   std::unique_lock lock(mu_);
   queue_.push_back(&pending);
-  for (;;) {
-    if (pending.done) return std::move(pending.outcome);
-    if (leader_active_) {
-      done_cv_.wait(lock);
-      continue;
-    }
-    // Lead one batch: every job queued so far (ours among them unless more than max_batch_
-    // were waiting before it), then hand over to the next caller.
+  if (leader_active_) {
+    pending.wake.wait(lock, [&] { return pending.state != State::kQueued; });
+    if (pending.state == State::kDone) return std::move(pending.outcome);
+    // kLead: the previous leader handed over; leader_active_ stayed true.
+  } else {
     leader_active_ = true;
+  }
+  // Lead batches until our own job has run (it may wait behind max_batch_ earlier jobs).
+  for (;;) {
     const std::size_t n = std::min(queue_.size(), max_batch_);
     std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     lock.unlock();
     run_batch(batch);
     lock.lock();
-    for (Pending* p : batch) p->done = true;
     stats_.jobs += batch.size();
     stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
-    leader_active_ = false;
-    done_cv_.notify_all();
+    bool mine = false;
+    for (Pending* p : batch) {
+      if (p == &pending) {
+        mine = true;
+        continue;
+      }
+      p->state = State::kDone;
+      p->wake.notify_one();
+    }
+    if (!mine) continue;
+    if (queue_.empty()) {
+      leader_active_ = false;
+    } else {
+      Pending* next = queue_.front();
+      next->state = State::kLead;
+      next->wake.notify_one();
+    }
+    return std::move(pending.outcome);
   }
 }
 

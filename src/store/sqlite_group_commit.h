@@ -1,7 +1,8 @@
 // Group commit for the SQLite engine: concurrent writers share one transaction and one synced
 // COMMIT. A caller queues its work and waits; the first caller that finds no commit in progress
 // becomes the leader, takes every queued job (up to max_batch), runs each in its own SAVEPOINT on
-// one connection inside one BEGIN IMMEDIATE … COMMIT, and then wakes the callers of the batch.
+// one connection inside one BEGIN IMMEDIATE … COMMIT, then wakes only the callers of the batch and
+// hands the lead to the first caller queued meanwhile (no herd of waiters woken per commit).
 // With synchronous=FULL the COMMIT syncs the WAL once for the whole batch instead of once per
 // call, so the write rate is no longer bounded by one fsync per call (docs/store.md).
 //
@@ -58,11 +59,13 @@ class GroupCommit {
   std::size_t queued() const;
 
  private:
+  enum class State { kQueued, kLead, kDone };
   struct Pending {
     Status (*call)(void*, Connection&) = nullptr;
     void* ctx = nullptr;
     Status outcome;
-    bool done = false;
+    State state = State::kQueued;  // guarded by mu_
+    std::condition_variable wake;  // notified with mu_ held, so it outlives every notify
   };
 
   Status submit(Pending& pending);
@@ -78,7 +81,6 @@ class GroupCommit {
   const std::size_t max_batch_;
 
   mutable std::mutex mu_;
-  std::condition_variable done_cv_;
   std::vector<Pending*> queue_;
   bool leader_active_ = false;
   GroupCommitStats stats_;
