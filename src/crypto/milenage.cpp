@@ -127,19 +127,25 @@ Result<Bytes> Milenage::f1star(ByteView rand, ByteView sqn, ByteView amf) {
   return Bytes(s.blocks.begin() + 8, s.blocks.begin() + 16);
 }
 
-Result<Bytes> Milenage::f5star(ByteView rand) {
+// f5 (block 1, OUT2) or f5* (block 4, OUT5): the first 48 bits. SQN and AMF enter only OUT1,
+// so zeros stand in for them.
+Result<Bytes> Milenage::anonymity_key(ByteView rand, std::size_t block) {
   if (auto st = check_size(rand, kRandSize, "RAND"); !st) return std::unexpected(st.error());
   static constexpr std::uint8_t kZeroSqnAmf[kSqnSize + kAmfSize] = {};
   const ByteView zeros(kZeroSqnAmf);
   Scratch s;
-  if (auto st =
-          run(aes_, opc_.view(), rand, zeros.first(kSqnSize), zeros.subspan(kSqnSize), 4, 4, s);
+  if (auto st = run(aes_, opc_.view(), rand, zeros.first(kSqnSize), zeros.subspan(kSqnSize),
+                    block, block, s);
       !st) {
     return std::unexpected(st.error());
   }
-  const auto* o5 = s.blocks.data() + 4 * kAesBlockSize;
-  return Bytes(o5, o5 + kAkSize);
+  const auto* o = s.blocks.data() + block * kAesBlockSize;
+  return Bytes(o, o + kAkSize);
 }
+
+Result<Bytes> Milenage::f5(ByteView rand) { return anonymity_key(rand, 1); }
+
+Result<Bytes> Milenage::f5star(ByteView rand) { return anonymity_key(rand, 4); }
 
 Result<SecretBytes> milenage_opc(const SecretBytes& k, const SecretBytes& op) {
   if (auto st = check_size(k.view(), kMilenageKeySize, "K"); !st) {

@@ -49,6 +49,10 @@ class Milenage {
   // Same result as milenage(k, opc, rand, sqn, amf). REQUIRES rand 16, sqn 6, amf 2.
   Result<MilenageOutput> compute(ByteView rand, ByteView sqn, ByteView amf);
 
+  // f5 alone: AK (6 octets), which the USIM needs first to unmask SQN in AUTN before it can
+  // check MAC-A (TS 33.102 §6.3.3; TS 35.206 §4.1: AK = OUT2[0..47]). Two block encryptions
+  // (TEMP, OUT2). REQUIRES rand 16.
+  Result<Bytes> f5(ByteView rand);
   // f1* alone: MAC-S (8 octets), to check AUTS in resynchronisation (TS 33.102 §6.3.5, where
   // AMF is the dummy 0x0000). REQUIRES rand 16, sqn 6, amf 2.
   Result<Bytes> f1star(ByteView rand, ByteView sqn, ByteView amf);
@@ -57,6 +61,7 @@ class Milenage {
 
  private:
   Milenage(AesEcb aes, SecretBytes opc) : aes_(std::move(aes)), opc_(std::move(opc)) {}
+  Result<Bytes> anonymity_key(ByteView rand, std::size_t block);
   AesEcb aes_;
   SecretBytes opc_;
 };

@@ -72,10 +72,10 @@ Result<AkaResult> Usim::authenticate(ByteView rand, ByteView autn, ByteView sn_i
   const ByteView amf = autn.subspan(crypto::kSqnSize, crypto::kAmfSize);
   const ByteView mac = autn.subspan(crypto::kSqnSize + crypto::kAmfSize, crypto::kMacSize);
 
-  // f5 does not depend on SQN: a first pass with any SQN yields AK, the second the rest.
-  auto first = milenage_.compute(rand, sqn_xor_ak, amf);
-  if (!first) return std::unexpected(internal(first.error(), "MILENAGE"));
-  const Bytes sqn = xor_of(sqn_xor_ak, first->ak);
+  // AK = f5(RAND) unmasks SQN; f1 needs SQN, so the full computation comes second.
+  auto ak = milenage_.f5(rand);
+  if (!ak) return std::unexpected(internal(ak.error(), "f5"));
+  const Bytes sqn = xor_of(sqn_xor_ak, *ak);
   auto out = milenage_.compute(rand, sqn, amf);
   if (!out) return std::unexpected(internal(out.error(), "MILENAGE"));
 

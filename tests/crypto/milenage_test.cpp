@@ -72,6 +72,19 @@ TEST(MilenageTs35208, F1StarAndF5StarAloneMatchEveryTestSet) {
   }
 }
 
+// f5 alone (the USIM's first step, TS 33.102 §6.3.3) gives TS 35.208's AK, whatever SQN/AMF.
+TEST(MilenageTs35208, F5AloneMatchesEveryTestSet) {
+  for (const auto& e : entries("milenage.json")) {
+    SCOPED_TRACE(e["id"].get<std::string>());
+    auto m = Milenage::create(secret(e["K"]), secret(e["OPc"]));
+    ASSERT_TRUE(m);
+    auto ak = m->f5(hex(e["RAND"]));
+    ASSERT_TRUE(ak) << ak.error().what();
+    EXPECT_EQ(to_hex(*ak), e["f5_AK"].get<std::string>());
+    EXPECT_NE(to_hex(*ak), e["f5star_AK"].get<std::string>());
+  }
+}
+
 TEST(Milenage, DifferentSqnChangesOnlyF1AndF1Star) {
   const auto e = entries("milenage.json")[0];
   Bytes sqn = hex(e["SQN"]);
@@ -97,6 +110,7 @@ TEST(Milenage, BadSizesAreInvalidArgument) {
   auto m = Milenage::create(k16, k16);
   ASSERT_TRUE(m);
   EXPECT_EQ(code(m->f5star(Bytes(17))), Code::kInvalidArgument);
+  EXPECT_EQ(code(m->f5(Bytes(15))), Code::kInvalidArgument);
   EXPECT_EQ(code(m->f1star(rand, Bytes(5), amf)), Code::kInvalidArgument);
   auto sqn_error = milenage(k16, k16, rand, Bytes(7), amf);
   EXPECT_NE(sqn_error.error().message().find("SQN"), std::string::npos);

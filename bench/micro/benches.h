@@ -1,0 +1,10 @@
+// Registration of the benchmarks of kmebind_bench (one function per source file).
+#pragma once
+
+namespace kmebind::bench {
+
+void register_crypto_benchmarks();     // crypto_bench.cpp: primitives and floors
+void register_procedure_benchmarks();  // procedure_bench.cpp: in-process attaches
+void register_hss_benchmarks();        // hss_bench.cpp: HSS operations on SQLite
+
+}  // namespace kmebind::bench

@@ -1,0 +1,177 @@
+// HSS operations one at a time against the real SQLite store (store in a temporary directory,
+// synchronous=FULL as configured by the store): what one S6a request costs the HSS core, without
+// Diameter. Names: hss/<operation>[/<combo>]. Each benchmark also reports, from the same run,
+// the crypto floor of that operation (floor_us) and the ratio (ratio = CPU / floor).
+//   hss/air                  AIR → AIA, one vector, subscribers taken round robin
+//   hss/kme-request/<combo>  KME-Request → KME-Answer (provisioning; stores nothing, repeatable)
+//   hss/ulr-confirm/<combo>  ULR with KME-Confirm → ULA: stores the KME (one subscriber each)
+//   hss/ulr-plain            ULR without KME-Confirm (binding check only)
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "benches.h"
+#include "crypto/kdf.h"
+#include "crypto/kme.h"
+#include "crypto_floor.h"
+#include "metered_network.h"
+#include "nas/kme_payload.h"
+
+namespace kmebind::bench {
+namespace {
+
+constexpr int kSubscribers = 200;
+constexpr int kFloorRounds = 200;
+
+template <class F>
+double cpu_us_per_call(F&& f, int rounds) {
+  f();
+  const std::int64_t t0 = thread_cpu_ns();
+  for (int i = 0; i < rounds; ++i) f();
+  return static_cast<double>(thread_cpu_ns() - t0) / 1000.0 / rounds;
+}
+
+void report_floor(benchmark::State& state, double cpu_us, double floor_us) {
+  state.counters["floor_us"] = floor_us;
+  state.counters["cpu_us"] = cpu_us;
+  state.counters["ratio"] = cpu_us / floor_us;
+}
+
+Bytes plmn() { return must(crypto::plmn_to_sn_id(kPlmn), "PLMN"); }
+
+void air(benchmark::State& state) {
+  Bed bed;
+  const Combo combo{2, crypto::EciesProfile::kA, crypto::SignatureAlgorithm::kEd25519};
+  std::vector<s6a::AuthenticationInformationRequest> reqs;
+  for (int i = 0; i < kSubscribers; ++i) {
+    ue::UeProfile p = bed.add_subscriber(static_cast<std::uint64_t>(i) + 1, combo);
+    reqs.push_back({p.imsi, plmn(), 1, std::nullopt});
+  }
+  std::size_t i = 0;
+  const std::int64_t t0 = thread_cpu_ns();
+  for (auto _ : state) {
+    auto aia = bed.hss().on_air(reqs[i++ % reqs.size()], kNowUnix);
+    if (!aia.result.ok() || aia.vectors.size() != 1) {
+      state.SkipWithError("AIR refused");
+      return;
+    }
+  }
+  const double cpu = static_cast<double>(thread_cpu_ns() - t0) / 1000.0 /
+                     static_cast<double>(state.iterations());
+  CryptoFloor floor(combo);
+  report_floor(state, cpu, cpu_us_per_call([&] { floor.hss_air(); }, kFloorRounds));
+}
+
+void kme_request(benchmark::State& state, const Combo& combo) {
+  Bed bed;
+  ue::UeProfile p = bed.add_subscriber(1, combo);
+  const s6a::KmeRequest req{p.imsi, p.imei14, 0x03};
+  const std::int64_t t0 = thread_cpu_ns();
+  for (auto _ : state) {
+    auto kma = bed.hss().on_kme_request(req, kNowUnix, {.confidential = true});
+    const auto* prov = std::get_if<s6a::KmeProvisioning>(&kma.action);
+    if (!kma.result.ok() || prov == nullptr ||
+        static_cast<int>(prov->procedure) != combo.procedure) {
+      state.SkipWithError("KME-Request refused");
+      return;
+    }
+  }
+  const double cpu = static_cast<double>(thread_cpu_ns() - t0) / 1000.0 /
+                     static_cast<double>(state.iterations());
+  CryptoFloor floor(combo);
+  report_floor(state, cpu, cpu_us_per_call([&] { floor.hss_kme_request(); }, kFloorRounds));
+}
+
+// What the CNN would send in the ULR after the device answered (seed step 10): built by asking
+// the HSS for a KME and opening the payload as the device does.
+s6a::UpdateLocationRequest confirm_ulr(const Bed& bed, const ue::UeProfile& p, const Combo& combo) {
+  auto kma = bed.hss().on_kme_request({p.imsi, p.imei14, 0x03}, kNowUnix, {.confidential = true});
+  auto* prov = std::get_if<s6a::KmeProvisioning>(&kma.action);
+  if (!kma.result.ok() || prov == nullptr) {
+    die("KME-Request for the ULR benchmark", Error(Code::kInternal, "refused"));
+  }
+  s6a::UpdateLocationRequest ulr;
+  ulr.imsi = p.imsi;
+  ulr.visited_plmn_id = plmn();
+  ulr.terminal = s6a::TerminalInformation{p.imei14, p.software_version};
+  s6a::KmeConfirm c;
+  c.procedure = prov->procedure;
+  c.kme_version = prov->kme_version;
+  if (combo.procedure == 1) {
+    c.kme = std::move(prov->kme);
+  } else {
+    auto plain = must(crypto::ecies_decrypt(p.ecies_profile, p.ecies.private_key,
+                                            prov->encrypted_payload),
+                      "ECIES");
+    auto payload = must(nas::decode_kme_payload(plain.view()), "payload");
+    const Bytes nonce(payload.nonce->begin(), payload.nonce->end());
+    auto transcript = must(crypto::kme_transcript_checked(p.imsi, p.imei14, nonce, payload.kme),
+                           "transcript");
+    c.cookie = prov->cookie;
+    c.signature_algorithm = combo.sig == crypto::SignatureAlgorithm::kEd25519 ? 1 : 2;
+    c.signature = must(crypto::sign(combo.sig, p.signature.private_key, transcript), "sign");
+  }
+  ulr.kme_confirm = std::move(c);
+  return ulr;
+}
+
+void ulr_confirm(benchmark::State& state, const Combo& combo) {
+  Bed bed;
+  std::vector<s6a::UpdateLocationRequest> reqs;
+  const auto n = static_cast<std::size_t>(state.max_iterations);
+  for (std::size_t i = 0; i < n; ++i) {
+    ue::UeProfile p = bed.add_subscriber(i + 1, combo);
+    reqs.push_back(confirm_ulr(bed, p, combo));
+  }
+  std::size_t i = 0;
+  const std::int64_t t0 = thread_cpu_ns();
+  for (auto _ : state) {
+    auto ula = bed.hss().on_ulr(reqs[i++], kNowUnix, {.confidential = true});
+    if (!ula.result.ok() || ula.kme_version_stored != 1U) {
+      state.SkipWithError("ULR refused");
+      return;
+    }
+  }
+  const double cpu = static_cast<double>(thread_cpu_ns() - t0) / 1000.0 /
+                     static_cast<double>(state.iterations());
+  CryptoFloor floor(combo);
+  report_floor(state, cpu, cpu_us_per_call([&] { floor.hss_ulr(); }, kFloorRounds));
+}
+
+void ulr_plain(benchmark::State& state) {
+  Bed bed;
+  const Combo combo{};
+  ue::UeProfile p = bed.add_subscriber(1, combo);
+  s6a::UpdateLocationRequest ulr;
+  ulr.imsi = p.imsi;
+  ulr.visited_plmn_id = plmn();
+  ulr.terminal = s6a::TerminalInformation{p.imei14, p.software_version};
+  for (auto _ : state) {
+    auto ula = bed.hss().on_ulr(ulr, kNowUnix, {.confidential = true});
+    if (!ula.result.ok()) {
+      state.SkipWithError("ULR refused");
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+void register_hss_benchmarks() {
+  benchmark::RegisterBenchmark("hss/air", air)->Iterations(2000)->Unit(benchmark::kMicrosecond);
+  for (const Combo& c : all_combos()) {
+    benchmark::RegisterBenchmark(("hss/kme-request/" + c.name()).c_str(),
+                                 [c](benchmark::State& s) { kme_request(s, c); })
+        ->Iterations(300)
+        ->Unit(benchmark::kMicrosecond);
+  }
+  for (const Combo& c : all_combos()) {
+    benchmark::RegisterBenchmark(("hss/ulr-confirm/" + c.name()).c_str(),
+                                 [c](benchmark::State& s) { ulr_confirm(s, c); })
+        ->Iterations(kSubscribers)
+        ->Unit(benchmark::kMicrosecond);
+  }
+  benchmark::RegisterBenchmark("hss/ulr-plain", ulr_plain)->Iterations(2000)->Unit(benchmark::kMicrosecond);
+}
+
+}  // namespace kmebind::bench
