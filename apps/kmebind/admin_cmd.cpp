@@ -116,7 +116,8 @@ void setup_admin(CLI::App& root, int* exit_code) {
       "failed, 2 bad usage or argument, 3 configuration (missing key file or store, wrong key).");
   admin->require_subcommand(1);
   admin->add_option("--store", ctx.location,
-                    "Store location: a SQLite file path or sqlite:///path (default ./kmebind.db)");
+                    "Store location: a SQLite file path, sqlite:///path or postgresql://user@host/db "
+                    "(default ./kmebind.db)");
   ctx.key_file_option = admin->add_option(
       "--key-file", ctx.key_file,
       "Master key file, 64 hex digits, mode 0600 (default ./kmebind.key; without this option "

@@ -29,14 +29,34 @@ Status write_text(const std::filesystem::path& path, const std::string& text) {
   return {};
 }
 
+bool is_postgres(const std::string& location) {
+  return location.starts_with("postgres://") || location.starts_with("postgresql://");
+}
+
+// A PostgreSQL database holds a kmebind store already when opening it without creating succeeds
+// or fails only on the (throwaway) key; kNotFound means it holds none.
+Status check_no_pg_store(const std::string& location) {
+  auto probe_key = store::generate_master_key();
+  if (!probe_key) return std::unexpected(probe_key.error());
+  store::StoreOptions options;
+  options.create_if_missing = false;
+  options.max_connections = 1;
+  auto s = store::open_store(location, std::move(*probe_key), options);
+  if (!s && s.error().code() == Code::kNotFound) return {};
+  if (!s && s.error().code() != Code::kCorruption) return std::unexpected(s.error());
+  return fail(Code::kAlreadyExists, "store " + store::redact_location(location) +
+                                        " exists already; init makes a new store (drop its tables "
+                                        "or choose another database)");
+}
+
 int run_init(Context& ctx, const InitOptions& o) {
   const std::string cmd = "admin init";
-  if (ctx.location.starts_with("postgres")) {
-    return config_error(cmd, Error(Code::kInvalidArgument, "init creates SQLite stores only"));
-  }
-  const std::filesystem::path db = store_file(ctx.location);
+  const bool pg = is_postgres(ctx.location);
+  const std::filesystem::path db = pg ? std::filesystem::path() : std::filesystem::path(store_file(ctx.location));
   std::error_code ec;
-  if (std::filesystem::exists(db, ec)) {
+  if (pg) {
+    if (auto st = check_no_pg_store(ctx.location); !st) return operation_error(cmd, st.error());
+  } else if (std::filesystem::exists(db, ec)) {
     return operation_error(cmd, Error(Code::kAlreadyExists,
                                       "store " + db.string() +
                                           " exists already; init makes a new store (remove it or "
@@ -56,21 +76,25 @@ int run_init(Context& ctx, const InitOptions& o) {
   if (!s) return operation_error(cmd, s.error());
   // IMSIs and device keys are not for every local user either (K/OPc/KME are sealed anyway);
   // SQLite gives its -wal and -shm files the same mode.
-  std::filesystem::permissions(db, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                               std::filesystem::perm_options::replace, ec);
+  if (!pg) {
+    std::filesystem::permissions(db, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace, ec);
+  }
   auto pub = store::create_import_key(**s, false);
   if (!pub) return operation_error(cmd, pub.error());
   auto pem = crypto::public_key_to_pem(crypto::KeyType::kX25519, *pub);
   if (!pem) return operation_error(cmd, pem.error());
+  // Next to the store file; for a PostgreSQL store, next to the key file.
+  const std::filesystem::path home = pg ? std::filesystem::path(ctx.key_file) : db;
   const std::filesystem::path prefix =
-      o.public_out.empty() ? (db.has_parent_path() ? db.parent_path() : ".") / "import-public"
+      o.public_out.empty() ? (home.has_parent_path() ? home.parent_path() : ".") / "import-public"
                            : std::filesystem::path(o.public_out);
   const std::string pem_path = prefix.string() + ".pem";
   const std::string hex_path = prefix.string() + ".hex";
   if (auto st = write_text(pem_path, *pem); !st) return operation_error(cmd, st.error());
   if (auto st = write_text(hex_path, to_hex(*pub) + "\n"); !st) return operation_error(cmd, st.error());
   std::cout << "master key file: " << ctx.key_file << " (mode 0600; keep it secret, back it up)\n"
-            << "store: " << db.string() << " (schema version " << (*s)->schema_version() << ")\n"
+            << "store: " << (pg ? store::redact_location(ctx.location) : db.string()) << " (schema version " << (*s)->schema_version() << ")\n"
             << "KME import public key (ECIES profile A, X25519): " << to_hex(*pub) << "\n"
             << "written to " << pem_path << " and " << hex_path << "\n";
   return kExitOk;

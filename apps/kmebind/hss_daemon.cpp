@@ -92,7 +92,7 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
     std::string hint =
         store.error().code() == Code::kNotFound ? "; create it with `kmebind admin init`" : "";
     return runtime_failure(kRole,
-                           Error(store.error().code(), "store " + config->store.location + ": " +
+                           Error(store.error().code(), "store " + store::redact_location(config->store.location) + ": " +
                                                            store.error().message() + hint),
                            to_file);
   }
@@ -144,7 +144,7 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
       config->diameter.identity, config->diameter.listen_address, config->diameter.listen_port,
       transport, config->workers, config->queue_limit, ring_summary(config->cookie_keys),
       config->hss.allow_procedure1 ? "allowed on TLS links" : "not offered",
-      config->store.location);
+      store::redact_location(config->store.location));
   announce_ready(kRole, "diameter=" + config->diameter.listen_address + ":" +
                             std::to_string(config->diameter.listen_port) + "/" + transport +
                             " identity=" + config->diameter.identity +

@@ -1,5 +1,6 @@
 // open_store(): picks the engine from the location.
 #include "store/master_key.h"
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
 #include "store/subscriber_store.h"
 
@@ -12,17 +13,18 @@ Result<std::unique_ptr<SubscriberStore>> open_store(std::string_view location,
     return fail(Code::kInvalidArgument, "store master key must be 32 octets");
   }
   if (location.starts_with("postgres://") || location.starts_with("postgresql://")) {
-    return fail(Code::kInvalidArgument,
-                "PostgreSQL store locations are not supported by this build yet (the postgres "
-                "engine is not built); use a file path or sqlite:///path");
+    auto store = pg::PgStore::open(location, std::move(master_key), options);
+    if (!store) return std::unexpected(store.error());
+    return std::unique_ptr<SubscriberStore>(std::move(*store));
   }
   std::string path;
   if (location.starts_with("sqlite://")) {
     path = std::string(location.substr(9));  // "sqlite:///abs" -> "/abs", "sqlite://rel" -> "rel"
   } else if (location.find("://") != std::string_view::npos) {
     return fail(Code::kInvalidArgument, "unknown store location scheme in '" +
-                                            std::string(location) +
-                                            "'; use a file path or sqlite:///path");
+                                            redact_location(location) +
+                                            "'; use a file path, sqlite:///path or "
+                                            "postgresql://...");
   } else {
     path = std::string(location);
   }

@@ -272,10 +272,17 @@ struct StoreOptions {
 // ("sqlite://rel/path" for a relative one). A store of an older schema is upgraded in place
 // (each step one transaction); a newer one fails kCorruption naming both versions. A new store
 // records a key check value of `master_key`; an existing one verifies it (kCorruption
-// "master key does not match this store"). "postgres://" / "postgresql://" locations fail
-// kInvalidArgument until the PostgreSQL engine is built. master_key must be 32 octets.
+// "master key does not match this store"). master_key must be 32 octets.
+// "postgres://…" / "postgresql://…" (a libpq connection URI) opens the PostgreSQL engine on that
+// database (docs/store.md "PostgreSQL"): the database must exist; create_if_missing = false
+// fails kNotFound when it holds no kmebind schema; a server that cannot be reached fails
+// kUnavailable. Messages name the location with its password redacted.
 Result<std::unique_ptr<SubscriberStore>> open_store(std::string_view location,
                                                     SecretBytes master_key,
                                                     const StoreOptions& options = {});
+
+// The location as it may be shown in messages and logs: the password of a URL (user:password@
+// and any password= parameter) replaced by "***". Other locations are returned unchanged.
+std::string redact_location(std::string_view location);
 
 }  // namespace kmebind::store

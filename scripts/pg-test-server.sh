@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL 15 cluster on loopback for tests (docs/store.md "PostgreSQL"):
+#   scripts/pg-test-server.sh start DIR PORT   # PORT 0 = any free port; prints the URL
+#   scripts/pg-test-server.sh stop DIR         # stops the server and removes DIR
+# Trust authentication on 127.0.0.1 only: for tests, never for production. As root the cluster
+# belongs to the `postgres` user (PostgreSQL refuses to run as root). A server left running in DIR
+# by an earlier run is stopped first. The URL is also written to DIR/url.
+set -euo pipefail
+BIN=${KMEBIND_PG_BIN:-/usr/lib/postgresql/15/bin}
+
+usage() { echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2; }
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+stop_server() {
+  local dir=$1
+  if [ -f "$dir/data/postmaster.pid" ]; then
+    (cd "$dir" && as_pg "$BIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null) ||
+      (cd "$dir" && as_pg "$BIN/pg_ctl" -D "$dir/data" -m immediate -w -t 30 stop >/dev/null) || true
+  fi
+}
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+[ $# -ge 2 ] || usage
+cmd=$1
+dir=$2
+case "$dir" in /*) ;; *) dir="$(pwd)/$dir" ;; esac
+case "$cmd" in
+  start)
+    [ $# -eq 3 ] || usage
+    port=$3
+    [ -x "$BIN/initdb" ] || { echo "$0: $BIN/initdb not found (apt-get install postgresql)" >&2; exit 1; }
+    stop_server "$dir"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
+    if [ "$port" = 0 ]; then
+      for candidate in $(shuf -i 20000-60000 -n 100); do
+        if port_free "$candidate"; then port=$candidate; break; fi
+      done
+      [ "$port" != 0 ] || { echo "$0: no free port found" >&2; exit 1; }
+    elif ! port_free "$port"; then
+      echo "$0: port $port on 127.0.0.1 is in use" >&2
+      exit 1
+    fi
+    cd "$dir"
+    if ! as_pg "$BIN/initdb" -D "$dir/data" -A trust -U kmebind -E UTF8 --locale=C --no-sync \
+        >"$dir/initdb.log" 2>&1; then
+      echo "$0: initdb failed:" >&2; cat "$dir/initdb.log" >&2; exit 1
+    fi
+    if ! as_pg "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
+        -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c max_connections=200" start \
+        >/dev/null; then
+      echo "$0: the server did not start:" >&2; cat "$dir/log" >&2; exit 1
+    fi
+    url="postgresql://kmebind@127.0.0.1:$port/postgres"
+    echo "$url" >"$dir/url"
+    echo "$url"
+    ;;
+  stop)
+    [ $# -eq 2 ] || usage
+    stop_server "$dir"
+    rm -rf "$dir"
+    ;;
+  *) usage ;;
+esac

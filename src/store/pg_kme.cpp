@@ -1,0 +1,119 @@
+// PostgreSQL engine: KME records (TR 33.868 §5.4.4.2.3.3).
+#include <chrono>
+
+#include "store/pg_rows.h"
+#include "store/pg_store.h"
+
+namespace kmebind::store::pg {
+namespace {
+
+template <class T>
+std::unexpected<Error> pass(const Result<T>& r) {
+  return std::unexpected(r.error());
+}
+
+std::int64_t now_unix_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Result<std::optional<KmeRecord>> PgStore::get_kme(std::string_view imsi, std::string_view imei_in) {
+  if (auto st = check_imsi(imsi); !st) return pass(st);
+  auto imei = normalize_imei(imei_in);
+  if (!imei) return pass(imei);
+  return run(Txn::kNone, [&](Connection& c) -> Result<std::optional<KmeRecord>> {
+    auto r = c.query(
+        "SELECT version, kme_sealed, stored_at, kme_procedure, source FROM kme_records "
+        "WHERE imsi = $1 AND imei = $2 AND kme_sealed IS NOT NULL",
+        Params().text(imsi).text(*imei));
+    if (!r) return pass(r);
+    if (r->count() == 0) return std::optional<KmeRecord>();
+    KmeRecord k;
+    k.imsi = std::string(imsi);
+    k.imei = *imei;
+    auto version = version_of(*r, 0, 0);
+    if (!version) return pass(version);
+    k.version = *version;
+    auto kme = keys_.open_kme(imsi, *imei, k.version, r->bytes(0, 1));
+    if (!kme) return pass(kme);
+    k.kme = std::move(*kme);
+    k.stored_at_unix_s = r->integer_or_zero(0, 2);
+    auto procedure = parse_kme_procedure(r->text(0, 3));
+    if (!procedure) return pass(procedure);
+    k.procedure = *procedure;
+    k.source = r->text(0, 4);
+    return std::optional<KmeRecord>(std::move(k));
+  });
+}
+
+Result<std::uint32_t> PgStore::store_kme(std::string_view imsi, std::string_view imei_in,
+                                         const SecretBytes& kme, int procedure,
+                                         std::string_view source,
+                                         std::optional<std::uint32_t> expected_previous_version) {
+  if (auto st = check_imsi(imsi); !st) return pass(st);
+  auto imei = normalize_imei(imei_in);
+  if (!imei) return pass(imei);
+  if (auto st = validate_kme(kme, procedure); !st) return pass(st);
+  if (source.empty()) return fail(Code::kInvalidArgument, "KME source must not be empty");
+  return run(Txn::kWrite, [&](Connection& c) {
+    return store_kme_row(c, keys_, imsi, *imei, kme, procedure, source, expected_previous_version,
+                         now_unix_s());
+  });
+}
+
+Result<std::uint32_t> PgStore::kme_version(std::string_view imsi, std::string_view imei_in) {
+  if (auto st = check_imsi(imsi); !st) return pass(st);
+  auto imei = normalize_imei(imei_in);
+  if (!imei) return pass(imei);
+  return run(Txn::kNone, [&](Connection& c) -> Result<std::uint32_t> {
+    auto r = c.query("SELECT version FROM kme_records WHERE imsi = $1 AND imei = $2",
+                     Params().text(imsi).text(*imei));
+    if (!r) return pass(r);
+    if (r->count() == 0) return 0u;
+    return version_of(*r, 0, 0);
+  });
+}
+
+Result<std::vector<KmeStatus>> PgStore::list_kme_status(std::optional<std::string_view> imsi,
+                                                        std::size_t limit, std::size_t offset) {
+  if (imsi) {
+    if (auto st = check_imsi(*imsi); !st) return pass(st);
+  }
+  return run(Txn::kNone, [&](Connection& c) -> Result<std::vector<KmeStatus>> {
+    Params p;
+    if (imsi) p.text(*imsi);
+    p.integer(static_cast<std::int64_t>(limit)).integer(static_cast<std::int64_t>(offset));
+    constexpr std::string_view kSelect =
+        "SELECT k.imsi, k.imei, k.version, k.stored_at, k.kme_procedure, k.source, "
+        "k.kme_sealed IS NOT NULL, s.kme_renewal_requested "
+        "FROM kme_records k JOIN subscribers s ON s.imsi = k.imsi ";
+    auto r = c.query(std::string(kSelect) +
+                         (imsi ? "WHERE k.imsi = $1 ORDER BY k.imsi, k.imei LIMIT $2 OFFSET $3"
+                               : "ORDER BY k.imsi, k.imei LIMIT $1 OFFSET $2"),
+                     p);
+    if (!r) return pass(r);
+    std::vector<KmeStatus> out;
+    for (int i = 0; i < r->count(); ++i) {
+      KmeStatus k;
+      k.imsi = r->text(i, 0);
+      k.imei = r->text(i, 1);
+      auto version = version_of(*r, i, 2);
+      if (!version) return pass(version);
+      k.version = *version;
+      k.stored_at_unix_s = r->integer_or_zero(i, 3);
+      auto procedure = parse_kme_procedure(r->text(i, 4));
+      if (!procedure) return pass(procedure);
+      k.procedure = *procedure;
+      k.source = r->text(i, 5);
+      k.present = r->integer_or_zero(i, 6) != 0;
+      k.renewal_requested = r->integer_or_zero(i, 7) != 0;
+      out.push_back(std::move(k));
+    }
+    return out;
+  });
+}
+
+}  // namespace kmebind::store::pg

@@ -1,0 +1,53 @@
+#include "store/pg_pool.h"
+
+namespace kmebind::store::pg {
+
+Result<ConnectionPool::Lease> ConnectionPool::acquire() {
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_for(lock, wait_, [&] { return !idle_.empty() || open_ < max_; })) {
+    return fail(Code::kUnavailable, "store busy: no database connection free within " +
+                                        std::to_string(wait_.count()) + " ms");
+  }
+  if (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(this, std::move(conn));
+  }
+  ++open_;
+  lock.unlock();  // connecting takes a round trip or more: not under the pool lock
+  auto conn = Connection::connect(settings_);
+  if (!conn) {
+    std::lock_guard relock(mu_);
+    --open_;
+    cv_.notify_one();
+    return std::unexpected(conn.error());
+  }
+  return Lease(this, std::move(*conn));
+}
+
+void ConnectionPool::adopt(std::unique_ptr<Connection> conn) {
+  std::lock_guard lock(mu_);
+  ++open_;
+  idle_.push_back(std::move(conn));
+  cv_.notify_one();
+}
+
+void ConnectionPool::give_back(std::unique_ptr<Connection> conn) {
+  std::vector<std::unique_ptr<Connection>> closing;  // closed outside the lock
+  {
+    std::lock_guard lock(mu_);
+    if (conn->broken() || !conn->idle()) {
+      closing.push_back(std::move(conn));
+      if (closing.back()->broken()) {
+        for (auto& c : idle_) closing.push_back(std::move(c));
+        idle_.clear();
+      }
+      open_ -= static_cast<int>(closing.size());
+    } else {
+      idle_.push_back(std::move(conn));
+    }
+    cv_.notify_all();
+  }
+}
+
+}  // namespace kmebind::store::pg

@@ -1,0 +1,60 @@
+// A pool of PostgreSQL connections to one database: a thread borrows a connection for the length
+// of one store call. Connections are opened on demand (up to max) and dropped when they break
+// (server restart, terminated backend): a broken one also drops the idle ones, which most likely
+// share its fate, so the next call reconnects. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "store/pg_db.h"
+
+namespace kmebind::store::pg {
+
+class ConnectionPool {
+ public:
+  // A borrowed connection; returned to the pool on destruction (or closed if it broke or was left
+  // inside a transaction).
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn)
+        : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (conn_) pool_->give_back(std::move(conn_));
+    }
+    Connection& operator*() const { return *conn_; }
+    Connection* operator->() const { return conn_.get(); }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  // REQUIRES: max_connections >= 1.
+  ConnectionPool(ConnectSettings settings, int max_connections, std::chrono::milliseconds wait_timeout)
+      : settings_(std::move(settings)), max_(max_connections), wait_(wait_timeout) {}
+
+  // An idle connection, a new one while fewer than max are open, or the first one given back
+  // within the wait timeout (kUnavailable after it, or when the server cannot be reached).
+  Result<Lease> acquire();
+  void adopt(std::unique_ptr<Connection> conn);
+  const ConnectSettings& settings() const { return settings_; }
+
+ private:
+  void give_back(std::unique_ptr<Connection> conn);
+
+  const ConnectSettings settings_;
+  const int max_;
+  const std::chrono::milliseconds wait_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;  // connections created and not closed (idle or leased)
+};
+
+}  // namespace kmebind::store::pg

@@ -1,0 +1,72 @@
+// Row-level operations of the PostgreSQL engine shared by the single-call API and the bulk
+// importer. Each runs inside a transaction the caller holds (REQUIRES: an open transaction for
+// the writers) and never leaves it aborted on a refusal it reports itself (duplicates are found
+// with ON CONFLICT DO NOTHING, not by a failed INSERT). Identifiers passed in are already
+// normalized (check_imsi / normalize_imei) and records validated with the checks below.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "store/key_wrap.h"
+#include "store/pg_db.h"
+#include "store/subscriber_store.h"
+
+namespace kmebind::store::pg {
+
+// Field checks of a new subscriber: IMSI, K and OPc sizes, SQN range.
+Status validate_subscriber(const SubscriberRecord& record);
+// Checks a device's IMEI (normalized in place) and key encodings.
+Status validate_device(DeviceRecord& device);
+// Checks of store_kme's arguments that need no database.
+Status validate_kme(const SecretBytes& kme, int procedure);
+
+struct AuditRow {
+  std::string_view actor;
+  std::string_view action;
+  std::string_view imsi;    // empty: NULL
+  std::string_view imei;    // empty: NULL
+  std::string_view detail;
+  std::string_view source;
+};
+Status insert_audit(Connection& conn, std::int64_t now, const AuditRow& row);
+
+// Inserts the subscriber (K and OPc sealed); kAlreadyExists if the IMSI is taken (the
+// transaction stays usable).
+Status insert_subscriber(Connection& conn, const KeyWrap& keys, const SubscriberRecord& record,
+                         std::int64_t now);
+// kNotFound "no subscriber with IMSI ..." unless the row exists.
+Status require_subscriber(Connection& conn, std::string_view imsi);
+// Adds the pair; returns false if it was already there. REQUIRES: the subscriber exists.
+Result<bool> insert_binding(Connection& conn, std::string_view imsi, std::string_view imei,
+                            std::int64_t now);
+
+enum class DeviceChange { kUnchanged, kAdded, kReplaced };
+Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device, std::int64_t now);
+
+// The body of store_kme (see SubscriberStore::store_kme), audit row included. Locks the pair's
+// binding row first (FOR UPDATE): the version read and the write that follows cannot interleave
+// with another store_kme or a deny_binding of the pair.
+Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::string_view imsi,
+                                    std::string_view imei, const SecretBytes& kme, int procedure,
+                                    std::string_view source,
+                                    std::optional<std::uint32_t> expected_previous_version,
+                                    std::int64_t now);
+
+inline constexpr std::string_view kSubscriberColumns =
+    "imsi, k_sealed, opc_sealed, amf, sqn, binding_mode, procedure1_allowed, procedure2_allowed, "
+    "kme_renewal_requested";
+// Decodes row `row` selected with kSubscriberColumns from column `first`; K and OPc are unsealed
+// only if `with_keys`.
+Result<SubscriberRecord> decode_subscriber(const Rows& rows, int row, const KeyWrap& keys,
+                                           bool with_keys, int first = 0);
+
+inline constexpr std::string_view kDeviceColumns =
+    "imei, enc_profile, enc_public_key, sig_alg, sig_public_key";
+Result<DeviceRecord> decode_device(const Rows& rows, int row);
+
+// A KME version column value as uint32 (kCorruption outside 1..2^32-1).
+Result<std::uint32_t> version_of(const Rows& rows, int row, int col);
+
+}  // namespace kmebind::store::pg

@@ -1,0 +1,180 @@
+// PostgreSQL engine: subscribers, SQN, binding mode and KME procedure policy.
+#include <chrono>
+
+#include "store/pg_rows.h"
+#include "store/pg_store.h"
+
+namespace kmebind::store::pg {
+namespace {
+
+template <class T>
+std::unexpected<Error> pass(const Result<T>& r) {
+  return std::unexpected(r.error());
+}
+
+std::int64_t now_unix_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status not_found(std::string_view imsi) {
+  return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
+}
+
+// Runs an UPDATE ... RETURNING 1 on one subscriber; kNotFound when no row matched.
+Status update_one(Connection& c, std::string_view sql, const Params& p, std::string_view imsi) {
+  auto r = c.query(sql, p);
+  if (!r) return pass(r);
+  if (r->count() == 0) return not_found(imsi);
+  return {};
+}
+
+}  // namespace
+
+Status PgStore::do_add_subscriber(const SubscriberRecord& record, std::string_view actor) {
+  if (auto st = validate_subscriber(record); !st) return st;
+  return run(Txn::kWrite, [&](Connection& c) -> Status {
+    const std::int64_t now = now_unix_s();
+    if (auto st = insert_subscriber(c, keys_, record, now); !st) return st;
+    const std::string detail = "binding " + std::string(to_string(record.binding_mode)) +
+                               ", procedures " + (record.procedure1_allowed ? "1" : "") +
+                               (record.procedure2_allowed ? "2" : "");
+    return insert_audit(c, now, {actor, "subscriber-add", record.imsi, "", detail, ""});
+  });
+}
+
+Result<SubscriberRecord> PgStore::get_subscriber(std::string_view imsi) {
+  if (auto st = check_imsi(imsi); !st) return pass(st);
+  return run(Txn::kNone, [&](Connection& c) -> Result<SubscriberRecord> {
+    auto r = c.query("SELECT " + std::string(kSubscriberColumns) +
+                         " FROM subscribers WHERE imsi = $1",
+                     Params().text(imsi));
+    if (!r) return pass(r);
+    if (r->count() == 0) return pass(not_found(imsi));
+    return decode_subscriber(*r, 0, keys_, /*with_keys=*/true);
+  });
+}
+
+Status PgStore::do_remove_subscriber(std::string_view imsi, std::string_view actor) {
+  if (auto st = check_imsi(imsi); !st) return st;
+  return run(Txn::kWrite, [&](Connection& c) -> Status {
+    // Bindings and KME rows go by ON DELETE CASCADE.
+    auto r = c.query("DELETE FROM subscribers WHERE imsi = $1 RETURNING 1", Params().text(imsi));
+    if (!r) return pass(r);
+    if (r->count() == 0) return not_found(imsi);
+    return insert_audit(c, now_unix_s(),
+                        {actor, "subscriber-remove", imsi, "", "with its bindings and KMEs", ""});
+  });
+}
+
+Result<std::vector<std::string>> PgStore::list_subscribers(std::size_t limit, std::size_t offset) {
+  return run(Txn::kNone, [&](Connection& c) -> Result<std::vector<std::string>> {
+    auto r = c.query("SELECT imsi FROM subscribers ORDER BY imsi LIMIT $1 OFFSET $2",
+                     Params()
+                         .integer(static_cast<std::int64_t>(limit))
+                         .integer(static_cast<std::int64_t>(offset)));
+    if (!r) return pass(r);
+    std::vector<std::string> out;
+    out.reserve(static_cast<std::size_t>(r->count()));
+    for (int i = 0; i < r->count(); ++i) out.push_back(r->text(i, 0));
+    return out;
+  });
+}
+
+// TS 33.102 Annex C.1.1.2: the HE/AuC increments SEQ for each new vector. One UPDATE ...
+// RETURNING: the row lock makes a concurrent caller (this process or another front-end) wait for
+// the COMMIT and then add to the committed value, so no two callers get the same SQN.
+Result<std::uint64_t> PgStore::advance_sqn(std::string_view imsi, std::uint64_t step) {
+  if (auto st = check_imsi(imsi); !st) return pass(st);
+  if (step == 0 || step > kSqnMax) {
+    return fail(Code::kInvalidArgument, "SQN step must be between 1 and 2^48 - 1");
+  }
+  return run(Txn::kWrite, [&](Connection& c) -> Result<std::uint64_t> {
+    auto r = c.query(
+        "UPDATE subscribers SET sqn = sqn + $1, updated_at = $2 "
+        "WHERE imsi = $3 AND sqn <= $4 RETURNING sqn",
+        Params()
+            .integer(static_cast<std::int64_t>(step))
+            .integer(now_unix_s())
+            .text(imsi)
+            .integer(static_cast<std::int64_t>(kSqnMax - step)));
+    if (!r) return pass(r);
+    if (r->count() == 1) {
+      auto sqn = r->integer(0, 0);
+      if (!sqn || *sqn < 0) return fail(Code::kCorruption, "SQN of IMSI " + std::string(imsi) + " unreadable");
+      return static_cast<std::uint64_t>(*sqn);
+    }
+    if (auto st = require_subscriber(c, imsi); !st) return pass(st);
+    return fail(Code::kNotAllowed, "SQN of IMSI " + std::string(imsi) +
+                                       " would exceed 48 bits; resynchronise or re-provision");
+  });
+}
+
+Status PgStore::set_sqn(std::string_view imsi, std::uint64_t sqn) {
+  if (auto st = check_imsi(imsi); !st) return st;
+  if (sqn > kSqnMax) return fail(Code::kInvalidArgument, "SQN must fit in 48 bits");
+  return run(Txn::kWrite, [&](Connection& c) {
+    return update_one(c, "UPDATE subscribers SET sqn = $2, updated_at = $3 WHERE imsi = $1 RETURNING 1",
+                      Params().text(imsi).integer(static_cast<std::int64_t>(sqn)).integer(now_unix_s()),
+                      imsi);
+  });
+}
+
+Status PgStore::set_binding_mode(std::string_view imsi, BindingMode mode, std::string_view actor) {
+  if (auto st = check_imsi(imsi); !st) return st;
+  return run(Txn::kWrite, [&](Connection& c) -> Status {
+    auto q = c.query("SELECT binding_mode FROM subscribers WHERE imsi = $1 FOR UPDATE",
+                     Params().text(imsi));
+    if (!q) return pass(q);
+    if (q->count() == 0) return not_found(imsi);
+    const std::string old_mode = q->text(0, 0);
+    if (old_mode == to_string(mode)) return {};
+    const std::int64_t now = now_unix_s();
+    if (auto st = update_one(c, "UPDATE subscribers SET binding_mode = $2, updated_at = $3 "
+                                "WHERE imsi = $1 RETURNING 1",
+                             Params().text(imsi).text(to_string(mode)).integer(now), imsi);
+        !st) {
+      return st;
+    }
+    return insert_audit(c, now, {actor, "binding-mode", imsi, "",
+                                 old_mode + " -> " + std::string(to_string(mode)), ""});
+  });
+}
+
+Status PgStore::set_procedures_allowed(std::string_view imsi, bool procedure1, bool procedure2,
+                                       std::string_view actor) {
+  if (auto st = check_imsi(imsi); !st) return st;
+  return run(Txn::kWrite, [&](Connection& c) -> Status {
+    const std::int64_t now = now_unix_s();
+    if (auto st = update_one(c, "UPDATE subscribers SET procedure1_allowed = $2, "
+                                "procedure2_allowed = $3, updated_at = $4 WHERE imsi = $1 RETURNING 1",
+                             Params().text(imsi).integer(procedure1 ? 1 : 0)
+                                 .integer(procedure2 ? 1 : 0).integer(now),
+                             imsi);
+        !st) {
+      return st;
+    }
+    std::string detail = "procedures allowed:";
+    if (procedure1) detail += " 1";
+    if (procedure2) detail += " 2";
+    if (!procedure1 && !procedure2) detail += " none";
+    return insert_audit(c, now, {actor, "kme-procedures", imsi, "", detail, ""});
+  });
+}
+
+Status PgStore::request_kme_renewal(std::string_view imsi, std::string_view actor) {
+  if (auto st = check_imsi(imsi); !st) return st;
+  return run(Txn::kWrite, [&](Connection& c) -> Status {
+    const std::int64_t now = now_unix_s();
+    if (auto st = update_one(c, "UPDATE subscribers SET kme_renewal_requested = 1, updated_at = $2 "
+                                "WHERE imsi = $1 RETURNING 1",
+                             Params().text(imsi).integer(now), imsi);
+        !st) {
+      return st;
+    }
+    return insert_audit(c, now, {actor, "kme-renew", imsi, "", "KME re-provisioning requested", ""});
+  });
+}
+
+}  // namespace kmebind::store::pg
