@@ -49,6 +49,20 @@ def proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def thread_cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds by thread name (threads of one name summed; freeDiameter's are "kmebind")."""
+    out: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            comm = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        name = re.sub(r"-\d+$", "", comm)
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return out
+
+
 def proc_status_kib(pid: int, key: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):
@@ -136,6 +150,7 @@ class SimResult:
     offered_rate: float
     load_before: float
     load_after: float
+    threads_cpu_s: dict = field(default_factory=dict)  # process → thread name → CPU s
 
     def as_json(self, with_latencies: bool = False) -> dict:
         j = {
@@ -154,6 +169,7 @@ class SimResult:
                 "max": self.report.get("latency_ms_max", 0.0),
             },
             "cpu_s": self.cpu_s,
+            "threads_cpu_s": self.threads_cpu_s,
             "diameter_requests_per_procedure": self.round_trips,
             "load_average": [self.load_before, self.load_after],
         }
@@ -180,6 +196,7 @@ class BenchNetwork:
     devices_made: int = 0
     hss_workers: int = 2
     connections: int = 2
+    dispatch_threads: int | None = None  # diameter.dispatch_threads of both daemons (default 4)
 
     # ---- preparation ----------------------------------------------------------------------
     def admin(self, *args: str) -> subprocess.CompletedProcess:
@@ -199,11 +216,17 @@ class BenchNetwork:
         hss = hss.replace("level: info", "level: warn")
         hss = re.sub(r"workers: \d+", f"workers: {self.hss_workers}", hss)
         hss += "metrics: {address: 127.0.0.1, port: 0}\n"
+        if self.dispatch_threads:
+            hss = hss.replace("  realm: kmebind.test\n",
+                              f"  realm: kmebind.test\n  dispatch_threads: {self.dispatch_threads}\n", 1)
         (self.work / "hss.yaml").write_text(hss)
         cnn = (self.work / "cnn.yaml").read_text()
         cnn = cnn.replace("level: info", "level: warn")
         cnn = re.sub(r"max_ues: \d+", "max_ues: 4000000", cnn)
         cnn += "metrics: {address: 127.0.0.1, port: 0}\n"
+        if self.dispatch_threads:
+            cnn = cnn.replace("  realm: kmebind.test\n",
+                              f"  realm: kmebind.test\n  dispatch_threads: {self.dispatch_threads}\n", 1)
         (self.work / "cnn.yaml").write_text(cnn)
 
     def import_bulk(self, count: int) -> dict:
@@ -310,6 +333,7 @@ class BenchNetwork:
         hss, cnn = self.daemons["hss"], self.daemons["cnn"]
         m0 = hss_requests(scrape(hss.metrics_port)) if hss.metrics_port else {}
         cpu0 = {"hss": proc_cpu_seconds(hss.pid), "cnn": proc_cpu_seconds(cnn.pid)}
+        threads0 = {n: thread_cpu_seconds(d.pid) for n, d in (("hss", hss), ("cnn", cnn))}
         sim0 = children_cpu_seconds()
         load0 = loadavg()
         t0 = time.monotonic()
@@ -328,6 +352,11 @@ class BenchNetwork:
         sim_cpu = children_cpu_seconds() - sim0
         cpu = {"hss": proc_cpu_seconds(hss.pid) - cpu0["hss"],
                "cnn": proc_cpu_seconds(cnn.pid) - cpu0["cnn"], "sim": sim_cpu}
+        threads = {}
+        for name, d in (("hss", hss), ("cnn", cnn)):
+            now = thread_cpu_seconds(d.pid)
+            threads[name] = {t: round(v - threads0[name].get(t, 0.0), 2) for t, v in now.items()
+                             if v - threads0[name].get(t, 0.0) > 0}
         m1 = hss_requests(scrape(hss.metrics_port)) if hss.metrics_port else {}
         load1 = loadavg()
         try:
@@ -349,4 +378,6 @@ class BenchNetwork:
         phase_start = t_end - float(report.get("seconds", 0.0))
         before = [c for (t, c) in samples if t <= phase_start]
         cpu["sim_attach"] = sim_cpu - (before[-1] if before else 0.0)
-        return SimResult(report, lat, wall, cpu, trips, rate, load0, load1)
+        result = SimResult(report, lat, wall, cpu, trips, rate, load0, load1)
+        result.threads_cpu_s = threads
+        return result
