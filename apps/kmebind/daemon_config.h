@@ -57,7 +57,11 @@ struct HssDaemonConfig {
   StoreSettings store;
   std::vector<CookieKeyEntry> cookie_keys;  // exactly one kActive
   diameter::DiameterConfig diameter;        // server: listen_port > 0, allowed_peers
-  unsigned workers = 2;                     // store worker threads
+  // Store worker threads. Most of a worker's life is waiting for a group commit (an AIR's SQN
+  // advance is synced before its answer), so there are more workers than cores: as many as the
+  // requests a busy CNN keeps in flight, so that one WAL sync covers all of them
+  // (docs/performance-s6a.md).
+  unsigned workers = 64;
   std::size_t queue_limit = 1024;           // requests waiting for a worker; beyond: TOO_BUSY
   hss::HssConfig hss;
   std::optional<MetricsEndpoint> metrics;
