@@ -61,7 +61,6 @@ cnn:
   apn: internet
   ipv4_pool: 10.45.0.0/16
   max_ues: 1000
-  max_attaching: 64
   t3346_s: 30
   s6a_answer_timeout_ms: 4000
 pcap: {file: ""}
@@ -398,7 +397,6 @@ TEST(CnnDaemonConfig, ValidDocumentFillsEveryField) {
   EXPECT_EQ(c->cnn.tacs, (std::vector<std::uint16_t>{1, 7}));
   EXPECT_EQ(c->cnn.apn, "internet");
   EXPECT_EQ(c->cnn.max_ues, 1000u);
-  EXPECT_EQ(c->cnn.max_attaching, 64u);
   EXPECT_EQ(c->cnn.t3346_s, 30u);
   EXPECT_EQ(c->cnn.s6a_answer_timeout_ms, 4000);
   EXPECT_EQ(c->cnn.supported_kme_procedures, 0x03);
