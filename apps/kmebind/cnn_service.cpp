@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "nas/nas_header.h"
 #include "net/logging.h"
 
@@ -224,10 +226,12 @@ void CnnService::apply() {
 }
 
 void CnnService::send_s6a(cnn::S6aSend&& send) {
-  const std::string_view command = command_of(send.request);
-  metrics_.registry
-      .counter("kmebind_cnn_s6a_requests_total", kS6aHelp, {{"command", std::string(command)}})
-      .inc();
+  net::Counter*& requests = s6a_requests_[std::min<std::size_t>(send.request.index(), 2)];
+  if (requests == nullptr) {
+    requests = &metrics_.registry.counter("kmebind_cnn_s6a_requests_total", kS6aHelp,
+                                          {{"command", std::string(command_of(send.request))}});
+  }
+  requests->inc();
   const cnn::TxnId txn = send.txn;
   // The callback runs on a freeDiameter thread (or here, when the request fails at once): the
   // answer is moved to the loop. Posts after the loop stopped are dropped with it.
@@ -239,15 +243,25 @@ void CnnService::send_s6a(cnn::S6aSend&& send) {
 
 void CnnService::record(const cnn::CnnEvent& event) {
   using K = cnn::CnnEventKind;
-  const std::string kind(cnn::to_string(event.kind));
-  metrics_.registry.counter("kmebind_cnn_events_total", kEventsHelp, {{"event", kind}}).inc();
+  const std::string_view kind = cnn::to_string(event.kind);
+  const auto key = static_cast<std::uint8_t>(event.kind);
+  auto cached = [&](std::unordered_map<std::uint8_t, net::Counter*>& cache, std::uint8_t k,
+                    std::string_view name, std::string_view help, std::string_view label,
+                    std::string_view value) -> net::Counter& {
+    net::Counter*& c = cache[k];
+    if (c == nullptr) {
+      c = &metrics_.registry.counter(name, help, {{std::string(label), std::string(value)}});
+    }
+    return *c;
+  };
+  cached(events_total_, key, "kmebind_cnn_events_total", kEventsHelp, "event", kind)
+      .inc();
   if (ends_attach(event.kind)) {
-    metrics_.registry.counter("kmebind_cnn_attach_total", kAttachHelp, {{"result", kind}}).inc();
+    cached(attach_total_, key, "kmebind_cnn_attach_total", kAttachHelp, "result", kind).inc();
   }
   if (event.emm_cause != 0 && cause_sent(event.kind)) {
-    metrics_.registry
-        .counter("kmebind_cnn_emm_cause_total", kCauseHelp,
-                 {{"cause", std::to_string(event.emm_cause)}})
+    cached(causes_total_, event.emm_cause, "kmebind_cnn_emm_cause_total", kCauseHelp, "cause",
+           std::to_string(event.emm_cause))
         .inc();
   }
   switch (event.kind) {
@@ -301,11 +315,14 @@ void CnnService::forget(cnn::UeId ue) {
 
 void CnnService::arm_timer() {
   if (stopped_) return;
-  if (std::optional<std::int64_t> deadline = core_.next_deadline()) {
-    timer_.arm_at_ms(*deadline, [this] { on_timer(); });
-  } else {
-    timer_.cancel();
-  }
+  const std::optional<std::int64_t> deadline = core_.next_deadline();
+  // An armed timer that fires no later than the core's next deadline stays as it is: when it
+  // fires, on_timer() finds nothing due (or the earlier UEs' expiries) and re-arms at the next
+  // deadline. Re-arming on every step cost a timer cancel, a handler and a timerfd update each.
+  if (!deadline) return;
+  if (timer_.armed() && timer_at_ms_ <= *deadline) return;
+  timer_at_ms_ = *deadline;
+  timer_.arm_at_ms(*deadline, [this] { on_timer(); });
 }
 
 void CnnService::capture(ByteView pdu, bool uplink, const Connection* connection) {

@@ -110,6 +110,14 @@ class CnnService {
   std::unordered_map<net::ConnectionId, Connection> connections_;
   // Attach request received → Attach complete, for kmebind_cnn_attach_seconds.
   std::unordered_map<cnn::UeId, std::chrono::steady_clock::time_point> attach_started_;
+  // The deadline the timer is armed for while timer_.armed(): a later core deadline leaves it
+  // armed (it fires early, finds nothing due and re-arms), so most steps touch no timer.
+  std::int64_t timer_at_ms_ = 0;
+  // Labelled series looked up once (the registry lookup builds strings and locks).
+  net::Counter* s6a_requests_[3] = {nullptr, nullptr, nullptr};  // air, kme, ulr
+  std::unordered_map<std::uint8_t, net::Counter*> events_total_;  // by CnnEventKind
+  std::unordered_map<std::uint8_t, net::Counter*> attach_total_;  // by CnnEventKind
+  std::unordered_map<std::uint8_t, net::Counter*> causes_total_;  // by EMM cause
 };
 
 }  // namespace kmebind::app
