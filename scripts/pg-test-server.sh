@@ -2,13 +2,19 @@
 # A throwaway PostgreSQL 15 cluster on loopback for tests (docs/store.md "PostgreSQL"):
 #   scripts/pg-test-server.sh start DIR PORT   # PORT 0 = any free port; prints the URL
 #   scripts/pg-test-server.sh stop DIR         # stops the server and removes DIR
+#   scripts/pg-test-server.sh halt DIR         # stops the server, keeps its data (tests of outages)
+#   scripts/pg-test-server.sh resume DIR       # starts a halted server again on its port
 # Trust authentication on 127.0.0.1 only: for tests, never for production. As root the cluster
 # belongs to the `postgres` user (PostgreSQL refuses to run as root). A server left running in DIR
 # by an earlier run is stopped first. The URL is also written to DIR/url.
 set -euo pipefail
 BIN=${KMEBIND_PG_BIN:-/usr/lib/postgresql/15/bin}
+# fsync off: a test server's data need not survive a power cut, and every test creates and drops
+# a database (each a checkpoint). Commits are still acknowledged only after the server processed
+# them (synchronous_commit stays on); KMEBIND_PG_TEST_OPTIONS="-c fsync=on" restores the default.
+PG_TEST_OPTIONS=${KMEBIND_PG_TEST_OPTIONS:--c fsync=off -c full_page_writes=off}
 
-usage() { echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start DIR PORT | stop DIR | halt DIR | resume DIR" >&2; exit 2; }
 as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
@@ -17,6 +23,22 @@ stop_server() {
   if [ -f "$dir/data/postmaster.pid" ]; then
     (cd "$dir" && as_pg "$BIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null) ||
       (cd "$dir" && as_pg "$BIN/pg_ctl" -D "$dir/data" -m immediate -w -t 30 stop >/dev/null) || true
+  fi
+}
+start_server() {
+  local dir=$1 port=$2
+  if ! as_pg "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
+      -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c max_connections=200 $PG_TEST_OPTIONS" \
+      start >/dev/null; then
+    echo "$0: the server did not start:" >&2; cat "$dir/log" >&2; exit 1
+  fi
+}
+# Refuses to remove a directory that is not a test server's (a wrong DIR argument).
+check_ours() {
+  local dir=$1
+  if [ -e "$dir" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ] && [ ! -f "$dir/port" ] && [ ! -d "$dir/data" ]; then
+    echo "$0: $dir exists and is not a test server directory; not touching it" >&2
+    exit 1
   fi
 }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -30,6 +52,7 @@ case "$cmd" in
     [ $# -eq 3 ] || usage
     port=$3
     [ -x "$BIN/initdb" ] || { echo "$0: $BIN/initdb not found (apt-get install postgresql)" >&2; exit 1; }
+    check_ours "$dir"
     stop_server "$dir"
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -48,17 +71,24 @@ case "$cmd" in
         >"$dir/initdb.log" 2>&1; then
       echo "$0: initdb failed:" >&2; cat "$dir/initdb.log" >&2; exit 1
     fi
-    if ! as_pg "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
-        -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c max_connections=200" start \
-        >/dev/null; then
-      echo "$0: the server did not start:" >&2; cat "$dir/log" >&2; exit 1
-    fi
+    echo "$port" >"$dir/port"
+    start_server "$dir" "$port"
     url="postgresql://kmebind@127.0.0.1:$port/postgres"
     echo "$url" >"$dir/url"
     echo "$url"
     ;;
+  halt)
+    [ $# -eq 2 ] || usage
+    stop_server "$dir"
+    ;;
+  resume)
+    [ $# -eq 2 ] || usage
+    cd "$dir"
+    start_server "$dir" "$(cat "$dir/port")"
+    ;;
   stop)
     [ $# -eq 2 ] || usage
+    check_ours "$dir"
     stop_server "$dir"
     rm -rf "$dir"
     ;;

@@ -1,0 +1,130 @@
+// PostgreSQL engine, broken connections and busy rows: a terminated backend is replaced without
+// the caller noticing (the transaction had not committed: retried once), a server that is down
+// fails calls kUnavailable changing nothing and the store recovers when it is back, and a row
+// locked longer than the busy timeout fails kUnavailable.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "pg_test_util.h"
+#include "store_test_util.h"
+
+namespace kmebind::store {
+namespace {
+
+using testing::key_of;
+using testing::PgTestDatabase;
+using testing::sample_subscriber;
+using testing::TempDir;
+
+constexpr const char* kImsi = "001010000000001";
+
+const std::string kScript = std::string(KMEBIND_TEST_VECTORS_DIR) + "/../../scripts/pg-test-server.sh";
+
+// Runs the test server script; its exit status.
+int script(const std::string& args) {
+  return std::system((kScript + " " + args + " >/dev/null").c_str());
+}
+
+// A private server (this test stops and starts it), removed at the end whatever happens.
+class PrivateServer {
+ public:
+  PrivateServer() {
+    if (script("start " + dir_.file("pg") + " 0") != 0) {
+      ADD_FAILURE() << "cannot start a private PostgreSQL server with " << kScript;
+      return;
+    }
+    std::FILE* f = std::fopen(dir_.file("pg/url").c_str(), "r");
+    char buf[256] = {};
+    if (f != nullptr && std::fgets(buf, sizeof buf, f) != nullptr) url_ = buf;
+    if (f != nullptr) std::fclose(f);
+    while (!url_.empty() && (url_.back() == '\n' || url_.back() == '\r')) url_.pop_back();
+  }
+  ~PrivateServer() { (void)script("stop " + dir_.file("pg")); }
+  const std::string& url() const { return url_; }
+  bool halt() { return script("halt " + dir_.file("pg")) == 0; }
+  bool resume() { return script("resume " + dir_.file("pg")) == 0; }
+
+ private:
+  TempDir dir_;
+  std::string url_;
+};
+
+std::unique_ptr<SubscriberStore> open_pg(const std::string& url, int busy_timeout_ms = 5000) {
+  StoreOptions options;
+  options.busy_timeout_ms = busy_timeout_ms;
+  auto s = open_store(url, key_of(7), options);
+  EXPECT_TRUE(s) << s.error().what();
+  return s ? std::move(*s) : nullptr;
+}
+
+TEST(PgReconnectTest, TerminatedBackendsAreReplacedAndNoSqnIsLostOrRepeated) {
+  PgTestDatabase db;
+  ASSERT_TRUE(db.ok());
+  auto store = open_pg(db.url());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->add_subscriber(sample_subscriber(kImsi)));  // SQN 32
+  // Several pooled connections, then every backend of the database is killed.
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_EQ(*store->advance_sqn(kImsi, 1), 33u + static_cast<unsigned>(round) * 2);
+    ASSERT_EQ(db.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                      db.name() + "' AND pid <> pg_backend_pid()"),
+              "");
+    auto next = store->advance_sqn(kImsi, 1);
+    ASSERT_TRUE(next) << next.error().what();
+    EXPECT_EQ(*next, 34u + static_cast<unsigned>(round) * 2);
+  }
+  EXPECT_EQ(store->get_subscriber(kImsi)->sqn, 38u);
+}
+
+TEST(PgReconnectTest, ServerDownFailsUnavailableChangingNothingAndTheStoreRecovers) {
+  PrivateServer server;
+  ASSERT_FALSE(server.url().empty());
+  auto store = open_pg(server.url(), 2000);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->add_subscriber(sample_subscriber(kImsi)));
+  ASSERT_EQ(*store->advance_sqn(kImsi, 32), 64u);
+
+  ASSERT_TRUE(server.halt());
+  auto sqn = store->advance_sqn(kImsi, 32);
+  ASSERT_FALSE(sqn);
+  EXPECT_EQ(sqn.error().code(), Code::kUnavailable) << sqn.error().what();
+  auto kme = store->store_kme(kImsi, "35209900176148", key_of(1), kKmeProcedure2, "hss", 0u);
+  ASSERT_FALSE(kme);
+  EXPECT_EQ(kme.error().code(), Code::kUnavailable) << kme.error().what();
+  EXPECT_EQ(store->get_subscriber(kImsi).error().code(), Code::kUnavailable);
+
+  ASSERT_TRUE(server.resume());
+  auto after = store->advance_sqn(kImsi, 32);
+  ASSERT_TRUE(after) << after.error().what();
+  EXPECT_EQ(*after, 96u);  // the failed call changed nothing
+  EXPECT_EQ(store->list_audit({})->size(), 1u);
+}
+
+TEST(PgReconnectTest, RowLockedBeyondTheBusyTimeoutFailsUnavailable) {
+  PgTestDatabase db;
+  ASSERT_TRUE(db.ok());
+  auto store = open_pg(db.url(), 300);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->add_subscriber(sample_subscriber(kImsi)));
+  // Another session holds the subscriber's row.
+  PGconn* other = PQconnectdb(db.url().c_str());
+  ASSERT_EQ(PQstatus(other), CONNECTION_OK);
+  PQclear(PQexec(other, "BEGIN"));
+  PGresult* locked =
+      PQexec(other, ("SELECT 1 FROM subscribers WHERE imsi = '" + std::string(kImsi) + "' FOR UPDATE").c_str());
+  ASSERT_EQ(PQresultStatus(locked), PGRES_TUPLES_OK);
+  PQclear(locked);
+  auto busy = store->advance_sqn(kImsi, 1);
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code(), Code::kUnavailable);
+  EXPECT_NE(busy.error().message().find("store busy"), std::string::npos) << busy.error().message();
+  EXPECT_EQ(store->get_subscriber(kImsi)->sqn, 32u);  // reads are not blocked
+  PQclear(PQexec(other, "ROLLBACK"));
+  PQfinish(other);
+  EXPECT_EQ(*store->advance_sqn(kImsi, 1), 33u);
+}
+
+}  // namespace
+}  // namespace kmebind::store
