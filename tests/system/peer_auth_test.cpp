@@ -127,11 +127,12 @@ std::string quoted(const fs::path& p) {
 // what the HSS sent back (s_client -quiet writes the server's octets to stdout). The connection
 // is cut after 3 s at most: an accepted peer keeps its link open.
 std::string tls_probe(const fs::path& scratch, std::uint16_t port, const fs::path& cert,
-                      const fs::path& key, const std::string& request) {
+                      const fs::path& key, const std::string& request, const fs::path& chain = {}) {
   write_file(scratch / "request.bin", request);
   std::string cmd = "timeout 3 openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
                     " -quiet -no_ticket";
   if (!cert.empty()) cmd += " -cert " + quoted(cert) + " -key " + quoted(key);
+  if (!chain.empty()) cmd += " -cert_chain " + quoted(chain);
   cmd += " < " + quoted(scratch / "request.bin") + " > " + quoted(scratch / "answer.bin") + " 2> " +
          quoted(scratch / "s_client.err");
   (void)std::system(cmd.c_str());
@@ -202,21 +203,24 @@ bool sh(const fs::path& dir, const std::string& command) {
   return std::system(("cd " + quoted(dir) + " && " + command + " >/dev/null 2>&1").c_str()) == 0;
 }
 
-// A P-256 key and CSR for CN = SAN dNSName = `identity`, and its extensions file.
-bool key_and_csr(const fs::path& dir, const std::string& name, const std::string& identity) {
+// A P-256 key and CSR with subject CN = `cn`, and its extensions file with SAN dNSName `san`.
+bool key_and_csr(const fs::path& dir, const std::string& name, const std::string& cn,
+                 const std::string& san) {
   write_file(dir / (name + ".ext"),
-             "subjectAltName=DNS:" + identity +
+             "subjectAltName=DNS:" + san +
                  "\nbasicConstraints=CA:FALSE\nkeyUsage=critical,"
                  "digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n");
   return sh(dir, "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + name +
                      ".key") &&
-         sh(dir, "openssl req -new -key " + name + ".key -subj '/CN=" + identity + "' -out " +
-                     name + ".csr");
+         sh(dir,
+            "openssl req -new -key " + name + ".key -subj '/CN=" + cn + "' -out " + name + ".csr");
 }
 
-bool issue(const fs::path& dir, const std::string& name, const std::string& identity,
-           const fs::path& ca_cert, const fs::path& ca_key) {
-  return key_and_csr(dir, name, identity) &&
+// A certificate for `name`.key with CN `cn` and SAN `san` (both `cn` by default), signed by
+// `ca_cert`/`ca_key` (which need not be a CA: openssl signs with any key).
+bool issue(const fs::path& dir, const std::string& name, const std::string& cn,
+           const fs::path& ca_cert, const fs::path& ca_key, const std::string& san = "") {
+  return key_and_csr(dir, name, cn, san.empty() ? cn : san) &&
          sh(dir, "openssl x509 -req -in " + name + ".csr -CA " + quoted(ca_cert) + " -CAkey " +
                      quoted(ca_key) + " -CAcreateserial -days 2 -extfile " + name + ".ext -out " +
                      name + ".pem");
@@ -231,7 +235,7 @@ bool issue_expired(const fs::path& dir, const std::string& name, const std::stri
              "default_md = sha256\npolicy = p\n[p]\ncommonName = supplied\n");
   write_file(dir / "index.txt", "");
   write_file(dir / "serial", "1000\n");
-  return key_and_csr(dir, name, identity) &&
+  return key_and_csr(dir, name, identity, identity) &&
          sh(dir, "openssl ca -batch -config ca.cnf -cert " + quoted(ca_cert) + " -keyfile " +
                      quoted(ca_key) + " -in " + name + ".csr -out " + name +
                      ".pem -notext -startdate 20200101000000Z -enddate 20200102000000Z -extfile " +
@@ -370,6 +374,42 @@ TEST_F(PeerAuth, CertificateNamingAnotherIdentityThanTheOriginHostGetsUnknownPee
   expect_nothing_but_unknown_peer(answer);
   expect_logged("refused peer 'cnn\\.kmebind\\.test': its TLS certificate does not name it");
   EXPECT_GE(metric_growth(kRefusedCertificate), 1);
+  expect_store_unchanged();
+}
+
+// RFC 6125 §6.4.4: with a dNSName in subjectAltName the CN is not looked at.
+TEST_F(PeerAuth, CertificateWhoseCnNamesThePeerButWhoseSanDoesNotGetsUnknownPeer) {
+  ASSERT_TRUE(issue(pki_, "split", "cnn.kmebind.test", dir_ / "ca.pem", dir_ / "ca.key",
+                    "intruder.kmebind.test"));
+  const std::string answer = tls_probe(pki_, diameter_port_, pki_ / "split.pem", pki_ / "split.key",
+                                       cer_then_air("cnn.kmebind.test"));
+  ASSERT_FALSE(parse_messages(answer).empty()) << "a CEA 3010 expected";
+  expect_nothing_but_unknown_peer(answer);
+  expect_logged("refused peer 'cnn\\.kmebind\\.test': its TLS certificate does not name it");
+  EXPECT_GE(metric_growth(kRefusedCertificate), 1);
+  expect_store_unchanged();
+}
+
+TEST_F(PeerAuth, WildcardCertificateGetsUnknownPeer) {
+  ASSERT_TRUE(issue(pki_, "wild", "*.kmebind.test", dir_ / "ca.pem", dir_ / "ca.key"));
+  const std::string answer = tls_probe(pki_, diameter_port_, pki_ / "wild.pem", pki_ / "wild.key",
+                                       cer_then_air("cnn.kmebind.test"));
+  ASSERT_FALSE(parse_messages(answer).empty()) << "a CEA 3010 expected";
+  expect_nothing_but_unknown_peer(answer);
+  expect_logged("refused peer 'cnn\\.kmebind\\.test': its TLS certificate does not name it");
+  EXPECT_GE(metric_growth(kRefusedCertificate), 1);
+  expect_store_unchanged();
+}
+
+// Whoever holds a node's key (here the HSS's own, CA:FALSE) cannot mint certificates for others.
+TEST_F(PeerAuth, CertificateIssuedByANodeCertificateFailsTheHandshake) {
+  ASSERT_TRUE(issue(pki_, "minted", "cnn.kmebind.test", dir_ / "hss.pem", dir_ / "hss.key"));
+  const std::string answer =
+      tls_probe(pki_, diameter_port_, pki_ / "minted.pem", pki_ / "minted.key",
+                cer_then_air("cnn.kmebind.test"), dir_ / "hss.pem");
+  EXPECT_TRUE(parse_messages(answer).empty());
+  expect_logged("link with \\(unidentified peer\\) failed: TLS handshake failed.*127\\.0\\.0\\.1");
+  EXPECT_GE(metric_growth(kLinkFailures), 1);
   expect_store_unchanged();
 }
 
