@@ -228,7 +228,8 @@ Status parse_cnn_section(const ConfigNode& root, cnn::CnnConfig& c) {
   KMEBIND_TRY(section, net::get_map(root, "cnn"));
   KMEBIND_CHECK(
       net::check_keys(section, {"plmn", "mme_group_id", "mme_code", "tacs", "apn", "ipv4_pool",
-                                "max_ues", "t3346_s", "s6a_answer_timeout_ms", "kme_procedures"}));
+                                "max_ues", "max_attaching", "t3346_s", "s6a_answer_timeout_ms",
+                                "kme_procedures"}));
   KMEBIND_TRY(plmn, net::get_string(section, "plmn"));
   c.plmn = std::move(plmn);
   KMEBIND_TRY(group, net::get_uint_or(section, "mme_group_id", 0, 0xFFFF, c.mme_group_id));
@@ -246,12 +247,15 @@ Status parse_cnn_section(const ConfigNode& root, cnn::CnnConfig& c) {
   KMEBIND_TRY(apn, net::get_string_or(section, "apn", c.apn));
   KMEBIND_TRY(pool, net::get_string_or(section, "ipv4_pool", c.ipv4_pool));
   KMEBIND_TRY(max_ues, net::get_uint_or(section, "max_ues", 1, 100'000'000, c.max_ues));
+  KMEBIND_TRY(max_attaching,
+              net::get_uint_or(section, "max_attaching", 1, 100'000'000, c.max_attaching));
   KMEBIND_TRY(t3346, net::get_uint_or(section, "t3346_s", 1, 11'160, c.t3346_s));
   KMEBIND_TRY(s6a_timeout, net::get_uint_or(section, "s6a_answer_timeout_ms", 10, 600'000,
                                             static_cast<std::uint64_t>(c.s6a_answer_timeout_ms)));
   c.apn = std::move(apn);
   c.ipv4_pool = std::move(pool);
   c.max_ues = static_cast<std::size_t>(max_ues);
+  c.max_attaching = static_cast<std::size_t>(max_attaching);
   c.t3346_s = static_cast<std::uint32_t>(t3346);
   c.s6a_answer_timeout_ms = static_cast<std::int64_t>(s6a_timeout);
   if (net::has_key(section, "kme_procedures")) {

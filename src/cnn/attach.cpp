@@ -61,13 +61,14 @@ void handle_duplicate(Step& s) {
   discard(s, "Attach request repeated while its attach runs");
 }
 
-void reject_overload(CnnState& cnn, UeId id, std::int64_t now, CnnOutput& out) {
+void reject_overload(CnnState& cnn, UeId id, std::int64_t now, CnnOutput& out,
+                     const std::string& reason) {
   // TS 24.301 §5.5.1.2.5: congestion → #22 with T3346; the UE keeps no context here.
   UeContext transient;
   Step s{cnn, id, transient, out, now};
   ++cnn.stats.overload_rejects;
   reject_attach(s, nas::EmmCause::kCongestion, CnnEventKind::kAttachRejected,
-                "overload: " + std::to_string(cnn.ues.size()) + " UE contexts", true);
+                "overload: " + reason, true);
   out.released.push_back(id);
 }
 
@@ -97,7 +98,13 @@ void on_attach_request(CnnState& cnn, UeId id, const UplinkMessage& m, std::int6
     return;
   }
   if (it == cnn.ues.end() && cnn.ues.size() >= cnn.config.max_ues) {
-    reject_overload(cnn, id, now, out);
+    reject_overload(cnn, id, now, out, std::to_string(cnn.ues.size()) + " UE contexts");
+    return;
+  }
+  // TS 23.401 §4.3.7.4.2.4: contexts not registered are attaches running (or ending this call).
+  if (it == cnn.ues.end() && cnn.ues.size() - cnn.registered >= cnn.config.max_attaching) {
+    reject_overload(cnn, id, now, out,
+                    std::to_string(cnn.ues.size() - cnn.registered) + " attaches running");
     return;
   }
   ++cnn.stats.attach_requests;

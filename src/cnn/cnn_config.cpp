@@ -60,6 +60,7 @@ Status CnnConfig::validate() const {
   if (auto pool = Ipv4Pool::parse(ipv4_pool); !pool) return bad("ipv4_pool", pool.error().message());
   if (default_qci == 0) return bad("default_qci", "must be 1..255");
   if (max_ues == 0) return bad("max_ues", "must be > 0");
+  if (max_attaching == 0) return bad("max_attaching", "must be > 0");
   return {};
 }
 

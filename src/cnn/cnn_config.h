@@ -65,6 +65,11 @@ struct CnnConfig {
   // busy or does not answer.
   std::size_t max_ues = 1'000'000;
   std::uint32_t t3346_s = 60;
+  // NAS level congestion control (TS 23.401 §4.3.7.4.2.4): at most this many contexts that are
+  // not registered (attach procedures running) at a time; a new UE's Attach request beyond it is
+  // rejected at once with #22 and T3346, before any S6a request, so that an attach storm is shed
+  // by back-off rather than by T3410 expiries of attaches queued too long.
+  std::size_t max_attaching = 1024;
 
   // Randomness; empty = OpenSSL's DRBG (crypto::random_fill). Tests inject a seeded source.
   RandomSource random;
@@ -72,7 +77,8 @@ struct CnnConfig {
   // kInvalidArgument naming the first bad field: PLMN syntax, no or more than 16 TACs,
   // duplicate TACs, empty preference lists, an algorithm other than EEA0/EEA2/EIA0/EIA2, EEA0/EIA0
   // without allow_null_algorithms, a timer <= 0, max_retransmissions > 10, no KME procedure bit
-  // or bits beyond 0x03, APN not encodable, a bad pool, max_ues = 0.
+  // or bits beyond 0x03, APN not encodable, a bad pool, max_ues = 0,
+  // max_attaching = 0.
   Status validate() const;
 };
 

@@ -397,6 +397,7 @@ TEST(CnnDaemonConfig, ValidDocumentFillsEveryField) {
   EXPECT_EQ(c->cnn.tacs, (std::vector<std::uint16_t>{1, 7}));
   EXPECT_EQ(c->cnn.apn, "internet");
   EXPECT_EQ(c->cnn.max_ues, 1000u);
+  EXPECT_EQ(c->cnn.max_attaching, 1024u);  // the default
   EXPECT_EQ(c->cnn.t3346_s, 30u);
   EXPECT_EQ(c->cnn.s6a_answer_timeout_ms, 4000);
   EXPECT_EQ(c->cnn.supported_kme_procedures, 0x03);
@@ -442,6 +443,14 @@ TEST(CnnDaemonConfig, TacMustBeAnInteger) {
   EXPECT_EQ(error_of(c), "cnn.yaml:15: cnn.tacs[1]: expected an integer 0..65535, got 'x'");
   auto d = cnn(with(kCnn, "tacs: [1, 7]", "tacs: [1, 70000]"));
   EXPECT_EQ(error_of(d), "cnn.yaml:15: cnn.tacs[1]: expected an integer 0..65535, got '70000'");
+}
+
+TEST(CnnDaemonConfig, MaxAttachingIsReadAndMustBePositive) {
+  auto c = cnn(with(kCnn, "max_ues: 1000", "max_ues: 1000\n  max_attaching: 64"));
+  ASSERT_TRUE(c) << error_of(c);
+  EXPECT_EQ(c->cnn.max_attaching, 64u);
+  auto zero = cnn(with(kCnn, "max_ues: 1000", "max_ues: 1000\n  max_attaching: 0"));
+  EXPECT_NE(error_of(zero).find("cnn.max_attaching"), std::string::npos) << error_of(zero);
 }
 
 TEST(CnnDaemonConfig, ClearTcpWithTlsFilesIsRefused) {

@@ -215,6 +215,35 @@ TEST_F(AttachTest, OverloadRejectsNewUesWithCongestionAndT3346) {
   EXPECT_EQ(cnn_->stats().overload_rejects, 1u);
 }
 
+TEST_F(AttachTest, AttachesRunningBeyondMaxAttachingAreShedWithCongestionBeforeAnyS6a) {
+  // TS 23.401 §4.3.7.4.2.4: registered UEs do not count, attaches running do.
+  CnnConfig c = bench_config();
+  c.max_attaching = 2;
+  c.t3346_s = 30;
+  rebuild(std::move(c));
+  TestUe registered;
+  full_attach(registered);
+  TestUe a, b, shed;
+  a.id = 2;
+  b.id = 3;
+  shed.id = 4;
+  start_attach(a);
+  start_attach(b);
+  send(shed, shed.plain(shed.attach_request()));
+  auto reject = as<nas::AttachReject>(shed.receive(only_nas(last_).pdu));
+  EXPECT_EQ(reject.emm_cause, EmmCause::kCongestion);
+  ASSERT_TRUE(reject.t3346_value);
+  EXPECT_EQ(reject.t3346_value->seconds(), 30u);
+  EXPECT_TRUE(last_.s6a.empty());
+  EXPECT_TRUE(released(last_, shed.id));
+  EXPECT_EQ(cnn_->ue_count(), 3u);
+  EXPECT_EQ(cnn_->stats().overload_rejects, 1u);
+  // A UE already attaching may send its Attach request again (T3410 expiry): not shed.
+  send(a, a.plain(a.attach_request()));
+  EXPECT_EQ(cnn_->stats().overload_rejects, 1u);
+  EXPECT_EQ(cnn_->ue_count(), 3u);
+}
+
 TEST_F(AttachTest, PdnConnectivityForIpv6OnlyIsRejectedWithEsmFailure) {
   TestUe ue;
   nas::AttachRequest r = ue.attach_request();
