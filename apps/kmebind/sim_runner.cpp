@@ -124,6 +124,7 @@ struct SimRunner::Impl {
   std::condition_variable cv;
   bool phase_done = false;
   std::atomic<std::size_t> started{0}, finished{0}, attached{0};
+  std::atomic<std::size_t> congestion_rejects{0}, t3410_expiries{0};  // for the progress line
 
   // --- loop thread ---------------------------------------------------------------------------
 
@@ -205,6 +206,7 @@ struct SimRunner::Impl {
         case ue::UeEventKind::kAttachAttemptFailed:
           // TS 24.301 §5.5.1.2.6 c): the UE core runs T3411 (or T3402) and attaches again.
           ++o.t3410_expiries;
+          t3410_expiries.fetch_add(1, std::memory_order_relaxed);
           if (!config.retry.enabled) {
             note(o, e);
             finish(s, UeOutcome::Kind::kTimeout);
@@ -231,7 +233,10 @@ struct SimRunner::Impl {
   void on_reject(Slot& s, UeOutcome& o, const ue::UeEvent& e) {
     const std::uint8_t cause = e.emm_cause ? static_cast<std::uint8_t>(*e.emm_cause) : 0;
     o.emm_cause = e.emm_cause ? std::optional<std::uint8_t>(cause) : std::nullopt;
-    if (cause == 22) ++o.congestion_rejects;
+    if (cause == 22) {
+      ++o.congestion_rejects;
+      congestion_rejects.fetch_add(1, std::memory_order_relaxed);
+    }
     const RetryDecision d =
         after_attach_reject(config.retry, cause, e.t3346_ms, s.attempts, uniform());
     if (!d.retry) {
@@ -651,6 +656,8 @@ Result<PhaseResult> SimRunner::run_phase(const std::vector<std::size_t>& devices
   m.started = 0;
   m.finished = 0;
   m.attached = 0;
+  m.congestion_rejects = 0;
+  m.t3410_expiries = 0;
   m.loop.run_sync([&] { m.begin_phase(std::move(indexes), options); });
 
   const bool tty = ::isatty(2) != 0;
@@ -677,11 +684,17 @@ Result<PhaseResult> SimRunner::run_phase(const std::vector<std::size_t>& devices
         const std::size_t done = m.finished.load();
         const std::size_t att = m.attached.load();
         const double secs = std::chrono::duration<double>(now - t0).count();
+        std::string retries;
+        if (m.config.retry.enabled) {
+          retries = ", " + std::to_string(m.congestion_rejects.load()) + " #22, " +
+                    std::to_string(m.t3410_expiries.load()) + " T3410";
+        }
         std::fprintf(
             stderr,
-            "%skmebind sim: %s: %zu/%zu started, %zu done (%zu attached, %zu failed), %.0f/s%s",
+            "%skmebind sim: %s: %zu/%zu started, %zu done (%zu attached, %zu failed)%s, %.0f/s%s",
             tty ? "\r" : "", options.name.c_str(), m.started.load(), devices.size(), done, att,
-            done - att, secs > 0 ? static_cast<double>(done) / secs : 0.0, tty ? "   " : "\n");
+            done - att, retries.c_str(), secs > 0 ? static_cast<double>(done) / secs : 0.0,
+            tty ? "   " : "\n");
         std::fflush(stderr);
         printed = true;
       }
