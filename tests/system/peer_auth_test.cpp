@@ -377,6 +377,24 @@ TEST_F(PeerAuth, CertificateNamingAnotherIdentityThanTheOriginHostGetsUnknownPee
   expect_store_unchanged();
 }
 
+// A real `kmebind cnn` cannot even try it: freeDiameter refuses to start with a certificate that
+// does not name the node's own identity, so only a hand-made peer (above) can claim one identity
+// with another's certificate.
+TEST_F(PeerAuth, RealCnnWithAnotherIdentitysCertificateRefusesToStart) {
+  ASSERT_TRUE(issue(pki_, "intruder", "intruder.kmebind.test", dir_ / "ca.pem", dir_ / "ca.key"));
+  ASSERT_TRUE(replace_in_file(dir_ / "cnn.yaml", (dir_ / "cnn.pem").string(),
+                              (pki_ / "intruder.pem").string()));
+  ASSERT_TRUE(replace_in_file(dir_ / "cnn.yaml", (dir_ / "cnn.key").string(),
+                              (pki_ / "intruder.key").string()));
+  CliResult r = run_kmebind(tmp_.path(), "cnn", {"cnn", "--config", (dir_ / "cnn.yaml").string()},
+                            std::chrono::seconds(30));
+  EXPECT_NE(r.code, 0);
+  EXPECT_FALSE(contains(r.out, "ready")) << r.out;
+  EXPECT_TRUE(contains(slurp(dir_ / "cnn.log"), "does not match the hostname 'cnn.kmebind.test'"));
+  EXPECT_FALSE(contains(slurp(dir_ / "hss.log"), "peer 'cnn.kmebind.test'"));
+  expect_store_unchanged();
+}
+
 // RFC 6125 §6.4.4: with a dNSName in subjectAltName the CN is not looked at.
 TEST_F(PeerAuth, CertificateWhoseCnNamesThePeerButWhoseSanDoesNotGetsUnknownPeer) {
   ASSERT_TRUE(issue(pki_, "split", "cnn.kmebind.test", dir_ / "ca.pem", dir_ / "ca.key",
