@@ -24,6 +24,9 @@ template <class... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+// Needed by clang 16, which lacks aggregate deduction (P1816) for this.
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
 
 // Erases the UE if a procedure finished it during this call.
 void settle(CnnState& cnn, UeId id, CnnOutput& out) {
