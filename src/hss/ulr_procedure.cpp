@@ -77,6 +77,18 @@ Checked<std::uint32_t> store_confirmed(const HssContext& ctx, std::string_view i
   if (auto allowed = require_binding(ctx.store, imsi, imei); !allowed) {
     return std::unexpected(allowed.error());
   }
+  // The same confirm again: a ULR re-sent to another front-end (or retried by the CNN) after the
+  // store committed it but before its ULA left — the front-end or its database connection died
+  // in between. The stored KME of that version is the confirmed one, so the answer is the one
+  // the first attempt would have got; nothing is written (docs/reliability.md). Any other KME or
+  // version (a rollback, a racing provisioning) stays a conflict.
+  auto current = ctx.store.get_kme(imsi, imei);
+  if (!current) return std::unexpected(store_refusal(current.error(), "get_kme"));
+  const int procedure = procedure1 ? store::kKmeProcedure1 : store::kKmeProcedure2;
+  if (*current && (*current)->version == confirm.kme_version &&
+      (*current)->procedure == procedure && (*current)->kme == kme) {
+    return confirm.kme_version;
+  }
   return refuse(s6a::kErrorKmeVersionConflict,
                 "stored KME version is not the one this confirm was issued after");
 }

@@ -100,12 +100,31 @@ TEST_F(ThreatTest, OldCookieAndSignatureReplayedAfterANewerKmeIsAVersionConflict
   EXPECT_EQ(snapshot(kImsi, kImei), KmeSnapshot(std::make_pair(2u, newer)));
 }
 
-TEST_F(ThreatTest, TheSameConfirmReplayedTwiceIsAVersionConflict) {
+// A ULR whose ULA was lost after the store committed it (its HSS front-end or database
+// connection died) comes again, possibly to another front-end: the same confirm is answered as
+// stored, and nothing is written a second time (docs/reliability.md). A replay by a misbehaving
+// CNN gains nothing either: the stored KME is the one the device confirmed.
+TEST_F(ThreatTest, TheSameConfirmAgainIsAnsweredAsStoredWithoutWritingAgain) {
   const Device device = kme_subscriber();
   Procedure2Run run = run_procedure2(kImsi, device);
   const auto req = confirm2(kImsi, device, run);
   ASSERT_EQ(ulr(req).result, s6a::kSuccess);
-  expect_refused_unchanged(req, s6a::kErrorKmeVersionConflict, kImsi, kImei, kNow + 1);
+  const KmeSnapshot before = snapshot(kImsi, kImei);
+  const auto audit_before = take(store_->counts()).audit_rows;
+  const auto again = ulr(req, kNow + 1);
+  EXPECT_EQ(again.result, s6a::kSuccess) << event_.reason;
+  EXPECT_EQ(again.kme_version_stored, std::optional<std::uint32_t>(1u));
+  EXPECT_EQ(snapshot(kImsi, kImei), before);
+  EXPECT_EQ(take(store_->counts()).audit_rows, audit_before) << "no second kme-store row";
+}
+
+TEST_F(ThreatTest, TheSameVersionWithAnotherKmeAfterItWasStoredIsAVersionConflict) {
+  const Device device = kme_subscriber();
+  Procedure2Run stored = run_procedure2(kImsi, device);
+  Procedure2Run other = run_procedure2(kImsi, device);  // also version 1, another KME
+  ASSERT_EQ(ulr(confirm2(kImsi, device, stored)).result, s6a::kSuccess);
+  ASSERT_EQ(ulr(confirm2(kImsi, device, stored), kNow + 1).result, s6a::kSuccess);
+  expect_refused_unchanged(confirm2(kImsi, device, other), s6a::kErrorKmeVersionConflict);
 }
 
 TEST_F(ThreatTest, TwoOutstandingProvisioningsOnlyTheFirstConfirmWins) {
