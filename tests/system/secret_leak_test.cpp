@@ -397,6 +397,33 @@ TEST_F(SecretLeak, AFullRunAtTraceLevelPrintsNoSecretInLogsMetricsOrErrors) {
                 .code,
             0);
 
+  // The HSS and the sim refusing a Cookie key file and a device file that hold nearly the real
+  // secrets (the broken files are kept with the secrets, out of the scan; their errors are not).
+  const auto owner_only = fs::perms::owner_read | fs::perms::owner_write;
+  write_file(secrets_ / "bad-cookie.key", slurp(dir_ / "cookie-1.key").substr(0, 63) + "\n");
+  fs::permissions(secrets_ / "bad-cookie.key", owner_only);
+  write_file(dir_ / "hss-bad-cookie.yaml", slurp(dir_ / "hss.yaml"));
+  ASSERT_TRUE(replace_in_file(dir_ / "hss-bad-cookie.yaml", (dir_ / "cookie-1.key").string(),
+                              (secrets_ / "bad-cookie.key").string()));
+  ASSERT_TRUE(replace_in_file(dir_ / "hss-bad-cookie.yaml", "hss.log", "hss-bad-cookie.log"));
+  EXPECT_EQ(run_kmebind(dir_, "hss-bad-cookie-key",
+                        {"hss", "--config", (dir_ / "hss-bad-cookie.yaml").string()})
+                .code,
+            3);
+  auto bad_devices = devices;
+  bad_devices["devices"][0]["k"] = k0 + "0";
+  write_file(secrets_ / "devices-bad.json", bad_devices.dump());
+  fs::permissions(secrets_ / "devices-bad.json", owner_only);
+  write_file(dir_ / "sim-bad-devices.yaml", slurp(dir_ / "sim.yaml"));
+  ASSERT_TRUE(replace_in_file(dir_ / "sim-bad-devices.yaml", (dir_ / "devices.json").string(),
+                              (secrets_ / "devices-bad.json").string()));
+  ASSERT_TRUE(replace_in_file(dir_ / "sim-bad-devices.yaml", "sim.log", "sim-bad-devices.log"));
+  ASSERT_TRUE(replace_in_file(dir_ / "sim-bad-devices.yaml", "sim.pcap", "sim-bad-devices.pcap"));
+  EXPECT_EQ(run_kmebind(dir_, "sim-bad-devices",
+                        {"sim", "--config", (dir_ / "sim-bad-devices.yaml").string(), "--ues", "1"})
+                .code,
+            3);
+
   // The metrics endpoints as a scraper sees them.
   const std::string hss_metrics = scrape(metrics_port(hss_ready));
   const std::string cnn_metrics = scrape(metrics_port(cnn_ready));
