@@ -12,10 +12,9 @@ Result<diameter::DiameterConfig> node_config(const NodeOptions& node) {
   c.realm = node.realm;
   c.dispatch_threads = node.dispatch_threads;
   c.fd_log_level = 5;  // errors only: the benchmark prints its own report
-  c.runtime_dir = node.runtime_dir.empty()
-                      ? std::filesystem::temp_directory_path() /
-                            ("kmebind-s6a-bench-" + std::to_string(::getpid()))
-                      : std::filesystem::path(node.runtime_dir);
+  c.runtime_dir = node.runtime_dir.empty() ? std::filesystem::temp_directory_path() /
+                                                 ("kmebind-s6a-bench-" + std::to_string(::getpid()))
+                                           : std::filesystem::path(node.runtime_dir);
   if (node.transport == "tcp") {
     c.clear_tcp = true;
   } else if (node.transport == "tls") {
@@ -24,7 +23,8 @@ Result<diameter::DiameterConfig> node_config(const NodeOptions& node) {
     }
     c.tls = diameter::TlsFiles{node.cert, node.key, node.ca};
   } else {
-    return fail(Code::kInvalidArgument, "--transport must be tls or tcp, not '" + node.transport + "'");
+    return fail(Code::kInvalidArgument,
+                "--transport must be tls or tcp, not '" + node.transport + "'");
   }
   return c;
 }

@@ -10,12 +10,12 @@
 namespace kmebind::bench {
 
 struct NodeOptions {
-  std::string identity;               // Diameter Identity of this node
+  std::string identity;  // Diameter Identity of this node
   std::string realm = "kmebind.test";
-  std::string transport = "tls";      // tls (mutual) | tcp (clear)
-  std::string cert, key, ca;          // PEM files, for tls
-  unsigned dispatch_threads = 4;      // freeDiameter AppServThreads
-  std::string runtime_dir;            // where the generated freeDiameter .conf goes
+  std::string transport = "tls";  // tls (mutual) | tcp (clear)
+  std::string cert, key, ca;      // PEM files, for tls
+  unsigned dispatch_threads = 4;  // freeDiameter AppServThreads
+  std::string runtime_dir;        // where the generated freeDiameter .conf goes
 };
 
 // A DiameterConfig for `node` (no listener, no peers: the caller adds them). kInvalidArgument for

@@ -74,7 +74,7 @@ class Load {
     return r;
   }
 
- bool idle() const { return outstanding_.load() == 0; }
+  bool idle() const { return outstanding_.load() == 0; }
 
  private:
   void issue() {
@@ -89,11 +89,9 @@ class Load {
       air.imsi = std::move(imsi);
       air.visited_plmn_id = kPlmn;
       air.number_of_vectors = o_.vectors;
-      client_.send(std::move(air),
-                   [this, sent_at](Result<s6a::AuthenticationInformationAnswer> a) {
-                     complete(sent_at, a ? std::optional(a->result) : std::nullopt,
-                              a ? nullptr : &a.error());
-                   });
+      client_.send(std::move(air), [this, sent_at](Result<s6a::AuthenticationInformationAnswer> a) {
+        complete(sent_at, a ? std::optional(a->result) : std::nullopt, a ? nullptr : &a.error());
+      });
     } else {
       s6a::UpdateLocationRequest ulr;
       ulr.imsi = std::move(imsi);
@@ -170,21 +168,22 @@ Result<LoadReport> run_load(diameter::S6aClient& client, const LoadOptions& opti
 }
 
 nlohmann::json to_json(const LoadReport& r) {
-  return nlohmann::json{{"command", r.command},   {"in_flight", r.in_flight},
-                        {"window_s", r.window_s}, {"sent", r.sent},
-                        {"answered", r.answered}, {"lost", r.lost},
+  return nlohmann::json{{"command", r.command},       {"in_flight", r.in_flight},
+                        {"window_s", r.window_s},     {"sent", r.sent},
+                        {"answered", r.answered},     {"lost", r.lost},
                         {"per_second", r.per_second}, {"p50_ms", r.p50_ms},
-                        {"p99_ms", r.p99_ms},     {"max_ms", r.max_ms},
-                        {"results", r.results},   {"failures", r.failures}};
+                        {"p99_ms", r.p99_ms},         {"max_ms", r.max_ms},
+                        {"results", r.results},       {"failures", r.failures}};
 }
 
 std::string to_text(const LoadReport& r) {
   std::ostringstream out;
   out.setf(std::ios::fixed);
   out.precision(2);
-  out << r.command << " in-flight=" << r.in_flight << ": " << static_cast<std::uint64_t>(r.per_second)
-      << "/s p50=" << r.p50_ms << "ms p99=" << r.p99_ms << "ms max=" << r.max_ms
-      << "ms sent=" << r.sent << " answered=" << r.answered << " lost=" << r.lost;
+  out << r.command << " in-flight=" << r.in_flight << ": "
+      << static_cast<std::uint64_t>(r.per_second) << "/s p50=" << r.p50_ms << "ms p99=" << r.p99_ms
+      << "ms max=" << r.max_ms << "ms sent=" << r.sent << " answered=" << r.answered
+      << " lost=" << r.lost;
   for (const auto& [name, n] : r.results) out << " [" << name << " " << n << "]";
   for (const auto& [name, n] : r.failures) out << " {" << name << " " << n << "}";
   return out.str();

@@ -25,8 +25,8 @@ struct LoadOptions {
   double duration_s = 10.0;
   std::uint64_t subscribers = 1000;  // indexes 0 .. subscribers-1
   std::string imsi_prefix = "00101";
-  std::uint32_t vectors = 1;          // AIR Number-Of-Requested-Vectors
-  double drain_s = 5.0;               // after the window: wait this long for answers in flight
+  std::uint32_t vectors = 1;  // AIR Number-Of-Requested-Vectors
+  double drain_s = 5.0;       // after the window: wait this long for answers in flight
 };
 
 struct LoadReport {
@@ -37,9 +37,9 @@ struct LoadReport {
   std::uint64_t answered = 0;  // whole run: decoded answers, whatever their result
   std::uint64_t lost = 0;      // sent − answered
   std::uint64_t in_window = 0;
-  double per_second = 0;       // answers in the window / window
-  double p50_ms = 0, p99_ms = 0, max_ms = 0;  // answers in the window
-  std::map<std::string, std::uint64_t> results;  // answers by result, whole run
+  double per_second = 0;                          // answers in the window / window
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;      // answers in the window
+  std::map<std::string, std::uint64_t> results;   // answers by result, whole run
   std::map<std::string, std::uint64_t> failures;  // requests with no answer, by error
 };
 

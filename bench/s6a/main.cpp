@@ -3,10 +3,10 @@
 //   echo-server  an S6a server that answers without any HSS work (freeDiameter's own rate)
 //   load         the load client: one or more runs of AIR or ULR at N requests in flight
 // Exit codes: 0 ok, 1 failure (including lost requests), 2 bad usage.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -103,8 +103,8 @@ int run_client(const NodeOptions& node, const std::string& connect, const std::s
   if (!config) return failure("load", config.error());
   auto endpoint = split_endpoint(connect);
   if (!endpoint) return failure("load", endpoint.error());
-  config->peers.push_back(diameter::PeerConfig{peer, endpoint->first, endpoint->second,
-                                               node.transport == "tls"});
+  config->peers.push_back(
+      diameter::PeerConfig{peer, endpoint->first, endpoint->second, node.transport == "tls"});
   config->request_timeout = std::chrono::milliseconds(timeout_ms);
   auto core = diameter::FdCore::create(*config);
   if (!core) return failure("load", core.error());
@@ -161,7 +161,8 @@ int main(int argc, char** argv) {
 
   std::string certs_dir;
   std::vector<std::string> identities;
-  CLI::App* certs = root.add_subcommand("certs", "write ca.pem/.key and <name>.pem/.key per identity");
+  CLI::App* certs =
+      root.add_subcommand("certs", "write ca.pem/.key and <name>.pem/.key per identity");
   certs->add_option("--dir", certs_dir, "output directory (must exist)")->required();
   certs->add_option("--identity", identities, "Diameter Identity (repeatable)")->required();
   certs->callback([&] { code = run_certs(certs_dir, identities); });
@@ -193,7 +194,8 @@ int main(int argc, char** argv) {
   client->add_option("--vectors", load.vectors, "vectors per AIR (default 1)");
   client->add_option("--timeout-ms", timeout_ms, "request timeout (default 5000)");
   client->add_flag("--json", json, "one JSON array of the runs on stdout");
-  client->callback([&] { code = run_client(client_node, connect, peer, runs, load, timeout_ms, json); });
+  client->callback(
+      [&] { code = run_client(client_node, connect, peer, runs, load, timeout_ms, json); });
 
   try {
     root.parse(argc, argv);

@@ -3,7 +3,7 @@
 #
 #   bench/s6a/run.sh [--build DIR] [--subscribers N] [--duration S] [--warmup S] [--repeat K]
 #                    [--runs LIST] [--transports "tls tcp"] [--workers W] [--dispatch-threads D]
-#                    [--json] [--keep]
+#                    [--json] [--keep] [--no-echo]
 #
 # Builds kmebind and kmebind_s6a_bench (release preset, unless --build names a build directory
 # holding both), provisions a fresh SQLite store with N subscribers (`kmebind admin
@@ -30,6 +30,7 @@ workers=""
 dispatch=""
 json=0
 keep=0
+echo_server=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build) build="$2"; shift 2 ;;
@@ -43,6 +44,7 @@ while [[ $# -gt 0 ]]; do
     --dispatch-threads) dispatch="$2"; shift 2 ;;
     --json) json=1; shift ;;
     --keep) keep=1; shift ;;
+    --no-echo) echo_server=0; shift ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -175,6 +177,7 @@ for transport in $transports; do
   start_server "hss-$transport" "$kmebind" hss --config "$work/hss-$transport.yaml"
   run_client hss "$transport" "$port"
   stop_server
+  [[ $echo_server -eq 1 ]] || continue
 
   port=$(free_port)
   log "echo server over $transport on port $port"

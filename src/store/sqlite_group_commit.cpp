@@ -9,7 +9,9 @@
 namespace kmebind::store::sqlite {
 namespace {
 
-bool transaction_gone(Connection& conn) { return sqlite3_get_autocommit(conn.handle()) != 0; }
+bool transaction_gone(Connection& conn) {
+  return sqlite3_get_autocommit(conn.handle()) != 0;
+}
 
 }  // namespace
 

@@ -43,7 +43,9 @@ class GroupCommit {
   template <class F>
   Status run(F& job) {
     Pending pending;
-    pending.call = [](void* ctx, Connection& conn) -> Status { return (*static_cast<F*>(ctx))(conn); };
+    pending.call = [](void* ctx, Connection& conn) -> Status {
+      return (*static_cast<F*>(ctx))(conn);
+    };
     pending.ctx = &job;
     return submit(pending);
   }

@@ -107,7 +107,8 @@ TEST(GroupCommitTest, ConcurrentWritersShareCommitsAndAllLand) {
   ASSERT_TRUE(store);
   constexpr int kThreads = 24;
   constexpr int kCalls = 40;
-  for (int t = 0; t < kThreads; ++t) ASSERT_TRUE((*store)->add_subscriber(sample_subscriber(imsi_of(t))));
+  for (int t = 0; t < kThreads; ++t)
+    ASSERT_TRUE((*store)->add_subscriber(sample_subscriber(imsi_of(t))));
   const auto before = (*store)->group_commit_stats();
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
@@ -243,7 +244,8 @@ TEST(GroupCommitTest, AcknowledgedSqnAdvancesSurviveKillNine) {
   constexpr int kThreads = 16;
   {
     auto s = testing::open_or_die(path);
-    for (int t = 0; t < kThreads; ++t) ASSERT_TRUE(s->add_subscriber(sample_subscriber(imsi_of(t))));
+    for (int t = 0; t < kThreads; ++t)
+      ASSERT_TRUE(s->add_subscriber(sample_subscriber(imsi_of(t))));
   }
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
