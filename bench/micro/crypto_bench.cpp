@@ -83,6 +83,10 @@ void register_primitives() {
         [p, keys, plain] { keep(must(crypto::ecies_encrypt(p, keys->public_key, *plain), "enc")); });
     reg("crypto/ecies/decrypt/" + name,
         [p, keys, out] { keep(must(crypto::ecies_decrypt(p, keys->private_key, *out), "dec")); });
+    auto dec = std::make_shared<crypto::EciesDecryptor>(
+        must(crypto::EciesDecryptor::create(p, keys->private_key), "decryptor"));
+    reg("crypto/ecies/decrypt-preparsed/" + name,
+        [dec, out] { keep(must(dec->decrypt(*out), "dec")); });
   }
   for (crypto::SignatureAlgorithm a :
        {crypto::SignatureAlgorithm::kEd25519, crypto::SignatureAlgorithm::kEcdsaP256Sha256}) {
@@ -93,6 +97,8 @@ void register_primitives() {
         must(crypto::SignatureVerifier::create(a, keys->public_key), "verifier"));
     const std::string name(crypto::to_string(a));
     reg("crypto/sign/" + name, [a, keys, msg] { keep(must(crypto::sign(a, keys->private_key, *msg), "sign")); });
+    auto signer = std::make_shared<crypto::Signer>(must(crypto::Signer::create(a, keys->private_key), "signer"));
+    reg("crypto/sign-preparsed/" + name, [signer, msg] { keep(must(signer->sign(*msg), "sign")); });
     reg("crypto/verify/" + name,
         [a, keys, msg, sig] { must(crypto::verify(a, keys->public_key, *msg, *sig), "verify"); });
     reg("crypto/verify-preparsed/" + name,

@@ -45,6 +45,8 @@ struct CryptoFloor::Inputs {
   crypto::NasKeys nas_keys;
   Bytes nas_pdu = Bytes(kNasPduOctets, 0x5a);
   std::optional<crypto::Milenage> ue_milenage;
+  std::optional<crypto::EciesDecryptor> ue_decryptor;  // the device's keys, parsed once
+  std::optional<crypto::Signer> ue_signer;
   crypto::detail::PkeyPtr x25519_own, x25519_peer;
 };
 
@@ -84,6 +86,9 @@ CryptoFloor::CryptoFloor(const Combo& combo) : in_(std::make_unique<Inputs>()), 
   auto kasme = must(crypto::random_secret(crypto::kKasmeSize), "KASME");
   in.nas_keys = must(crypto::derive_nas_keys(kasme, kEea2, kEia2), "NAS keys");
   in.ue_milenage = must(crypto::Milenage::create(in.device.k, in.device.opc), "MILENAGE");
+  in.ue_decryptor = must(crypto::EciesDecryptor::create(combo.ecies, in.device.ecies.private_key),
+                         "decryptor");
+  in.ue_signer = must(crypto::Signer::create(combo.sig, in.device.signature.private_key), "signer");
 
   auto x_own = must(crypto::ecies_generate(crypto::EciesProfile::kA), "X25519 key");
   auto x_peer = must(crypto::ecies_generate(crypto::EciesProfile::kA), "X25519 key");
@@ -179,16 +184,14 @@ void CryptoFloor::ue_aka() {
 void CryptoFloor::ue_kme_provisioning() {
   Inputs& in = *in_;
   nas_pdu(in.nas_keys, in.nas_pdu, true);  // KME Provisioning Command in
-  auto plain = must(crypto::ecies_decrypt(combo_.ecies, in.device.ecies.private_key,
-                                          in.scheme_output),
-                    "ECIES decrypt");
+  auto plain = must(in.ue_decryptor->decrypt(in.scheme_output), "ECIES decrypt");
   keep(plain);
   keep(must(crypto::compute_rsp(in.kme, in.nonce), "Rsp"));
   if (combo_.procedure == 2) {
     auto transcript = must(crypto::kme_transcript_checked(in.device.imsi, in.device.imei14,
                                                           in.nonce, in.kme),
                            "transcript");
-    keep(must(crypto::sign(combo_.sig, in.device.signature.private_key, transcript), "sign"));
+    keep(must(in.ue_signer->sign(transcript), "sign"));
   }
   nas_pdu(in.nas_keys, in.nas_pdu, true);  // KME Provisioning Response out
 }
@@ -206,7 +209,7 @@ void CryptoFloor::x25519_derive() {
 
 void CryptoFloor::device_sign() {
   Inputs& in = *in_;
-  keep(must(crypto::sign(combo_.sig, in.device.signature.private_key, in.transcript), "sign"));
+  keep(must(in.ue_signer->sign(in.transcript), "sign"));
 }
 
 }  // namespace kmebind::bench

@@ -14,7 +14,9 @@
 //                  (128-EIA2 + 128-EEA2); procedure 1 adds Nonce (DRBG) and XRsp (HMAC)
 //   UE             f5 then f1-f5 (MILENAGE), KASME and NAS keys (3 KDF), the same NAS PDUs as
 //                  the CNN; the KME provisioning: ECIES decryption (ECDH, KDF, HMAC, AES-CTR),
-//                  Rsp (HMAC), procedure 2 transcript (SHA-256) and signature
+//                  Rsp (HMAC), procedure 2 transcript (SHA-256) and signature, with the device's
+//                  private keys parsed once (crypto::EciesDecryptor, crypto::Signer), as the ME
+//                  keeps them
 // NAS PDUs are counted at 64 octets each (the real ones are 10-150 octets; EIA2/EEA2 cost is
 // mostly per call).
 #pragma once
@@ -44,7 +46,8 @@ class CryptoFloor {
   void ue_attach();          // ue_aka + ue_kme_provisioning + the other 4 NAS PDUs
 
   // One X25519 ECDH derive with both keys already parsed (EVP_PKEY_derive only), and one
-  // signature of a 100-octet transcript with the device's algorithm: the UE target's unit.
+  // signature of the transcript with the device's algorithm and parsed key: the UE target's
+  // unit.
   void x25519_derive();
   void device_sign();
 

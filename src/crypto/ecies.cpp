@@ -121,9 +121,9 @@ Result<Bytes> ecies_encrypt(EciesProfile profile, ByteView public_key, ByteView 
   return out;
 }
 
-Result<SecretBytes> ecies_decrypt(EciesProfile profile, const SecretBytes& private_key,
-                                  ByteView scheme_output) {
-  const Curve curve = curve_of(profile);
+namespace {
+
+Status check_scheme_output_size(EciesProfile profile, ByteView scheme_output) {
   const std::size_t pub_size = ecies_eph_public_key_size(profile);
   if (scheme_output.size() < pub_size + kEciesMacTagSize) {
     return fail(Code::kMalformed, "ECIES profile " + std::string(to_string(profile)) +
@@ -131,16 +131,21 @@ Result<SecretBytes> ecies_decrypt(EciesProfile profile, const SecretBytes& priva
                                       std::to_string(pub_size + kEciesMacTagSize) +
                                       " octets, got " + std::to_string(scheme_output.size()));
   }
-  auto own = detail::private_key(curve, private_key.view(), Code::kInvalidArgument,
-                                 /*with_public=*/false);
-  if (!own) return std::unexpected(own.error().with_context("ECIES private key"));
+  return {};
+}
+
+// TS 33.501 C.3.3 decryption steps with the recipient's parsed private key `own`. REQUIRES: the
+// size was checked (check_scheme_output_size).
+Result<SecretBytes> decrypt_with(EciesProfile profile, EVP_PKEY* own, ByteView scheme_output) {
+  const Curve curve = curve_of(profile);
+  const std::size_t pub_size = ecies_eph_public_key_size(profile);
   const ByteView eph_pub = scheme_output.first(pub_size);
   const ByteView ciphertext =
       scheme_output.subspan(pub_size, scheme_output.size() - pub_size - kEciesMacTagSize);
   const ByteView tag = scheme_output.last(kEciesMacTagSize);
   auto eph = detail::public_key(curve, eph_pub, Code::kMalformed);
   if (!eph) return std::unexpected(eph.error().with_context("ECIES ephemeral public key"));
-  auto z = detail::shared_secret(own->get(), eph->get());
+  auto z = detail::shared_secret(own, eph->get());
   if (!z) return std::unexpected(z.error().with_context("ECIES ephemeral public key"));
   auto keys = detail::ecies_derive_keys(*z, eph_pub);
   if (!keys) return std::unexpected(keys.error());
@@ -152,6 +157,37 @@ Result<SecretBytes> ecies_decrypt(EciesProfile profile, const SecretBytes& priva
   auto plain = aes_ctr(keys->enc_key.view(), keys->icb, ciphertext);
   if (!plain) return std::unexpected(plain.error());
   return SecretBytes(std::move(*plain));
+}
+
+}  // namespace
+
+Result<SecretBytes> ecies_decrypt(EciesProfile profile, const SecretBytes& private_key,
+                                  ByteView scheme_output) {
+  if (auto st = check_scheme_output_size(profile, scheme_output); !st) {
+    return std::unexpected(st.error());
+  }
+  auto own = detail::private_key(curve_of(profile), private_key.view(), Code::kInvalidArgument,
+                                 /*with_public=*/false);
+  if (!own) return std::unexpected(own.error().with_context("ECIES private key"));
+  return decrypt_with(profile, own->get(), scheme_output);
+}
+
+Result<EciesDecryptor> EciesDecryptor::create(EciesProfile profile,
+                                              const SecretBytes& private_key) {
+  auto key = detail::private_key(curve_of(profile), private_key.view(), Code::kInvalidArgument);
+  if (!key) return std::unexpected(key.error().with_context("ECIES private key"));
+  return EciesDecryptor(profile, std::move(*key));
+}
+
+Result<SecretBytes> EciesDecryptor::decrypt(ByteView scheme_output) const {
+  if (auto st = check_scheme_output_size(profile_, scheme_output); !st) {
+    return std::unexpected(st.error());
+  }
+  return decrypt_with(profile_, key_.get(), scheme_output);
+}
+
+Result<Bytes> EciesDecryptor::public_key() const {
+  return detail::raw_public(curve_of(profile_), key_.get());
 }
 
 }  // namespace kmebind::crypto

@@ -20,6 +20,7 @@
 
 #include "common/bytes.h"
 #include "common/secret.h"
+#include "crypto/openssl_util.h"
 
 namespace kmebind::crypto {
 
@@ -58,6 +59,27 @@ Result<Bytes> ecies_encrypt(EciesProfile profile, ByteView public_key, ByteView 
 // private key.
 Result<SecretBytes> ecies_decrypt(EciesProfile profile, const SecretBytes& private_key,
                                   ByteView scheme_output);
+
+// ecies_decrypt() with the private key parsed once: for a device that decrypts many payloads
+// with the same key (importing a raw X25519 key costs a scalar multiplication, as OpenSSL
+// derives its public key). Immutable after creation; decrypt() may run on several threads.
+class EciesDecryptor {
+ public:
+  // kInvalidArgument for a private key of the wrong size or (B) not in [1, n-1].
+  static Result<EciesDecryptor> create(EciesProfile profile, const SecretBytes& private_key);
+
+  // Same result as ecies_decrypt(profile, private_key, scheme_output).
+  Result<SecretBytes> decrypt(ByteView scheme_output) const;
+  // The raw public key (as ecies_public_from_private).
+  Result<Bytes> public_key() const;
+  EciesProfile profile() const { return profile_; }
+
+ private:
+  EciesDecryptor(EciesProfile profile, detail::PkeyPtr key)
+      : profile_(profile), key_(std::move(key)) {}
+  EciesProfile profile_;
+  detail::PkeyPtr key_;
+};
 
 namespace detail {
 // The keys of TS 33.501 C.3.4: X9.63 KDF(Z, SharedInfo1 = eph public key) split as

@@ -57,6 +57,25 @@ Result<Bytes> raw_to_der(ByteView raw) {
   return out;
 }
 
+Result<Bytes> sign_with(SignatureAlgorithm alg, EVP_PKEY* key, ByteView message) {
+  detail::MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, digest_of(alg), nullptr, nullptr,
+                                    key, nullptr) != 1) {
+    return detail::openssl_error("signing setup");
+  }
+  std::size_t len = 0;
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1) {
+    return detail::openssl_error("signing");
+  }
+  Bytes sig(len);
+  if (EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1) {
+    return detail::openssl_error("signing");
+  }
+  sig.resize(len);
+  if (alg == SignatureAlgorithm::kEcdsaP256Sha256) return der_to_raw(sig);
+  return sig;
+}
+
 Status verify_with(SignatureAlgorithm alg, EVP_PKEY* key, ByteView message, ByteView signature) {
   if (signature.size() != kSignatureSize) {
     return fail(Code::kMalformed, std::string(to_string(alg)) +
@@ -122,23 +141,18 @@ Result<Bytes> sign(SignatureAlgorithm alg, const SecretBytes& private_key, ByteV
   auto key = detail::private_key(curve_of(alg), private_key.view(), Code::kInvalidArgument,
                                  /*with_public=*/false);
   if (!key) return std::unexpected(key.error());
-  detail::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, digest_of(alg), nullptr, nullptr,
-                                    key->get(), nullptr) != 1) {
-    return detail::openssl_error("signing setup");
-  }
-  std::size_t len = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1) {
-    return detail::openssl_error("signing");
-  }
-  Bytes sig(len);
-  if (EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1) {
-    return detail::openssl_error("signing");
-  }
-  sig.resize(len);
-  if (alg == SignatureAlgorithm::kEcdsaP256Sha256) return der_to_raw(sig);
-  return sig;
+  return sign_with(alg, key->get(), message);
 }
+
+Result<Signer> Signer::create(SignatureAlgorithm alg, const SecretBytes& private_key) {
+  auto key = detail::private_key(curve_of(alg), private_key.view(), Code::kInvalidArgument);
+  if (!key) return std::unexpected(key.error());
+  return Signer(alg, std::move(*key));
+}
+
+Result<Bytes> Signer::sign(ByteView message) const { return sign_with(alg_, key_.get(), message); }
+
+Result<Bytes> Signer::public_key() const { return detail::raw_public(curve_of(alg_), key_.get()); }
 
 Status verify(SignatureAlgorithm alg, ByteView public_key, ByteView message, ByteView signature) {
   auto verifier = SignatureVerifier::create(alg, public_key);

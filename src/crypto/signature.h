@@ -44,6 +44,26 @@ Result<Bytes> sign(SignatureAlgorithm alg, const SecretBytes& private_key, ByteV
 // size or the key is not a valid point.
 Status verify(SignatureAlgorithm alg, ByteView public_key, ByteView message, ByteView signature);
 
+// sign() with the private key parsed once: for a device that signs with the same key many
+// times (importing a raw Ed25519 key costs a scalar multiplication, as OpenSSL derives its public
+// key). Immutable after creation; sign() may be called from several threads at once.
+class Signer {
+ public:
+  // kInvalidArgument on a wrong size or (ECDSA) a scalar outside [1, n-1].
+  static Result<Signer> create(SignatureAlgorithm alg, const SecretBytes& private_key);
+
+  // Same result as crypto::sign(alg, private_key, message).
+  Result<Bytes> sign(ByteView message) const;
+  // The raw public key (as signature_public_from_private).
+  Result<Bytes> public_key() const;
+  SignatureAlgorithm algorithm() const { return alg_; }
+
+ private:
+  Signer(SignatureAlgorithm alg, detail::PkeyPtr key) : alg_(alg), key_(std::move(key)) {}
+  SignatureAlgorithm alg_;
+  detail::PkeyPtr key_;
+};
+
 // verify() with the public key parsed once: for an HSS that checks many signatures of the same
 // device key. Immutable after creation; verify() may be called from several threads at once.
 class SignatureVerifier {

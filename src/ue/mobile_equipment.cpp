@@ -13,29 +13,33 @@ Result<MobileEquipment> MobileEquipment::create(std::string_view imei, std::stri
   if (!imei15) return std::unexpected(imei15.error());
   auto imeisv = imeisv_of(*imei15, software_version);
   if (!imeisv) return std::unexpected(imeisv.error());
-  auto ecies_public = crypto::ecies_public_from_private(ecies_profile, ecies_private_key);
+  auto decryptor = crypto::EciesDecryptor::create(ecies_profile, ecies_private_key);
+  if (!decryptor) return std::unexpected(decryptor.error().with_context("ME ECIES private key"));
+  auto ecies_public = decryptor->public_key();
   if (!ecies_public) return std::unexpected(ecies_public.error().with_context("ME ECIES private key"));
-  auto sig_public = crypto::signature_public_from_private(signature_algorithm, signature_private_key);
+  auto signer = crypto::Signer::create(signature_algorithm, signature_private_key);
+  if (!signer) return std::unexpected(signer.error().with_context("ME signature private key"));
+  auto sig_public = signer->public_key();
   if (!sig_public) return std::unexpected(sig_public.error().with_context("ME signature private key"));
 
   me.imei15_ = std::move(*imei15);
   me.software_version_ = std::string(software_version);
   me.imeisv_ = std::move(*imeisv);
   me.ecies_profile_ = ecies_profile;
-  me.ecies_private_key_ = std::move(ecies_private_key);
+  me.decryptor_ = std::move(*decryptor);
   me.ecies_public_key_ = std::move(*ecies_public);
   me.signature_algorithm_ = signature_algorithm;
-  me.signature_private_key_ = std::move(signature_private_key);
+  me.signer_ = std::move(*signer);
   me.signature_public_key_ = std::move(*sig_public);
   return me;
 }
 
 Result<SecretBytes> MobileEquipment::ecies_decrypt(ByteView scheme_output) const {
-  return crypto::ecies_decrypt(ecies_profile_, ecies_private_key_, scheme_output);
+  return decryptor_->decrypt(scheme_output);
 }
 
 Result<Bytes> MobileEquipment::sign(ByteView message) const {
-  return crypto::sign(signature_algorithm_, signature_private_key_, message);
+  return signer_->sign(message);
 }
 
 }  // namespace kmebind::ue

@@ -11,6 +11,7 @@
 // Not thread-safe. Move-only.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,10 +60,11 @@ class MobileEquipment {
   std::string software_version_;
   std::string imeisv_;
   crypto::EciesProfile ecies_profile_ = crypto::EciesProfile::kA;
-  SecretBytes ecies_private_key_;
+  // The private keys, parsed once at create() (always set afterwards).
+  std::optional<crypto::EciesDecryptor> decryptor_;
   Bytes ecies_public_key_;
   crypto::SignatureAlgorithm signature_algorithm_ = crypto::SignatureAlgorithm::kEd25519;
-  SecretBytes signature_private_key_;
+  std::optional<crypto::Signer> signer_;
   Bytes signature_public_key_;
   KmeStore kmes_;
 };

@@ -94,6 +94,43 @@ TEST(EciesTs33501C4, PublicFromPrivateMatchesPublishedKeys) {
   }
 }
 
+// The decryptor that parses the private key once gives the published plaintext and key, and
+// refuses a flipped bit as ecies_decrypt does.
+TEST(EciesTs33501C4, DecryptorDecryptsPublishedSchemeOutput) {
+  for (const auto& e : entries("ecies.json")) {
+    SCOPED_TRACE(e["id"].get<std::string>());
+    auto d = EciesDecryptor::create(profile_of(e), secret(e["home_network_private_key"]));
+    ASSERT_TRUE(d) << d.error().what();
+    EXPECT_EQ(d->profile(), profile_of(e));
+    auto pub = d->public_key();
+    ASSERT_TRUE(pub);
+    const std::string published = e.contains("home_network_public_key_compressed")
+                                      ? e["home_network_public_key_compressed"].get<std::string>()
+                                      : e["home_network_public_key"].get<std::string>();
+    EXPECT_EQ(to_hex(*pub), published);
+    for (int round = 0; round < 2; ++round) {
+      auto plain = d->decrypt(hex(e["scheme_output"]));
+      ASSERT_TRUE(plain) << plain.error().what();
+      EXPECT_EQ(plain->reveal_hex(), e["plaintext_block"].get<std::string>());
+    }
+    Bytes tampered = hex(e["scheme_output"]);
+    tampered[tampered.size() / 2] ^= 0x01;
+    auto bad = d->decrypt(tampered);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code(), Code::kAuthFailed);
+    auto short_output = d->decrypt(ByteView(hex(e["scheme_output"])).first(8));
+    ASSERT_FALSE(short_output);
+    EXPECT_EQ(short_output.error().code(), Code::kMalformed);
+  }
+}
+
+TEST(EciesDecryptor, BadPrivateKeyIsInvalidArgument) {
+  EXPECT_EQ(EciesDecryptor::create(EciesProfile::kA, SecretBytes(Bytes(31, 1))).error().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(EciesDecryptor::create(EciesProfile::kB, SecretBytes(Bytes(32, 0))).error().code(),
+            Code::kInvalidArgument);
+}
+
 class EciesProfileTest : public ::testing::TestWithParam<EciesProfile> {};
 
 TEST_P(EciesProfileTest, RoundTripsWithFreshKeys) {

@@ -64,6 +64,49 @@ TEST(EcdsaP256Rfc6979, VerifiesSampleSignatureAndDerivesPublicKey) {
   EXPECT_EQ(wrong.error().code(), Code::kAuthFailed);
 }
 
+// The signer that parses the private key once gives RFC 8032's deterministic signatures.
+TEST(Ed25519Rfc8032, SignerGivesSection71Signature) {
+  const SecretBytes priv(h("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"));
+  auto signer = Signer::create(SignatureAlgorithm::kEd25519, priv);
+  ASSERT_TRUE(signer) << signer.error().what();
+  EXPECT_EQ(signer->algorithm(), SignatureAlgorithm::kEd25519);
+  auto pub = signer->public_key();
+  ASSERT_TRUE(pub);
+  EXPECT_EQ(to_hex(*pub), "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
+  for (int round = 0; round < 2; ++round) {
+    auto sig = signer->sign(h("72"));
+    ASSERT_TRUE(sig) << sig.error().what();
+    EXPECT_EQ(to_hex(*sig),
+              "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e4"
+              "58f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
+  }
+}
+
+// RFC 6979 §A.2.5 key: the signer derives the compressed public key, and its (randomised) ECDSA
+// signatures verify under it.
+TEST(EcdsaP256Rfc6979, SignerDerivesPublicKeyAndSignsVerifiably) {
+  const SecretBytes priv(h("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721"));
+  auto signer = Signer::create(SignatureAlgorithm::kEcdsaP256Sha256, priv);
+  ASSERT_TRUE(signer) << signer.error().what();
+  auto pub = signer->public_key();
+  ASSERT_TRUE(pub);
+  EXPECT_EQ(to_hex(*pub), "0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6");
+  for (int i = 0; i < 5; ++i) {
+    auto sig = signer->sign(as_bytes("sample"));
+    ASSERT_TRUE(sig) << sig.error().what();
+    ASSERT_EQ(sig->size(), kSignatureSize);
+    EXPECT_TRUE(verify(SignatureAlgorithm::kEcdsaP256Sha256, *pub, as_bytes("sample"), *sig));
+  }
+}
+
+TEST(Signer, BadPrivateKeyIsInvalidArgument) {
+  EXPECT_EQ(Signer::create(SignatureAlgorithm::kEd25519, SecretBytes(Bytes(33, 1))).error().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(
+      Signer::create(SignatureAlgorithm::kEcdsaP256Sha256, SecretBytes(Bytes(32, 0))).error().code(),
+      Code::kInvalidArgument);
+}
+
 class SignatureTest : public ::testing::TestWithParam<SignatureAlgorithm> {};
 
 TEST_P(SignatureTest, GeneratedKeySignsAndVerifies) {
