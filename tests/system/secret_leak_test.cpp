@@ -255,9 +255,10 @@ class SecretLeak : public ::testing::Test {
   // with --reveal-keys, the key files, and the CNN's pcap for the EPS-AKA runs.
   std::vector<Secret> collect_secrets() {
     std::vector<Secret> out;
-    auto add = [&out](std::optional<Secret> s) {
+    std::set<Bytes> seen;  // an attacker shares its victim's K and OPc: each value once
+    auto add = [&out, &seen](std::optional<Secret> s) {
       EXPECT_TRUE(s);
-      if (s) out.push_back(std::move(*s));
+      if (s && seen.insert(s->value).second) out.push_back(std::move(*s));
     };
     std::map<std::string, std::pair<Bytes, Bytes>> usims;
     const auto devices =
