@@ -2,7 +2,7 @@
 // store: one fresh subscriber per iteration (its first attach, so the KME procedure runs). The
 // benchmark's time is the CPU of the whole attach (UE + CNN + HSS + the loop); the counters split
 // it per role and give, from the same run, the crypto floor and the ratios of docs/performance-
-// micro.md:
+// micro.md (the floors sampled once after each attach, timing paused):
 //   ue_us cnn_us hss_us            CPU per attach inside each core (µs)
 //   hss_air_us hss_kmr_us hss_ulr_us
 //   hss_floor_us hss_ratio         HSS crypto floor per attach (crypto_floor.h); hss_us / floor
@@ -23,16 +23,6 @@ namespace kmebind::bench {
 namespace {
 
 constexpr int kAttaches = 200;  // subscribers per combination (one attach each)
-constexpr int kFloorRounds = 200;
-
-template <class F>
-double cpu_us_per_call(F&& f, int rounds) {
-  f();  // warm-up
-  const std::int64_t t0 = thread_cpu_ns();
-  for (int i = 0; i < rounds; ++i) f();
-  return static_cast<double>(thread_cpu_ns() - t0) / 1000.0 / rounds;
-}
-
 void set(benchmark::State& state, const char* name, double value) {
   state.counters[name] = benchmark::Counter(value);
 }
@@ -49,6 +39,16 @@ void attach_benchmark(benchmark::State& state, const Combo& combo, store::Bindin
   MeteredNetwork net(bed.hss(), Bed::cnn_config(), kNowUnix);
   const bool with_kme = binding == store::BindingMode::kKmeRequired;
 
+  // The floors are sampled between the attaches (timing paused), so both see the same load and
+  // cache conditions of a shared machine.
+  CryptoFloor floor(combo);
+  std::int64_t hss_floor_ns = 0, ue_kme_floor_ns = 0, unit_ns = 0;
+  const auto sample = [](std::int64_t& acc, auto&& f) {
+    const std::int64_t t0 = thread_cpu_ns();
+    f();
+    acc += thread_cpu_ns() - t0;
+  };
+
   AttachMeter sum;
   std::size_t i = 0;
   for (auto _ : state) {
@@ -57,6 +57,16 @@ void attach_benchmark(benchmark::State& state, const Combo& combo, store::Bindin
     if (!m.attached || (with_kme && m.kme_procedure != combo.procedure)) {
       state.SkipWithError(("attach failed: " + m.failure).c_str());
       return;
+    }
+    if (with_kme) {
+      state.PauseTiming();
+      sample(hss_floor_ns, [&] { floor.hss_attach(); });
+      sample(ue_kme_floor_ns, [&] { floor.ue_kme_provisioning(); });
+      sample(unit_ns, [&] {
+        floor.x25519_derive();
+        floor.device_sign();
+      });
+      state.ResumeTiming();
     }
     sum.ue_ns += m.ue_ns;
     sum.cnn_ns += m.cnn_ns;
@@ -85,12 +95,9 @@ void attach_benchmark(benchmark::State& state, const Combo& combo, store::Bindin
   set(state, "kme_nas_octets",
       static_cast<double>(sum.kme_downlink_octets + sum.kme_uplink_octets));
 
-  // The floors, measured now, in the same process and conditions.
-  CryptoFloor floor(combo);
-  const double hss_floor = cpu_us_per_call([&] { floor.hss_attach(); }, kFloorRounds);
-  const double ue_kme_floor = cpu_us_per_call([&] { floor.ue_kme_provisioning(); }, kFloorRounds);
-  const double unit = cpu_us_per_call([&] { floor.x25519_derive(); }, kFloorRounds) +
-                      cpu_us_per_call([&] { floor.device_sign(); }, kFloorRounds);
+  const double hss_floor = static_cast<double>(hss_floor_ns) / per;
+  const double ue_kme_floor = static_cast<double>(ue_kme_floor_ns) / per;
+  const double unit = static_cast<double>(unit_ns) / per;
   const double hss_us = static_cast<double>(sum.hss_ns()) / per;
   const double ue_kme_us = static_cast<double>(sum.ue_kme_ns) / per;
   set(state, "hss_floor_us", hss_floor);
