@@ -4,6 +4,9 @@
 #   scripts/pg-test-server.sh stop DIR         # stops the server and removes DIR
 #   scripts/pg-test-server.sh halt DIR         # stops the server, keeps its data (tests of outages)
 #   scripts/pg-test-server.sh resume DIR       # starts a halted server again on its port
+# With KMEBIND_PG_TEST_OWNER_PID=PID (or =parent: the process that ran this script, e.g. ctest),
+# a watcher stops the server and removes DIR once that process is gone, so an interrupted test
+# run leaves nothing running.
 # Trust authentication on 127.0.0.1 only: for tests, never for production. As root the cluster
 # belongs to the `postgres` user (PostgreSQL refuses to run as root). A server left running in DIR
 # by an earlier run is stopped first. The URL is also written to DIR/url.
@@ -75,6 +78,17 @@ case "$cmd" in
     start_server "$dir" "$port"
     url="postgresql://kmebind@127.0.0.1:$port/postgres"
     echo "$url" >"$dir/url"
+    owner=${KMEBIND_PG_TEST_OWNER_PID:-}
+    [ "$owner" != parent ] || owner=$PPID
+    if [ -n "$owner" ]; then
+      token="$$-$RANDOM-$RANDOM"
+      echo "$token" >"$dir/owner"
+      script=$(readlink -f "$0")
+      setsid bash -c 'while kill -0 "$1" 2>/dev/null && [ "$(cat "$2/owner" 2>/dev/null)" = "$3" ]; do
+                        sleep 2; done
+                      if [ "$(cat "$2/owner" 2>/dev/null)" = "$3" ]; then "$4" stop "$2"; fi' \
+        watcher "$owner" "$dir" "$token" "$script" </dev/null >/dev/null 2>&1 &
+    fi
     echo "$url"
     ;;
   halt)

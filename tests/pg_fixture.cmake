@@ -18,7 +18,10 @@ set(_kmebind_pg_script ${CMAKE_SOURCE_DIR}/scripts/pg-test-server.sh)
 
 add_test(NAME pg_server_start
          COMMAND ${_kmebind_pg_script} start ${KMEBIND_TEST_PG_DIR} ${KMEBIND_TEST_PG_PORT})
-set_tests_properties(pg_server_start PROPERTIES FIXTURES_SETUP kmebind_pg LABELS pg TIMEOUT 120)
+# The watcher started with KMEBIND_PG_TEST_OWNER_PID=parent stops the server if ctest itself is
+# interrupted (then pg_server_stop does not run).
+set_tests_properties(pg_server_start PROPERTIES FIXTURES_SETUP kmebind_pg LABELS pg TIMEOUT 120
+                     ENVIRONMENT KMEBIND_PG_TEST_OWNER_PID=parent)
 add_test(NAME pg_server_stop COMMAND ${_kmebind_pg_script} stop ${KMEBIND_TEST_PG_DIR})
 set_tests_properties(pg_server_stop PROPERTIES FIXTURES_CLEANUP kmebind_pg LABELS pg TIMEOUT 120)
 

@@ -3,6 +3,7 @@
 // fails calls kUnavailable changing nothing and the store recovers when it is back, and a row
 // locked longer than the busy timeout fails kUnavailable.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -23,8 +24,11 @@ constexpr const char* kImsi = "001010000000001";
 const std::string kScript = std::string(KMEBIND_TEST_VECTORS_DIR) + "/../../scripts/pg-test-server.sh";
 
 // Runs the test server script; its exit status.
+// The server is tied to this process: if the test dies, the script's watcher stops it.
 int script(const std::string& args) {
-  return std::system((kScript + " " + args + " >/dev/null").c_str());
+  return std::system(("KMEBIND_PG_TEST_OWNER_PID=" + std::to_string(::getpid()) + " " + kScript +
+                      " " + args + " >/dev/null")
+                         .c_str());
 }
 
 // A private server (this test stops and starts it), removed at the end whatever happens.
