@@ -8,3 +8,4 @@ cd "$(dirname "$0")/.."
 export KMEBIND_EXTRA_PACKAGES="postgresql ${KMEBIND_EXTRA_PACKAGES:-}"
 scripts/setup.sh ci
 ctest --preset ci -j "$(nproc)" --timeout 300
+scripts/fuzz.sh --time 15  # libFuzzer smoke run, 15 s per harness (docs/fuzzing.md)
