@@ -46,8 +46,8 @@ Status PgStore::deny_binding(std::string_view imsi, std::string_view imei_in,
                        Params().text(imsi).text(*imei));
     if (!del) return pass(del);
     if (del->count() == 0) {
-      return fail(Code::kNotFound, "IMSI " + std::string(imsi) + " / IMEI " + *imei +
-                                       " is not an allowed pair");
+      return fail(Code::kNotFound,
+                  "IMSI " + std::string(imsi) + " / IMEI " + *imei + " is not an allowed pair");
     }
     const std::int64_t now = now_unix_s();
     auto revoke = c.query(
@@ -56,8 +56,9 @@ Status PgStore::deny_binding(std::string_view imsi, std::string_view imei_in,
         Params().integer(now).text(imsi).text(*imei));
     if (!revoke) return pass(revoke);
     const bool revoked = revoke->count() > 0;
-    return insert_audit(c, now, {actor, "binding-deny", imsi, *imei,
-                                 revoked ? "pair removed, its KME revoked" : "pair removed", ""});
+    return insert_audit(c, now,
+                        {actor, "binding-deny", imsi, *imei,
+                         revoked ? "pair removed, its KME revoked" : "pair removed", ""});
   });
 }
 
@@ -82,7 +83,8 @@ Result<std::vector<std::string>> PgStore::list_bindings(std::string_view imsi) {
         "WHERE s.imsi = $1 ORDER BY b.imei",
         Params().text(imsi));
     if (!r) return pass(r);
-    if (r->count() == 0) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
+    if (r->count() == 0)
+      return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
     std::vector<std::string> out;
     for (int i = 0; i < r->count(); ++i) {
       if (!r->is_null(i, 0)) out.push_back(r->text(i, 0));

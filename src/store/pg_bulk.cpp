@@ -227,9 +227,17 @@ class PgBulkImport final : public BulkImport {
       Params p;
       for (std::size_t j = i; j < i + n; ++j) {
         const PendingSubscriber& s = subscribers_[j];
-        p.text(s.imsi).bytes(s.k_sealed).bytes(s.opc_sealed).integer(s.amf).integer(s.sqn)
-            .text(s.binding_mode).integer(s.procedure1).integer(s.procedure2).integer(s.renewal)
-            .integer(now_).integer(now_);
+        p.text(s.imsi)
+            .bytes(s.k_sealed)
+            .bytes(s.opc_sealed)
+            .integer(s.amf)
+            .integer(s.sqn)
+            .text(s.binding_mode)
+            .integer(s.procedure1)
+            .integer(s.procedure2)
+            .integer(s.renewal)
+            .integer(now_)
+            .integer(now_);
       }
       auto r = insert_rows(
           "subscribers (imsi, k_sealed, opc_sealed, amf, sqn, binding_mode, procedure1_allowed, "
@@ -269,11 +277,16 @@ class PgBulkImport final : public BulkImport {
       Params p;
       for (std::size_t j = i; j < i + n; ++j) {
         const PendingAudit& a = audits_[j];
-        p.integer(now_).text(options_.actor).text(a.action).text_or_null(a.imsi)
-            .text_or_null(a.imei).text(a.detail).text(options_.source);
+        p.integer(now_)
+            .text(options_.actor)
+            .text(a.action)
+            .text_or_null(a.imsi)
+            .text_or_null(a.imei)
+            .text(a.detail)
+            .text(options_.source);
       }
-      auto r = insert_rows("audit (created_at, actor, action, imsi, imei, detail, source)", n, 7,
-                           "", p);
+      auto r =
+          insert_rows("audit (created_at, actor, action, imsi, imei, detail, source)", n, 7, "", p);
       if (!r) return poison(r.error());
     }
     audits_.clear();
@@ -294,12 +307,18 @@ class PgBulkImport final : public BulkImport {
       Params p;
       for (std::size_t j = i; j < i + n; ++j) {
         const DeviceRecord& d = devices_[j];
-        p.text(d.imei).text(to_string(d.enc_profile)).bytes(d.enc_public_key)
-            .text(to_string(d.sig_alg)).bytes(d.sig_public_key).integer(now_).integer(now_);
+        p.text(d.imei)
+            .text(to_string(d.enc_profile))
+            .bytes(d.enc_public_key)
+            .text(to_string(d.sig_alg))
+            .bytes(d.sig_public_key)
+            .integer(now_)
+            .integer(now_);
       }
-      auto r = insert_rows("devices (imei, enc_profile, enc_public_key, sig_alg, sig_public_key, "
-                           "created_at, updated_at)",
-                           n, 7, "ON CONFLICT (imei) DO NOTHING RETURNING imei", p);
+      auto r = insert_rows(
+          "devices (imei, enc_profile, enc_public_key, sig_alg, sig_public_key, "
+          "created_at, updated_at)",
+          n, 7, "ON CONFLICT (imei) DO NOTHING RETURNING imei", p);
       if (!r) return poison(r.error());
       std::unordered_set<std::string> added;
       for (int row = 0; row < r->count(); ++row) added.insert(r->text(row, 0));
@@ -330,8 +349,8 @@ class PgBulkImport final : public BulkImport {
     if (!flushed && flushed.error().code() != Code::kAlreadyExists) return flushed;
     if (devices_added_in_batch_ > 0) {
       const std::string detail = std::to_string(devices_added_in_batch_) + " devices added";
-      if (auto st = insert_audit(*lease_, now_, {options_.actor, "device-import", "", "", detail,
-                                                 options_.source});
+      if (auto st = insert_audit(
+              *lease_, now_, {options_.actor, "device-import", "", "", detail, options_.source});
           !st) {
         return poison(st.error());
       }
@@ -341,9 +360,8 @@ class PgBulkImport final : public BulkImport {
     if (auto st = lease_->exec("COMMIT"); !st) {
       failed_ = true;
       if (!lease_->broken() && !lease_->idle()) (void)lease_->exec("ROLLBACK");
-      return std::unexpected(st.error().with_context(lease_->broken()
-                                                         ? "bulk import commit (outcome unknown)"
-                                                         : "bulk import commit"));
+      return std::unexpected(st.error().with_context(
+          lease_->broken() ? "bulk import commit (outcome unknown)" : "bulk import commit"));
     }
     ++stats_.transactions;
     return flushed;
@@ -411,7 +429,8 @@ Status PgStore::export_all(const ExportSink& sink, bool with_keys) {
       auto r = c.query("SELECT " + std::string(kSubscriberColumns) +
                            ", (SELECT string_agg(b.imei, ',' ORDER BY b.imei) FROM bindings b "
                            "WHERE b.imsi = s.imsi) FROM subscribers s WHERE s.imsi > $1 "
-                           "ORDER BY s.imsi LIMIT " + std::to_string(kPage),
+                           "ORDER BY s.imsi LIMIT " +
+                           std::to_string(kPage),
                        Params().text(last));
       if (!r) return pass(r);
       std::vector<std::string> imeis;
@@ -434,10 +453,10 @@ Status PgStore::export_all(const ExportSink& sink, bool with_keys) {
     }
     last.clear();
     for (;;) {
-      auto r = c.query("SELECT " + std::string(kDeviceColumns) +
-                           " FROM devices WHERE imei > $1 ORDER BY imei LIMIT " +
-                           std::to_string(kPage),
-                       Params().text(last));
+      auto r =
+          c.query("SELECT " + std::string(kDeviceColumns) +
+                      " FROM devices WHERE imei > $1 ORDER BY imei LIMIT " + std::to_string(kPage),
+                  Params().text(last));
       if (!r) return pass(r);
       for (int i = 0; i < r->count(); ++i) {
         auto device = decode_device(*r, i);

@@ -36,7 +36,8 @@ class ConnectionPool {
   };
 
   // REQUIRES: max_connections >= 1.
-  ConnectionPool(ConnectSettings settings, int max_connections, std::chrono::milliseconds wait_timeout)
+  ConnectionPool(ConnectSettings settings, int max_connections,
+                 std::chrono::milliseconds wait_timeout)
       : settings_(std::move(settings)), max_(max_connections), wait_(wait_timeout) {}
 
   // An idle connection, a new one while fewer than max are open, or the first one given back

@@ -38,8 +38,13 @@ Status validate_kme(const SecretBytes& kme, int procedure) {
 
 Status insert_audit(Connection& conn, std::int64_t now, const AuditRow& row) {
   Params p;
-  p.integer(now).text(row.actor).text(row.action).text_or_null(row.imsi).text_or_null(row.imei)
-      .text(row.detail).text(row.source);
+  p.integer(now)
+      .text(row.actor)
+      .text(row.action)
+      .text_or_null(row.imsi)
+      .text_or_null(row.imei)
+      .text(row.detail)
+      .text(row.source);
   auto r = conn.query(
       "INSERT INTO audit (created_at, actor, action, imsi, imei, detail, source) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -112,7 +117,8 @@ Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device,
   if (added->count() > 0) return DeviceChange::kAdded;
   // The IMEI is known: replace its keys only where they differ.
   auto replaced = conn.query(
-      "UPDATE devices SET enc_profile = $2, enc_public_key = $3, sig_alg = $4, sig_public_key = $5, "
+      "UPDATE devices SET enc_profile = $2, enc_public_key = $3, sig_alg = $4, sig_public_key = "
+      "$5, "
       "updated_at = $6 WHERE imei = $1 AND (enc_profile <> $2 OR enc_public_key <> $3 OR "
       "sig_alg <> $4 OR sig_public_key <> $5) RETURNING 1",
       p);
@@ -158,11 +164,11 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
     }
   }
   if (expected_previous_version && *expected_previous_version != current) {
-    return fail(Code::kNotAllowed, "KME version mismatch for IMSI " + std::string(imsi) + " / IMEI " +
-                                       std::string(imei) + ": expected previous version " +
-                                       std::to_string(*expected_previous_version) +
-                                       ", store has " + std::to_string(current) +
-                                       "; KME not stored");
+    return fail(Code::kNotAllowed, "KME version mismatch for IMSI " + std::string(imsi) +
+                                       " / IMEI " + std::string(imei) +
+                                       ": expected previous version " +
+                                       std::to_string(*expected_previous_version) + ", store has " +
+                                       std::to_string(current) + "; KME not stored");
   }
   if (current == std::numeric_limits<std::uint32_t>::max()) {
     return fail(Code::kNotAllowed, "KME version counter exhausted for IMSI " + std::string(imsi));
@@ -173,11 +179,18 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
   const std::string_view proc = kme_procedure_name(procedure);
   {
     Params p;
-    p.text(imsi).text(imei).integer(version).bytes(*sealed).integer(now).text(proc).text(source)
+    p.text(imsi)
+        .text(imei)
+        .integer(version)
+        .bytes(*sealed)
+        .integer(now)
+        .text(proc)
+        .text(source)
         .integer(current);
     // The WHERE re-checks the version read above (belt and braces for engines without the lock).
     auto r = conn.query(
-        "INSERT INTO kme_records (imsi, imei, version, kme_sealed, stored_at, kme_procedure, source) "
+        "INSERT INTO kme_records (imsi, imei, version, kme_sealed, stored_at, kme_procedure, "
+        "source) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7) "
         "ON CONFLICT (imsi, imei) DO UPDATE SET version = excluded.version, "
         "kme_sealed = excluded.kme_sealed, stored_at = excluded.stored_at, "

@@ -25,8 +25,8 @@ Status validate_kme(const SecretBytes& kme, int procedure);
 struct AuditRow {
   std::string_view actor;
   std::string_view action;
-  std::string_view imsi;    // empty: NULL
-  std::string_view imei;    // empty: NULL
+  std::string_view imsi;  // empty: NULL
+  std::string_view imei;  // empty: NULL
   std::string_view detail;
   std::string_view source;
 };

@@ -23,8 +23,8 @@ std::int64_t now_unix_s() {
 }
 
 Status check_setting_name(std::string_view name) {
-  if (name.empty() || name.size() > 200 || name == "schema_version" || name.starts_with("kmebind.") ||
-      name.starts_with(kSealedPrefix)) {
+  if (name.empty() || name.size() > 200 || name == "schema_version" ||
+      name.starts_with("kmebind.") || name.starts_with(kSealedPrefix)) {
     return fail(Code::kInvalidArgument, "setting name '" + std::string(name.substr(0, 200)) +
                                             "' is empty, too long or reserved");
   }
@@ -83,8 +83,9 @@ Result<int> migrate_step(Connection& conn, const std::vector<Migration>& steps, 
       auto tables = count_tables(conn, false);
       if (!tables) return tables;
       if (*tables != 0) {
-        return fail(Code::kCorruption, "the database has tables but no kmebind schema version; "
-                                       "it is not a kmebind store");
+        return fail(Code::kCorruption,
+                    "the database has tables but no kmebind schema version; "
+                    "it is not a kmebind store");
       }
     }
     const Migration& step = steps.at(static_cast<std::size_t>(*version));
@@ -102,7 +103,8 @@ Result<int> migrate_step(Connection& conn, const std::vector<Migration>& steps, 
       auto a = conn.query(
           "INSERT INTO audit (created_at, actor, action, detail) VALUES ($1, 'store', "
           "'schema-upgrade', $2)",
-          Params().integer(now_unix_s())
+          Params()
+              .integer(now_unix_s())
               .text(std::to_string(*version) + " -> " + std::to_string(step.to_version) + ": " +
                     std::string(step.description)));
       if (!a) return pass(a);
@@ -151,8 +153,9 @@ Status migrate(Connection& conn, int target) {
     auto others = count_tables(conn, false);
     if (!others) return pass(others);
     if (*others != 0) {
-      return fail(Code::kCorruption, "the database has tables but no kmebind schema version; "
-                                     "it is not a kmebind store");
+      return fail(Code::kCorruption,
+                  "the database has tables but no kmebind schema version; "
+                  "it is not a kmebind store");
     }
   }
   for (;;) {
@@ -193,8 +196,9 @@ Result<std::unique_ptr<PgStore>> PgStore::open(std::string_view url, SecretBytes
     auto version = read_schema_version(**conn);
     if (!version) return std::unexpected(version.error().with_context(where));
     if (*version == 0) {
-      return fail(Code::kNotFound, where + " holds no kmebind store; create it with "
-                                           "`kmebind admin --store URL init`");
+      return fail(Code::kNotFound, where +
+                                       " holds no kmebind store; create it with "
+                                       "`kmebind admin --store URL init`");
     }
   }
   if (auto st = migrate(**conn, kSchemaVersion); !st) {
@@ -206,8 +210,9 @@ Result<std::unique_ptr<PgStore>> PgStore::open(std::string_view url, SecretBytes
   auto made = store->keys_.make_key_check();
   if (!made) return pass(made);
   auto check = store->run(Txn::kWrite, [&](Connection& c) -> Result<std::optional<Bytes>> {
-    auto ins = c.query("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-                       Params().text(kKeyCheckName).bytes(*made));
+    auto ins =
+        c.query("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                Params().text(kKeyCheckName).bytes(*made));
     if (!ins) return pass(ins);
     return read_meta(c, kKeyCheckName);
   });
@@ -273,11 +278,12 @@ Result<std::vector<AuditEntry>> PgStore::list_audit(const AuditQuery& query) {
     Params p;
     if (query.imsi) p.text(*query.imsi);
     p.integer(query.after_id).integer(static_cast<std::int64_t>(query.limit));
-    auto r = c.query(query.imsi
-        ? "SELECT id, created_at, actor, action, imsi, imei, detail, source FROM audit "
-          "WHERE imsi = $1 AND id > $2 ORDER BY id LIMIT $3"
-        : "SELECT id, created_at, actor, action, imsi, imei, detail, source FROM audit "
-          "WHERE id > $1 ORDER BY id LIMIT $2", p);
+    auto r = c.query(
+        query.imsi ? "SELECT id, created_at, actor, action, imsi, imei, detail, source FROM audit "
+                     "WHERE imsi = $1 AND id > $2 ORDER BY id LIMIT $3"
+                   : "SELECT id, created_at, actor, action, imsi, imei, detail, source FROM audit "
+                     "WHERE id > $1 ORDER BY id LIMIT $2",
+        p);
     if (!r) return pass(r);
     std::vector<AuditEntry> out;
     out.reserve(static_cast<std::size_t>(r->count()));

@@ -44,8 +44,10 @@ class PgStore final : public SubscriberStore {
   Result<std::uint64_t> advance_sqn(std::string_view imsi, std::uint64_t step) override;
   Status set_sqn(std::string_view imsi, std::uint64_t sqn) override;
 
-  Status allow_binding(std::string_view imsi, std::string_view imei, std::string_view actor) override;
-  Status deny_binding(std::string_view imsi, std::string_view imei, std::string_view actor) override;
+  Status allow_binding(std::string_view imsi, std::string_view imei,
+                       std::string_view actor) override;
+  Status deny_binding(std::string_view imsi, std::string_view imei,
+                      std::string_view actor) override;
   Result<bool> is_binding_allowed(std::string_view imsi, std::string_view imei) override;
   Result<std::vector<std::string>> list_bindings(std::string_view imsi) override;
   Status set_binding_mode(std::string_view imsi, BindingMode mode, std::string_view actor) override;
@@ -109,9 +111,8 @@ std::invoke_result_t<F&, Connection&> PgStore::run(Txn kind, F&& fn) {
     if (!lease) return std::unexpected(lease.error());
     Connection& c = **lease;
     if (kind != Txn::kNone) {
-      if (auto st = c.exec(kind == Txn::kWrite
-                               ? "BEGIN"
-                               : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      if (auto st = c.exec(
+              kind == Txn::kWrite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
           !st) {
         if (c.broken() && broken_retries++ == 0) continue;  // nothing was sent: safe
         return std::unexpected(st.error());
@@ -131,9 +132,9 @@ std::invoke_result_t<F&, Connection&> PgStore::run(Txn kind, F&& fn) {
     if (kind != Txn::kNone) {
       if (auto st = c.exec("COMMIT"); !st) {
         if (c.broken()) {
-          return std::unexpected(Error(Code::kUnavailable,
-                                       st.error().message() +
-                                           " (while committing: the outcome is unknown)"));
+          return std::unexpected(
+              Error(Code::kUnavailable,
+                    st.error().message() + " (while committing: the outcome is unknown)"));
         }
         const bool retry = is_retryable_sqlstate(c.last_sqlstate()) && attempt < kMaxAttempts;
         if (!c.idle()) (void)c.exec("ROLLBACK");

@@ -47,9 +47,9 @@ Status PgStore::do_add_subscriber(const SubscriberRecord& record, std::string_vi
 Result<SubscriberRecord> PgStore::get_subscriber(std::string_view imsi) {
   if (auto st = check_imsi(imsi); !st) return pass(st);
   return run(Txn::kNone, [&](Connection& c) -> Result<SubscriberRecord> {
-    auto r = c.query("SELECT " + std::string(kSubscriberColumns) +
-                         " FROM subscribers WHERE imsi = $1",
-                     Params().text(imsi));
+    auto r =
+        c.query("SELECT " + std::string(kSubscriberColumns) + " FROM subscribers WHERE imsi = $1",
+                Params().text(imsi));
     if (!r) return pass(r);
     if (r->count() == 0) return pass(not_found(imsi));
     return decode_subscriber(*r, 0, keys_, /*with_keys=*/true);
@@ -102,7 +102,8 @@ Result<std::uint64_t> PgStore::advance_sqn(std::string_view imsi, std::uint64_t 
     if (!r) return pass(r);
     if (r->count() == 1) {
       auto sqn = r->integer(0, 0);
-      if (!sqn || *sqn < 0) return fail(Code::kCorruption, "SQN of IMSI " + std::string(imsi) + " unreadable");
+      if (!sqn || *sqn < 0)
+        return fail(Code::kCorruption, "SQN of IMSI " + std::string(imsi) + " unreadable");
       return static_cast<std::uint64_t>(*sqn);
     }
     if (auto st = require_subscriber(c, imsi); !st) return pass(st);
@@ -115,9 +116,9 @@ Status PgStore::set_sqn(std::string_view imsi, std::uint64_t sqn) {
   if (auto st = check_imsi(imsi); !st) return st;
   if (sqn > kSqnMax) return fail(Code::kInvalidArgument, "SQN must fit in 48 bits");
   return run(Txn::kWrite, [&](Connection& c) {
-    return update_one(c, "UPDATE subscribers SET sqn = $2, updated_at = $3 WHERE imsi = $1 RETURNING 1",
-                      Params().text(imsi).integer(static_cast<std::int64_t>(sqn)).integer(now_unix_s()),
-                      imsi);
+    return update_one(
+        c, "UPDATE subscribers SET sqn = $2, updated_at = $3 WHERE imsi = $1 RETURNING 1",
+        Params().text(imsi).integer(static_cast<std::int64_t>(sqn)).integer(now_unix_s()), imsi);
   });
 }
 
@@ -131,14 +132,16 @@ Status PgStore::set_binding_mode(std::string_view imsi, BindingMode mode, std::s
     const std::string old_mode = q->text(0, 0);
     if (old_mode == to_string(mode)) return {};
     const std::int64_t now = now_unix_s();
-    if (auto st = update_one(c, "UPDATE subscribers SET binding_mode = $2, updated_at = $3 "
-                                "WHERE imsi = $1 RETURNING 1",
+    if (auto st = update_one(c,
+                             "UPDATE subscribers SET binding_mode = $2, updated_at = $3 "
+                             "WHERE imsi = $1 RETURNING 1",
                              Params().text(imsi).text(to_string(mode)).integer(now), imsi);
         !st) {
       return st;
     }
-    return insert_audit(c, now, {actor, "binding-mode", imsi, "",
-                                 old_mode + " -> " + std::string(to_string(mode)), ""});
+    return insert_audit(
+        c, now,
+        {actor, "binding-mode", imsi, "", old_mode + " -> " + std::string(to_string(mode)), ""});
   });
 }
 
@@ -147,10 +150,14 @@ Status PgStore::set_procedures_allowed(std::string_view imsi, bool procedure1, b
   if (auto st = check_imsi(imsi); !st) return st;
   return run(Txn::kWrite, [&](Connection& c) -> Status {
     const std::int64_t now = now_unix_s();
-    if (auto st = update_one(c, "UPDATE subscribers SET procedure1_allowed = $2, "
-                                "procedure2_allowed = $3, updated_at = $4 WHERE imsi = $1 RETURNING 1",
-                             Params().text(imsi).integer(procedure1 ? 1 : 0)
-                                 .integer(procedure2 ? 1 : 0).integer(now),
+    if (auto st = update_one(c,
+                             "UPDATE subscribers SET procedure1_allowed = $2, "
+                             "procedure2_allowed = $3, updated_at = $4 WHERE imsi = $1 RETURNING 1",
+                             Params()
+                                 .text(imsi)
+                                 .integer(procedure1 ? 1 : 0)
+                                 .integer(procedure2 ? 1 : 0)
+                                 .integer(now),
                              imsi);
         !st) {
       return st;
@@ -167,13 +174,15 @@ Status PgStore::request_kme_renewal(std::string_view imsi, std::string_view acto
   if (auto st = check_imsi(imsi); !st) return st;
   return run(Txn::kWrite, [&](Connection& c) -> Status {
     const std::int64_t now = now_unix_s();
-    if (auto st = update_one(c, "UPDATE subscribers SET kme_renewal_requested = 1, updated_at = $2 "
-                                "WHERE imsi = $1 RETURNING 1",
+    if (auto st = update_one(c,
+                             "UPDATE subscribers SET kme_renewal_requested = 1, updated_at = $2 "
+                             "WHERE imsi = $1 RETURNING 1",
                              Params().text(imsi).integer(now), imsi);
         !st) {
       return st;
     }
-    return insert_audit(c, now, {actor, "kme-renew", imsi, "", "KME re-provisioning requested", ""});
+    return insert_audit(c, now,
+                        {actor, "kme-renew", imsi, "", "KME re-provisioning requested", ""});
   });
 }
 

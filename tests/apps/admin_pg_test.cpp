@@ -83,17 +83,20 @@ TEST_F(AdminPg, InitAddAndExportOnAPostgresStore) {
   EXPECT_TRUE(contains(again.err, "exists already")) << again.err;
   EXPECT_FALSE(fs::exists(dir_ / "other.key"));
 
-  ok(pg() + "subscriber add --imsi 001010000000001 --k 000102030405060708090a0b0c0d0e0f "
-            "--opc 101112131415161718191a1b1c1d1e1f --sqn 64 --binding kme-required --procedures 2");
-  ok(pg() + "subscriber add --imsi 001010000000002 --k 202122232425262728292a2b2c2d2e2f "
-            "--opc 303132333435363738393a3b3c3d3e3f");
+  ok(pg() +
+     "subscriber add --imsi 001010000000001 --k 000102030405060708090a0b0c0d0e0f "
+     "--opc 101112131415161718191a1b1c1d1e1f --sqn 64 --binding kme-required --procedures 2");
+  ok(pg() +
+     "subscriber add --imsi 001010000000002 --k 202122232425262728292a2b2c2d2e2f "
+     "--opc 303132333435363738393a3b3c3d3e3f");
   ok(pg() + "binding allow --imsi 001010000000001 --imei 35209900176148");
   CliRun show = ok(pg() + "subscriber show --imsi 001010000000001 --reveal");
   EXPECT_TRUE(contains(show.out, "k: 000102030405060708090a0b0c0d0e0f\n")) << show.out;
   EXPECT_TRUE(contains(show.out, "imeis: 35209900176148\n")) << show.out;
   EXPECT_EQ(ok(pg() + "subscriber list").out, "001010000000001\n001010000000002\n");
   EXPECT_EQ(run(pg() + "subscriber add --imsi 001010000000001 --k 000102030405060708090a0b0c0d0e0f "
-                       "--opc 101112131415161718191a1b1c1d1e1f").code,
+                       "--opc 101112131415161718191a1b1c1d1e1f")
+                .code,
             1);  // exists
 
   ok(pg() + "export --format csv --file pg.csv --reveal-keys");

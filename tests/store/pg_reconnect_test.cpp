@@ -21,7 +21,8 @@ using testing::TempDir;
 
 constexpr const char* kImsi = "001010000000001";
 
-const std::string kScript = std::string(KMEBIND_TEST_VECTORS_DIR) + "/../../scripts/pg-test-server.sh";
+const std::string kScript =
+    std::string(KMEBIND_TEST_VECTORS_DIR) + "/../../scripts/pg-test-server.sh";
 
 // Runs the test server script; its exit status.
 // The server is tied to this process: if the test dies, the script's watcher stops it.
@@ -116,8 +117,9 @@ TEST(PgReconnectTest, RowLockedBeyondTheBusyTimeoutFailsUnavailable) {
   PGconn* other = PQconnectdb(db.url().c_str());
   ASSERT_EQ(PQstatus(other), CONNECTION_OK);
   PQclear(PQexec(other, "BEGIN"));
-  PGresult* locked =
-      PQexec(other, ("SELECT 1 FROM subscribers WHERE imsi = '" + std::string(kImsi) + "' FOR UPDATE").c_str());
+  PGresult* locked = PQexec(
+      other,
+      ("SELECT 1 FROM subscribers WHERE imsi = '" + std::string(kImsi) + "' FOR UPDATE").c_str());
   ASSERT_EQ(PQresultStatus(locked), PGRES_TUPLES_OK);
   PQclear(locked);
   auto busy = store->advance_sqn(kImsi, 1);

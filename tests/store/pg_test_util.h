@@ -68,7 +68,8 @@ class PgTestDatabase {
     }
   }
   ~PgTestDatabase() {
-    if (!name_.empty()) (void)pg_exec(server_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    if (!name_.empty())
+      (void)pg_exec(server_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
   }
   PgTestDatabase(const PgTestDatabase&) = delete;
   PgTestDatabase& operator=(const PgTestDatabase&) = delete;

@@ -18,13 +18,14 @@ TEST(PgUrlTest, RedactionHidesUserinfoAndParameterPasswords) {
             "postgresql://hss@db/kmebind?password=***&sslmode=verify-full");
   EXPECT_EQ(redact_location("postgresql://db/kmebind?sslmode=require&password=s3cret"),
             "postgresql://db/kmebind?sslmode=require&password=***");
-  EXPECT_EQ(redact_location("postgresql://hss@db:5432/kmebind"), "postgresql://hss@db:5432/kmebind");
+  EXPECT_EQ(redact_location("postgresql://hss@db:5432/kmebind"),
+            "postgresql://hss@db:5432/kmebind");
   EXPECT_EQ(redact_location("/var/lib/kmebind/kmebind.db"), "/var/lib/kmebind/kmebind.db");
 }
 
 TEST(PgUrlTest, UnreachableServerErrorNamesTheRedactedLocation) {
-  auto s = open_store("postgresql://hss:TopSecret1@127.0.0.1:1/kmebind?password=TopSecret2",
-                      key_of(7));
+  auto s =
+      open_store("postgresql://hss:TopSecret1@127.0.0.1:1/kmebind?password=TopSecret2", key_of(7));
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code(), Code::kUnavailable);
   EXPECT_EQ(s.error().message().find("TopSecret"), std::string::npos) << s.error().message();

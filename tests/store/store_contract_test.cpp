@@ -246,7 +246,7 @@ TYPED_TEST(StoreContractTest, BindingsAreAllowedListedAndDeniedRevokingTheKme) {
   SubscriberStore& s = this->store();
   ASSERT_TRUE(s.allow_binding(kImsi, kImei2, "admin"));
   ASSERT_TRUE(s.allow_binding(kImsi, "352099001761481", "admin"));  // 15 digits, check digit 1
-  ASSERT_TRUE(s.allow_binding(kImsi, kImei, "admin"));               // idempotent, not audited
+  ASSERT_TRUE(s.allow_binding(kImsi, kImei, "admin"));              // idempotent, not audited
   EXPECT_EQ(*s.list_bindings(kImsi), (std::vector<std::string>{kImei, kImei2}));
   EXPECT_TRUE(*s.is_binding_allowed(kImsi, kImei));
   EXPECT_FALSE(*s.is_binding_allowed(kImsi, "35209900176150"));
@@ -271,10 +271,9 @@ TYPED_TEST(StoreContractTest, BindingsAreAllowedListedAndDeniedRevokingTheKme) {
   EXPECT_EQ(sub->binding_mode, BindingMode::kImeiCheck);
   EXPECT_FALSE(sub->procedure1_allowed);
   EXPECT_TRUE(sub->procedure2_allowed);
-  EXPECT_EQ(this->actions(),
-            (std::vector<std::string>{"subscriber-add", "binding-allow", "binding-allow",
-                                      "kme-store", "binding-deny", "binding-mode",
-                                      "kme-procedures"}));
+  EXPECT_EQ(this->actions(), (std::vector<std::string>{"subscriber-add", "binding-allow",
+                                                       "binding-allow", "kme-store", "binding-deny",
+                                                       "binding-mode", "kme-procedures"}));
 }
 
 TYPED_TEST(StoreContractTest, DevicesAreStoredAndTheirKeysReplaced) {
@@ -306,11 +305,12 @@ TYPED_TEST(StoreContractTest, KmeVersionsIncreaseAndStaleOrDisallowedStoresAreRe
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), Code::kNotAllowed);  // pair not allowed
   EXPECT_EQ(s.store_kme("001010000000009", kImei, key_of(1), kKmeProcedure1, "hss", std::nullopt)
-                .error().code(),
+                .error()
+                .code(),
             Code::kNotFound);
-  EXPECT_EQ(s.store_kme(kImsi, kImei, key_of(1, 31), kKmeProcedure1, "hss", std::nullopt)
-                .error().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(
+      s.store_kme(kImsi, kImei, key_of(1, 31), kKmeProcedure1, "hss", std::nullopt).error().code(),
+      Code::kInvalidArgument);
   EXPECT_EQ(*s.kme_version(kImsi, kImei), 0u);
   ASSERT_TRUE(s.request_kme_renewal(kImsi, "admin"));
   EXPECT_TRUE(s.get_subscriber(kImsi)->kme_renewal_requested);
@@ -485,8 +485,8 @@ TYPED_TEST(StoreContractTest, ExportGivesASortedSnapshotWithBindingsAndOptionalK
         {[&](const SubscriberRecord& r, std::span<const std::string> i) -> Status {
            imsis.push_back(r.imsi);
            imeis.emplace_back(i.begin(), i.end());
-           keyed.push_back(r.k.size() == 16 && r.k == key_of(static_cast<std::uint8_t>(
-                                                         r.imsi.back() - '0'), 16));
+           keyed.push_back(r.k.size() == 16 &&
+                           r.k == key_of(static_cast<std::uint8_t>(r.imsi.back() - '0'), 16));
            return {};
          },
          [&](const DeviceRecord& d) -> Status {
@@ -495,8 +495,8 @@ TYPED_TEST(StoreContractTest, ExportGivesASortedSnapshotWithBindingsAndOptionalK
          }},
         with_keys);
     ASSERT_TRUE(st) << st.error().what();
-    EXPECT_EQ(imsis, (std::vector<std::string>{"001010000000001", "001010000000002",
-                                               "001010000000003"}));
+    EXPECT_EQ(imsis,
+              (std::vector<std::string>{"001010000000001", "001010000000002", "001010000000003"}));
     EXPECT_EQ(imeis[0], std::vector<std::string>{});
     EXPECT_EQ(imeis[1], (std::vector<std::string>{kImei, kImei2}));
     EXPECT_EQ(keyed, std::vector<bool>(3, with_keys));
@@ -504,12 +504,13 @@ TYPED_TEST(StoreContractTest, ExportGivesASortedSnapshotWithBindingsAndOptionalK
   }
   // The sink's error stops the export and is returned.
   int seen = 0;
-  auto stopped = s.export_all({[&](const SubscriberRecord&, std::span<const std::string>) -> Status {
-                                 ++seen;
-                                 return fail(Code::kIo, "disk full");
-                               },
-                               nullptr},
-                              false);
+  auto stopped =
+      s.export_all({[&](const SubscriberRecord&, std::span<const std::string>) -> Status {
+                      ++seen;
+                      return fail(Code::kIo, "disk full");
+                    },
+                    nullptr},
+                   false);
   ASSERT_FALSE(stopped);
   EXPECT_EQ(stopped.error().code(), Code::kIo);
   EXPECT_EQ(seen, 1);
@@ -520,8 +521,7 @@ TYPED_TEST(StoreContractTest, WrongMasterKeyIsRefusedAtOpen) {
   auto wrong = this->try_open(9);
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().code(), Code::kCorruption);
-  EXPECT_NE(wrong.error().message().find("master key does not match this store"),
-            std::string::npos)
+  EXPECT_NE(wrong.error().message().find("master key does not match this store"), std::string::npos)
       << wrong.error().message();
   auto right = this->try_open(7);
   ASSERT_TRUE(right) << right.error().what();
@@ -550,15 +550,16 @@ TYPED_TEST(StoreContractTest, VersionOneStoreIsUpgradedInPlaceKeepingItsData) {
   using E = TypeParam;
   const std::string imsi = std::string("'") + kImsi + "'";
   const std::string imei = std::string("'") + kImei + "'";
-  for (const std::string& sql : {
-           "INSERT INTO meta (name, value) VALUES ('kmebind.key_check', " + E::blob(*check) + ")",
-           "INSERT INTO subscribers VALUES (" + imsi + ", " + E::blob(*k) + ", " + E::blob(*opc) +
-               ", 32768, 96, 'kme-required', 1, 1, 0, 1, 1)",
-           "INSERT INTO bindings VALUES (" + imsi + ", " + imei + ", 1)",
-           "INSERT INTO kme_records VALUES (" + imsi + ", " + imei + ", 3, " + E::blob(*kme) +
-               ", 1, '2', 'hss')",
-           "INSERT INTO audit (created_at, actor, action, imsi, imei, detail) VALUES (1, 'old', "
-           "'binding-allow', " + imsi + ", " + imei + ", 'v1 row')"}) {
+  for (const std::string& sql :
+       {"INSERT INTO meta (name, value) VALUES ('kmebind.key_check', " + E::blob(*check) + ")",
+        "INSERT INTO subscribers VALUES (" + imsi + ", " + E::blob(*k) + ", " + E::blob(*opc) +
+            ", 32768, 96, 'kme-required', 1, 1, 0, 1, 1)",
+        "INSERT INTO bindings VALUES (" + imsi + ", " + imei + ", 1)",
+        "INSERT INTO kme_records VALUES (" + imsi + ", " + imei + ", 3, " + E::blob(*kme) +
+            ", 1, '2', 'hss')",
+        "INSERT INTO audit (created_at, actor, action, imsi, imei, detail) VALUES (1, 'old', "
+        "'binding-allow', " +
+            imsi + ", " + imei + ", 'v1 row')"}) {
     ASSERT_EQ(this->engine_.exec(sql), "") << sql;
   }
   auto& s = this->store();
