@@ -20,8 +20,8 @@ namespace {
 constexpr std::size_t kUes = 2000;
 constexpr double kRate = 200;
 
-const fs::path kPgServerScript =
-    fs::path(KMEBIND_TEST_VECTORS_DIR).parent_path().parent_path() / "scripts" / "pg-test-server.sh";
+const fs::path kPgServerScript = fs::path(KMEBIND_TEST_VECTORS_DIR).parent_path().parent_path() /
+                                 "scripts" / "pg-test-server.sh";
 
 class CrashDb : public ::testing::Test {
  protected:
@@ -79,7 +79,8 @@ TEST_F(CrashDb, HssDatabaseConnectionsKilledMidRunEveryUeAttaches) {
     ASSERT_GE(n, 0);
     terminated += n;
   }
-  std::cout << "[ recovery ] " << terminated << " HSS database connections terminated in 3 rounds\n";
+  std::cout << "[ recovery ] " << terminated
+            << " HSS database connections terminated in 3 rounds\n";
   EXPECT_GT(terminated, 0) << "the front-ends had no connection to kill";
   finish("HSS database connections terminated (3 rounds)", first_fault_ms);
   EXPECT_GT(pg_.connections(), 0) << "the front-ends reconnected";
@@ -88,9 +89,8 @@ TEST_F(CrashDb, HssDatabaseConnectionsKilledMidRunEveryUeAttaches) {
 TEST_F(CrashDb, DatabaseServerRestartedMidRunEveryUeAttaches) {
   // A private server: stopping the fixture's would break the tests running beside this one.
   const fs::path server = tmp_ / "pg";
-  const std::string start_cmd =
-      "'" + kPgServerScript.string() + "' start '" + server.string() + "' 0 > '" +
-      (tmp_ / "pg-start.out").string() + "' 2>&1";
+  const std::string start_cmd = "'" + kPgServerScript.string() + "' start '" + server.string() +
+                                "' 0 > '" + (tmp_ / "pg-start.out").string() + "' 2>&1";
   ASSERT_TRUE(shell(start_cmd)) << slurp(tmp_ / "pg-start.out");
   const std::string url = slurp(server / "url").substr(0, slurp(server / "url").find('\n'));
   ASSERT_FALSE(url.empty());
@@ -104,9 +104,11 @@ TEST_F(CrashDb, DatabaseServerRestartedMidRunEveryUeAttaches) {
   ASSERT_TRUE(wait_attached(*d_, kUes / 3.0, std::chrono::seconds(40))) << sim_->err();
   const std::int64_t fault_ms = wall_ms(WallClock::now());
   const auto halted = Clock::now();
-  ASSERT_TRUE(shell("'" + kPgServerScript.string() + "' halt '" + server.string() + "' >/dev/null 2>&1"));
+  ASSERT_TRUE(
+      shell("'" + kPgServerScript.string() + "' halt '" + server.string() + "' >/dev/null 2>&1"));
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  ASSERT_TRUE(shell("'" + kPgServerScript.string() + "' resume '" + server.string() + "' >/dev/null 2>&1"));
+  ASSERT_TRUE(
+      shell("'" + kPgServerScript.string() + "' resume '" + server.string() + "' >/dev/null 2>&1"));
   const double outage_s = std::chrono::duration<double>(Clock::now() - halted).count();
   std::cout << "[ recovery ] database server down for " << outage_s << " s\n";
   finish("database server stopped and started again", fault_ms);

@@ -63,10 +63,10 @@ inline bool wait_attached(const Deployment& d, double n, std::chrono::seconds ti
 }
 
 struct RecoveryFigures {
-  std::size_t affected = 0;        // UEs with more than one attempt or a lost link
-  std::size_t retried = 0;         // UEs with more than one attempt
+  std::size_t affected = 0;  // UEs with more than one attempt or a lost link
+  std::size_t retried = 0;   // UEs with more than one attempt
   std::uint64_t extra_attempts = 0;
-  double recovery_s = 0;           // fault → last affected UE attached (0 when none affected)
+  double recovery_s = 0;  // fault → last affected UE attached (0 when none affected)
   bool all_affected_attached = true;
 };
 
@@ -115,8 +115,8 @@ inline void expect_survived(Deployment& d, const CliResult& sim, std::size_t ues
 }
 
 inline void print_recovery(const std::string& what, const RecoveryFigures& f, std::size_t ues) {
-  std::cout << "[ recovery ] " << what << ": " << f.affected << " of " << ues
-            << " UEs affected (" << f.retried << " retried, " << f.extra_attempts
+  std::cout << "[ recovery ] " << what << ": " << f.affected << " of " << ues << " UEs affected ("
+            << f.retried << " retried, " << f.extra_attempts
             << " extra attempts); fault → last affected UE attached: " << f.recovery_s << " s\n";
 }
 

@@ -53,9 +53,9 @@ TEST_F(MultiHss, RequestsAreSpreadOverTheFrontEndsAndACookieOpensAtAnyOfThem) {
   auto cnn = d.start_cnn(2);
   ASSERT_TRUE(cnn);
 
-  CliResult run = run_kmebind(d.dir(), "sim",
-                              d.sim_args(300, 0, "outcomes.jsonl",
-                                         {"--procedure", "2", "--max-in-flight", "100"}));
+  CliResult run = run_kmebind(
+      d.dir(), "sim",
+      d.sim_args(300, 0, "outcomes.jsonl", {"--procedure", "2", "--max-in-flight", "100"}));
   ASSERT_EQ(run.code, 0) << run.out << run.err;
   auto report = parse_json(run.out);
   ASSERT_TRUE(report) << run.out;
@@ -63,7 +63,8 @@ TEST_F(MultiHss, RequestsAreSpreadOverTheFrontEndsAndACookieOpensAtAnyOfThem) {
   EXPECT_EQ((*report)["kme_provisioned_procedure2"], 300);
 
   // Both front-ends answered KME-Requests and stored KMEs.
-  const auto kmr0 = imsis_logged(d.hss_log(0), "kme ok"), kmr1 = imsis_logged(d.hss_log(1), "kme ok");
+  const auto kmr0 = imsis_logged(d.hss_log(0), "kme ok"),
+             kmr1 = imsis_logged(d.hss_log(1), "kme ok");
   const auto ulr0 = imsis_logged(d.hss_log(0), "kme stored"),
              ulr1 = imsis_logged(d.hss_log(1), "kme stored");
   EXPECT_EQ(ulr0.size() + ulr1.size(), 300u);
@@ -93,13 +94,15 @@ TEST_F(MultiHss, KmeRequestAnsweredByAKilledFrontEndIsConfirmedAtAnother) {
   auto cnn = d.start_cnn(2);
   ASSERT_TRUE(cnn);
 
-  Process sim(d.sim_args(1, 0, "outcomes.jsonl", {"--procedure", "2", "--hold-kme-response", "4000"}),
-              d.dir() / "sim.out", d.dir() / "sim.err");
+  Process sim(
+      d.sim_args(1, 0, "outcomes.jsonl", {"--procedure", "2", "--hold-kme-response", "4000"}),
+      d.dir() / "sim.out", d.dir() / "sim.err");
   ASSERT_TRUE(sim.wait_for_stderr("kmebind sim: holding the KME Provisioning Response",
                                   std::chrono::seconds(20)))
       << sim.err();
   const bool zero = !imsis_logged(d.hss_log(0), "kme ok").empty();
-  ASSERT_NE(zero, !imsis_logged(d.hss_log(1), "kme ok").empty()) << "exactly one front-end answered";
+  ASSERT_NE(zero, !imsis_logged(d.hss_log(1), "kme ok").empty())
+      << "exactly one front-end answered";
   const std::size_t issuer = zero ? 0 : 1, other = 1 - issuer;
   hss[issuer]->kill();
 
@@ -142,8 +145,8 @@ TEST_F(MultiHss, AFrontEndKilledAndStartedAgainRejoins) {
   std::cout << "[ multi-hss ] restarted front-end back in the CNN's peer set after " << rejoin_s
             << " s\n";
   const std::size_t before = imsis_logged(d.hss_log(1), "air ok").size();
-  CliResult second = run_kmebind(d.dir(), "sim-2",
-                                 d.sim_args(200, 0, "second.jsonl", {"--max-in-flight", "100"}));
+  CliResult second =
+      run_kmebind(d.dir(), "sim-2", d.sim_args(200, 0, "second.jsonl", {"--max-in-flight", "100"}));
   EXPECT_EQ(second.code, 0) << second.out << second.err;
   EXPECT_GT(imsis_logged(d.hss_log(1), "air ok").size(), before)
       << "the restarted front-end takes requests again";

@@ -92,11 +92,14 @@ inline std::uint16_t metrics_port_of(const std::string& ready) {
 }
 
 // Runs a shell command; true on exit 0.
-inline bool shell(const std::string& command) { return std::system(command.c_str()) == 0; }
+inline bool shell(const std::string& command) {
+  return std::system(command.c_str()) == 0;
+}
 
 // A psql one-liner against `url`; its trimmed stdout, or nullopt on failure.
 inline std::optional<std::string> psql(const std::string& url, const std::string& sql) {
-  const std::string cmd = "psql -X -q -t -A -v ON_ERROR_STOP=1 '" + url + "' -c \"" + sql + "\" 2>&1";
+  const std::string cmd =
+      "psql -X -q -t -A -v ON_ERROR_STOP=1 '" + url + "' -c \"" + sql + "\" 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr) return std::nullopt;
   std::string out;
@@ -151,9 +154,9 @@ class PgDatabase {
   // Kills every server backend connected to this database (pg_terminate_backend: the clients see
   // their connection closed, as after a database crash). The number terminated.
   int terminate_connections() {
-    auto n = psql(admin_,
-                  "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '" +
-                      name_ + "' AND pid <> pg_backend_pid()");
+    auto n = psql(
+        admin_, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '" +
+                    name_ + "' AND pid <> pg_backend_pid()");
     return n ? std::atoi(n->c_str()) : -1;
   }
   int connections() {
@@ -168,10 +171,10 @@ class PgDatabase {
 };
 
 struct DeploymentOptions {
-  std::size_t ues = 100;   // normal devices in the device file
+  std::size_t ues = 100;  // normal devices in the device file
   std::size_t front_ends = 2;
-  std::string store_url;   // "" = the SQLite file of the working directory
-  int t3346_s = 1;         // CNN back-off sent with #22 (short: the UEs come back within seconds)
+  std::string store_url;  // "" = the SQLite file of the working directory
+  int t3346_s = 1;        // CNN back-off sent with #22 (short: the UEs come back within seconds)
   std::string hss_log_level = "info";
   std::size_t sim_connections = 4;
 };
@@ -187,7 +190,8 @@ class Deployment {
     return options_.store_url.empty() ? (dir_ / "kmebind.db").string() : options_.store_url;
   }
   static std::string hss_identity(std::size_t i) {
-    return i == 0 ? std::string("hss.kmebind.test") : "hss" + std::to_string(i + 1) + ".kmebind.test";
+    return i == 0 ? std::string("hss.kmebind.test")
+                  : "hss" + std::to_string(i + 1) + ".kmebind.test";
   }
   fs::path hss_config(std::size_t i) const { return dir_ / ("hss-" + std::to_string(i) + ".yaml"); }
   fs::path hss_log(std::size_t i) const { return dir_ / ("hss-" + std::to_string(i) + ".log"); }
@@ -203,7 +207,8 @@ class Deployment {
     if (!options_.store_url.empty()) {
       if (auto r = copy_store_to(options_.store_url); !r) return r;
     }
-    for (std::size_t i = 0; i < options_.front_ends; ++i) hss_ports_.push_back(free_loopback_port());
+    for (std::size_t i = 0; i < options_.front_ends; ++i)
+      hss_ports_.push_back(free_loopback_port());
     nas_port_ = free_loopback_port();
     for (std::size_t i = 0; i < options_.front_ends; ++i) write_file(hss_config(i), hss_yaml(i));
     write_file(dir_ / "cnn.yaml", cnn_yaml());
@@ -253,16 +258,25 @@ class Deployment {
     return false;
   }
   double cnn_peers_up() const {
-    return metric_value(scrape_metrics(cnn_metrics_port_), "kmebind_diameter_peers_up").value_or(-1);
+    return metric_value(scrape_metrics(cnn_metrics_port_), "kmebind_diameter_peers_up")
+        .value_or(-1);
   }
   std::string cnn_metrics() const { return scrape_metrics(cnn_metrics_port_); }
 
   // `kmebind sim` over the first `ues` devices, with retries, JSON report and outcomes file.
   std::vector<std::string> sim_args(std::size_t ues, double rate, const std::string& outcomes,
                                     std::vector<std::string> extra = {}) const {
-    std::vector<std::string> args{"sim",     "--config", sim_config().string(), "--ues",
-                                  std::to_string(ues), "--json", "--quiet", "--outcomes",
-                                  (dir_ / outcomes).string(), "--timeout", "120"};
+    std::vector<std::string> args{"sim",
+                                  "--config",
+                                  sim_config().string(),
+                                  "--ues",
+                                  std::to_string(ues),
+                                  "--json",
+                                  "--quiet",
+                                  "--outcomes",
+                                  (dir_ / outcomes).string(),
+                                  "--timeout",
+                                  "120"};
     if (rate > 0) {
       args.push_back("--rate");
       args.push_back(std::to_string(rate));
@@ -290,7 +304,8 @@ class Deployment {
   }
 
  private:
-  ::testing::AssertionResult issue_certificate(const std::string& name, const std::string& identity) {
+  ::testing::AssertionResult issue_certificate(const std::string& name,
+                                               const std::string& identity) {
     if (!have_program("openssl")) return ::testing::AssertionFailure() << "no openssl CLI";
     write_file(dir_ / (name + ".ext"),
                "subjectAltName=DNS:" + identity +
@@ -303,9 +318,11 @@ class Deployment {
         !shell(in + "chmod 600 " + name + ".key") ||
         !shell(in + "openssl req -new -key " + name + ".key -subj '/CN=" + identity + "' -out " +
                name + ".csr" + quiet) ||
-        !shell(in + "openssl x509 -req -in " + name + ".csr -CA ca.pem -CAkey ca.key -CAcreateserial" +
-               " -days 2 -extfile " + name + ".ext -out " + name + ".pem" + quiet)) {
-      return ::testing::AssertionFailure() << "openssl could not issue a certificate for " << identity;
+        !shell(in + "openssl x509 -req -in " + name +
+               ".csr -CA ca.pem -CAkey ca.key -CAcreateserial" + " -days 2 -extfile " + name +
+               ".ext -out " + name + ".pem" + quiet)) {
+      return ::testing::AssertionFailure()
+             << "openssl could not issue a certificate for " << identity;
     }
     return ::testing::AssertionSuccess();
   }
@@ -350,14 +367,16 @@ class Deployment {
 
   std::string hss_yaml(std::size_t i) const {
     std::string y;
-    y += "store: {location: " + q(store_location()) + ", key_file: " + q(dir_ / "kmebind.key") + "}\n";
+    y += "store: {location: " + q(store_location()) + ", key_file: " + q(dir_ / "kmebind.key") +
+         "}\n";
     // The one Cookie key ring every front-end shares (docs/daemons.md §1).
     y += "cookie_keys:\n  - {id: 1, key_file: " + q(dir_ / "cookie-1.key") + ", state: active}\n";
     y += "diameter:\n  identity: " + hss_identity(i) + "\n  realm: kmebind.test\n";
     y += "  listen: {address: 127.0.0.1, port: " + std::to_string(hss_ports_[i]) + "}\n";
     y += "  transport: tls\n" + tls(i == 0 ? "hss" : "hss-" + std::to_string(i));
     y += "  allowed_peers: [cnn.kmebind.test]\n";
-    y += "hss: {workers: 2, cookie_lifetime_s: 300, allow_procedure1: true, max_vectors_per_air: 1}\n";
+    y += "hss: {workers: 2, cookie_lifetime_s: 300, allow_procedure1: true, max_vectors_per_air: "
+         "1}\n";
     y += "metrics: {address: 127.0.0.1, port: 0}\n";
     y += "log: {level: " + options_.hss_log_level + ", file: " + q(hss_log(i)) + "}\n";
     return y;
@@ -405,7 +424,7 @@ class Deployment {
 // --- what the store and the devices must agree on after a run ---------------------------------
 
 struct StoreIntegrity {
-  std::size_t kmes = 0;           // pairs with a KME present
+  std::size_t kmes = 0;  // pairs with a KME present
   std::size_t kme_audit_rows = 0;
   std::vector<std::string> problems;  // empty when consistent (the first few)
 };
@@ -474,7 +493,8 @@ inline StoreIntegrity check_store_integrity(store::SubscriberStore& s) {
     }
   }
   for (const auto& [pair, versions] : audited) {
-    if (!seen.count(pair)) problem(pair.first + "/" + pair.second + ": audited KME not in the store");
+    if (!seen.count(pair))
+      problem(pair.first + "/" + pair.second + ": audited KME not in the store");
   }
   return r;
 }
