@@ -1,9 +1,10 @@
 // `kmebind sim --config sim.yaml --ues N [--rate R] [--procedure 1|2|mixed] [--violations K]
-// [--json] [--retry|--no-retry|--storm]`: the load generator (DESIGN.md §1, docs/demo.md §4). Takes N devices of the device
-// file (those whose subscription allows the chosen procedure), attaches them over the NAS link
-// to a running `kmebind cnn`, and reports successes, failures by cause, procedures per second
-// and latency percentiles. Exit code 0 when every outcome was the expected one (normal devices
-// attached, attackers rejected with #6), 1 otherwise, 2 bad usage, 3 bad configuration.
+// [--json] [--retry|--no-retry|--storm]`: the load generator (DESIGN.md §1, docs/demo.md §4). Takes
+// N devices of the device file (those whose subscription allows the chosen procedure), attaches
+// them over the NAS link to a running `kmebind cnn`, and reports successes, failures by cause,
+// procedures per second and latency percentiles. Exit code 0 when every outcome was the expected
+// one (normal devices attached, attackers rejected with #6), 1 otherwise, 2 bad usage, 3 bad
+// configuration.
 #include <sys/stat.h>
 
 #include <fstream>
@@ -222,9 +223,12 @@ void setup(CLI::App& root, int* exit_code) {
   cmd->add_flag("--no-retry", a->no_retry, "Every first outcome is final (ue.retry: false)");
   cmd->add_flag("--storm", a->storm,
                 "Attach storm: every UE powers on at once (no rate, no window) and retries");
-  cmd->add_option("--t3411-ms", a->t3411_ms, "T3411 in ms (ue.t3411)")->check(CLI::Range(10, 600000));
-  cmd->add_option("--t3402-ms", a->t3402_ms, "T3402 in ms (ue.t3402)")->check(CLI::Range(10, 3600000));
-  cmd->add_option("--max-attempts", a->max_attempts, "Attach attempts before T3402 (ue.max_attempts)")
+  cmd->add_option("--t3411-ms", a->t3411_ms, "T3411 in ms (ue.t3411)")
+      ->check(CLI::Range(10, 600000));
+  cmd->add_option("--t3402-ms", a->t3402_ms, "T3402 in ms (ue.t3402)")
+      ->check(CLI::Range(10, 3600000));
+  cmd->add_option("--max-attempts", a->max_attempts,
+                  "Attach attempts before T3402 (ue.max_attempts)")
       ->check(CLI::Range(1, 100));
   cmd->add_option("--t3346-jitter-ms", a->t3346_jitter_ms,
                   "Random extra wait after T3346, 0..this ms (ue.t3346_jitter)")

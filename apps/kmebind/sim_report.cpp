@@ -118,11 +118,10 @@ void SummaryBuilder::add_phase(const PhaseResult& phase) {
   SimSummary& s = summary_;
   s.connection_losses += phase.connection_losses;
   s.reconnects += phase.reconnects;
-  const bool all = std::all_of(phase.outcomes.begin(), phase.outcomes.end(), [](const auto& o) {
-    return o.kind == UeOutcome::Kind::kAttached;
-  });
-  s.all_attached_seconds = all && !phase.outcomes.empty() ? std::optional(phase.seconds)
-                                                          : std::nullopt;
+  const bool all = std::all_of(phase.outcomes.begin(), phase.outcomes.end(),
+                               [](const auto& o) { return o.kind == UeOutcome::Kind::kAttached; });
+  s.all_attached_seconds =
+      all && !phase.outcomes.empty() ? std::optional(phase.seconds) : std::nullopt;
   if (phase.recovery_seconds) s.recovery_seconds = phase.recovery_seconds;
 }
 

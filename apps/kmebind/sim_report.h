@@ -5,8 +5,8 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,7 +57,7 @@ struct SimSummary {
   std::optional<double> all_attached_seconds;
   // First link loss → the last affected UE attached again (nullopt: no loss, or not recovered).
   std::optional<double> recovery_seconds;
-  double seconds = 0;                             // sum of the phases' durations
+  double seconds = 0;  // sum of the phases' durations
   double procedures_per_second = 0;
   double latency_ms_p50 = 0, latency_ms_p90 = 0, latency_ms_p99 = 0, latency_ms_max = 0;
 };

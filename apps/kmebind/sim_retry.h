@@ -26,7 +26,7 @@ struct RetryConfig {
   // TS 24.301 §10.2 Table 10.2.1 defaults, except T3402 (12 min there).
   std::int64_t t3411_ms = 10'000;
   std::int64_t t3402_ms = 60'000;
-  std::uint32_t max_attempts = 5;        // §5.5.1.2.6: attempts before T3402
+  std::uint32_t max_attempts = 5;         // §5.5.1.2.6: attempts before T3402
   std::int64_t t3346_jitter_ms = 10'000;  // extra random wait after T3346
   std::int64_t reconnect_min_ms = 100;    // first delay before a lost link is re-established
   std::int64_t reconnect_max_ms = 5'000;  // the delay doubles up to this

@@ -43,12 +43,12 @@ struct Slot {
   std::size_t device;  // index in the device file
   ue::Ue ue;
   std::size_t connection;
-  bool active = false;       // in the running phase with its outcome pending
-  bool in_phase = false;     // in the running phase (outcome pending or not)
-  bool affected = false;     // its link was lost during the phase
+  bool active = false;    // in the running phase with its outcome pending
+  bool in_phase = false;  // in the running phase (outcome pending or not)
+  bool affected = false;  // its link was lost during the phase
   Wait wait = Wait::kAttaching;
   std::uint32_t attempts = 0;  // §5.5.1.2.6 attempt counter for #22 without T3346
-  std::size_t position = 0;  // index of its outcome in the running phase
+  std::size_t position = 0;    // index of its outcome in the running phase
   Clock::time_point started;
   std::optional<std::int64_t> armed;  // the UE (or back-off) deadline queued in the heap
   // hold_kme_response_ms: PDUs held back until hold_until.
@@ -130,8 +130,8 @@ struct SimRunner::Impl {
 
   void send_uplink(Slot& s, const Bytes& pdu) {
     if (link_down[s.connection] || !clients[s.connection]) return;
-    if (auto st = clients[s.connection]->send(0, static_cast<net::UeId>(&s - slots.data()) + 1,
-                                               pdu);
+    if (auto st =
+            clients[s.connection]->send(0, static_cast<net::UeId>(&s - slots.data()) + 1, pdu);
         !st) {
       spdlog::warn("sim: cannot send a NAS PDU of device {}: {}", s.device, st.error().what());
       return;
@@ -668,8 +668,8 @@ Result<PhaseResult> SimRunner::run_phase(const std::vector<std::size_t>& devices
   {
     std::unique_lock lock(m.mutex);
     while (!m.phase_done) {
-      const auto wake = std::min(deadline, Clock::now() + std::chrono::milliseconds(
-                                                              m.config.retry.enabled ? 50 : 200));
+      const auto wake = std::min(
+          deadline, Clock::now() + std::chrono::milliseconds(m.config.retry.enabled ? 50 : 200));
       m.cv.wait_until(lock, wake, [&] { return m.phase_done; });
       if (m.phase_done) break;
       if (m.config.retry.enabled) {

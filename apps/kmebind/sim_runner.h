@@ -73,8 +73,8 @@ struct PhaseOptions {
 };
 
 struct PhaseResult {
-  std::vector<UeOutcome> outcomes;  // one per device of the phase, in the order given
-  double seconds = 0;               // first Attach request → last outcome
+  std::vector<UeOutcome> outcomes;      // one per device of the phase, in the order given
+  double seconds = 0;                   // first Attach request → last outcome
   std::uint64_t connection_losses = 0;  // NAS connections that closed during the phase
   std::uint64_t reconnects = 0;         // NAS connections re-established
   // First link loss → the last UE it affected attached again; nullopt without a link loss or

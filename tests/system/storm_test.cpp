@@ -24,11 +24,11 @@ class AttachStorm : public ::testing::Test {
   void prepare(std::size_t ues, std::size_t queue_limit, unsigned t3346_s) {
     dir_ = tmp_ / "storm";
     ASSERT_TRUE(prepare_demo_dir(dir_, ues, 0));
-    ASSERT_TRUE(replace_in_file(dir_ / "hss.yaml", "hss: {workers: 2,",
-                                "hss: {workers: 2, queue_limit: " + std::to_string(queue_limit) +
-                                    ","));
-    ASSERT_TRUE(replace_in_file(dir_ / "cnn.yaml", "t3346_s: 60",
-                                "t3346_s: " + std::to_string(t3346_s)));
+    ASSERT_TRUE(
+        replace_in_file(dir_ / "hss.yaml", "hss: {workers: 2,",
+                        "hss: {workers: 2, queue_limit: " + std::to_string(queue_limit) + ","));
+    ASSERT_TRUE(
+        replace_in_file(dir_ / "cnn.yaml", "t3346_s: 60", "t3346_s: " + std::to_string(t3346_s)));
     // Debug logging of every procedure would dominate a storm's CPU time on 2 cores.
     ASSERT_TRUE(replace_in_file(dir_ / "hss.yaml", "level: debug", "level: warn"));
     ASSERT_TRUE(replace_in_file(dir_ / "cnn.yaml", "level: debug", "level: warn"));
@@ -66,9 +66,8 @@ TEST_F(AttachStorm, ThreeThousandUesAtOnceAreShedWithCongestionAndT3346AndAllAtt
   ASSERT_TRUE(cnn);
 
   const auto t0 = std::chrono::steady_clock::now();
-  CliResult r = sim("storm", {"--ues", std::to_string(kUes), "--storm", "--t3346-jitter-ms",
-                              "2000", "--timeout", "80", "--outcomes",
-                              (tmp_ / "outcomes.jsonl").string()});
+  CliResult r = sim("storm", {"--ues", std::to_string(kUes), "--storm", "--t3346-jitter-ms", "2000",
+                              "--timeout", "80", "--outcomes", (tmp_ / "outcomes.jsonl").string()});
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   auto report = parse_json(r.out);
