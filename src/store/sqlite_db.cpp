@@ -1,6 +1,8 @@
 #include "store/sqlite_db.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <climits>
 #include <filesystem>
@@ -153,7 +155,13 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path,
   }
   int flags = SQLITE_OPEN_NOMUTEX;  // each connection is used by one thread at a time
   flags |= options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-  if (options.create && !options.read_only) flags |= SQLITE_OPEN_CREATE;
+  if (options.create && !options.read_only) {
+    flags |= SQLITE_OPEN_CREATE;
+    // A new store holds sealed keys and the audit trail: create it owner-only (0600) before
+    // SQLite opens it; SQLite gives its -wal and -shm files the database file's mode.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {

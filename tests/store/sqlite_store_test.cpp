@@ -1,6 +1,7 @@
 // SubscriberStore on the SQLite engine: every operation, its refusals, and durability across
 // close/reopen.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "store/subscriber_store.h"
 #include "store_test_util.h"
@@ -338,6 +339,23 @@ TEST(StoreOpenTest, DataSurvivesCloseAndReopen) {
   EXPECT_EQ(s->get_device(kImei)->enc_public_key, Bytes(32, 0x11));
   EXPECT_EQ((*s->get_kme(kImsi, kImei))->kme, key_of(4));
   EXPECT_EQ(s->schema_version(), 2);
+}
+
+// A store holds sealed keys and the audit trail: whoever creates it (admin init, demo, hss),
+// the file and its WAL are owner-only, whatever the umask.
+TEST(StoreOpenTest, NewStoreFileIsOwnerOnly) {
+  TempDir dir;
+  const std::string path = dir.file("new.db");
+  const mode_t old_umask = ::umask(022);
+  {
+    auto s = open_or_die(path);
+    ASSERT_TRUE(s->add_subscriber(sample_subscriber(kImsi)));
+  }
+  ::umask(old_umask);
+  namespace fs = std::filesystem;
+  const auto perms = fs::status(path).permissions();
+  EXPECT_EQ(perms & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
+  EXPECT_NE(perms & fs::perms::owner_read, fs::perms::none);
 }
 
 TEST(StoreOpenTest, WrongMasterKeyIsRefusedWithClearError) {
