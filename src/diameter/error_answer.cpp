@@ -37,6 +37,14 @@ struct avp* example_of(dict_object* model) {
   return a;
 }
 
+// The value length of a received AVP: its header's length less the header (RFC 6733 §4.1).
+std::size_t value_length(struct avp* a) {
+  avp_hdr* h = nullptr;
+  if (fd_msg_avp_hdr(a, &h) != 0) return 0;
+  const std::size_t header = (h->avp_flags & AVP_FLAG_VENDOR) != 0 ? 12 : 8;
+  return h->avp_len > header ? h->avp_len - header : 0;
+}
+
 }  // namespace
 
 const char* result_name(s6a::ResultCode rc) {
@@ -50,8 +58,20 @@ const char* result_name(s6a::ResultCode rc) {
 
 int answer_decode_error(const S6aDictionary& d, struct msg** message, const DecodeError& error) {
   if (int rc = fd_msg_new_answer_from_req(d.dict, message, 0); rc != 0) return rc;
-  struct avp* example = error.failed_avp == nullptr ? example_of(error.missing_model) : nullptr;
-  struct avp* failed = error.failed_avp != nullptr ? error.failed_avp : example;
+  struct avp* example = nullptr;
+  struct avp* failed = error.failed_avp;
+  if (failed == nullptr) {
+    example = example_of(error.missing_model);
+    failed = example;
+  } else if (value_length(failed) == 0) {
+    // fd_msg_rescode_set copies the offending AVP as raw octets, and a copy with an empty value
+    // cannot be bufferized (the answer would never leave): send an example of it instead, or no
+    // Failed-AVP if there is no model to make one from.
+    dict_object* model = nullptr;
+    if (fd_msg_model(failed, &model) != 0) model = nullptr;
+    example = example_of(model);
+    failed = example;
+  }
   std::string text = error.message;
   int rc = fd_msg_rescode_set(*message, const_cast<char*>(result_name(error.result)), text.data(),
                               failed, 1);
