@@ -43,7 +43,9 @@ std::string imsi_for(std::uint64_t n) {
   return "00101" + std::string(10 - digits.size(), '0') + digits;
 }
 
-SecretBytes bench_master_key() { return SecretBytes(Bytes(32, 0x42)); }
+SecretBytes bench_master_key() {
+  return SecretBytes(Bytes(32, 0x42));
+}
 
 Bed::Bed() {
   const char* base = std::getenv("KMEBIND_BENCH_DIR");

@@ -44,13 +44,13 @@ void register_primitives() {
   });
   reg("crypto/milenage/f1-f5", [] { keep(must(milenage.compute(rand, sqn, amf), "compute")); });
   reg("crypto/milenage/f5", [] { keep(must(milenage.f5(rand), "f5")); });
-  reg("crypto/kdf/kasme", [] {
-    keep(must(crypto::derive_kasme(key16, key16, sn_id, Bytes(6, 1)), "KASME"));
-  });
+  reg("crypto/kdf/kasme",
+      [] { keep(must(crypto::derive_kasme(key16, key16, sn_id, Bytes(6, 1)), "KASME")); });
   reg("crypto/kdf/nas-keys", [] { keep(must(crypto::derive_nas_keys(key32, 2, 2), "KNAS")); });
   reg("crypto/eia2/64B", [] { keep(must(crypto::eia2_mac(key16, 1, 0, 0, msg64, 512), "EIA2")); });
   reg("crypto/eea2/64B", [] { keep(must(crypto::eea2(key16, 1, 0, 0, msg64, 512), "EEA2")); });
-  reg("crypto/aead/seal-32B", [] { keep(must(crypto::aead_seal(key32, key32.view(), nonce), "seal")); });
+  reg("crypto/aead/seal-32B",
+      [] { keep(must(crypto::aead_seal(key32, key32.view(), nonce), "seal")); });
   static const Bytes sealed = must(crypto::aead_seal(key32, key32.view(), nonce), "seal");
   reg("crypto/aead/open-32B", [] { keep(must(crypto::aead_open(key32, sealed, nonce), "open")); });
   reg("crypto/rsp", [] { keep(must(crypto::compute_rsp(key32, nonce), "Rsp")); });
@@ -66,9 +66,9 @@ void register_primitives() {
     crypto::CookieContent c{"001010000000001", "00101001000001", key32.clone(), nonce, kNowUnix, 1};
     keep(must(crypto::seal_cookie(ring, c), "seal"));
   });
-  static const Bytes cookie = must(
-      crypto::seal_cookie(ring, {"001010000000001", "00101001000001", key32.clone(), nonce, kNowUnix, 1}),
-      "seal");
+  static const Bytes cookie = must(crypto::seal_cookie(ring, {"001010000000001", "00101001000001",
+                                                              key32.clone(), nonce, kNowUnix, 1}),
+                                   "seal");
   reg("crypto/cookie/open", [] {
     keep(must(crypto::open_cookie(ring, cookie, "001010000000001", "00101001000001", kNowUnix, 300),
               "open"));
@@ -77,10 +77,12 @@ void register_primitives() {
   for (crypto::EciesProfile p : {crypto::EciesProfile::kA, crypto::EciesProfile::kB}) {
     auto keys = std::make_shared<crypto::EciesKeyPair>(must(crypto::ecies_generate(p), "keys"));
     auto plain = std::make_shared<Bytes>(66, 0x31);
-    auto out = std::make_shared<Bytes>(must(crypto::ecies_encrypt(p, keys->public_key, *plain), "enc"));
+    auto out =
+        std::make_shared<Bytes>(must(crypto::ecies_encrypt(p, keys->public_key, *plain), "enc"));
     const std::string name(crypto::to_string(p));
-    reg("crypto/ecies/encrypt/" + name,
-        [p, keys, plain] { keep(must(crypto::ecies_encrypt(p, keys->public_key, *plain), "enc")); });
+    reg("crypto/ecies/encrypt/" + name, [p, keys, plain] {
+      keep(must(crypto::ecies_encrypt(p, keys->public_key, *plain), "enc"));
+    });
     reg("crypto/ecies/decrypt/" + name,
         [p, keys, out] { keep(must(crypto::ecies_decrypt(p, keys->private_key, *out), "dec")); });
     auto dec = std::make_shared<crypto::EciesDecryptor>(
@@ -90,14 +92,17 @@ void register_primitives() {
   }
   for (crypto::SignatureAlgorithm a :
        {crypto::SignatureAlgorithm::kEd25519, crypto::SignatureAlgorithm::kEcdsaP256Sha256}) {
-    auto keys = std::make_shared<crypto::SigningKeyPair>(must(crypto::signature_generate(a), "keys"));
+    auto keys =
+        std::make_shared<crypto::SigningKeyPair>(must(crypto::signature_generate(a), "keys"));
     auto msg = std::make_shared<Bytes>(100, 0x44);
     auto sig = std::make_shared<Bytes>(must(crypto::sign(a, keys->private_key, *msg), "sign"));
     auto verifier = std::make_shared<crypto::SignatureVerifier>(
         must(crypto::SignatureVerifier::create(a, keys->public_key), "verifier"));
     const std::string name(crypto::to_string(a));
-    reg("crypto/sign/" + name, [a, keys, msg] { keep(must(crypto::sign(a, keys->private_key, *msg), "sign")); });
-    auto signer = std::make_shared<crypto::Signer>(must(crypto::Signer::create(a, keys->private_key), "signer"));
+    reg("crypto/sign/" + name,
+        [a, keys, msg] { keep(must(crypto::sign(a, keys->private_key, *msg), "sign")); });
+    auto signer = std::make_shared<crypto::Signer>(
+        must(crypto::Signer::create(a, keys->private_key), "signer"));
     reg("crypto/sign-preparsed/" + name, [signer, msg] { keep(must(signer->sign(*msg), "sign")); });
     reg("crypto/verify/" + name,
         [a, keys, msg, sig] { must(crypto::verify(a, keys->public_key, *msg, *sig), "verify"); });

@@ -72,30 +72,29 @@ CryptoFloor::CryptoFloor(const Combo& combo) : in_(std::make_unique<Inputs>()), 
     payload.nonce = n;
   }
   in.plaintext = must(nas::encode_kme_payload(payload), "payload");
-  in.scheme_output = must(crypto::ecies_encrypt(combo.ecies, in.device.ecies.public_key,
-                                                in.plaintext.view()),
-                          "ECIES");
-  crypto::CookieContent content{in.device.imsi, in.device.imei14, in.kme.clone(), in.nonce,
-                                kNowUnix, 1};
+  in.scheme_output = must(
+      crypto::ecies_encrypt(combo.ecies, in.device.ecies.public_key, in.plaintext.view()), "ECIES");
+  crypto::CookieContent content{in.device.imsi, in.device.imei14, in.kme.clone(),
+                                in.nonce,       kNowUnix,         1};
   in.cookie = must(crypto::seal_cookie(in.ring, content), "Cookie");
-  in.transcript = must(crypto::kme_transcript_checked(in.device.imsi, in.device.imei14, in.nonce,
-                                                      in.kme),
-                       "transcript");
-  in.signature = must(crypto::sign(combo.sig, in.device.signature.private_key, in.transcript),
-                      "sign");
+  in.transcript =
+      must(crypto::kme_transcript_checked(in.device.imsi, in.device.imei14, in.nonce, in.kme),
+           "transcript");
+  in.signature =
+      must(crypto::sign(combo.sig, in.device.signature.private_key, in.transcript), "sign");
   auto kasme = must(crypto::random_secret(crypto::kKasmeSize), "KASME");
   in.nas_keys = must(crypto::derive_nas_keys(kasme, kEea2, kEia2), "NAS keys");
   in.ue_milenage = must(crypto::Milenage::create(in.device.k, in.device.opc), "MILENAGE");
-  in.ue_decryptor = must(crypto::EciesDecryptor::create(combo.ecies, in.device.ecies.private_key),
-                         "decryptor");
+  in.ue_decryptor =
+      must(crypto::EciesDecryptor::create(combo.ecies, in.device.ecies.private_key), "decryptor");
   in.ue_signer = must(crypto::Signer::create(combo.sig, in.device.signature.private_key), "signer");
 
   auto x_own = must(crypto::ecies_generate(crypto::EciesProfile::kA), "X25519 key");
   auto x_peer = must(crypto::ecies_generate(crypto::EciesProfile::kA), "X25519 key");
-  in.x25519_own = must(crypto::detail::private_key(crypto::detail::Curve::kX25519,
-                                                   x_own.private_key.view(),
-                                                   Code::kInvalidArgument),
-                       "X25519 parse");
+  in.x25519_own =
+      must(crypto::detail::private_key(crypto::detail::Curve::kX25519, x_own.private_key.view(),
+                                       Code::kInvalidArgument),
+           "X25519 parse");
   in.x25519_peer = must(crypto::detail::public_key(crypto::detail::Curve::kX25519,
                                                    x_peer.public_key, Code::kInvalidArgument),
                         "X25519 parse");
@@ -141,8 +140,8 @@ void CryptoFloor::hss_kme_request() {
   if (combo_.procedure != 2) return;
   auto nonce = must(crypto::random_bytes(crypto::kNonceSize), "Nonce");
   keep(must(crypto::compute_rsp(kme, nonce), "XRsp"));
-  crypto::CookieContent content{in.device.imsi, in.device.imei14, std::move(kme), nonce,
-                                kNowUnix, 1};
+  crypto::CookieContent content{in.device.imsi, in.device.imei14, std::move(kme),
+                                nonce,          kNowUnix,         1};
   keep(must(crypto::seal_cookie(in.ring, content), "Cookie seal"));
 }
 
@@ -188,9 +187,9 @@ void CryptoFloor::ue_kme_provisioning() {
   keep(plain);
   keep(must(crypto::compute_rsp(in.kme, in.nonce), "Rsp"));
   if (combo_.procedure == 2) {
-    auto transcript = must(crypto::kme_transcript_checked(in.device.imsi, in.device.imei14,
-                                                          in.nonce, in.kme),
-                           "transcript");
+    auto transcript =
+        must(crypto::kme_transcript_checked(in.device.imsi, in.device.imei14, in.nonce, in.kme),
+             "transcript");
     keep(must(in.ue_signer->sign(transcript), "sign"));
   }
   nas_pdu(in.nas_keys, in.nas_pdu, true);  // KME Provisioning Response out

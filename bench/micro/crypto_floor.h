@@ -37,13 +37,17 @@ class CryptoFloor {
   void hss_air();
   void hss_kme_request();
   void hss_ulr();
-  void hss_attach() { hss_air(); hss_kme_request(); hss_ulr(); }
+  void hss_attach() {
+    hss_air();
+    hss_kme_request();
+    hss_ulr();
+  }
 
   void cnn_attach();
 
-  void ue_aka();             // MILENAGE f5 + f1-f5, KASME, NAS keys
+  void ue_aka();               // MILENAGE f5 + f1-f5, KASME, NAS keys
   void ue_kme_provisioning();  // KME command in, response out (2 NAS PDUs)
-  void ue_attach();          // ue_aka + ue_kme_provisioning + the other 4 NAS PDUs
+  void ue_attach();            // ue_aka + ue_kme_provisioning + the other 4 NAS PDUs
 
   // One X25519 ECDH derive with both keys already parsed (EVP_PKEY_derive only), and one
   // signature of the transcript with the device's algorithm and parsed key: the UE target's

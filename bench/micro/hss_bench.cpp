@@ -37,7 +37,9 @@ void report_floor(benchmark::State& state, double cpu_us, double floor_us) {
   state.counters["ratio"] = cpu_us / floor_us;
 }
 
-Bytes plmn() { return must(crypto::plmn_to_sn_id(kPlmn), "PLMN"); }
+Bytes plmn() {
+  return must(crypto::plmn_to_sn_id(kPlmn), "PLMN");
+}
 
 void air(benchmark::State& state) {
   Bed bed;
@@ -56,8 +58,8 @@ void air(benchmark::State& state) {
       return;
     }
   }
-  const double cpu = static_cast<double>(thread_cpu_ns() - t0) / 1000.0 /
-                     static_cast<double>(state.iterations());
+  const double cpu =
+      static_cast<double>(thread_cpu_ns() - t0) / 1000.0 / static_cast<double>(state.iterations());
   CryptoFloor floor(combo);
   report_floor(state, cpu, cpu_us_per_call([&] { floor.hss_air(); }, kFloorRounds));
 }
@@ -76,8 +78,8 @@ void kme_request(benchmark::State& state, const Combo& combo) {
       return;
     }
   }
-  const double cpu = static_cast<double>(thread_cpu_ns() - t0) / 1000.0 /
-                     static_cast<double>(state.iterations());
+  const double cpu =
+      static_cast<double>(thread_cpu_ns() - t0) / 1000.0 / static_cast<double>(state.iterations());
   CryptoFloor floor(combo);
   report_floor(state, cpu, cpu_us_per_call([&] { floor.hss_kme_request(); }, kFloorRounds));
 }
@@ -100,13 +102,13 @@ s6a::UpdateLocationRequest confirm_ulr(const Bed& bed, const ue::UeProfile& p, c
   if (combo.procedure == 1) {
     c.kme = std::move(prov->kme);
   } else {
-    auto plain = must(crypto::ecies_decrypt(p.ecies_profile, p.ecies.private_key,
-                                            prov->encrypted_payload),
-                      "ECIES");
+    auto plain =
+        must(crypto::ecies_decrypt(p.ecies_profile, p.ecies.private_key, prov->encrypted_payload),
+             "ECIES");
     auto payload = must(nas::decode_kme_payload(plain.view()), "payload");
     const Bytes nonce(payload.nonce->begin(), payload.nonce->end());
-    auto transcript = must(crypto::kme_transcript_checked(p.imsi, p.imei14, nonce, payload.kme),
-                           "transcript");
+    auto transcript =
+        must(crypto::kme_transcript_checked(p.imsi, p.imei14, nonce, payload.kme), "transcript");
     c.cookie = prov->cookie;
     c.signature_algorithm = combo.sig == crypto::SignatureAlgorithm::kEd25519 ? 1 : 2;
     c.signature = must(crypto::sign(combo.sig, p.signature.private_key, transcript), "sign");
@@ -132,8 +134,8 @@ void ulr_confirm(benchmark::State& state, const Combo& combo) {
       return;
     }
   }
-  const double cpu = static_cast<double>(thread_cpu_ns() - t0) / 1000.0 /
-                     static_cast<double>(state.iterations());
+  const double cpu =
+      static_cast<double>(thread_cpu_ns() - t0) / 1000.0 / static_cast<double>(state.iterations());
   CryptoFloor floor(combo);
   report_floor(state, cpu, cpu_us_per_call([&] { floor.hss_ulr(); }, kFloorRounds));
 }
@@ -171,7 +173,9 @@ void register_hss_benchmarks() {
         ->Iterations(kSubscribers)
         ->Unit(benchmark::kMicrosecond);
   }
-  benchmark::RegisterBenchmark("hss/ulr-plain", ulr_plain)->Iterations(2000)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("hss/ulr-plain", ulr_plain)
+      ->Iterations(2000)
+      ->Unit(benchmark::kMicrosecond);
 }
 
 }  // namespace kmebind::bench

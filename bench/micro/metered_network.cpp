@@ -12,8 +12,8 @@ std::int64_t thread_cpu_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-MeteredNetwork::MeteredNetwork(const hss::Hss& hss, cnn::CnnConfig config,
-                               std::int64_t now_unix_s, hss::LinkInfo link)
+MeteredNetwork::MeteredNetwork(const hss::Hss& hss, cnn::CnnConfig config, std::int64_t now_unix_s,
+                               hss::LinkInfo link)
     : hss_(&hss), cnn_(std::move(config)), link_(link), now_unix_s_(now_unix_s) {}
 
 void MeteredNetwork::take_ue(ue::UeOutput&& out, AttachMeter& m, bool& ended) {
@@ -90,9 +90,15 @@ cnn::S6aAnswer MeteredNetwork::answer(const cnn::S6aRequest& request, AttachMete
       request);
   const std::int64_t spent = thread_cpu_ns() - t0;
   switch (request.index()) {
-    case 0: m.hss_air_ns += spent; break;
-    case 1: m.hss_kmr_ns += spent; break;
-    default: m.hss_ulr_ns += spent; break;
+    case 0:
+      m.hss_air_ns += spent;
+      break;
+    case 1:
+      m.hss_kmr_ns += spent;
+      break;
+    default:
+      m.hss_ulr_ns += spent;
+      break;
   }
   return a;
 }

@@ -111,17 +111,15 @@ void attach_benchmark(benchmark::State& state, const Combo& combo, store::Bindin
 
 void register_procedure_benchmarks() {
   for (const Combo& c : all_combos()) {
-    benchmark::RegisterBenchmark(("attach/" + c.name()).c_str(),
-                                 [c](benchmark::State& s) {
-                                   attach_benchmark(s, c, store::BindingMode::kKmeRequired);
-                                 })
+    benchmark::RegisterBenchmark(
+        ("attach/" + c.name()).c_str(),
+        [c](benchmark::State& s) { attach_benchmark(s, c, store::BindingMode::kKmeRequired); })
         ->Iterations(kAttaches)
         ->Unit(benchmark::kMicrosecond);
   }
-  benchmark::RegisterBenchmark("attach/no-binding",
-                               [](benchmark::State& s) {
-                                 attach_benchmark(s, Combo{}, store::BindingMode::kNone);
-                               })
+  benchmark::RegisterBenchmark(
+      "attach/no-binding",
+      [](benchmark::State& s) { attach_benchmark(s, Combo{}, store::BindingMode::kNone); })
       ->Iterations(kAttaches)
       ->Unit(benchmark::kMicrosecond);
 }

@@ -134,8 +134,8 @@ Result<Bytes> Milenage::anonymity_key(ByteView rand, std::size_t block) {
   static constexpr std::uint8_t kZeroSqnAmf[kSqnSize + kAmfSize] = {};
   const ByteView zeros(kZeroSqnAmf);
   Scratch s;
-  if (auto st = run(aes_, opc_.view(), rand, zeros.first(kSqnSize), zeros.subspan(kSqnSize),
-                    block, block, s);
+  if (auto st = run(aes_, opc_.view(), rand, zeros.first(kSqnSize), zeros.subspan(kSqnSize), block,
+                    block, s);
       !st) {
     return std::unexpected(st.error());
   }
@@ -143,9 +143,13 @@ Result<Bytes> Milenage::anonymity_key(ByteView rand, std::size_t block) {
   return Bytes(o, o + kAkSize);
 }
 
-Result<Bytes> Milenage::f5(ByteView rand) { return anonymity_key(rand, 1); }
+Result<Bytes> Milenage::f5(ByteView rand) {
+  return anonymity_key(rand, 1);
+}
 
-Result<Bytes> Milenage::f5star(ByteView rand) { return anonymity_key(rand, 4); }
+Result<Bytes> Milenage::f5star(ByteView rand) {
+  return anonymity_key(rand, 4);
+}
 
 Result<SecretBytes> milenage_opc(const SecretBytes& k, const SecretBytes& op) {
   if (auto st = check_size(k.view(), kMilenageKeySize, "K"); !st) {

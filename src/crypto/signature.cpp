@@ -59,8 +59,8 @@ Result<Bytes> raw_to_der(ByteView raw) {
 
 Result<Bytes> sign_with(SignatureAlgorithm alg, EVP_PKEY* key, ByteView message) {
   detail::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, digest_of(alg), nullptr, nullptr,
-                                    key, nullptr) != 1) {
+  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, digest_of(alg), nullptr, nullptr, key,
+                                    nullptr) != 1) {
     return detail::openssl_error("signing setup");
   }
   std::size_t len = 0;
@@ -150,9 +150,13 @@ Result<Signer> Signer::create(SignatureAlgorithm alg, const SecretBytes& private
   return Signer(alg, std::move(*key));
 }
 
-Result<Bytes> Signer::sign(ByteView message) const { return sign_with(alg_, key_.get(), message); }
+Result<Bytes> Signer::sign(ByteView message) const {
+  return sign_with(alg_, key_.get(), message);
+}
 
-Result<Bytes> Signer::public_key() const { return detail::raw_public(curve_of(alg_), key_.get()); }
+Result<Bytes> Signer::public_key() const {
+  return detail::raw_public(curve_of(alg_), key_.get());
+}
 
 Status verify(SignatureAlgorithm alg, ByteView public_key, ByteView message, ByteView signature) {
   auto verifier = SignatureVerifier::create(alg, public_key);

@@ -102,9 +102,10 @@ TEST(EcdsaP256Rfc6979, SignerDerivesPublicKeyAndSignsVerifiably) {
 TEST(Signer, BadPrivateKeyIsInvalidArgument) {
   EXPECT_EQ(Signer::create(SignatureAlgorithm::kEd25519, SecretBytes(Bytes(33, 1))).error().code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(
-      Signer::create(SignatureAlgorithm::kEcdsaP256Sha256, SecretBytes(Bytes(32, 0))).error().code(),
-      Code::kInvalidArgument);
+  EXPECT_EQ(Signer::create(SignatureAlgorithm::kEcdsaP256Sha256, SecretBytes(Bytes(32, 0)))
+                .error()
+                .code(),
+            Code::kInvalidArgument);
 }
 
 class SignatureTest : public ::testing::TestWithParam<SignatureAlgorithm> {};
