@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "diameter/fd_include.h"
+#include "diameter/fd_quiesce.h"
 #include "diameter/peer_authority.h"
 #include "diameter/secret_blanking.h"
 
@@ -181,6 +182,19 @@ void FdCore::stop() {
     running_ = false;
   }
   // Not under the lock: freeDiameter's threads may be inside send_answer / send_request.
+  // freeDiameter 1.2 aborts in fd_core_shutdown when its routing/dispatch threads are slow to
+  // leave their queues (diameter/fd_quiesce.h): let them leave first.
+  detail::QuiesceReport q =
+      detail::quiesce_routing(std::chrono::milliseconds(1000), std::chrono::milliseconds(3000));
+  if (q.applied && (!q.complete || !q.outgoing_flushed)) {
+    spdlog::warn(
+        "diameter: {} of {} routing/dispatch threads left in {} ms{}; freeDiameter's teardown "
+        "may still abort",
+        q.threads_before > q.threads_after ? q.threads_before - q.threads_after : 0, q.expected,
+        q.took.count(), q.outgoing_flushed ? "" : " (answers were still queued)");
+  } else if (q.applied) {
+    spdlog::debug("diameter: routing/dispatch threads left in {} ms", q.took.count());
+  }
   fd_core_shutdown();
   fd_core_wait_shutdown_complete();
   spdlog::info("diameter: {} stopped", config_.identity);
