@@ -184,6 +184,9 @@ void FdCore::stop() {
   // Not under the lock: freeDiameter's threads may be inside send_answer / send_request.
   // freeDiameter 1.2 aborts in fd_core_shutdown when its routing/dispatch threads are slow to
   // leave their queues (diameter/fd_quiesce.h): let them leave first.
+  if (std::size_t live = detail::disconnect_peers(std::chrono::milliseconds(3000)); live > 0) {
+    spdlog::warn("diameter: {} peer(s) still connected 3 s after DPR", live);
+  }
   detail::QuiesceReport q =
       detail::quiesce_routing(std::chrono::milliseconds(1000), std::chrono::milliseconds(3000));
   if (q.applied && (!q.complete || !q.outgoing_flushed)) {

@@ -11,6 +11,7 @@
 // (fdcore-internal.h): the stop order of the routing/dispatch threads and the outgoing queue.
 extern "C" {
 int fd_rtdisp_cleanstop(void);
+int fd_psm_terminate(struct peer_hdr* peer, char* reason);  // takes struct fd_peer*: peer_hdr first
 extern struct fifo* fd_g_outgoing;
 }
 
@@ -34,6 +35,28 @@ std::size_t thread_count() {
 }
 
 }  // namespace
+
+std::size_t disconnect_peers(std::chrono::milliseconds limit) {
+  if (std::strncmp(fd_core_version, "1.2.", 4) != 0) return 0;
+  static char reason[] = "REBOOTING";  // RFC 6733 §5.4.3 Disconnect-Cause REBOOTING
+  pthread_rwlock_rdlock(&fd_g_peers_rw);
+  for (fd_list* li = fd_g_peers.next; li != &fd_g_peers; li = li->next) {
+    auto* peer = static_cast<peer_hdr*>(li->o);
+    if (fd_peer_get_state(peer) != STATE_ZOMBIE) fd_psm_terminate(peer, reason);
+  }
+  pthread_rwlock_unlock(&fd_g_peers_rw);
+  const auto deadline = Clock::now() + limit;
+  for (;;) {
+    std::size_t live = 0;
+    pthread_rwlock_rdlock(&fd_g_peers_rw);
+    for (fd_list* li = fd_g_peers.next; li != &fd_g_peers; li = li->next) {
+      if (fd_peer_get_state(static_cast<peer_hdr*>(li->o)) != STATE_ZOMBIE) ++live;
+    }
+    pthread_rwlock_unlock(&fd_g_peers_rw);
+    if (live == 0 || Clock::now() >= deadline) return live;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
 
 QuiesceReport quiesce_routing(std::chrono::milliseconds flush_limit,
                               std::chrono::milliseconds leave_limit) {

@@ -15,9 +15,8 @@
 // queues then have no waiters and fd_fifo_del cannot loop. Relies on freeDiameter 1.2.x internals
 // (exported symbols fd_rtdisp_cleanstop, fd_g_outgoing): does nothing for any other version.
 //
-// Cost: requests that arrive after the order are not routed; fd_core_shutdown then closes the
-// links (DPR) and the peers fail them over or answer them locally. The caller must therefore have
-// answered every request it accepted first (the daemons drain their worker pools).
+// Order: the caller has answered every request it accepted (the daemons drain their worker
+// pools), then disconnect_peers(), then quiesce_routing(), then fd_core_shutdown.
 #pragma once
 
 #include <chrono>
@@ -34,6 +33,13 @@ struct QuiesceReport {
   bool complete = false;           // all of them left before the limit
   std::chrono::milliseconds took{0};
 };
+
+// Sends DPR (Disconnect-Cause REBOOTING) to every peer, as fd_core_shutdown would, while routing
+// still runs, and waits at most `limit` until every peer's state machine has ended: afterwards no
+// peer sends requests, so none piles up in the incoming queue (whose reader blocks when it holds
+// 20 unrouted messages, which would also keep a DPA unread). Returns the peers still live.
+// Nothing for another freeDiameter version. REQUIRES: called before quiesce_routing.
+std::size_t disconnect_peers(std::chrono::milliseconds limit);
 
 // REQUIRES: fd_core_start succeeded and fd_core_shutdown has not been called. Waits at most
 // `flush_limit` for the outgoing queue, then at most `leave_limit` for the threads.
