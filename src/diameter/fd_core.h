@@ -98,10 +98,11 @@ class FdCore {
   LinkInfo link_info(std::string_view peer_identity) const;
   PeerStats peer_stats() const;
 
-  // Lets freeDiameter's outgoing queue empty and its routing/dispatch threads leave (up to about
-  // 4 s, diameter/fd_quiesce.h: freeDiameter 1.2 aborts otherwise), then fd_core_shutdown +
-  // fd_core_wait_shutdown_complete. Requests arriving meanwhile are not dispatched: stop the
-  // application's own request handling first. Idempotent. Answers and requests handed
+  // Sends DPR to every peer and waits until they are gone (≤ 3 s), lets freeDiameter's outgoing
+  // queue empty and its routing/dispatch threads leave (≤ about 4 s; diameter/fd_quiesce.h:
+  // freeDiameter 1.2 aborts otherwise), then fd_core_shutdown + fd_core_wait_shutdown_complete.
+  // Stop the application's own request handling first (handlers are still called until the
+  // peers are gone). Idempotent. Answers and requests handed
   // to the core afterwards are dropped (their freeDiameter messages are leaked on purpose: the
   // library's memory is being torn down), and pending client callbacks may never run.
   void stop();
