@@ -1,5 +1,7 @@
 #include "diameter/fd_quiesce.h"
 
+#include <pthread.h>
+
 #include <cstring>
 #include <filesystem>
 #include <system_error>
