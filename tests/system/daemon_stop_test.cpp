@@ -46,7 +46,8 @@ class CpuHog {
   std::vector<std::thread> threads_;
 };
 
-// SIGTERM → exit code 0 within 45 s (the stop itself is bounded at about 7 s plus freeDiameter's teardown; the margin is for 4 CPU hogs on 2 cores), and no abort message on stderr.
+// SIGTERM → exit code 0 within 45 s, and no abort message on stderr. The stop itself is bounded
+// at about 7 s plus freeDiameter's teardown; the margin is for 4 CPU hogs on 2 cores.
 ::testing::AssertionResult stops_cleanly(Process& p, const std::string& role) {
   p.signal(SIGTERM);
   const auto code = p.wait(45s);
