@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   kmebind::bench::register_crypto_benchmarks();
   kmebind::bench::register_procedure_benchmarks();
   kmebind::bench::register_hss_benchmarks();
+  kmebind::bench::register_hss_concurrent_benchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   benchmark::RunSpecifiedBenchmarks();
