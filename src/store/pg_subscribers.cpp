@@ -85,12 +85,16 @@ Result<std::vector<std::string>> PgStore::list_subscribers(std::size_t limit, st
 // TS 33.102 Annex C.1.1.2: the HE/AuC increments SEQ for each new vector. One UPDATE ...
 // RETURNING: the row lock makes a concurrent caller (this process or another front-end) wait for
 // the COMMIT and then add to the committed value, so no two callers get the same SQN.
+// The UPDATE runs on its own (autocommit): one round trip instead of BEGIN, UPDATE, COMMIT; libpq
+// returns its rows after the implicit COMMIT was flushed (synchronous_commit on). A connection
+// lost while it ran is retried once; if the lost statement had committed, the retry only skips
+// one step of SQN (Annex C.2: SEQ must increase, gaps are allowed), it never repeats one.
 Result<std::uint64_t> PgStore::advance_sqn(std::string_view imsi, std::uint64_t step) {
   if (auto st = check_imsi(imsi); !st) return pass(st);
   if (step == 0 || step > kSqnMax) {
     return fail(Code::kInvalidArgument, "SQN step must be between 1 and 2^48 - 1");
   }
-  return run(Txn::kWrite, [&](Connection& c) -> Result<std::uint64_t> {
+  return run(Txn::kNone, [&](Connection& c) -> Result<std::uint64_t> {
     auto r = c.query(
         "UPDATE subscribers SET sqn = sqn + $1, updated_at = $2 "
         "WHERE imsi = $3 AND sqn <= $4 RETURNING sqn",
