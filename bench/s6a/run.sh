@@ -200,15 +200,22 @@ pg_ticks() {
   (cat "/proc/$master/stat"; for c in $children; do cat "/proc/$c/stat" 2>/dev/null || true; done) |
     sed 's/^.*) //' | awk '{ t += $12 + $13 + $14 + $15 } END { print t + 0 }'
 }
+# WAL syncs (fdatasync calls) the PostgreSQL server made so far (pg_stat_wal, PostgreSQL 14+); 0
+# without a server. How many commits share one sync is PostgreSQL's own group commit.
+pg_wal_syncs() {
+  [[ "$1" == postgresql ]] || { echo 0; return; }
+  psql -At -X "${location[postgresql]}" -c "SELECT wal_sync FROM pg_stat_wal" 2>/dev/null || echo 0
+}
 # server store transport port reps: runs the list `reps` times (one client process per run), with
 # the server's and the PostgreSQL server's CPU time over each; appends {"server", "store", "rep",
-# "load", "server_cpu_s", "pg_cpu_s", "runs"} lines.
+# "load", "server_cpu_s", "pg_cpu_s", "pg_wal_syncs", "runs"} lines.
 run_client() {
   local server="$1" store="$2" transport="$3" port="$4" reps="$5" hz
   hz=$(getconf CLK_TCK)
   for rep in $reps; do
     for spec in ${runs//,/ }; do
-      local out before after pg_before pg_after
+      local out before after pg_before pg_after syncs_before syncs_after
+      syncs_before=$(pg_wal_syncs "$store")
       before=$(cpu_ticks "$server_pid")
       pg_before=$(pg_ticks)
       # shellcheck disable=SC2046
@@ -220,8 +227,9 @@ run_client() {
       fi
       after=$(cpu_ticks "$server_pid")
       pg_after=$(pg_ticks)
+      syncs_after=$(pg_wal_syncs "$store")
       out=$(grep '^\[' <<<"$out" | tail -1 || true)
-      [[ -n "$out" ]] && echo "{\"server\": \"$server\", \"store\": \"$store\", \"rep\": $rep, \"load\": $(uptime | sed 's/.*load average: //; s/,.*//'), \"server_cpu_s\": $(awk -v a="$before" -v b="$after" -v hz="$hz" 'BEGIN { print (b - a) / hz }'), \"pg_cpu_s\": $(awk -v a="$pg_before" -v b="$pg_after" -v hz="$hz" 'BEGIN { print (b - a) / hz }'), \"runs\": $out}" >> "$results"
+      [[ -n "$out" ]] && echo "{\"server\": \"$server\", \"store\": \"$store\", \"rep\": $rep, \"load\": $(uptime | sed 's/.*load average: //; s/,.*//'), \"server_cpu_s\": $(awk -v a="$before" -v b="$after" -v hz="$hz" 'BEGIN { print (b - a) / hz }'), \"pg_cpu_s\": $(awk -v a="$pg_before" -v b="$pg_after" -v hz="$hz" 'BEGIN { print (b - a) / hz }'), \"pg_wal_syncs\": $((syncs_after - syncs_before)), \"runs\": $out}" >> "$results"
     done
   done
 }
@@ -263,7 +271,8 @@ for line in lines:
         key = (r["transport"], r["command"], r["in_flight"])
         answered = max(r["answered"], 1)
         r = dict(r, cpu_us=1e6 * line["server_cpu_s"] / answered,
-                 pg_cpu_us=1e6 * line.get("pg_cpu_s", 0) / answered)
+                 pg_cpu_us=1e6 * line.get("pg_cpu_s", 0) / answered,
+                 pg_syncs=line.get("pg_wal_syncs", 0) / answered)
         store = line.get("store", "sqlite") if line["server"] == "hss" else "-"
         groups.setdefault((line["server"], store) + key, []).append((r, line["load"]))
 def med(rs, field):
@@ -292,6 +301,8 @@ for (server, store, transport, command, in_flight), rs in sorted(
         "server_cpu_us_per_answer": round(med(rs, "cpu_us"), 1),
         "postgres_cpu_us_per_answer": round(med(rs, "pg_cpu_us"), 1)
                                       if store == "postgresql" else None,
+        "postgres_wal_syncs_per_answer": round(med(rs, "pg_syncs"), 3)
+                                         if store == "postgresql" else None,
         "echo_cpu_us_per_answer": round(med(echo, "cpu_us"), 1) if echo else None,
         "results": results, "runs": len(rs),
         "load_average": [l for _, l in rs],
@@ -308,14 +319,16 @@ else:
         print(f"PostgreSQL server: {pg_config}")
     print(f"{'store':10} {'transport':9} {'cmd':4} {'in-flight':>9} {'hss/s':>8} {'echo/s':>8} "
           f"{'share':>6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'lost':>5} {'cpu us':>7} "
-          f"{'pg us':>7} {'echo us':>7}  load avg / results")
+          f"{'pg us':>7} {'syncs':>6} {'echo us':>7}  load avg / results")
     for r in rows:
         share = f"{r['share_of_echo']:.0%}" if r["share_of_echo"] is not None else "-"
         pg = r["postgres_cpu_us_per_answer"]
+        syncs = r["postgres_wal_syncs_per_answer"]
         print(f"{r['store']:10} {r['transport']:9} {r['command']:4} {r['in_flight']:>9} "
               f"{r['per_second']:>8} {r['echo_per_second'] or '-':>8} {share:>6} {r['p50_ms']:>7} "
               f"{r['p99_ms']:>7} {r['max_ms']:>7} {r['lost'] + r['lost_echo']:>5} "
               f"{r['server_cpu_us_per_answer']:>7} {pg if pg is not None else '-':>7} "
+              f"{syncs if syncs is not None else '-':>6} "
               f"{r['echo_cpu_us_per_answer'] or '-':>7}  "
               f"{'/'.join(str(l) for l in r['load_average'])} {r['results']}")
 PY
