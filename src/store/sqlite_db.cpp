@@ -153,6 +153,9 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path,
   if (!options.create && !std::filesystem::exists(path, ec)) {
     return fail(Code::kNotFound, "store " + path + " does not exist");
   }
+  // Process-wide and only possible before SQLite initialises (SQLITE_MISUSE after: harmless).
+  static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)memstatus_off;
   int flags = SQLITE_OPEN_NOMUTEX;  // each connection is used by one thread at a time
   flags |= options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (options.create && !options.read_only) {
@@ -196,6 +199,12 @@ Status Connection::exec(std::string_view sql) {
   return {};
 }
 
+Status Connection::exec_cached(std::string_view sql) {
+  auto s = prepare(sql);
+  if (!s) return std::unexpected(s.error());
+  return s->run();
+}
+
 Result<Statement> Connection::prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end() && !it->second->busy) {
@@ -222,7 +231,7 @@ std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }
 // --- Transaction -------------------------------------------------------------------------------
 
 Result<Transaction> Transaction::begin(Connection& conn, Kind kind) {
-  if (auto st = conn.exec(kind == Kind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED"); !st) {
+  if (auto st = conn.exec_cached(kind == Kind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED"); !st) {
     return std::unexpected(st.error().with_context("begin transaction"));
   }
   return Transaction(&conn);
@@ -232,7 +241,7 @@ Transaction::~Transaction() { rollback(); }
 
 Status Transaction::commit() {
   if (conn_ == nullptr) return fail(Code::kInternal, "commit of a finished transaction");
-  if (auto st = conn_->exec("COMMIT"); !st) {
+  if (auto st = conn_->exec_cached("COMMIT"); !st) {
     return std::unexpected(st.error().with_context("commit"));  // destructor rolls back
   }
   conn_ = nullptr;

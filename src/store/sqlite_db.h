@@ -71,7 +71,10 @@ struct ConnectionOptions {
 class Connection {
  public:
   // Opens the database file and applies the engine's settings: WAL journal, synchronous=FULL,
-  // foreign_keys=ON, busy timeout, extended result codes. kNotFound if the file is missing and
+  // foreign_keys=ON, busy timeout, extended result codes. The first call in the process also
+  // turns SQLite's memory statistics off (SQLITE_CONFIG_MEMSTATUS), when SQLite is not yet
+  // initialised: they put one process-wide mutex around every SQLite allocation, which the
+  // connections of concurrent workers then queue on; nothing in kmebind reads them. kNotFound if the file is missing and
   // !create; kCorruption if it is not an SQLite database.
   static Result<std::unique_ptr<Connection>> open(const std::string& path,
                                                   const ConnectionOptions& options);
@@ -81,6 +84,9 @@ class Connection {
 
   // Runs one or more SQL statements without results (DDL, PRAGMA, BEGIN ...).
   [[nodiscard]] Status exec(std::string_view sql);
+  // Runs ONE statement without results through the statement cache: parsed once per connection,
+  // for the statements run on every transaction (BEGIN IMMEDIATE, COMMIT, SAVEPOINT, RELEASE).
+  [[nodiscard]] Status exec_cached(std::string_view sql);
   // A prepared statement for `sql`, from the cache when possible.
   [[nodiscard]] Result<Statement> prepare(std::string_view sql);
   // Rows changed by the last INSERT/UPDATE/DELETE on this connection.

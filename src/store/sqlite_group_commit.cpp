@@ -25,13 +25,19 @@ std::size_t GroupCommit::queued() const {
   return queue_.size();
 }
 
+void GroupCommit::Wakeup::wait() {
+  while (::sem_wait(&sem_) != 0) {  // EINTR: a signal handler ran; keep waiting
+  }
+}
+
 Status GroupCommit::submit(Pending& pending) {
   std::unique_lock lock(mu_);
   queue_.push_back(&pending);
   if (leader_active_) {
-    pending.wake.wait(lock, [&] { return pending.state != State::kQueued; });
+    lock.unlock();
+    pending.wake.wait();
     if (pending.state == State::kDone) return std::move(pending.outcome);
-    // kLead: the previous leader handed over; leader_active_ stayed true.
+    lock.lock();  // kLead: the previous leader handed over; leader_active_ stayed true
   } else {
     leader_active_ = true;
   }
@@ -45,24 +51,28 @@ Status GroupCommit::submit(Pending& pending) {
     lock.lock();
     stats_.jobs += batch.size();
     stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
-    bool mine = false;
-    for (Pending* p : batch) {
-      if (p == &pending) {
-        mine = true;
-        continue;
+    const bool mine = std::find(batch.begin(), batch.end(), &pending) != batch.end();
+    Pending* next = nullptr;
+    if (mine) {
+      if (queue_.empty()) {
+        leader_active_ = false;
+      } else {
+        next = queue_.front();  // stays queued: it takes itself into its first batch
+        next->state = State::kLead;
       }
-      p->state = State::kDone;
-      p->wake.notify_one();
     }
-    if (!mine) continue;
-    if (queue_.empty()) {
-      leader_active_ = false;
-    } else {
-      Pending* next = queue_.front();
-      next->state = State::kLead;
-      next->wake.notify_one();
+    for (Pending* p : batch) {
+      if (p != &pending) p->state = State::kDone;
     }
-    return std::move(pending.outcome);
+    lock.unlock();
+    // The next batch's sync is the critical path: hand the lead over first. A posted caller may
+    // return and destroy its Pending at once; nothing is read from it after its post.
+    if (next != nullptr) next->wake.post();
+    for (Pending* p : batch) {
+      if (p != &pending) p->wake.post();
+    }
+    if (mine) return std::move(pending.outcome);
+    lock.lock();
   }
 }
 
@@ -79,14 +89,28 @@ void GroupCommit::run_batch(const std::vector<Pending*>& batch) {
   }
   Connection& conn = **lease;
   std::size_t from = 0;
+  bool isolated = false;  // each job in its own savepoint, once a job has failed
   while (from < batch.size()) {
     auto txn = Transaction::begin(conn, Transaction::Kind::kWrite);
     if (!txn) return set_all(from, txn.error());
-    const std::size_t stop = run_jobs(conn, batch, from);
-    if (stop < batch.size()) {  // SQLite aborted the transaction: start another for the rest
-      txn->rollback();
-      from = stop;
-      continue;
+    if (!isolated) {
+      const std::size_t failed = run_together(conn, batch, from);
+      if (failed < batch.size()) {
+        txn->rollback();
+        if (failed == from) {  // alone in the transaction: only its own writes went
+          from = failed + 1;
+        } else {  // the jobs before it lost their writes too: run them again, isolated
+          isolated = true;
+        }
+        continue;
+      }
+    } else {
+      const std::size_t stop = run_isolated(conn, batch, from);
+      if (stop < batch.size()) {  // SQLite aborted the transaction: start another for the rest
+        txn->rollback();
+        from = stop;
+        continue;
+      }
     }
     if (auto st = txn->commit(); !st) {  // ~Transaction rolls back
       for (std::size_t i = from; i < batch.size(); ++i) {
@@ -100,8 +124,30 @@ void GroupCommit::run_batch(const std::vector<Pending*>& batch) {
   }
 }
 
-std::size_t GroupCommit::run_jobs(Connection& conn, const std::vector<Pending*>& batch,
-                                  std::size_t from) {
+namespace {
+
+Status call_job(Status (*call)(void*, Connection&), void* ctx, Connection& conn) {
+  try {
+    return call(ctx, conn);
+  } catch (const std::exception& e) {  // a job must not throw; its batch still completes
+    return fail(Code::kInternal, std::string("store write failed: ") + e.what());
+  }
+}
+
+}  // namespace
+
+std::size_t GroupCommit::run_together(Connection& conn, const std::vector<Pending*>& batch,
+                                      std::size_t from) {
+  for (std::size_t i = from; i < batch.size(); ++i) {
+    Pending& job = *batch[i];
+    job.outcome = call_job(job.call, job.ctx, conn);
+    if (!job.outcome) return i;
+  }
+  return batch.size();
+}
+
+std::size_t GroupCommit::run_isolated(Connection& conn, const std::vector<Pending*>& batch,
+                                      std::size_t from) {
   // Fails the jobs of this transaction that had succeeded: their writes went with it.
   auto abort_from = [&](std::size_t i, const Error& cause) {
     if (!transaction_gone(conn)) (void)conn.exec("ROLLBACK");
@@ -115,14 +161,10 @@ std::size_t GroupCommit::run_jobs(Connection& conn, const std::vector<Pending*>&
   };
   for (std::size_t i = from; i < batch.size(); ++i) {
     Pending& job = *batch[i];
-    Status st = conn.exec("SAVEPOINT kmebind_job");
+    Status st = conn.exec_cached("SAVEPOINT kmebind_job");
     if (st) {
-      try {
-        st = job.call(job.ctx, conn);
-      } catch (const std::exception& e) {  // a job must not throw; its batch still completes
-        st = fail(Code::kInternal, std::string("store write failed: ") + e.what());
-      }
-      if (st) st = conn.exec("RELEASE kmebind_job");
+      st = call_job(job.call, job.ctx, conn);
+      if (st) st = conn.exec_cached("RELEASE kmebind_job");
     }
     job.outcome = st;
     if (st) continue;
