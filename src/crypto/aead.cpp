@@ -5,6 +5,7 @@
 #include <climits>
 #include <memory>
 
+#include "crypto/openssl_util.h"
 #include "crypto/random.h"
 
 namespace kmebind::crypto {
@@ -38,9 +39,11 @@ Result<Bytes> aead_seal(const SecretBytes& key, ByteView plaintext, ByteView aad
   } else {
     std::copy(fixed_iv.begin(), fixed_iv.end(), out.begin());
   }
+  const EVP_CIPHER* gcm = detail::aes_256_gcm_cipher();
+  if (gcm == nullptr) return evp_failed("fetch");
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return evp_failed("EVP_CIPHER_CTX_new");
-  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), out.data()) != 1) {
+  if (EVP_EncryptInit_ex2(ctx.get(), gcm, key.data(), out.data(), nullptr) != 1) {
     return evp_failed("EncryptInit");
   }
   int len = 0;
@@ -74,9 +77,11 @@ Result<SecretBytes> aead_open(const SecretBytes& key, ByteView sealed, ByteView 
     return fail(Code::kMalformed, "sealed value too large");
   }
   const std::size_t ct_len = sealed.size() - kAeadIvSize - kAeadTagSize;
+  const EVP_CIPHER* gcm = detail::aes_256_gcm_cipher();
+  if (gcm == nullptr) return evp_failed("fetch");
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return evp_failed("EVP_CIPHER_CTX_new");
-  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), sealed.data()) != 1) {
+  if (EVP_DecryptInit_ex2(ctx.get(), gcm, key.data(), sealed.data(), nullptr) != 1) {
     return evp_failed("DecryptInit");
   }
   int len = 0;

@@ -41,26 +41,6 @@ Block dbl(const Block& in) {
   return out;
 }
 
-Result<std::array<std::uint8_t, kCmacSize>> evp_cmac(ByteView key, ByteView message) {
-  EVP_MAC* mac = cmac_algorithm();
-  if (mac == nullptr) return detail::openssl_error("CMAC fetch");
-  detail::MacCtxPtr ctx(EVP_MAC_CTX_new(mac));
-  if (!ctx) return detail::openssl_error("CMAC context");
-  char cipher[] = "AES-128-CBC";
-  char cipher256[] = "AES-256-CBC";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
-                                   OSSL_MAC_PARAM_CIPHER, key.size() == 16 ? cipher : cipher256, 0),
-                               OSSL_PARAM_END};
-  std::array<std::uint8_t, kCmacSize> out{};
-  std::size_t len = 0;
-  if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
-      (!message.empty() && EVP_MAC_update(ctx.get(), message.data(), message.size()) != 1) ||
-      EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != kCmacSize) {
-    return detail::openssl_error("AES-CMAC");
-  }
-  return out;
-}
-
 }  // namespace
 
 namespace detail {
@@ -110,13 +90,34 @@ Result<std::array<std::uint8_t, kCmacSize>> aes_cmac_from_blocks(ByteView key, B
   return c;
 }
 
+Result<std::array<std::uint8_t, kCmacSize>> aes_cmac_evp(ByteView key, ByteView message) {
+  if (auto st = check_args(key, message, 8 * message.size()); !st) {
+    return std::unexpected(st.error());
+  }
+  EVP_MAC* mac = cmac_algorithm();
+  if (mac == nullptr) return detail::openssl_error("CMAC fetch");
+  detail::MacCtxPtr ctx(EVP_MAC_CTX_new(mac));
+  if (!ctx) return detail::openssl_error("CMAC context");
+  char cipher[] = "AES-128-CBC";
+  char cipher256[] = "AES-256-CBC";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
+                                   OSSL_MAC_PARAM_CIPHER, key.size() == 16 ? cipher : cipher256, 0),
+                               OSSL_PARAM_END};
+  std::array<std::uint8_t, kCmacSize> out{};
+  std::size_t len = 0;
+  if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
+      (!message.empty() && EVP_MAC_update(ctx.get(), message.data(), message.size()) != 1) ||
+      EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != kCmacSize) {
+    return detail::openssl_error("AES-CMAC");
+  }
+  return out;
+}
+
 }  // namespace detail
 
 Result<std::array<std::uint8_t, kCmacSize>> aes_cmac(ByteView key, ByteView message,
                                                      std::size_t length_bits) {
-  if (length_bits % 8 != 0) return detail::aes_cmac_from_blocks(key, message, length_bits);
-  if (auto st = check_args(key, message, length_bits); !st) return std::unexpected(st.error());
-  return evp_cmac(key, message.first(length_bits / 8));
+  return detail::aes_cmac_from_blocks(key, message, length_bits);
 }
 
 }  // namespace kmebind::crypto

@@ -1,7 +1,8 @@
-// AES-CMAC (NIST SP 800-38B) over a bit string, the core of 128-EIA2 (TS 33.401 B.2.3).
-// Octet-aligned messages go through OpenSSL's EVP_MAC "CMAC"; a message whose length is not a
-// multiple of 8 bits is MACed with the SP 800-38B §6.2 steps over AES-ECB blocks from EVP,
-// because EVP's CMAC pads at octet granularity only.
+// AES-CMAC (NIST SP 800-38B) over a bit string, the core of 128-EIA2 (TS 33.401 B.2.3): the
+// SP 800-38B §6.1-6.2 steps over AES-ECB blocks from EVP, for any bit length (EVP's CMAC pads at
+// octet granularity only). For the short NAS messages this is also cheaper than EVP_MAC "CMAC",
+// whose cipher is chosen by name and so fetched from the provider on every call (~0.9 µs
+// against ~0.3 µs per 64-octet message).
 #pragma once
 
 #include <array>
@@ -20,10 +21,12 @@ Result<std::array<std::uint8_t, kCmacSize>> aes_cmac(ByteView key, ByteView mess
                                                      std::size_t length_bits);
 
 namespace detail {
-// The SP 800-38B §6.2 construction from AES-ECB, for any bit length; aes_cmac() uses it only for
-// non-octet lengths. Exposed so tests can check it against EVP's CMAC on octet lengths.
+// The SP 800-38B §6.2 construction from AES-ECB that aes_cmac() runs.
 Result<std::array<std::uint8_t, kCmacSize>> aes_cmac_from_blocks(ByteView key, ByteView message,
                                                                  std::size_t length_bits);
+// OpenSSL's EVP_MAC "CMAC" over whole octets: the independent implementation tests compare
+// aes_cmac() with.
+Result<std::array<std::uint8_t, kCmacSize>> aes_cmac_evp(ByteView key, ByteView message);
 }  // namespace detail
 
 }  // namespace kmebind::crypto

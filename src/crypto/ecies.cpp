@@ -1,8 +1,5 @@
 #include "crypto/ecies.h"
 
-#include <openssl/core_names.h>
-#include <openssl/kdf.h>
-
 #include "crypto/aes.h"
 #include "crypto/evp_keys.h"
 #include "crypto/hash.h"
@@ -20,11 +17,6 @@ Curve curve_of(EciesProfile profile) {
   return profile == EciesProfile::kA ? Curve::kX25519 : Curve::kP256;
 }
 
-EVP_KDF* x963_kdf() {
-  static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, "X963KDF", nullptr);
-  return kdf;
-}
-
 // HMAC-SHA-256/64 over the ciphertext (TS 33.501 C.3.4.1/C.3.4.2, MAC tag length 64 bits).
 Result<Bytes> mac_tag(const SecretBytes& mac_key, ByteView ciphertext) {
   auto mac = hmac_sha256(mac_key.view(), {ciphertext});
@@ -37,22 +29,26 @@ Result<Bytes> mac_tag(const SecretBytes& mac_key, ByteView ciphertext) {
 namespace detail {
 
 Result<EciesKeys> ecies_derive_keys(const SecretBytes& shared, ByteView eph_public_key) {
-  EVP_KDF* kdf = x963_kdf();
-  if (kdf == nullptr) return openssl_error("X9.63 KDF fetch");
-  OsslPtr<EVP_KDF_CTX, EVP_KDF_CTX_free> ctx(EVP_KDF_CTX_new(kdf));
+  // ANSI X9.63 KDF (SEC 1 §3.6.1) with SHA-256: block i = SHA-256(Z ‖ counter i (32-bit
+  // big-endian, from 1) ‖ SharedInfo1); two blocks give the 64 octets. Written out over the
+  // SHA-256 fetched once: EVP_KDF "X963KDF" fetches its digest by name on every call.
+  const EVP_MD* md = sha256_md();
+  if (md == nullptr) return openssl_error("SHA-256 fetch");
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx) return openssl_error("X9.63 KDF context");
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                        const_cast<std::uint8_t*>(shared.data()), shared.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-                                        const_cast<std::uint8_t*>(eph_public_key.data()),
-                                        eph_public_key.size()),
-      OSSL_PARAM_END};
   SecretBytes k(kEncKeySize + kIcbSize + kMacKeySize);
-  if (EVP_KDF_derive(ctx.get(), k.data(), k.size(), params) != 1) {
-    return openssl_error("X9.63 KDF");
+  constexpr std::size_t kBlock = 32;
+  for (std::size_t block = 0; block < k.size() / kBlock; ++block) {
+    const std::uint8_t counter[4] = {0, 0, 0, static_cast<std::uint8_t>(block + 1)};
+    unsigned int len = 0;
+    if (EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1 ||
+        EVP_DigestUpdate(ctx.get(), shared.data(), shared.size()) != 1 ||
+        EVP_DigestUpdate(ctx.get(), counter, sizeof counter) != 1 ||
+        (!eph_public_key.empty() &&
+         EVP_DigestUpdate(ctx.get(), eph_public_key.data(), eph_public_key.size()) != 1) ||
+        EVP_DigestFinal_ex(ctx.get(), k.data() + block * kBlock, &len) != 1 || len != kBlock) {
+      return openssl_error("X9.63 KDF");
+    }
   }
   const ByteView v = k.view();
   return EciesKeys{SecretBytes(v.first(kEncKeySize)),
@@ -134,9 +130,10 @@ Status check_scheme_output_size(EciesProfile profile, ByteView scheme_output) {
   return {};
 }
 
-// TS 33.501 C.3.3 decryption steps with the recipient's parsed private key `own`. REQUIRES: the
-// size was checked (check_scheme_output_size).
-Result<SecretBytes> decrypt_with(EciesProfile profile, EVP_PKEY* own, ByteView scheme_output) {
+// TS 33.501 C.3.3 decryption steps with the key agreement prepared for the recipient's private
+// key (detail::prepare_derive). REQUIRES: the size was checked (check_scheme_output_size).
+Result<SecretBytes> decrypt_with(EciesProfile profile, const EVP_PKEY_CTX* own,
+                                 ByteView scheme_output) {
   const Curve curve = curve_of(profile);
   const std::size_t pub_size = ecies_eph_public_key_size(profile);
   const ByteView eph_pub = scheme_output.first(pub_size);
@@ -169,21 +166,25 @@ Result<SecretBytes> ecies_decrypt(EciesProfile profile, const SecretBytes& priva
   auto own = detail::private_key(curve_of(profile), private_key.view(), Code::kInvalidArgument,
                                  /*with_public=*/false);
   if (!own) return std::unexpected(own.error().with_context("ECIES private key"));
-  return decrypt_with(profile, own->get(), scheme_output);
+  auto agreement = detail::prepare_derive(own->get());
+  if (!agreement) return std::unexpected(agreement.error());
+  return decrypt_with(profile, agreement->get(), scheme_output);
 }
 
 Result<EciesDecryptor> EciesDecryptor::create(EciesProfile profile,
                                               const SecretBytes& private_key) {
   auto key = detail::private_key(curve_of(profile), private_key.view(), Code::kInvalidArgument);
   if (!key) return std::unexpected(key.error().with_context("ECIES private key"));
-  return EciesDecryptor(profile, std::move(*key));
+  auto agreement = detail::prepare_derive(key->get());
+  if (!agreement) return std::unexpected(agreement.error());
+  return EciesDecryptor(profile, std::move(*key), std::move(*agreement));
 }
 
 Result<SecretBytes> EciesDecryptor::decrypt(ByteView scheme_output) const {
   if (auto st = check_scheme_output_size(profile_, scheme_output); !st) {
     return std::unexpected(st.error());
   }
-  return decrypt_with(profile_, key_.get(), scheme_output);
+  return decrypt_with(profile_, agreement_.get(), scheme_output);
 }
 
 Result<Bytes> EciesDecryptor::public_key() const {

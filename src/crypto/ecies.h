@@ -60,9 +60,10 @@ Result<Bytes> ecies_encrypt(EciesProfile profile, ByteView public_key, ByteView 
 Result<SecretBytes> ecies_decrypt(EciesProfile profile, const SecretBytes& private_key,
                                   ByteView scheme_output);
 
-// ecies_decrypt() with the private key parsed once: for a device that decrypts many payloads
-// with the same key (importing a raw X25519 key costs a scalar multiplication, as OpenSSL
-// derives its public key). Immutable after creation; decrypt() may run on several threads.
+// ecies_decrypt() with the private key parsed once and its key agreement set up once: for a
+// device that decrypts many payloads with the same key (importing a raw X25519 key costs a
+// scalar multiplication, as OpenSSL derives its public key). Immutable after creation;
+// decrypt() may run on several threads.
 class EciesDecryptor {
  public:
   // kInvalidArgument for a private key of the wrong size or (B) not in [1, n-1].
@@ -75,10 +76,11 @@ class EciesDecryptor {
   EciesProfile profile() const { return profile_; }
 
  private:
-  EciesDecryptor(EciesProfile profile, detail::PkeyPtr key)
-      : profile_(profile), key_(std::move(key)) {}
+  EciesDecryptor(EciesProfile profile, detail::PkeyPtr key, detail::PkeyCtxPtr agreement)
+      : profile_(profile), key_(std::move(key)), agreement_(std::move(agreement)) {}
   EciesProfile profile_;
   detail::PkeyPtr key_;
+  detail::PkeyCtxPtr agreement_;  // key agreement with key_, set up once; copied per decrypt()
 };
 
 namespace detail {

@@ -45,4 +45,10 @@ Result<Curve> curve_of(EVP_PKEY* key);
 // all-zero value (a small-order peer point, RFC 7748 §6.1).
 Result<SecretBytes> shared_secret(EVP_PKEY* own_private, EVP_PKEY* peer);
 
+// For a private key that agrees many times (a device's ECIES key): the context is set up once
+// (EVP_PKEY_derive_init) and each shared_secret() call works on a copy of it, so one prepared
+// context may serve several threads.
+Result<PkeyCtxPtr> prepare_derive(EVP_PKEY* own_private);
+Result<SecretBytes> shared_secret(const EVP_PKEY_CTX* prepared, EVP_PKEY* peer);
+
 }  // namespace kmebind::crypto::detail

@@ -8,20 +8,33 @@
 namespace kmebind::crypto {
 namespace {
 
-// Fetched once; EVP_MAC/EVP_MD objects are reference counted and safe to share across threads.
-EVP_MAC* hmac_algorithm() {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  return mac;
-}
-const EVP_MD* sha256_algorithm() {
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
+// HMAC-SHA-256 set up once (algorithm fetched, digest chosen, keyed with a public dummy key so
+// that every OpenSSL 3.0.x can copy it); each call re-keys a copy. Choosing the digest by name
+// on a fresh context would fetch SHA-256 from the provider on every call. Never modified after
+// creation: copies may be made from several threads.
+const EVP_MAC_CTX* hmac_template() {
+  static EVP_MAC_CTX* const ctx = []() -> EVP_MAC_CTX* {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (mac == nullptr) return nullptr;
+    detail::MacCtxPtr c(EVP_MAC_CTX_new(mac));
+    EVP_MAC_free(mac);  // the context holds its own reference
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_END};
+    static constexpr std::uint8_t kDummyKey[1] = {0};
+    if (!c || EVP_MAC_init(c.get(), kDummyKey, sizeof kDummyKey, params) != 1) {
+      detail::clear_openssl_errors();
+      return nullptr;
+    }
+    return c.release();
+  }();
+  return ctx;
 }
 
 }  // namespace
 
 Result<std::array<std::uint8_t, kSha256Size>> sha256(std::initializer_list<ByteView> parts) {
-  const EVP_MD* md = sha256_algorithm();
+  const EVP_MD* md = detail::sha256_md();
   if (md == nullptr) return detail::openssl_error("SHA-256 fetch");
   detail::MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) {
@@ -42,14 +55,11 @@ Result<std::array<std::uint8_t, kSha256Size>> sha256(std::initializer_list<ByteV
 
 Result<SecretBytes> hmac_sha256(ByteView key, std::initializer_list<ByteView> parts) {
   if (key.empty()) return fail(Code::kInvalidArgument, "HMAC-SHA-256 key is empty");
-  EVP_MAC* mac = hmac_algorithm();
-  if (mac == nullptr) return detail::openssl_error("HMAC fetch");
-  detail::MacCtxPtr ctx(EVP_MAC_CTX_new(mac));
+  const EVP_MAC_CTX* tmpl = hmac_template();
+  if (tmpl == nullptr) return detail::openssl_error("HMAC-SHA-256 set-up");
+  detail::MacCtxPtr ctx(EVP_MAC_CTX_dup(tmpl));
   if (!ctx) return detail::openssl_error("HMAC context");
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                               OSSL_PARAM_END};
-  if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1) {
+  if (EVP_MAC_init(ctx.get(), key.data(), key.size(), nullptr) != 1) {
     return detail::openssl_error("HMAC-SHA-256 init");
   }
   for (ByteView part : parts) {

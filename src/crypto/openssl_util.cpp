@@ -24,4 +24,14 @@ void clear_openssl_errors() {
   ERR_clear_error();
 }
 
+const EVP_MD* sha256_md() {
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+const EVP_CIPHER* aes_256_gcm_cipher() {
+  static const EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  return cipher;
+}
+
 }  // namespace kmebind::crypto::detail

@@ -41,4 +41,10 @@ std::unexpected<Error> openssl_error(std::string_view what);
 // Clears the thread's OpenSSL error queue (after an expected failure, e.g. a bad point).
 void clear_openssl_errors();
 
+// Algorithms fetched once from the default provider and shared by all threads (OpenSSL
+// reference-counts them). An implicit fetch — EVP_aes_256_gcm(), EVP_sha256() or an algorithm
+// name given as a parameter — costs a provider lookup on every use. Null if the fetch failed.
+const EVP_MD* sha256_md();
+const EVP_CIPHER* aes_256_gcm_cipher();
+
 }  // namespace kmebind::crypto::detail

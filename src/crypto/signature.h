@@ -19,6 +19,14 @@ namespace kmebind::crypto {
 
 enum class SignatureAlgorithm { kEd25519, kEcdsaP256Sha256 };
 
+namespace detail {
+// A signing or verification operation set up once for one key (signature.cpp); copied per use.
+struct PreparedSignature {
+  MdCtxPtr message_ctx;   // Ed25519: DigestSign/DigestVerify context
+  PkeyCtxPtr digest_ctx;  // ECDSA: sign/verify context over a SHA-256 digest
+};
+}  // namespace detail
+
 inline constexpr std::size_t kSignatureSize = 64;
 
 struct SigningKeyPair {
@@ -59,9 +67,11 @@ class Signer {
   SignatureAlgorithm algorithm() const { return alg_; }
 
  private:
-  Signer(SignatureAlgorithm alg, detail::PkeyPtr key) : alg_(alg), key_(std::move(key)) {}
+  Signer(SignatureAlgorithm alg, detail::PkeyPtr key, detail::PreparedSignature prepared)
+      : alg_(alg), key_(std::move(key)), prepared_(std::move(prepared)) {}
   SignatureAlgorithm alg_;
   detail::PkeyPtr key_;
+  detail::PreparedSignature prepared_;
 };
 
 // verify() with the public key parsed once: for an HSS that checks many signatures of the same
@@ -75,10 +85,12 @@ class SignatureVerifier {
   SignatureAlgorithm algorithm() const { return alg_; }
 
  private:
-  SignatureVerifier(SignatureAlgorithm alg, detail::PkeyPtr key)
-      : alg_(alg), key_(std::move(key)) {}
+  SignatureVerifier(SignatureAlgorithm alg, detail::PkeyPtr key,
+                    detail::PreparedSignature prepared)
+      : alg_(alg), key_(std::move(key)), prepared_(std::move(prepared)) {}
   SignatureAlgorithm alg_;
   detail::PkeyPtr key_;
+  detail::PreparedSignature prepared_;
 };
 
 }  // namespace kmebind::crypto

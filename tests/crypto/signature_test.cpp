@@ -208,6 +208,40 @@ TEST(EcdsaP256, InvalidPointAndZeroScalarAreRefused) {
   EXPECT_EQ(r.error().code(), Code::kAuthFailed);
 }
 
+// A P-256 public key off the curve is refused in both encodings, with the error of a bad peer
+// key (kMalformed), not an internal one: the RFC 6979 key with Y changed (uncompressed), and
+// an X with no square root of X³ - 3X + b (compressed; X = 0..63 holds several).
+TEST(EcdsaP256, PublicKeyOffTheCurveIsMalformedInBothEncodings) {
+  Bytes uncompressed =
+      h("0460fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6"
+        "7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299");
+  ASSERT_TRUE(SignatureVerifier::create(SignatureAlgorithm::kEcdsaP256Sha256, uncompressed));
+  uncompressed.back() ^= 1;
+  auto off = SignatureVerifier::create(SignatureAlgorithm::kEcdsaP256Sha256, uncompressed);
+  ASSERT_FALSE(off);
+  EXPECT_EQ(off.error().code(), Code::kMalformed);
+  EXPECT_NE(off.error().message().find("not a valid curve point"), std::string::npos)
+      << off.error().message();
+
+  int refused = 0;
+  int accepted = 0;
+  for (std::uint8_t x = 0; x < 64; ++x) {
+    Bytes compressed(33, 0);
+    compressed[0] = 0x02;
+    compressed[32] = x;
+    auto r = SignatureVerifier::create(SignatureAlgorithm::kEcdsaP256Sha256, compressed);
+    if (r) {
+      ++accepted;
+      continue;
+    }
+    EXPECT_EQ(r.error().code(), Code::kMalformed) << int{x} << ": " << r.error().message();
+    ++refused;
+  }
+  // About half of all X are on the curve; both outcomes must occur.
+  EXPECT_GT(refused, 8);
+  EXPECT_GT(accepted, 8);
+}
+
 TEST(SignatureAlgorithmNames, RoundTrip) {
   for (auto alg : {SignatureAlgorithm::kEd25519, SignatureAlgorithm::kEcdsaP256Sha256}) {
     EXPECT_EQ(*signature_algorithm_from_string(to_string(alg)), alg);
