@@ -1,7 +1,7 @@
 // Group commit (store/sqlite_group_commit.h): concurrent writers share commits, a failing job
-// rolls back only its own savepoint, an aborted transaction or a failed COMMIT fails exactly the
-// jobs whose writes it took, and an acknowledged SQN advance survives kill -9 (an SQN is never
-// handed out twice across a crash).
+// rolls back only its own writes (the jobs before it run again when they lost theirs), an
+// aborted transaction or a failed COMMIT fails exactly the jobs whose writes it took, and an
+// acknowledged SQN advance survives kill -9 (an SQN is never handed out twice across a crash).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -164,6 +164,58 @@ TEST(GroupCommitTest, FailingJobRollsBackOnlyItsOwnWrites) {
   const auto after = f.group.stats();
   EXPECT_EQ(after.commits - before.commits, 2u);  // the blocker's batch, then all five at once
   EXPECT_EQ(after.largest_batch, 5u);
+}
+
+// A batch runs without savepoints until a job fails. The first job of a transaction failing
+// had only its own writes in it: it is not run again and the rest share one commit.
+TEST(GroupCommitTest, FailingFirstJobOfABatchRunsOnceAndTheRestShareOneCommit) {
+  Fixture f;
+  using Job = std::function<Status(Connection&)>;
+  int failing_runs = 0;
+  std::vector<Job> jobs = {
+      [&](Connection& c) -> Status {
+        ++failing_runs;
+        if (auto st = f.insert(c, 2); !st) return st;
+        return fail(Code::kNotAllowed, "refused after writing");
+      },
+      [&](Connection& c) { return f.insert(c, 3); },
+      [&](Connection& c) { return f.insert(c, 5); },
+  };
+  const auto before = f.group.stats();
+  auto out = run_as_one_batch(f, jobs);
+  ASSERT_FALSE(out[0]);
+  EXPECT_EQ(out[0].error().code(), Code::kNotAllowed);
+  EXPECT_TRUE(out[1]);
+  EXPECT_TRUE(out[2]);
+  EXPECT_EQ(failing_runs, 1);
+  EXPECT_EQ(f.rows(), (std::set<std::int64_t>{3, 5, 1000000}));
+  EXPECT_EQ(f.group.stats().commits - before.commits, 2u);  // the blocker's, then the rest's
+}
+
+// A job failing after others lost their writes with the rolled-back transaction: they run again,
+// each in its own savepoint, and their writes land once; the failing job's do not.
+TEST(GroupCommitTest, JobsBeforeAFailingJobRunAgainAndTheirWritesLandOnce) {
+  Fixture f;
+  using Job = std::function<Status(Connection&)>;
+  int first_runs = 0;
+  std::vector<Job> jobs = {
+      [&](Connection& c) {
+        ++first_runs;
+        return f.insert(c, 1);  // a second landing would fail: id is the primary key
+      },
+      [&](Connection& c) -> Status {
+        if (auto st = f.insert(c, 2); !st) return st;
+        return fail(Code::kNotAllowed, "refused after writing");
+      },
+      [&](Connection& c) { return f.insert(c, 3); },
+  };
+  auto out = run_as_one_batch(f, jobs);
+  EXPECT_TRUE(out[0]);
+  ASSERT_FALSE(out[1]);
+  EXPECT_EQ(out[1].error().code(), Code::kNotAllowed);
+  EXPECT_TRUE(out[2]);
+  EXPECT_EQ(first_runs, 2);  // together, then isolated after the rollback
+  EXPECT_EQ(f.rows(), (std::set<std::int64_t>{1, 3, 1000000}));
 }
 
 TEST(GroupCommitTest, AbortedTransactionFailsTheJobsItTookAndTheRestCarryOn) {
