@@ -15,7 +15,9 @@
 //   cpu_us            process CPU (CLOCK_PROCESS_CPUTIME_ID) over the timed phase / operations;
 //                     attach/ subtracts the device's work between KME-Request and ULR (ECIES
 //                     decrypt and signature of procedure 2), metered on each worker's thread clock
-//   user_us sys_us    the same split by getrusage(RUSAGE_SELF) (sys: fdatasync, futex, …)
+//   user_us sys_us    the same split by getrusage(RUSAGE_SELF) (sys: fdatasync, futex, …; the
+//                     kernel apportions it by timer ticks, so short runs split it roughly)
+//   switches_per_op   context switches (voluntary + involuntary) of the process per operation
 //   floor_us ratio    crypto floor of the operation; cpu_us / floor_us
 //   ops_per_s         operations (attaches) per second of wall time
 //   batch             group-commit jobs per synced COMMIT in the timed phase (1.0: every write
@@ -54,9 +56,21 @@ constexpr std::uint64_t kFirstSubscriber = 1;  // device index (and IMSI number)
 struct Sizes {
   std::size_t air_subscribers, air_ops, kmr_subscribers, kmr_ops, ulr_ops, attaches;
 };
+// $KMEBIND_BENCH_HSS_SCALE (a positive integer, default 1) multiplies the operations, e.g. for
+// a profile of the timed phase.
 Sizes sizes_for(int threads) {
-  if (threads == 1) return {64, 400, 16, 200, 150, 100};
-  return {512, 4000, 128, 800, 600, 400};
+  Sizes s = threads == 1 ? Sizes{64, 600, 16, 300, 200, 150}
+                         : Sizes{512, 8000, 128, 1500, 1200, 800};
+  const char* scale_env = std::getenv("KMEBIND_BENCH_HSS_SCALE");
+  const long scale = scale_env != nullptr ? std::strtol(scale_env, nullptr, 10) : 1;
+  if (scale > 1) {
+    const auto k = static_cast<std::size_t>(scale);
+    s.air_ops *= k;
+    s.kmr_ops *= k;
+    s.ulr_ops *= k;
+    s.attaches *= k;
+  }
+  return s;
 }
 
 std::int64_t process_cpu_ns() {
@@ -72,7 +86,7 @@ std::int64_t wall_ns() {
 }
 
 struct Usage {
-  std::int64_t user_ns, sys_ns;
+  std::int64_t user_ns, sys_ns, switches;
 };
 Usage usage() {
   rusage ru{};
@@ -81,7 +95,7 @@ Usage usage() {
     return static_cast<std::int64_t>(tv.tv_sec) * 1'000'000'000 +
            static_cast<std::int64_t>(tv.tv_usec) * 1000;
   };
-  return {ns(ru.ru_utime), ns(ru.ru_stime)};
+  return {ns(ru.ru_utime), ns(ru.ru_stime), ru.ru_nvcsw + ru.ru_nivcsw};
 }
 
 // `threads` threads each call work(i) for the next unclaimed i < n until none is left. Set-up
@@ -100,7 +114,7 @@ void parallel_for(int threads, std::size_t n, F&& work) {
 
 // What the timed phase measured.
 struct Run {
-  std::int64_t cpu_ns = 0, user_ns = 0, sys_ns = 0, wall_ns = 0;
+  std::int64_t cpu_ns = 0, user_ns = 0, sys_ns = 0, wall_ns = 0, switches = 0;
   std::uint64_t jobs = 0, commits = 0;
   std::string failure;  // the first failed operation's message; empty when all succeeded
 };
@@ -183,6 +197,7 @@ class ConcurrentBed {
     const store::sqlite::GroupCommitStats gc1 = group_stats();
     r.user_ns = u1.user_ns - u0.user_ns;
     r.sys_ns = u1.sys_ns - u0.sys_ns;
+    r.switches = u1.switches - u0.switches;
     r.jobs = gc1.jobs - gc0.jobs;
     r.commits = gc1.commits - gc0.commits;
     return r;
@@ -230,6 +245,7 @@ void report(benchmark::State& state, const Run& r, std::size_t ops, double floor
   state.counters["batch"] =
       r.commits == 0 ? 0.0 : static_cast<double>(r.jobs) / static_cast<double>(r.commits);
   state.counters["commits_per_op"] = static_cast<double>(r.commits) / n;
+  state.counters["switches_per_op"] = static_cast<double>(r.switches) / n;
 }
 
 Bytes plmn() {
@@ -237,7 +253,9 @@ Bytes plmn() {
 }
 
 std::string check_aia(const s6a::AuthenticationInformationAnswer& aia) {
-  if (!aia.result.ok() || aia.vectors.size() != 1) return "AIR refused: " + std::string(s6a::describe(aia.result));
+  if (!aia.result.ok() || aia.vectors.size() != 1) {
+    return "AIR refused: " + std::string(s6a::describe(aia.result));
+  }
   return {};
 }
 
@@ -280,7 +298,9 @@ s6a::UpdateLocationRequest confirming_ulr(const ue::UeProfile& p, const Combo& c
 }
 
 std::string check_ula(const s6a::UpdateLocationAnswer& ula) {
-  if (!ula.result.ok() || ula.kme_version_stored != 1U) return "ULR refused: " + std::string(s6a::describe(ula.result));
+  if (!ula.result.ok() || ula.kme_version_stored != 1U) {
+    return "ULR refused: " + std::string(s6a::describe(ula.result));
+  }
   return {};
 }
 

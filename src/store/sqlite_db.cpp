@@ -231,7 +231,8 @@ std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }
 // --- Transaction -------------------------------------------------------------------------------
 
 Result<Transaction> Transaction::begin(Connection& conn, Kind kind) {
-  if (auto st = conn.exec_cached(kind == Kind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED"); !st) {
+  const std::string_view begin = kind == Kind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED";
+  if (auto st = conn.exec_cached(begin); !st) {
     return std::unexpected(st.error().with_context("begin transaction"));
   }
   return Transaction(&conn);

@@ -74,8 +74,8 @@ class Connection {
   // foreign_keys=ON, busy timeout, extended result codes. The first call in the process also
   // turns SQLite's memory statistics off (SQLITE_CONFIG_MEMSTATUS), when SQLite is not yet
   // initialised: they put one process-wide mutex around every SQLite allocation, which the
-  // connections of concurrent workers then queue on; nothing in kmebind reads them. kNotFound if the file is missing and
-  // !create; kCorruption if it is not an SQLite database.
+  // connections of concurrent workers then queue on; nothing in kmebind reads them.
+  // kNotFound if the file is missing and !create; kCorruption if it is not an SQLite database.
   static Result<std::unique_ptr<Connection>> open(const std::string& path,
                                                   const ConnectionOptions& options);
   ~Connection();
