@@ -16,32 +16,36 @@
 namespace kmebind::hss {
 namespace {
 
-// The checks of seed steps 2a-3 that come before any KME material is made.
+// The checks of seed steps 2a-3 that come before any KME material is made, on one read of the
+// pair (SubscriberStore::get_pair), in the order of Hss::on_kme_request.
 struct Subject {
-  store::SubscriberRecord subscriber;
+  store::SubscriberRecord subscriber;  // without K and OPc
   std::string imei;  // 14 digits, as the store keys it
   store::DeviceRecord device;
+  std::optional<store::KmeRecord> stored;  // the pair's current KME
+  std::uint32_t kme_version = 0;           // the pair's version counter
 };
 
 Checked<Subject> check_subject(const HssContext& ctx, const s6a::KmeRequest& kmr) {
   if (auto ok = check_imsi(kmr.imsi); !ok) return std::unexpected(ok.error());
   auto imei = check_imei(kmr.imei);
   if (!imei) return std::unexpected(imei.error());
-  auto sub = load_subscriber(ctx.store, kmr.imsi);
-  if (!sub) return std::unexpected(sub.error());
-  if (sub->binding_mode != store::BindingMode::kKmeRequired) {
+  auto pair = load_pair(ctx.store, kmr.imsi, *imei);
+  if (!pair) return std::unexpected(pair.error());
+  if (pair->subscriber.binding_mode != store::BindingMode::kKmeRequired) {
     return refuse(s6a::kErrorProcedureNotAllowed,
                   "subscriber does not require binding with KME; no KME procedure runs");
   }
-  if (auto ok = require_binding(ctx.store, kmr.imsi, *imei); !ok) {
-    return std::unexpected(ok.error());
+  // TR 33.868 §5.4.4.2.1.3: the pair must be on the binding list.
+  if (!pair->binding_allowed) {
+    return refuse(s6a::kErrorBindingViolation, "IMSI/IMEI pair is not allowed");
   }
-  auto device = load_device(ctx.store, *imei);
-  if (!device) return std::unexpected(device.error());
-  if (device->enc_public_key.empty()) {
+  if (!pair->device) return refuse(s6a::kErrorNoDeviceKey, "no public keys for the IMEI");
+  if (pair->device->enc_public_key.empty()) {
     return refuse(s6a::kErrorNoDeviceKey, "device has no encryption public key");
   }
-  return Subject{std::move(*sub), std::move(*imei), std::move(*device)};
+  return Subject{std::move(pair->subscriber), std::move(*imei), std::move(*pair->device),
+                 std::move(pair->kme), pair->kme_version};
 }
 
 // Device authentication with the stored KME (DESIGN.md §3): Nonce random, XRsp = Rsp(KME, Nonce).
@@ -94,15 +98,14 @@ Checked<s6a::KmeAnswer> answer_kmr(const HssContext& ctx, const s6a::KmeRequest&
                                    std::int64_t now, const LinkInfo& link, std::string& note) {
   auto subject = check_subject(ctx, kmr);
   if (!subject) return std::unexpected(subject.error());
-  auto stored = ctx.store.get_kme(kmr.imsi, subject->imei);
-  if (!stored) return std::unexpected(store_refusal(stored.error(), "get_kme"));
+  const std::optional<store::KmeRecord>& stored = subject->stored;
 
   s6a::KmeAnswer kma;
-  if (*stored && !subject->subscriber.kme_renewal_requested) {
-    auto challenge = make_challenge(**stored);
+  if (stored && !subject->subscriber.kme_renewal_requested) {
+    auto challenge = make_challenge(*stored);
     if (!challenge) return std::unexpected(challenge.error());
     kma.action = std::move(*challenge);
-    note = "device challenge with stored KME version " + std::to_string((*stored)->version);
+    note = "device challenge with stored KME version " + std::to_string(stored->version);
     return kma;
   }
 
@@ -116,14 +119,8 @@ Checked<s6a::KmeAnswer> answer_kmr(const HssContext& ctx, const s6a::KmeRequest&
   if (*procedure == s6a::KmeProcedure::kHiddenFromCnn && subject->device.sig_public_key.empty()) {
     return refuse(s6a::kErrorNoDeviceKey, "device has no signature public key (procedure 2)");
   }
-  std::uint32_t previous = 0;
-  if (*stored) {
-    previous = (*stored)->version;
-  } else {
-    auto counter = kme_version_counter(ctx.store, kmr.imsi, subject->imei);
-    if (!counter) return std::unexpected(counter.error());
-    previous = *counter;
-  }
+  // The current KME's version, or — none present — the last revoked one's (0: never had one).
+  const std::uint32_t previous = stored ? stored->version : subject->kme_version;
   if (previous == std::numeric_limits<std::uint32_t>::max()) {
     return refuse(s6a::kUnableToComply, "KME version counter of the pair exhausted");
   }
@@ -131,7 +128,7 @@ Checked<s6a::KmeAnswer> answer_kmr(const HssContext& ctx, const s6a::KmeRequest&
   if (!provisioning) return std::unexpected(provisioning.error());
   note = "KME version " + std::to_string(previous + 1) + " provisioning by procedure " +
          std::to_string(static_cast<int>(*procedure)) +
-         (*stored ? " (renewal requested)" : "");
+         (stored ? " (renewal requested)" : "");
   kma.action = std::move(*provisioning);
   return kma;
 }

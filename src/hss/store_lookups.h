@@ -13,17 +13,14 @@ namespace kmebind::hss {
 Checked<store::SubscriberRecord> load_subscriber(store::SubscriberStore& store,
                                                  std::string_view imsi);
 
+// The subscriber's policy and its pair with `imei` (normalised, 14 digits) in one store call
+// (SubscriberStore::get_pair); kNotFound → DIAMETER_ERROR_USER_UNKNOWN. The binding list, device
+// and KME checks are the caller's, in its own order.
+Checked<store::PairView> load_pair(store::SubscriberStore& store, std::string_view imsi,
+                                   std::string_view imei);
+
 // The pair must be on the binding list, TR 33.868 §5.4.4.2.1.3 → KME_ERROR_BINDING_VIOLATION.
 Checked<void> require_binding(store::SubscriberStore& store, std::string_view imsi,
                               std::string_view imei);
-
-// The device's public keys (TR 33.868 §5.4.4.2.3.3 step 0); kNotFound → KME_ERROR_NO_DEVICE_KEY.
-Checked<store::DeviceRecord> load_device(store::SubscriberStore& store, std::string_view imei);
-
-// The pair's KME version counter: the current KME's version, or — when none is present — the
-// version of the last one revoked (the store keeps counting, subscriber_store.h), 0 if the pair
-// never had one. A new KME gets this + 1.
-Checked<std::uint32_t> kme_version_counter(store::SubscriberStore& store, std::string_view imsi,
-                                           std::string_view imei);
 
 }  // namespace kmebind::hss

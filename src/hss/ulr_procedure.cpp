@@ -1,5 +1,6 @@
 #include "hss/ulr_procedure.h"
 
+#include <optional>
 #include <string>
 
 #include "crypto/cookie.h"
@@ -20,8 +21,9 @@ constexpr std::string_view kSourceProcedure2 = "procedure-2";
 // the KME. The HSS then uses the Public Key associated with the IMEI to verify the DSA of KME."
 // The device signs kme_transcript(IMSI, IMEI, Nonce, KME), not the bare KME (DESIGN.md §4).
 Checked<SecretBytes> open_confirm_cookie(const HssContext& ctx, std::string_view imsi,
-                                         std::string_view imei, const s6a::KmeConfirm& confirm,
-                                         std::int64_t now) {
+                                         std::string_view imei,
+                                         const std::optional<store::DeviceRecord>& device,
+                                         const s6a::KmeConfirm& confirm, std::int64_t now) {
   auto content = crypto::open_cookie(ctx.cookie_keys, confirm.cookie, imsi, imei, now,
                                      ctx.config.cookie_lifetime_s);
   if (!content) {
@@ -41,8 +43,7 @@ Checked<SecretBytes> open_confirm_cookie(const HssContext& ctx, std::string_view
     return refuse(s6a::kErrorKmeConfirmFailed,
                   "Cookie was issued for another KME version than the one confirmed");
   }
-  auto device = load_device(ctx.store, imei);
-  if (!device) return std::unexpected(device.error());
+  if (!device) return refuse(s6a::kErrorNoDeviceKey, "no public keys for the IMEI");
   const auto alg = sig_algorithm_from_s6a(confirm.signature_algorithm);
   if (!alg || *alg != device->sig_alg) {
     return refuse(s6a::kErrorKmeConfirmFailed,
@@ -93,9 +94,10 @@ Checked<std::uint32_t> store_confirmed(const HssContext& ctx, std::string_view i
                 "stored KME version is not the one this confirm was issued after");
 }
 
-Checked<std::uint32_t> confirm_kme(const HssContext& ctx, const store::SubscriberRecord& sub,
+Checked<std::uint32_t> confirm_kme(const HssContext& ctx, const store::PairView& pair,
                                    std::string_view imei, const s6a::KmeConfirm& confirm,
                                    std::int64_t now, const LinkInfo& link) {
+  const store::SubscriberRecord& sub = pair.subscriber;
   if (sub.binding_mode != store::BindingMode::kKmeRequired) {
     return refuse(s6a::kErrorProcedureNotAllowed,
                   "KME-Confirm for a subscriber that does not require binding with KME");
@@ -118,7 +120,7 @@ Checked<std::uint32_t> confirm_kme(const HssContext& ctx, const store::Subscribe
     }
     return store_confirmed(ctx, sub.imsi, imei, confirm.kme, confirm);
   }
-  auto kme = open_confirm_cookie(ctx, sub.imsi, imei, confirm, now);
+  auto kme = open_confirm_cookie(ctx, sub.imsi, imei, pair.device, confirm, now);
   if (!kme) return std::unexpected(kme.error());
   return store_confirmed(ctx, sub.imsi, imei, *kme, confirm);
 }
@@ -129,12 +131,27 @@ Checked<s6a::UpdateLocationAnswer> answer_ulr(const HssContext& ctx,
                                               std::string& note) {
   if (auto ok = check_imsi(ulr.imsi); !ok) return std::unexpected(ok.error());
   if (auto ok = check_plmn_id(ulr.visited_plmn_id); !ok) return std::unexpected(ok.error());
-  auto sub = load_subscriber(ctx.store, ulr.imsi);
-  if (!sub) return std::unexpected(sub.error());
+  // With a usable IMEI, the subscriber and its pair in one store call; else the subscriber alone
+  // (enough for a subscriber without binding, and for the refusals below).
+  std::optional<std::string> terminal_imei;
+  if (ulr.terminal) {
+    if (auto imei = check_imei(ulr.terminal->imei)) terminal_imei = std::move(*imei);
+  }
+  store::PairView pair;
+  if (terminal_imei) {
+    auto loaded = load_pair(ctx.store, ulr.imsi, *terminal_imei);
+    if (!loaded) return std::unexpected(loaded.error());
+    pair = std::move(*loaded);
+  } else {
+    auto loaded = load_subscriber(ctx.store, ulr.imsi);
+    if (!loaded) return std::unexpected(loaded.error());
+    pair.subscriber = std::move(*loaded);
+  }
+  const store::SubscriberRecord& sub = pair.subscriber;
 
   s6a::UpdateLocationAnswer ula;
   if (ctx.config.msisdn) ula.msisdn = *ctx.config.msisdn;
-  if (sub->binding_mode == store::BindingMode::kNone) {
+  if (sub.binding_mode == store::BindingMode::kNone) {
     if (ulr.kme_confirm) {
       return refuse(s6a::kErrorProcedureNotAllowed,
                     "KME-Confirm for a subscriber without IMSI/IMEI binding");
@@ -148,14 +165,14 @@ Checked<s6a::UpdateLocationAnswer> answer_ulr(const HssContext& ctx,
   }
   auto imei = check_imei(ulr.terminal->imei);
   if (!imei) return std::unexpected(imei.error());
-  if (auto ok = require_binding(ctx.store, ulr.imsi, *imei); !ok) {
-    return std::unexpected(ok.error());
+  if (!pair.binding_allowed) {
+    return refuse(s6a::kErrorBindingViolation, "IMSI/IMEI pair is not allowed");
   }
   if (!ulr.kme_confirm) {
     note = "location updated; IMSI/IMEI pair allowed";
     return ula;
   }
-  auto version = confirm_kme(ctx, *sub, *imei, *ulr.kme_confirm, now, link);
+  auto version = confirm_kme(ctx, pair, *imei, *ulr.kme_confirm, now, link);
   if (!version) return std::unexpected(version.error());
   ula.kme_version_stored = *version;
   note = "location updated; KME version " + std::to_string(*version) + " stored by procedure " +

@@ -251,7 +251,7 @@ Status Transaction::commit() {
 
 void Transaction::rollback() {
   if (conn_ == nullptr) return;
-  if (sqlite3_get_autocommit(conn_->handle()) == 0) (void)conn_->exec("ROLLBACK");
+  if (sqlite3_get_autocommit(conn_->handle()) == 0) (void)conn_->exec_cached("ROLLBACK");
   conn_ = nullptr;
 }
 

@@ -147,6 +147,16 @@ class BulkImport {
   virtual Result<BulkImportStats> finish() = 0;
 };
 
+// What a KME procedure step reads about one IMSI/IMEI pair (TR 33.868 §5.4.4.2.3.3 steps 3 and
+// 11: the subscriber's policy, the binding list, the device's public keys, the stored KME).
+struct PairView {
+  SubscriberRecord subscriber;  // K and OPc left empty (not unsealed)
+  bool binding_allowed = false;
+  std::optional<DeviceRecord> device;  // nullopt: no public keys for the IMEI
+  std::optional<KmeRecord> kme;        // the current KME, as get_kme
+  std::uint32_t kme_version = 0;       // the version counter, as kme_version
+};
+
 // Receives an export snapshot, subscribers in IMSI order, then devices in IMEI order.
 struct ExportSink {
   std::function<Status(const SubscriberRecord&, std::span<const std::string> imeis)> subscriber;
@@ -165,6 +175,11 @@ class SubscriberStore {
   }
   // kNotFound if absent. K and OPc come back unsealed.
   virtual Result<SubscriberRecord> get_subscriber(std::string_view imsi) = 0;
+  // The subscriber (without K and OPc) and everything stored about its pair with `imei`, as
+  // get_subscriber, is_binding_allowed, get_device, get_kme and kme_version would return them, in
+  // one call; an engine that can reads them in one snapshot (SQLite does, in one read
+  // transaction). kNotFound if the IMSI is absent; kInvalidArgument on a malformed identifier.
+  virtual Result<PairView> get_pair(std::string_view imsi, std::string_view imei);
   // Removes the subscriber with its bindings and KMEs (audit rows stay). kNotFound if absent.
   Status remove_subscriber(std::string_view imsi, std::string_view actor = "admin") {
     return do_remove_subscriber(imsi, actor);

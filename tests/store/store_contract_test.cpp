@@ -297,6 +297,51 @@ TYPED_TEST(StoreContractTest, DevicesAreStoredAndTheirKeysReplaced) {
   EXPECT_EQ(s.counts()->devices, 1u);
 }
 
+// get_pair gives, in one call, what the five single reads give (K and OPc left out).
+TYPED_TEST(StoreContractTest, PairIsReadAsTheSingleReadsGiveIt) {
+  this->add(kImsi, 4);
+  SubscriberStore& s = this->store();
+  ASSERT_TRUE(s.set_binding_mode(kImsi, BindingMode::kKmeRequired, "admin"));
+  ASSERT_TRUE(s.allow_binding(kImsi, kImei, "admin"));
+  ASSERT_TRUE(s.put_device(sample_device(kImei)));
+
+  auto fresh = s.get_pair(kImsi, "352099001761481");  // 15 digits: normalised
+  ASSERT_TRUE(fresh) << fresh.error().what();
+  EXPECT_EQ(fresh->subscriber.imsi, kImsi);
+  EXPECT_EQ(fresh->subscriber.binding_mode, BindingMode::kKmeRequired);
+  EXPECT_TRUE(fresh->subscriber.k.empty());
+  EXPECT_TRUE(fresh->subscriber.opc.empty());
+  EXPECT_TRUE(fresh->binding_allowed);
+  ASSERT_TRUE(fresh->device.has_value());
+  EXPECT_EQ(fresh->device->imei, kImei);
+  EXPECT_EQ(fresh->device->enc_public_key, s.get_device(kImei)->enc_public_key);
+  EXPECT_FALSE(fresh->kme.has_value());
+  EXPECT_EQ(fresh->kme_version, 0u);
+
+  ASSERT_EQ(*s.store_kme(kImsi, kImei, key_of(5), kKmeProcedure2, "hss", 0u), 1u);
+  auto stored = s.get_pair(kImsi, kImei);
+  ASSERT_TRUE(stored && stored->kme.has_value());
+  EXPECT_EQ(stored->kme->kme, key_of(5));
+  EXPECT_EQ(stored->kme->version, 1u);
+  EXPECT_EQ(stored->kme->procedure, kKmeProcedure2);
+  EXPECT_EQ(stored->kme_version, 1u);
+
+  ASSERT_TRUE(s.deny_binding(kImsi, kImei, "admin"));
+  auto revoked = s.get_pair(kImsi, kImei);
+  ASSERT_TRUE(revoked);
+  EXPECT_FALSE(revoked->binding_allowed);
+  EXPECT_FALSE(revoked->kme.has_value());
+  EXPECT_EQ(revoked->kme_version, 1u);  // the counter survives revocation
+
+  auto unknown_device = s.get_pair(kImsi, kImei2);
+  ASSERT_TRUE(unknown_device);
+  EXPECT_FALSE(unknown_device->binding_allowed);
+  EXPECT_FALSE(unknown_device->device.has_value());
+  EXPECT_EQ(s.get_pair("001010000000009", kImei).error().code(), Code::kNotFound);
+  EXPECT_EQ(s.get_pair(kImsi, "352099001761482").error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.get_pair("0010", kImei).error().code(), Code::kInvalidArgument);
+}
+
 TYPED_TEST(StoreContractTest, KmeVersionsIncreaseAndStaleOrDisallowedStoresAreRefused) {
   this->add(kImsi);
   SubscriberStore& s = this->store();

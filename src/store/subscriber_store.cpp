@@ -1,0 +1,35 @@
+// SubscriberStore::get_pair for engines without a one-snapshot version of it: the five reads it
+// stands for, one after the other.
+#include "store/subscriber_store.h"
+
+namespace kmebind::store {
+
+Result<PairView> SubscriberStore::get_pair(std::string_view imsi, std::string_view imei_in) {
+  if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
+  auto imei = normalize_imei(imei_in);
+  if (!imei) return std::unexpected(imei.error());
+  auto sub = get_subscriber(imsi);
+  if (!sub) return std::unexpected(sub.error());
+  PairView view;
+  view.subscriber = std::move(*sub);
+  view.subscriber.k = SecretBytes();
+  view.subscriber.opc = SecretBytes();
+  auto allowed = is_binding_allowed(imsi, *imei);
+  if (!allowed) return std::unexpected(allowed.error());
+  view.binding_allowed = *allowed;
+  auto device = get_device(*imei);
+  if (device) {
+    view.device = std::move(*device);
+  } else if (device.error().code() != Code::kNotFound) {
+    return std::unexpected(device.error());
+  }
+  auto kme = get_kme(imsi, *imei);
+  if (!kme) return std::unexpected(kme.error());
+  view.kme = std::move(*kme);
+  auto version = kme_version(imsi, *imei);
+  if (!version) return std::unexpected(version.error());
+  view.kme_version = *version;
+  return view;
+}
+
+}  // namespace kmebind::store
