@@ -1,6 +1,8 @@
 // The parsed-key objects (Signer, SignatureVerifier, EciesDecryptor) set their operation up
 // once and work on a copy per call, so one object may serve several threads: each thread must
-// get the published results, as a single thread does.
+// get the published results, as a single thread does. P-256 and X25519 keys are built from
+// shared templates (evp_keys.cpp): importing and generating them on several threads at once
+// must give working keys too.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -70,6 +72,43 @@ TEST(SharedKeyObjects, OneEcdsaSignerAndVerifierWorkOnEveryThread) {
                      !verifier->verify(as_bytes("transcripT"), *sig);
             }),
             0);
+}
+
+// Each thread imports the device's compressed P-256 key itself (a copy of the shared parameter
+// template) and verifies with it.
+TEST(SharedKeyObjects, P256KeysImportedOnSeveralThreadsAtOnceVerify) {
+  auto kp = signature_generate(SignatureAlgorithm::kEcdsaP256Sha256);
+  ASSERT_TRUE(kp);
+  ASSERT_EQ(kp->public_key.size(), 33u);
+  auto sig = sign(SignatureAlgorithm::kEcdsaP256Sha256, kp->private_key, as_bytes("m"));
+  ASSERT_TRUE(sig);
+  EXPECT_EQ(failures_on_threads([&] {
+              return verify(SignatureAlgorithm::kEcdsaP256Sha256, kp->public_key, as_bytes("m"),
+                            *sig) &&
+                     !verify(SignatureAlgorithm::kEcdsaP256Sha256, kp->public_key,
+                             as_bytes("n"), *sig);
+            }),
+            0);
+}
+
+// Each thread encrypts to a device key (peer key imported and ephemeral key generated from the
+// shared templates) and the device decrypts every output, for both profiles.
+TEST(SharedKeyObjects, EciesEncryptionsOnSeveralThreadsAtOnceDecrypt) {
+  for (const EciesProfile profile : {EciesProfile::kA, EciesProfile::kB}) {
+    SCOPED_TRACE(std::string(to_string(profile)));
+    auto kp = ecies_generate(profile);
+    ASSERT_TRUE(kp);
+    auto d = EciesDecryptor::create(profile, kp->private_key);
+    ASSERT_TRUE(d);
+    const Bytes plain = *from_hex("00112233445566778899");
+    EXPECT_EQ(failures_on_threads([&] {
+                auto out = ecies_encrypt(profile, kp->public_key, plain);
+                if (!out) return false;
+                auto back = d->decrypt(*out);
+                return back && back->reveal_hex() == to_hex(plain);
+              }),
+              0);
+  }
 }
 
 // TS 33.501 C.4.3 / C.4.4: every thread decrypts the published scheme output of both profiles.

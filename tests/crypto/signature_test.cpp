@@ -242,6 +242,24 @@ TEST(EcdsaP256, PublicKeyOffTheCurveIsMalformedInBothEncodings) {
   EXPECT_GT(accepted, 8);
 }
 
+// Public keys are copies of one template with their own point: two verifiers alive at once
+// each accept only their own key's signature (importing the second must not change the first).
+TEST_P(SignatureTest, TwoVerifiersAliveAtOnceKeepTheirOwnKeys) {
+  auto a = signature_generate(GetParam());
+  auto b = signature_generate(GetParam());
+  ASSERT_TRUE(a && b);
+  auto va = SignatureVerifier::create(GetParam(), a->public_key);
+  auto vb = SignatureVerifier::create(GetParam(), b->public_key);
+  ASSERT_TRUE(va && vb);
+  auto sa = sign(GetParam(), a->private_key, as_bytes("m"));
+  auto sb = sign(GetParam(), b->private_key, as_bytes("m"));
+  ASSERT_TRUE(sa && sb);
+  EXPECT_TRUE(va->verify(as_bytes("m"), *sa));
+  EXPECT_TRUE(vb->verify(as_bytes("m"), *sb));
+  EXPECT_FALSE(va->verify(as_bytes("m"), *sb));
+  EXPECT_FALSE(vb->verify(as_bytes("m"), *sa));
+}
+
 TEST(SignatureAlgorithmNames, RoundTrip) {
   for (auto alg : {SignatureAlgorithm::kEd25519, SignatureAlgorithm::kEcdsaP256Sha256}) {
     EXPECT_EQ(*signature_algorithm_from_string(to_string(alg)), alg);
