@@ -246,17 +246,17 @@ Result<SubscriberRecord> decode_subscriber(const Rows& rows, int row, const KeyW
   return r;
 }
 
-Result<DeviceRecord> decode_device(const Rows& rows, int row) {
+Result<DeviceRecord> decode_device(const Rows& rows, int row, int first) {
   DeviceRecord d;
-  d.imei = rows.text(row, 0);
-  auto profile = parse_enc_profile(rows.text(row, 1));
-  auto alg = parse_sig_algorithm(rows.text(row, 3));
+  d.imei = rows.text(row, first);
+  auto profile = parse_enc_profile(rows.text(row, first + 1));
+  auto alg = parse_sig_algorithm(rows.text(row, first + 3));
   if (!profile || !alg) return fail(Code::kCorruption, "device " + d.imei + ": bad algorithm name");
   d.enc_profile = *profile;
-  const ByteView enc = rows.bytes(row, 2);
+  const ByteView enc = rows.bytes(row, first + 2);
   d.enc_public_key.assign(enc.begin(), enc.end());
   d.sig_alg = *alg;
-  const ByteView sig = rows.bytes(row, 4);
+  const ByteView sig = rows.bytes(row, first + 4);
   d.sig_public_key.assign(sig.begin(), sig.end());
   return d;
 }

@@ -64,7 +64,8 @@ Result<SubscriberRecord> decode_subscriber(const Rows& rows, int row, const KeyW
 
 inline constexpr std::string_view kDeviceColumns =
     "imei, enc_profile, enc_public_key, sig_alg, sig_public_key";
-Result<DeviceRecord> decode_device(const Rows& rows, int row);
+// Decodes row `row` selected with kDeviceColumns from column `first`.
+Result<DeviceRecord> decode_device(const Rows& rows, int row, int first = 0);
 
 // A KME version column value as uint32 (kCorruption outside 1..2^32-1).
 Result<std::uint32_t> version_of(const Rows& rows, int row, int col);

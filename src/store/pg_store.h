@@ -40,6 +40,7 @@ class PgStore final : public SubscriberStore {
                                                const StoreOptions& options);
 
   Result<SubscriberRecord> get_subscriber(std::string_view imsi) override;
+  Result<PairView> get_pair(std::string_view imsi, std::string_view imei) override;
   Result<std::vector<std::string>> list_subscribers(std::size_t limit, std::size_t offset) override;
   Result<std::uint64_t> advance_sqn(std::string_view imsi, std::uint64_t step) override;
   Status set_sqn(std::string_view imsi, std::uint64_t sqn) override;
