@@ -3,7 +3,8 @@
 #
 #   bench/s6a/run.sh [--build DIR] [--subscribers N] [--duration S] [--warmup S] [--repeat K]
 #                    [--runs LIST] [--transports "tls tcp"] [--stores "sqlite postgresql"]
-#                    [--workers W] [--dispatch-threads D] [--json] [--keep] [--no-echo]
+#                    [--workers W] [--dispatch-threads D] [--log-level L] [--json] [--keep]
+#                    [--no-echo]
 #
 # Builds kmebind and kmebind_s6a_bench (release preset, unless --build names a build directory
 # holding both), provisions a fresh store per engine in --stores (default sqlite) with the same N
@@ -33,6 +34,7 @@ repeat=3
 runs="air:1,air:64,ulr:1,ulr:64"
 transports="tls tcp"
 stores="sqlite"
+log_level=warn  # of the HSS, to hss-STORE-TRANSPORT.log in the work directory (see --keep)
 workers=""
 dispatch=""
 json=0
@@ -48,12 +50,13 @@ while [[ $# -gt 0 ]]; do
     --runs) runs="$2"; shift 2 ;;
     --transports) transports="$2"; shift 2 ;;
     --stores) stores="$2"; shift 2 ;;
+    --log-level) log_level="$2"; shift 2 ;;
     --workers) workers="$2"; shift 2 ;;
     --dispatch-threads) dispatch="$2"; shift 2 ;;
     --json) json=1; shift ;;
     --keep) keep=1; shift ;;
     --no-echo) echo_server=0; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -173,7 +176,7 @@ EOF
   if [[ -n "$workers" ]]; then
     echo "hss: {workers: $workers}"
   fi
-  echo "log: {level: warn, file: \"$work/hss-$store-$transport.log\"}"
+  echo "log: {level: $log_level, file: \"$work/hss-$store-$transport.log\"}"
 }
 
 node_args() {  # transport

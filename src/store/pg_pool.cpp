@@ -1,10 +1,14 @@
 #include "store/pg_pool.h"
 
+#include <algorithm>
+
 namespace kmebind::store::pg {
 
 Result<ConnectionPool::Lease> ConnectionPool::acquire() {
   std::unique_lock lock(mu_);
-  if (!cv_.wait_for(lock, wait_, [&] { return !idle_.empty() || open_ < max_; })) {
+  if (!cv_.wait_for(lock, wait_, [&] {
+        return !idle_.empty() || (open_ < max_ && connecting_ < kMaxConnecting);
+      })) {
     return fail(Code::kUnavailable, "store busy: no database connection free within " +
                                         std::to_string(wait_.count()) + " ms");
   }
@@ -14,14 +18,16 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
     return Lease(this, std::move(conn));
   }
   ++open_;
+  peak_connecting_ = std::max(peak_connecting_, ++connecting_);
   lock.unlock();  // connecting takes a round trip or more: not under the pool lock
   auto conn = Connection::connect(settings_);
-  if (!conn) {
+  {
     std::lock_guard relock(mu_);
-    --open_;
-    cv_.notify_one();
-    return std::unexpected(conn.error());
+    --connecting_;
+    if (!conn) --open_;
+    cv_.notify_all();  // a waiter may open the next one
   }
+  if (!conn) return std::unexpected(conn.error());
   return Lease(this, std::move(*conn));
 }
 

@@ -1,7 +1,11 @@
 // A pool of PostgreSQL connections to one database: a thread borrows a connection for the length
-// of one store call. Connections are opened on demand (up to max) and dropped when they break
-// (server restart, terminated backend): a broken one also drops the idle ones, which most likely
-// share its fate, so the next call reconnects. Thread-safe.
+// of one store call. Connections are opened on demand (up to max), at most kMaxConnecting at a
+// time: a burst of callers on a cold pool (start, or after a failover dropped every connection)
+// waits for the connections already open instead of forking a backend each at once — on a loaded
+// server 64 simultaneous logins outlasted the connect timeout (docs/performance-s6a.md
+// "PostgreSQL"). Connections are dropped when they break (server restart, terminated backend): a
+// broken one also drops the idle ones, which most likely share its fate, so the next call
+// reconnects. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -35,16 +39,24 @@ class ConnectionPool {
     std::unique_ptr<Connection> conn_;
   };
 
+  static constexpr int kMaxConnecting = 2;
+
   // REQUIRES: max_connections >= 1.
   ConnectionPool(ConnectSettings settings, int max_connections,
                  std::chrono::milliseconds wait_timeout)
       : settings_(std::move(settings)), max_(max_connections), wait_(wait_timeout) {}
 
-  // An idle connection, a new one while fewer than max are open, or the first one given back
-  // within the wait timeout (kUnavailable after it, or when the server cannot be reached).
+  // An idle connection, a new one while fewer than max are open (and fewer than kMaxConnecting
+  // are being opened), or the first one given back within the wait timeout (kUnavailable after
+  // it, or when the server cannot be reached).
   Result<Lease> acquire();
   void adopt(std::unique_ptr<Connection> conn);
   const ConnectSettings& settings() const { return settings_; }
+  // The most connections this pool was opening at one moment (observability and tests).
+  int peak_connecting() const {
+    std::lock_guard lock(mu_);
+    return peak_connecting_;
+  }
 
  private:
   void give_back(std::unique_ptr<Connection> conn);
@@ -52,10 +64,12 @@ class ConnectionPool {
   const ConnectSettings settings_;
   const int max_;
   const std::chrono::milliseconds wait_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> idle_;
-  int open_ = 0;  // connections created and not closed (idle or leased)
+  int open_ = 0;  // connections created and not closed (idle or leased), or being opened
+  int connecting_ = 0;
+  int peak_connecting_ = 0;
 };
 
 }  // namespace kmebind::store::pg
