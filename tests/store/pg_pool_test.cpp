@@ -1,6 +1,8 @@
 // PostgreSQL connection pool: a burst of callers on a cold pool opens connections at most
 // kMaxConnecting at a time, and every caller is served (by a connection another one opened, or
 // by one it opens itself) — no login storm that outlasts the connect timeout on a loaded server.
+#include "store/pg_pool.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "pg_test_util.h"
-#include "store/pg_pool.h"
 
 namespace kmebind::store::pg {
 namespace {
