@@ -12,6 +12,8 @@
 # by an earlier run is stopped first. The URL is also written to DIR/url.
 set -euo pipefail
 BIN=${KMEBIND_PG_BIN:-/usr/lib/postgresql/15/bin}
+# Resolved now: `start` changes directory before it hands this path to the owner watcher.
+SELF=$(readlink -f "$0")
 # fsync off: a test server's data need not survive a power cut, and every test creates and drops
 # a database (each a checkpoint). Commits are still acknowledged only after the server processed
 # them (synchronous_commit stays on); KMEBIND_PG_TEST_OPTIONS="-c fsync=on" restores the default.
@@ -83,7 +85,7 @@ case "$cmd" in
     if [ -n "$owner" ]; then
       token="$$-$RANDOM-$RANDOM"
       echo "$token" >"$dir/owner"
-      script=$(readlink -f "$0")
+      script=$SELF
       setsid bash -c 'while kill -0 "$1" 2>/dev/null && [ "$(cat "$2/owner" 2>/dev/null)" = "$3" ]; do
                         sleep 2; done
                       if [ "$(cat "$2/owner" 2>/dev/null)" = "$3" ]; then "$4" stop "$2"; fi' \
