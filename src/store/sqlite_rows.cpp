@@ -147,27 +147,28 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
                                     std::string_view source,
                                     std::optional<std::uint32_t> expected_previous_version,
                                     std::int64_t now) {
-  if (auto st = require_subscriber(conn, imsi); !st) return std::unexpected(st.error());
+  // The subscriber (and its renewal flag), the pair's binding and its version counter in one
+  // statement: this runs on the group commit's serial path, once per confirmed KME.
+  std::uint32_t current = 0;
+  bool renewal_requested = false;
   {
-    auto s = conn.prepare("SELECT 1 FROM bindings WHERE imsi = ? AND imei = ?");
+    auto s = conn.prepare(
+        "SELECT s.kme_renewal_requested, "
+        "EXISTS (SELECT 1 FROM bindings b WHERE b.imsi = ?1 AND b.imei = ?2), "
+        "(SELECT k.version FROM kme_records k WHERE k.imsi = ?1 AND k.imei = ?2) "
+        "FROM subscribers s WHERE s.imsi = ?1");
     if (!s) return pass(s);
     s->bind_text(1, imsi).bind_text(2, imei);
     auto row = s->step();
     if (!row) return pass(row);
-    if (!*row) {
+    if (!*row) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
+    renewal_requested = s->column_int(0) != 0;
+    if (s->column_int(1) == 0) {
       return fail(Code::kNotAllowed, "IMSI " + std::string(imsi) + " / IMEI " + std::string(imei) +
                                          " is not an allowed pair; KME not stored");
     }
-  }
-  std::uint32_t current = 0;
-  {
-    auto s = conn.prepare("SELECT version FROM kme_records WHERE imsi = ? AND imei = ?");
-    if (!s) return pass(s);
-    s->bind_text(1, imsi).bind_text(2, imei);
-    auto row = s->step();
-    if (!row) return pass(row);
-    if (*row) {
-      const std::int64_t v = s->column_int(0);
+    if (!s->column_is_null(2)) {
+      const std::int64_t v = s->column_int(2);
       if (v < 1 || v > std::numeric_limits<std::uint32_t>::max()) {
         return fail(Code::kCorruption, "KME version out of range for IMSI " + std::string(imsi));
       }
@@ -205,7 +206,7 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
         .bind_text(7, source);
     if (auto st = s->run(); !st) return std::unexpected(st.error());
   }
-  {
+  if (renewal_requested) {
     auto s = conn.prepare(
         "UPDATE subscribers SET kme_renewal_requested = 0, updated_at = ? "
         "WHERE imsi = ? AND kme_renewal_requested <> 0");
