@@ -7,8 +7,10 @@
 
 #include "benches.h"
 #include "crypto/aead.h"
+#include "crypto/cmac.h"
 #include "crypto/eea2.h"
 #include "crypto/eia2.h"
+#include "crypto/evp_keys.h"
 #include "crypto/hash.h"
 #include "crypto/kdf.h"
 #include "crypto/kme.h"
@@ -59,6 +61,17 @@ void register_primitives() {
               "transcript"));
   });
   reg("crypto/random/16B", [] { keep(must(crypto::random_bytes(16), "random")); });
+  // HMAC and CMAC as kmebind builds them, and through OpenSSL's EVP_MAC (which fetches the
+  // digest or cipher by name on every call), on messages of NAS / KDF size.
+  reg("crypto/hmac/32B", [] {
+    keep(must(crypto::hmac_sha256(key32.view(), {nonce, nonce}), "HMAC"));
+  });
+  reg("crypto/hmac-evp-mac/32B", [] {
+    keep(must(crypto::detail::hmac_sha256_evp(key32.view(), {nonce, nonce}), "HMAC"));
+  });
+  reg("crypto/cmac/64B", [] { keep(must(crypto::aes_cmac(key16.view(), msg64, 512), "CMAC")); });
+  reg("crypto/cmac-evp-mac/64B",
+      [] { keep(must(crypto::detail::aes_cmac_evp(key16.view(), msg64), "CMAC")); });
 
   static crypto::CookieKeyRing ring;
   must(ring.add_key(1, SecretBytes(Bytes(32, 0x17))), "cookie key");
@@ -111,6 +124,27 @@ void register_primitives() {
   }
   auto floor = std::make_shared<CryptoFloor>(Combo{});
   reg("crypto/x25519/derive", [floor] { floor->x25519_derive(); });
+
+  // Public key import (the HSS parses each device's keys; the UE each ephemeral key) and key
+  // generation (the ephemeral ECIES key): point decompression is the floor of a compressed
+  // P-256 import.
+  using crypto::detail::Curve;
+  auto p256 = std::make_shared<crypto::EciesKeyPair>(
+      must(crypto::ecies_generate(crypto::EciesProfile::kB), "keys"));
+  reg("crypto/import/p256-compressed", [p256] {
+    keep(must(crypto::detail::public_key(Curve::kP256, p256->public_key, Code::kMalformed),
+              "import"));
+  });
+  auto x25519 = std::make_shared<crypto::EciesKeyPair>(
+      must(crypto::ecies_generate(crypto::EciesProfile::kA), "keys"));
+  reg("crypto/import/x25519", [x25519] {
+    keep(must(crypto::detail::public_key(Curve::kX25519, x25519->public_key, Code::kMalformed),
+              "import"));
+  });
+  reg("crypto/keygen/p256",
+      [] { keep(must(crypto::detail::generate_key(Curve::kP256), "keygen")); });
+  reg("crypto/keygen/x25519",
+      [] { keep(must(crypto::detail::generate_key(Curve::kX25519), "keygen")); });
 }
 
 void register_floors() {

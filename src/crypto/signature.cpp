@@ -69,8 +69,8 @@ Result<PreparedSignature> prepare(SignatureAlgorithm alg, EVP_PKEY* key, bool si
   if (alg == SignatureAlgorithm::kEd25519) {
     p.message_ctx.reset(EVP_MD_CTX_new());
     const int rc = !p.message_ctx ? 0
-                   : signing ? EVP_DigestSignInit_ex(p.message_ctx.get(), nullptr, nullptr,
-                                                     nullptr, nullptr, key, nullptr)
+                   : signing ? EVP_DigestSignInit_ex(p.message_ctx.get(), nullptr, nullptr, nullptr,
+                                                     nullptr, key, nullptr)
                              : EVP_DigestVerifyInit_ex(p.message_ctx.get(), nullptr, nullptr,
                                                        nullptr, nullptr, key, nullptr);
     if (rc != 1) return detail::openssl_error("Ed25519 set-up");

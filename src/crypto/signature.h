@@ -85,8 +85,7 @@ class SignatureVerifier {
   SignatureAlgorithm algorithm() const { return alg_; }
 
  private:
-  SignatureVerifier(SignatureAlgorithm alg, detail::PkeyPtr key,
-                    detail::PreparedSignature prepared)
+  SignatureVerifier(SignatureAlgorithm alg, detail::PkeyPtr key, detail::PreparedSignature prepared)
       : alg_(alg), key_(std::move(key)), prepared_(std::move(prepared)) {}
   SignatureAlgorithm alg_;
   detail::PkeyPtr key_;

@@ -82,13 +82,12 @@ TEST(SharedKeyObjects, P256KeysImportedOnSeveralThreadsAtOnceVerify) {
   ASSERT_EQ(kp->public_key.size(), 33u);
   auto sig = sign(SignatureAlgorithm::kEcdsaP256Sha256, kp->private_key, as_bytes("m"));
   ASSERT_TRUE(sig);
-  EXPECT_EQ(failures_on_threads([&] {
-              return verify(SignatureAlgorithm::kEcdsaP256Sha256, kp->public_key, as_bytes("m"),
-                            *sig) &&
-                     !verify(SignatureAlgorithm::kEcdsaP256Sha256, kp->public_key,
-                             as_bytes("n"), *sig);
-            }),
-            0);
+  EXPECT_EQ(
+      failures_on_threads([&] {
+        return verify(SignatureAlgorithm::kEcdsaP256Sha256, kp->public_key, as_bytes("m"), *sig) &&
+               !verify(SignatureAlgorithm::kEcdsaP256Sha256, kp->public_key, as_bytes("n"), *sig);
+      }),
+      0);
 }
 
 // Each thread encrypts to a device key (peer key imported and ephemeral key generated from the
