@@ -61,17 +61,14 @@ void register_primitives() {
               "transcript"));
   });
   reg("crypto/random/16B", [] { keep(must(crypto::random_bytes(16), "random")); });
-  // HMAC and CMAC as kmebind builds them, and through OpenSSL's EVP_MAC (which fetches the
-  // digest or cipher by name on every call), on messages of NAS / KDF size.
+  // HMAC and CMAC (OpenSSL's EVP_MAC, set up once and re-keyed per call) on messages of NAS /
+  // KDF size; cmac-sp800-38b is the same CMAC by the SP 800-38B steps (used for bit lengths).
   reg("crypto/hmac/32B", [] {
     keep(must(crypto::hmac_sha256(key32.view(), {nonce, nonce}), "HMAC"));
   });
-  reg("crypto/hmac-evp-mac/32B", [] {
-    keep(must(crypto::detail::hmac_sha256_evp(key32.view(), {nonce, nonce}), "HMAC"));
-  });
   reg("crypto/cmac/64B", [] { keep(must(crypto::aes_cmac(key16.view(), msg64, 512), "CMAC")); });
-  reg("crypto/cmac-evp-mac/64B",
-      [] { keep(must(crypto::detail::aes_cmac_evp(key16.view(), msg64), "CMAC")); });
+  reg("crypto/cmac-sp800-38b/64B",
+      [] { keep(must(crypto::detail::aes_cmac_from_blocks(key16.view(), msg64, 512), "CMAC")); });
 
   static crypto::CookieKeyRing ring;
   must(ring.add_key(1, SecretBytes(Bytes(32, 0x17))), "cookie key");

@@ -13,9 +13,30 @@ namespace {
 
 using Block = std::array<std::uint8_t, kAesBlockSize>;
 
-EVP_MAC* cmac_algorithm() {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
-  return mac;
+// OpenSSL's CMAC set up once per key size: algorithm fetched, cipher chosen (naming the cipher
+// per call makes OpenSSL fetch it by name every time), keyed with a public dummy key so that
+// OpenSSL 3.0 can copy it; each call re-keys a copy. Never modified after creation: copies may be
+// made from several threads.
+EVP_MAC_CTX* make_cmac_template(const char* cipher_name, std::size_t key_size) {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
+  if (mac == nullptr) return nullptr;
+  detail::MacCtxPtr c(EVP_MAC_CTX_new(mac));
+  EVP_MAC_free(mac);  // the context holds its own reference
+  std::string name(cipher_name);
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, name.data(), 0), OSSL_PARAM_END};
+  const std::array<std::uint8_t, 32> dummy{};
+  if (!c || EVP_MAC_init(c.get(), dummy.data(), key_size, params) != 1) {
+    detail::clear_openssl_errors();
+    return nullptr;
+  }
+  return c.release();
+}
+
+const EVP_MAC_CTX* cmac_template(std::size_t key_size) {
+  static EVP_MAC_CTX* const aes128 = make_cmac_template("AES-128-CBC", 16);
+  static EVP_MAC_CTX* const aes256 = make_cmac_template("AES-256-CBC", 32);
+  return key_size == 16 ? aes128 : aes256;
 }
 
 Status check_args(ByteView key, ByteView message, std::size_t length_bits) {
@@ -94,18 +115,13 @@ Result<std::array<std::uint8_t, kCmacSize>> aes_cmac_evp(ByteView key, ByteView 
   if (auto st = check_args(key, message, 8 * message.size()); !st) {
     return std::unexpected(st.error());
   }
-  EVP_MAC* mac = cmac_algorithm();
-  if (mac == nullptr) return detail::openssl_error("CMAC fetch");
-  detail::MacCtxPtr ctx(EVP_MAC_CTX_new(mac));
+  const EVP_MAC_CTX* tmpl = cmac_template(key.size());
+  if (tmpl == nullptr) return detail::openssl_error("AES-CMAC set-up");
+  detail::MacCtxPtr ctx(EVP_MAC_CTX_dup(tmpl));
   if (!ctx) return detail::openssl_error("CMAC context");
-  char cipher[] = "AES-128-CBC";
-  char cipher256[] = "AES-256-CBC";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
-                                   OSSL_MAC_PARAM_CIPHER, key.size() == 16 ? cipher : cipher256, 0),
-                               OSSL_PARAM_END};
   std::array<std::uint8_t, kCmacSize> out{};
   std::size_t len = 0;
-  if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
+  if (EVP_MAC_init(ctx.get(), key.data(), key.size(), nullptr) != 1 ||
       (!message.empty() && EVP_MAC_update(ctx.get(), message.data(), message.size()) != 1) ||
       EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != kCmacSize) {
     return detail::openssl_error("AES-CMAC");
@@ -117,7 +133,11 @@ Result<std::array<std::uint8_t, kCmacSize>> aes_cmac_evp(ByteView key, ByteView 
 
 Result<std::array<std::uint8_t, kCmacSize>> aes_cmac(ByteView key, ByteView message,
                                                      std::size_t length_bits) {
-  return detail::aes_cmac_from_blocks(key, message, length_bits);
+  // OpenSSL's CMAC works on whole octets; EIA2 messages of other lengths take the SP 800-38B
+  // steps over AES-ECB (tests: both agree on every octet-aligned length).
+  if (length_bits % 8 != 0) return detail::aes_cmac_from_blocks(key, message, length_bits);
+  if (auto st = check_args(key, message, length_bits); !st) return std::unexpected(st.error());
+  return detail::aes_cmac_evp(key, message.first(length_bits / 8));
 }
 
 }  // namespace kmebind::crypto

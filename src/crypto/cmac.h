@@ -21,11 +21,12 @@ Result<std::array<std::uint8_t, kCmacSize>> aes_cmac(ByteView key, ByteView mess
                                                      std::size_t length_bits);
 
 namespace detail {
-// The SP 800-38B §6.2 construction from AES-ECB that aes_cmac() runs.
+// The SP 800-38B §6.2 construction from AES-ECB that aes_cmac() runs for lengths that are not
+// whole octets.
 Result<std::array<std::uint8_t, kCmacSize>> aes_cmac_from_blocks(ByteView key, ByteView message,
                                                                  std::size_t length_bits);
-// OpenSSL's EVP_MAC "CMAC" over whole octets: the independent implementation tests compare
-// aes_cmac() with.
+// OpenSSL's EVP_MAC "CMAC" over whole octets (set up once, re-keyed per call): what aes_cmac()
+// runs for octet-aligned lengths.
 Result<std::array<std::uint8_t, kCmacSize>> aes_cmac_evp(ByteView key, ByteView message);
 }  // namespace detail
 

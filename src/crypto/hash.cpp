@@ -11,8 +11,9 @@
 namespace kmebind::crypto {
 namespace {
 
-// OpenSSL's HMAC (for hmac_sha256_evp) set up once: algorithm fetched, digest chosen, keyed
-// with a public dummy key so that every OpenSSL 3.0.x can copy it; each call re-keys a copy.
+// OpenSSL's HMAC set up once: algorithm fetched, digest chosen (naming the digest per call
+// makes OpenSSL fetch it every time), keyed with a public dummy key so that every OpenSSL 3.0.x
+// can copy it; each call re-keys a copy.
 // Never modified after creation: copies may be made from several threads.
 const EVP_MAC_CTX* hmac_template() {
   static EVP_MAC_CTX* const ctx = []() -> EVP_MAC_CTX* {
@@ -55,50 +56,12 @@ Result<std::array<std::uint8_t, kSha256Size>> sha256(std::initializer_list<ByteV
   return out;
 }
 
+// RFC 2104 HMAC with SHA-256, by OpenSSL's EVP_MAC "HMAC" re-keyed from a prepared copy.
 Result<SecretBytes> hmac_sha256(ByteView key, std::initializer_list<ByteView> parts) {
-  if (key.empty()) return fail(Code::kInvalidArgument, "HMAC-SHA-256 key is empty");
-  const EVP_MD* md = detail::sha256_md();
-  if (md == nullptr) return detail::openssl_error("SHA-256 fetch");
-  detail::MdCtxPtr ctx(EVP_MD_CTX_new());  // its state is wiped when freed
-  if (!ctx) return detail::openssl_error("HMAC-SHA-256 context");
-  // RFC 2104 §2: K0 = K padded with zeros to the block size B = 64 (K hashed first if longer);
-  // HMAC = H((K0 ⊕ opad) ‖ H((K0 ⊕ ipad) ‖ text)), ipad = 0x36…, opad = 0x5c….
-  constexpr std::size_t kBlock = 64;
-  std::array<std::uint8_t, kBlock> pad{};
-  SecretBytes out(kSha256Size);
-  bool ok = true;
-  unsigned int len = 0;
-  if (key.size() > kBlock) {
-    ok = EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1 &&
-         EVP_DigestUpdate(ctx.get(), key.data(), key.size()) == 1 &&
-         EVP_DigestFinal_ex(ctx.get(), pad.data(), &len) == 1;
-  } else {
-    std::copy(key.begin(), key.end(), pad.begin());
-  }
-  for (auto& b : pad) b ^= 0x36;
-  ok = ok && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1 &&
-       EVP_DigestUpdate(ctx.get(), pad.data(), pad.size()) == 1;
-  for (ByteView part : parts) {
-    ok = ok && (part.empty() || EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1);
-  }
-  ok = ok && EVP_DigestFinal_ex(ctx.get(), out.data(), &len) == 1;  // inner hash
-  for (auto& b : pad) b ^= 0x36 ^ 0x5c;
-  ok = ok && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1 &&
-       EVP_DigestUpdate(ctx.get(), pad.data(), pad.size()) == 1 &&
-       EVP_DigestUpdate(ctx.get(), out.data(), out.size()) == 1 &&
-       EVP_DigestFinal_ex(ctx.get(), out.data(), &len) == 1 && len == kSha256Size;
-  OPENSSL_cleanse(pad.data(), pad.size());
-  if (!ok) return detail::openssl_error("HMAC-SHA-256");
-  return out;
-}
-
-namespace detail {
-
-Result<SecretBytes> hmac_sha256_evp(ByteView key, std::initializer_list<ByteView> parts) {
   if (key.empty()) return fail(Code::kInvalidArgument, "HMAC-SHA-256 key is empty");
   const EVP_MAC_CTX* tmpl = hmac_template();
   if (tmpl == nullptr) return detail::openssl_error("HMAC-SHA-256 set-up");
-  detail::MacCtxPtr ctx(EVP_MAC_CTX_dup(tmpl));
+  detail::MacCtxPtr ctx(EVP_MAC_CTX_dup(tmpl));  // its key state is wiped when freed
   if (!ctx) return detail::openssl_error("HMAC context");
   if (EVP_MAC_init(ctx.get(), key.data(), key.size(), nullptr) != 1) {
     return detail::openssl_error("HMAC-SHA-256 init");
@@ -115,7 +78,5 @@ Result<SecretBytes> hmac_sha256_evp(ByteView key, std::initializer_list<ByteView
   }
   return out;
 }
-
-}  // namespace detail
 
 }  // namespace kmebind::crypto

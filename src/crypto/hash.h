@@ -18,14 +18,7 @@ Result<std::array<std::uint8_t, kSha256Size>> sha256(std::initializer_list<ByteV
 
 // HMAC-SHA-256(key, parts[0] ‖ parts[1] ‖ …), 32 octets. Returned as a secret because most
 // callers derive keys with it. Fails with kInvalidArgument on an empty key.
-// Built by the RFC 2104 §2 steps over the SHA-256 fetched once (~0.3 µs for a short message):
-// OpenSSL 3.0's EVP_MAC "HMAC" costs twice as much per call (context, provider look-ups).
+// OpenSSL's EVP_MAC "HMAC", set up once and re-keyed per call.
 Result<SecretBytes> hmac_sha256(ByteView key, std::initializer_list<ByteView> parts);
-
-namespace detail {
-// OpenSSL's EVP_MAC "HMAC" with SHA-256: the independent implementation tests compare
-// hmac_sha256() with. Same contract.
-Result<SecretBytes> hmac_sha256_evp(ByteView key, std::initializer_list<ByteView> parts);
-}  // namespace detail
 
 }  // namespace kmebind::crypto

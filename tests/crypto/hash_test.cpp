@@ -1,5 +1,5 @@
-// HMAC-SHA-256 (RFC 2104, built over SHA-256 in hash.cpp) against RFC 4231 and OpenSSL's own
-// EVP_MAC HMAC.
+// HMAC-SHA-256 (RFC 2104, OpenSSL's EVP_MAC "HMAC" re-keyed from a prepared copy in hash.cpp)
+// against RFC 4231.
 #include "crypto/hash.h"
 
 #include <gtest/gtest.h>
@@ -49,25 +49,6 @@ TEST(HmacSha256Rfc4231, GivesPublishedMacs) {
     auto split = hmac_sha256(c.key, {d.first(3), ByteView{}, d.subspan(3)});
     ASSERT_TRUE(split);
     EXPECT_EQ(split->reveal_hex(), c.mac);
-  }
-}
-
-// Keys of 1 to 200 octets (around the 64-octet block size) and messages of 0 to 300 octets give
-// the MAC of OpenSSL's EVP_MAC "HMAC".
-TEST(HmacSha256, EqualsOpensslHmacForKeyAndMessageLengths) {
-  auto message = random_bytes(300);
-  auto key = random_bytes(200);
-  ASSERT_TRUE(message && key);
-  for (std::size_t key_size : {1u, 16u, 32u, 63u, 64u, 65u, 128u, 200u}) {
-    for (std::size_t length : {0u, 1u, 55u, 56u, 64u, 65u, 300u}) {
-      SCOPED_TRACE(std::to_string(key_size) + "-octet key, " + std::to_string(length) + " octets");
-      const ByteView k = ByteView(*key).first(key_size);
-      const ByteView m = ByteView(*message).first(length);
-      auto ours = hmac_sha256(k, {m});
-      auto openssl = detail::hmac_sha256_evp(k, {m});
-      ASSERT_TRUE(ours && openssl);
-      EXPECT_EQ(ours->reveal_hex(), openssl->reveal_hex());
-    }
   }
 }
 
