@@ -59,7 +59,7 @@ std::string hss_yaml(const DemoSetup& s, const DemoSetupOptions& o) {
   y += std::string("  allowed_peers: [") + kDemoCnnIdentity + "]\n";
   // Procedure 1 puts KME on the S6a link: offered because the link is mutual TLS.
   y +=
-      "hss: {workers: 2, cookie_lifetime_s: 300, allow_procedure1: true, max_vectors_per_air: 1}\n";
+      "hss: {workers: 64, cookie_lifetime_s: 300, allow_procedure1: true, max_vectors_per_air: 1}\n";
   y += "log: {level: " + o.log_level + ", file: " + q(p.file("hss.log")) + "}\n";
   return y;
 }

@@ -194,9 +194,10 @@ class BenchNetwork:
     daemons: dict[str, Daemon] = field(default_factory=dict)
     device_batches: int = 0
     devices_made: int = 0
-    # hss.workers: None keeps the daemon's default (64), which lets the store's group commit share
-    # one WAL sync among many requests; 2 (this bench's value before group commit) cost ~30 %.
-    hss_workers: int | None = None
+    # hss.workers: the daemon's default (64), which lets the store's group commit share one WAL
+    # sync among many requests; 2 (this bench's value before group commit, and `demo --prepare`'s
+    # until 2026-11-28) cost ~30 %.
+    hss_workers: int | None = 64
     connections: int = 2
     dispatch_threads: int | None = None  # diameter.dispatch_threads of both daemons (default 4)
 
