@@ -56,9 +56,10 @@ def sweep(net: kb.BenchNetwork, quick: bool, window: int = 64) -> dict:
         devices = net.make_devices(n)
         kb.log(f"e2e: load {int(f * 100)} %: {rate:.0f}/s offered, {n} attaches")
         r = net.sim(devices, n, rate=rate)
-        check(r)
+        check(r, congestion_ok=True)
         j = r.as_json(with_latencies=True)
         j["fraction_of_max"] = f
+        j["rejected_congestion"] = r.report.get("failures", {}).get("emm-cause-22", 0)
         loads.append(j)
         kb.log(f"e2e:   achieved {r.report['procedures_per_second']:.0f}/s, p50/p90/p99 "
                f"{r.report['latency_ms_p50']:.1f}/{r.report['latency_ms_p90']:.1f}/"
@@ -78,8 +79,14 @@ def sweep(net: kb.BenchNetwork, quick: bool, window: int = 64) -> dict:
     }
 
 
-def check(r: kb.SimResult) -> None:
-    if r.report.get("unexpected", 0) or r.report.get("attached", 0) != r.report.get("ues", -1):
+def check(r: kb.SimResult, congestion_ok: bool = False) -> None:
+    """Every attach attached. With congestion_ok (open-loop loads), attaches the CNN turned away
+    with EMM cause #22 (its cnn.max_attaching guard, docs/reliability.md) are allowed: an offered
+    rate near the max can outrun the closed-loop max for a while; they are counted and reported,
+    the latencies are of the attaches that were accepted."""
+    failures = dict(r.report.get("failures", {}))
+    congested = failures.pop("emm-cause-22", 0) if congestion_ok else 0
+    if failures or r.report.get("attached", 0) + congested != r.report.get("ues", -1):
         raise RuntimeError(f"sim run with unexpected outcomes: {r.report.get('failures')} "
                            f"{r.report.get('unexpected_details')}")
 
