@@ -20,12 +20,13 @@ using namespace std::chrono_literals;
 
 class AttachStorm : public ::testing::Test {
  protected:
-  // A demo directory for `ues` devices, HSS queue_limit `queue_limit`, CNN T3346 `t3346_s`.
+  // A demo directory for `ues` devices, HSS queue_limit `queue_limit` (2 workers, so a small
+  // queue fills), CNN T3346 `t3346_s`.
   void prepare(std::size_t ues, std::size_t queue_limit, unsigned t3346_s) {
     dir_ = tmp_ / "storm";
     ASSERT_TRUE(prepare_demo_dir(dir_, ues, 0));
     ASSERT_TRUE(
-        replace_in_file(dir_ / "hss.yaml", "hss: {workers: 2,",
+        replace_in_file(dir_ / "hss.yaml", "hss: {workers: 64,",
                         "hss: {workers: 2, queue_limit: " + std::to_string(queue_limit) + ","));
     ASSERT_TRUE(
         replace_in_file(dir_ / "cnn.yaml", "t3346_s: 60", "t3346_s: " + std::to_string(t3346_s)));
