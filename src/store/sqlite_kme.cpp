@@ -28,29 +28,18 @@ Result<std::optional<KmeRecord>> SqliteStore::get_kme(std::string_view imsi,
   auto imei = normalize_imei(imei_in);
   if (!imei) return pass(imei);
   return read([&](Connection& c) -> Result<std::optional<KmeRecord>> {
-    auto s = c.prepare(
-        "SELECT version, kme_sealed, stored_at, kme_procedure, source FROM kme_records "
-        "WHERE imsi = ? AND imei = ? AND kme_sealed IS NOT NULL");
+    auto s = c.prepare("SELECT " + std::string(kKmeColumns) +
+                       " FROM kme_records WHERE imsi = ? AND imei = ? AND kme_sealed IS NOT NULL");
     if (!s) return pass(s);
     s->bind_text(1, imsi).bind_text(2, *imei);
     auto row = s->step();
     if (!row) return pass(row);
     if (!*row) return std::optional<KmeRecord>();
-    KmeRecord r;
-    r.imsi = std::string(imsi);
-    r.imei = *imei;
     auto version = version_of(*s, 0);
     if (!version) return pass(version);
-    r.version = *version;
-    auto kme = keys_.open_kme(imsi, *imei, r.version, s->column_blob(1));
-    if (!kme) return pass(kme);
-    r.kme = std::move(*kme);
-    r.stored_at_unix_s = s->column_int(2);
-    auto procedure = parse_kme_procedure(s->column_text(3));
-    if (!procedure) return pass(procedure);
-    r.procedure = *procedure;
-    r.source = s->column_text(4);
-    return std::optional<KmeRecord>(std::move(r));
+    auto r = decode_kme(*s, keys_, imsi, *imei, *version);
+    if (!r) return pass(r);
+    return std::optional<KmeRecord>(std::move(*r));
   });
 }
 

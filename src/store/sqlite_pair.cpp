@@ -28,9 +28,8 @@ const std::string& device_query() {
 // The pair's kme_records row: the version counter, and the KME when it is present (not revoked).
 Status read_kme(Connection& c, const KeyWrap& keys, std::string_view imsi, std::string_view imei,
                 PairView& view) {
-  auto s = c.prepare(
-      "SELECT version, kme_sealed, stored_at, kme_procedure, source FROM kme_records "
-      "WHERE imsi = ? AND imei = ?");
+  auto s = c.prepare("SELECT " + std::string(kKmeColumns) +
+                     " FROM kme_records WHERE imsi = ? AND imei = ?");
   if (!s) return pass(s);
   s->bind_text(1, imsi).bind_text(2, imei);
   auto row = s->step();
@@ -42,19 +41,9 @@ Status read_kme(Connection& c, const KeyWrap& keys, std::string_view imsi, std::
   }
   view.kme_version = static_cast<std::uint32_t>(v);
   if (s->column_is_null(1)) return {};  // revoked: the counter stays
-  KmeRecord r;
-  r.imsi = std::string(imsi);
-  r.imei = std::string(imei);
-  r.version = view.kme_version;
-  auto kme = keys.open_kme(imsi, imei, r.version, s->column_blob(1));
-  if (!kme) return pass(kme);
-  r.kme = std::move(*kme);
-  r.stored_at_unix_s = s->column_int(2);
-  auto procedure = parse_kme_procedure(s->column_text(3));
-  if (!procedure) return pass(procedure);
-  r.procedure = *procedure;
-  r.source = s->column_text(4);
-  view.kme = std::move(r);
+  auto r = decode_kme(*s, keys, imsi, imei, view.kme_version);
+  if (!r) return pass(r);
+  view.kme = std::move(*r);
   return {};
 }
 

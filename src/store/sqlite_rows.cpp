@@ -261,4 +261,21 @@ Result<DeviceRecord> decode_device(const Statement& row) {
   return d;
 }
 
+Result<KmeRecord> decode_kme(const Statement& row, const KeyWrap& keys, std::string_view imsi,
+                             std::string_view imei, std::uint32_t version) {
+  KmeRecord r;
+  r.imsi = std::string(imsi);
+  r.imei = std::string(imei);
+  r.version = version;
+  auto kme = keys.open_kme(imsi, imei, version, row.column_blob(1));
+  if (!kme) return std::unexpected(kme.error());
+  r.kme = std::move(*kme);
+  r.stored_at_unix_s = row.column_int(2);
+  auto procedure = parse_kme_procedure(row.column_text(3));
+  if (!procedure) return std::unexpected(procedure.error());
+  r.procedure = *procedure;
+  r.source = row.column_text(4);
+  return r;
+}
+
 }  // namespace kmebind::store::sqlite

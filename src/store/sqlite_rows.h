@@ -63,4 +63,11 @@ inline constexpr std::string_view kDeviceColumns =
     "imei, enc_profile, enc_public_key, sig_alg, sig_public_key";
 Result<DeviceRecord> decode_device(const Statement& row);
 
+inline constexpr std::string_view kKmeColumns =
+    "version, kme_sealed, stored_at, kme_procedure, source";
+// Decodes a kme_records row selected with kKmeColumns whose KME is present (kme_sealed not NULL),
+// of the pair imsi/imei at `version` (read from column 0 by the caller): the KME is unsealed.
+Result<KmeRecord> decode_kme(const Statement& row, const KeyWrap& keys, std::string_view imsi,
+                             std::string_view imei, std::uint32_t version);
+
 }  // namespace kmebind::store::sqlite
