@@ -57,6 +57,20 @@ const char* result_name(s6a::ResultCode rc) {
 }
 
 int answer_decode_error(const S6aDictionary& d, struct msg** message, const DecodeError& error) {
+  // fd_msg_new_answer_from_req copies the Session-Id and asserts (aborts the process) when a
+  // Session-Id AVP (RFC 6733 §8.8, code 263) came without a value: no answer to such a request.
+  void* child = nullptr;
+  if (fd_msg_browse_internal(*message, MSG_BRW_FIRST_CHILD, &child, nullptr) != 0) child = nullptr;
+  while (child != nullptr) {
+    avp_hdr* h = nullptr;
+    if (fd_msg_avp_hdr(static_cast<struct avp*>(child), &h) == 0 && h->avp_code == 263 &&
+        h->avp_value == nullptr) {
+      return EINVAL;
+    }
+    void* next = nullptr;
+    if (fd_msg_browse_internal(child, MSG_BRW_NEXT, &next, nullptr) != 0) break;
+    child = next;
+  }
   if (int rc = fd_msg_new_answer_from_req(d.dict, message, 0); rc != 0) return rc;
   struct avp* example = nullptr;
   struct avp* failed = error.failed_avp;
