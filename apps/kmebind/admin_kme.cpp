@@ -24,9 +24,11 @@ int run_status(Context& ctx, const std::string& imsi) {
               << "\nkme_renewal_requested: " << (sub->kme_renewal_requested ? "yes" : "no") << "\n";
   }
   std::cout << "IMSI            IMEI           VERSION STORED_AT            PROCEDURE SOURCE STATE\n";
+  // Keyset paging: each page starts after the last pair printed (one index range read per page).
   constexpr std::size_t kPage = 1000;
-  for (std::size_t offset = 0;; offset += kPage) {
-    auto rows = (*s)->list_kme_status(filter, kPage, offset);
+  std::optional<store::PairKey> after;
+  for (;;) {
+    auto rows = (*s)->list_kme_status(filter, kPage, after);
     if (!rows) return operation_error(cmd, rows.error());
     for (const auto& k : *rows) {
       std::string state = k.present ? "stored" : "revoked";
@@ -37,6 +39,7 @@ int run_status(Context& ctx, const std::string& imsi) {
                   state.c_str());
     }
     if (rows->size() < kPage) break;
+    after = store::PairKey{rows->back().imsi, rows->back().imei};
   }
   std::fflush(stdout);
   return kExitOk;

@@ -1,6 +1,9 @@
 // `kmebind admin subscriber add|show|list|remove`.
+#include <algorithm>
 #include <charconv>
 #include <iostream>
+#include <limits>
+#include <optional>
 
 #include "admin.h"
 #include "crypto/milenage.h"
@@ -89,13 +92,27 @@ int run_show(Context& ctx, const std::string& imsi, bool reveal) {
   return kExitOk;
 }
 
-int run_list(Context& ctx, std::size_t limit, std::size_t offset) {
+// Keyset paging (store/subscriber_store.h): pages of at most kPage IMSIs, each starting after the
+// last IMSI printed, until `limit` are printed (0: all), so a listing of any length costs one index
+// range read per page and holds one page in memory.
+int run_list(Context& ctx, std::size_t limit, const std::string& after_imsi) {
   const std::string cmd = "admin subscriber list";
   auto s = ctx.open_store();
   if (!s) return config_error(cmd, s.error());
-  auto imsis = (*s)->list_subscribers(limit, offset);
-  if (!imsis) return operation_error(cmd, imsis.error());
-  for (const auto& i : *imsis) std::cout << i << "\n";
+  constexpr std::size_t kPage = 1000;
+  std::optional<std::string> after;
+  if (!after_imsi.empty()) after = after_imsi;
+  std::size_t left = limit == 0 ? std::numeric_limits<std::size_t>::max() : limit;
+  while (left > 0) {
+    const std::size_t want = std::min(left, kPage);
+    auto imsis = (*s)->list_subscribers(want, after);
+    if (!imsis) return operation_error(cmd, imsis.error());
+    for (const auto& i : *imsis) std::cout << i << "\n";
+    if (imsis->size() < want) break;
+    left -= want;
+    after = imsis->back();
+  }
+  std::cout.flush();
   return kExitOk;
 }
 
@@ -135,11 +152,12 @@ void setup_subscriber(CLI::App* admin, Context& ctx) {
   on_run(show, ctx, [&ctx, show_imsi, reveal] { return run_show(ctx, *show_imsi, *reveal); });
 
   auto limit = std::make_shared<std::size_t>(100);
-  auto offset = std::make_shared<std::size_t>(0);
+  auto after = std::make_shared<std::string>();
   CLI::App* list = add_group(group, "list", "List IMSIs in ascending order");
-  list->add_option("--limit", *limit, "At most this many (default 100)");
-  list->add_option("--offset", *offset, "Skip this many first (default 0)");
-  on_run(list, ctx, [&ctx, limit, offset] { return run_list(ctx, *limit, *offset); });
+  list->add_option("--limit", *limit, "At most this many (default 100; 0 = all)");
+  list->add_option("--after", *after,
+                   "Start after this IMSI (the last one of the previous page; default: the first)");
+  on_run(list, ctx, [&ctx, limit, after] { return run_list(ctx, *limit, *after); });
 
   auto remove_imsi = std::make_shared<std::string>();
   CLI::App* remove = add_group(group, "remove", "Remove a subscriber with its bindings and KMEs");

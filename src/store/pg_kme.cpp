@@ -77,23 +77,34 @@ Result<std::uint32_t> PgStore::kme_version(std::string_view imsi, std::string_vi
   });
 }
 
+// Keyset paging (subscriber_store.h): one range scan of the primary key (imsi, imei) from
+// `after` on (a row comparison, which a B-tree index scan takes as its start); with `imsi`, an
+// equality on the key's first column.
 Result<std::vector<KmeStatus>> PgStore::list_kme_status(std::optional<std::string_view> imsi,
-                                                        std::size_t limit, std::size_t offset) {
+                                                        std::size_t limit,
+                                                        const std::optional<PairKey>& after) {
   if (imsi) {
     if (auto st = check_imsi(*imsi); !st) return pass(st);
+  }
+  PairKey from;  // "", "": before every pair
+  if (after) {
+    auto key = normalize_pair_key(*after);
+    if (!key) return pass(key);
+    from = std::move(*key);
   }
   return run(Txn::kNone, [&](Connection& c) -> Result<std::vector<KmeStatus>> {
     Params p;
     if (imsi) p.text(*imsi);
-    p.integer(static_cast<std::int64_t>(limit)).integer(static_cast<std::int64_t>(offset));
+    p.text(from.imsi).text(from.imei).integer(sql_limit(limit));
     constexpr std::string_view kSelect =
         "SELECT k.imsi, k.imei, k.version, k.stored_at, k.kme_procedure, k.source, "
         "k.kme_sealed IS NOT NULL, s.kme_renewal_requested "
         "FROM kme_records k JOIN subscribers s ON s.imsi = k.imsi ";
-    auto r = c.query(std::string(kSelect) +
-                         (imsi ? "WHERE k.imsi = $1 ORDER BY k.imsi, k.imei LIMIT $2 OFFSET $3"
-                               : "ORDER BY k.imsi, k.imei LIMIT $1 OFFSET $2"),
-                     p);
+    auto r = c.query(
+        std::string(kSelect) +
+            (imsi ? "WHERE k.imsi = $1 AND (k.imsi, k.imei) > ($2, $3) ORDER BY k.imei LIMIT $4"
+                  : "WHERE (k.imsi, k.imei) > ($1, $2) ORDER BY k.imsi, k.imei LIMIT $3"),
+        p);
     if (!r) return pass(r);
     std::vector<KmeStatus> out;
     for (int i = 0; i < r->count(); ++i) {

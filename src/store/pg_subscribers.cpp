@@ -68,12 +68,15 @@ Status PgStore::do_remove_subscriber(std::string_view imsi, std::string_view act
   });
 }
 
-Result<std::vector<std::string>> PgStore::list_subscribers(std::size_t limit, std::size_t offset) {
+// Keyset paging (subscriber_store.h): one range read of the primary key from `after_imsi` on.
+Result<std::vector<std::string>> PgStore::list_subscribers(
+    std::size_t limit, std::optional<std::string_view> after_imsi) {
+  if (after_imsi) {
+    if (auto st = check_imsi(*after_imsi); !st) return pass(st);
+  }
   return run(Txn::kNone, [&](Connection& c) -> Result<std::vector<std::string>> {
-    auto r = c.query("SELECT imsi FROM subscribers ORDER BY imsi LIMIT $1 OFFSET $2",
-                     Params()
-                         .integer(static_cast<std::int64_t>(limit))
-                         .integer(static_cast<std::int64_t>(offset)));
+    auto r = c.query("SELECT imsi FROM subscribers WHERE imsi > $1 ORDER BY imsi LIMIT $2",
+                     Params().text(after_imsi.value_or("")).integer(sql_limit(limit)));
     if (!r) return pass(r);
     std::vector<std::string> out;
     out.reserve(static_cast<std::size_t>(r->count()));

@@ -1,6 +1,7 @@
 // SQLite engine: KME records (TR 33.868 §5.4.4.2.3.3).
 #include <limits>
 
+#include "store/sqlite_listings.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
 
@@ -73,25 +74,26 @@ Result<std::uint32_t> SqliteStore::kme_version(std::string_view imsi, std::strin
   });
 }
 
+// Keyset paging (subscriber_store.h): one range read of the primary key (imsi, imei) from `after`
+// on; with `imsi`, a lookup of that IMSI's pairs by the primary key.
 Result<std::vector<KmeStatus>> SqliteStore::list_kme_status(std::optional<std::string_view> imsi,
                                                             std::size_t limit,
-                                                            std::size_t offset) {
+                                                            const std::optional<PairKey>& after) {
   if (imsi) {
     if (auto st = check_imsi(*imsi); !st) return std::unexpected(st.error());
   }
+  PairKey from;  // "", "": before every pair
+  if (after) {
+    auto key = normalize_pair_key(*after);
+    if (!key) return pass(key);
+    from = std::move(*key);
+  }
   return read([&](Connection& c) -> Result<std::vector<KmeStatus>> {
-    auto s = c.prepare(
-        "SELECT k.imsi, k.imei, k.version, k.stored_at, k.kme_procedure, k.source, "
-        "k.kme_sealed IS NOT NULL, s.kme_renewal_requested "
-        "FROM kme_records k JOIN subscribers s ON s.imsi = k.imsi "
-        "WHERE (?1 IS NULL OR k.imsi = ?1) ORDER BY k.imsi, k.imei LIMIT ?2 OFFSET ?3");
+    auto s = c.prepare(imsi ? listing_sql::kKmeStatusOfImsi : listing_sql::kKmeStatus);
     if (!s) return pass(s);
-    if (imsi) {
-      s->bind_text(1, *imsi);
-    } else {
-      s->bind_null(1);
-    }
-    s->bind_int(2, static_cast<std::int64_t>(limit)).bind_int(3, static_cast<std::int64_t>(offset));
+    int next = 1;
+    if (imsi) s->bind_text(next++, *imsi);
+    s->bind_text(next, from.imsi).bind_text(next + 1, from.imei).bind_int(next + 2, sql_limit(limit));
     std::vector<KmeStatus> out;
     for (;;) {
       auto row = s->step();

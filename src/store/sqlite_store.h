@@ -40,7 +40,8 @@ class SqliteStore final : public SubscriberStore {
 
   Result<SubscriberRecord> get_subscriber(std::string_view imsi) override;
   Result<PairView> get_pair(std::string_view imsi, std::string_view imei) override;
-  Result<std::vector<std::string>> list_subscribers(std::size_t limit, std::size_t offset) override;
+  Result<std::vector<std::string>> list_subscribers(
+      std::size_t limit, std::optional<std::string_view> after_imsi) override;
   Result<std::uint64_t> advance_sqn(std::string_view imsi, std::uint64_t step) override;
   Status set_sqn(std::string_view imsi, std::uint64_t sqn) override;
 
@@ -61,7 +62,8 @@ class SqliteStore final : public SubscriberStore {
   Result<std::uint32_t> kme_version(std::string_view imsi, std::string_view imei) override;
   Status request_kme_renewal(std::string_view imsi, std::string_view actor) override;
   Result<std::vector<KmeStatus>> list_kme_status(std::optional<std::string_view> imsi,
-                                                 std::size_t limit, std::size_t offset) override;
+                                                 std::size_t limit,
+                                                 const std::optional<PairKey>& after) override;
 
   Result<std::vector<AuditEntry>> list_audit(const AuditQuery& query) override;
   Result<StoreCounts> counts() override;

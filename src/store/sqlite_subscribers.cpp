@@ -1,4 +1,5 @@
 // SQLite engine: subscribers, SQN, binding mode and KME procedure policy.
+#include "store/sqlite_listings.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
 
@@ -63,12 +64,16 @@ Status SqliteStore::do_remove_subscriber(std::string_view imsi, std::string_view
   });
 }
 
-Result<std::vector<std::string>> SqliteStore::list_subscribers(std::size_t limit,
-                                                               std::size_t offset) {
+// Keyset paging (subscriber_store.h): one range read of the primary key from `after_imsi` on.
+Result<std::vector<std::string>> SqliteStore::list_subscribers(
+    std::size_t limit, std::optional<std::string_view> after_imsi) {
+  if (after_imsi) {
+    if (auto st = check_imsi(*after_imsi); !st) return std::unexpected(st.error());
+  }
   return read([&](Connection& c) -> Result<std::vector<std::string>> {
-    auto s = c.prepare("SELECT imsi FROM subscribers ORDER BY imsi LIMIT ? OFFSET ?");
+    auto s = c.prepare(listing_sql::kSubscribers);
     if (!s) return pass(s);
-    s->bind_int(1, static_cast<std::int64_t>(limit)).bind_int(2, static_cast<std::int64_t>(offset));
+    s->bind_text(1, after_imsi.value_or("")).bind_int(2, sql_limit(limit));
     std::vector<std::string> out;
     for (;;) {
       auto row = s->step();

@@ -94,6 +94,13 @@ Result<std::string> normalize_imei(std::string_view imei) {
   return std::string(body);
 }
 
+Result<PairKey> normalize_pair_key(const PairKey& key) {
+  if (auto st = check_imsi(key.imsi); !st) return std::unexpected(st.error());
+  auto imei = normalize_imei(key.imei);
+  if (!imei) return std::unexpected(imei.error());
+  return PairKey{key.imsi, std::move(*imei)};
+}
+
 namespace {
 Status check_point(std::string_view what, ByteView key, bool compressed_p256) {
   if (compressed_p256) {

@@ -48,6 +48,20 @@ Status check_imsi(std::string_view imsi);
 // is right and is returned without it; anything else fails kInvalidArgument.
 Result<std::string> normalize_imei(std::string_view imei);
 
+// An IMSI/IMEI pair's key in listings ordered by IMSI, then IMEI: where list_kme_status resumes
+// (keyset paging, subscriber_store.h).
+struct PairKey {
+  std::string imsi;
+  std::string imei;
+};
+// The key with its IMSI checked and its IMEI normalized as above; kInvalidArgument otherwise.
+Result<PairKey> normalize_pair_key(const PairKey& key);
+// A listing's `limit` as the value bound to SQL LIMIT (a 64-bit signed integer in both engines).
+inline std::int64_t sql_limit(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(INT64_MAX);
+  return static_cast<std::int64_t>(limit < kMax ? limit : kMax);
+}
+
 // Checks a device public key for its algorithm: X25519 and Ed25519 keys are 32 octets; P-256 keys
 // are compressed points, 33 octets starting 02 or 03 (TS 33.501 Annex C.3.4.2). Only the encoding
 // is checked here; `kmebind admin device add` also loads the key with OpenSSL.

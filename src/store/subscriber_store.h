@@ -21,6 +21,13 @@
 // Identifiers: an IMSI is 6–15 digits; an IMEI is given as 14 digits (TAC ‖ SNR) or 15 with a
 // valid check digit and always returned as 14 (store_types.h). A malformed identifier fails
 // kInvalidArgument before anything is read.
+//
+// Listings page by key, not by position (keyset paging): the caller passes the key of the last row
+// it has seen and gets the rows after it, in key order. A page is one range read of the primary
+// key, so its cost does not grow with how far into the listing it starts, and a full listing of N
+// rows costs O(N) whatever the page size (an OFFSET would re-walk every earlier row: O(N²/page)).
+// A page shorter than `limit` is the last one. Rows added or removed between two pages are seen or
+// not according to their key; no row is ever returned twice or skipped for that reason.
 #pragma once
 
 #include <array>
@@ -184,9 +191,11 @@ class SubscriberStore {
   Status remove_subscriber(std::string_view imsi, std::string_view actor = "admin") {
     return do_remove_subscriber(imsi, actor);
   }
-  // IMSIs in ascending order, `limit` from position `offset`.
-  virtual Result<std::vector<std::string>> list_subscribers(std::size_t limit,
-                                                            std::size_t offset) = 0;
+  // IMSIs in ascending order, at most `limit`, those after `after_imsi` (from the first when
+  // nullopt); the next page starts after the last IMSI returned (keyset paging, above).
+  // kInvalidArgument if `after_imsi` is not an IMSI.
+  virtual Result<std::vector<std::string>> list_subscribers(
+      std::size_t limit, std::optional<std::string_view> after_imsi) = 0;
 
   // SQN of the HE/AuC (TS 33.102 Annex C.1.1.2): one atomic read-modify-write that adds `step` to
   // the stored SQN and returns the new value, so concurrent callers never get the same SQN. The
@@ -245,10 +254,13 @@ class SubscriberStore {
   // Marks the subscriber for KME re-provisioning (device sold, operator change). Audited.
   virtual Status request_kme_renewal(std::string_view imsi, std::string_view actor) = 0;
   // KME metadata (never the key) for one IMSI, or for all pairs when `imsi` is nullopt; ordered
-  // by IMSI then IMEI.
+  // by IMSI then IMEI, at most `limit`, the pairs after `after` (from the first when nullopt);
+  // the next page starts after the last pair returned (keyset paging, above). With `imsi` the
+  // read is a primary-key lookup of that IMSI's pairs. kInvalidArgument if `imsi` or `after`
+  // holds a malformed identifier.
   virtual Result<std::vector<KmeStatus>> list_kme_status(std::optional<std::string_view> imsi,
                                                          std::size_t limit,
-                                                         std::size_t offset) = 0;
+                                                         const std::optional<PairKey>& after) = 0;
 
   // --- audit, counts, settings ---------------------------------------------------------------
   virtual Result<std::vector<AuditEntry>> list_audit(const AuditQuery& query) = 0;

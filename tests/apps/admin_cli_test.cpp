@@ -165,7 +165,8 @@ TEST_F(AdminCli, SubscriberAddShowListRemove) {
   EXPECT_TRUE(contains(second.out, "amf: 9001\n"));
   EXPECT_FALSE(contains(second.out, "opc: 303132333435363738393a3b3c3d3e3f"));  // OPc derived from OP
   EXPECT_EQ(ok("admin subscriber list").out, "001010000000001\n001010000000002\n");
-  EXPECT_EQ(ok("admin subscriber list --limit 1 --offset 1").out, "001010000000002\n");
+  EXPECT_EQ(ok("admin subscriber list --limit 1").out, "001010000000001\n");
+  EXPECT_EQ(ok("admin subscriber list --limit 1 --after 001010000000001").out, "001010000000002\n");
   ok("admin subscriber remove --imsi 001010000000002");
   EXPECT_EQ(ok("admin subscriber list").out, "001010000000001\n");
   EXPECT_EQ(run("admin subscriber show --imsi 001010000000002").code, 1);

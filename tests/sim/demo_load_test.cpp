@@ -38,7 +38,7 @@ TEST_F(DemoLoadTest, TwoHundredUesRunTheDemoWithoutErrors) {
   EXPECT_GT(report.s6a_round_trips, 0u);
 
   // The store agrees: one KME per device, version 2 for the renewed ones, none for the attackers.
-  const auto status = take(store_->list_kme_status(std::nullopt, 10 * n, 0));
+  const auto status = take(store_->list_kme_status(std::nullopt, 10 * n, std::nullopt));
   ASSERT_EQ(status.size(), n);
   std::uint64_t v2 = 0;
   std::uint64_t procedure1 = 0;

@@ -85,7 +85,7 @@ TEST_P(LaterAttachTest, DeviceAuthenticationThenRenewalToVersion2ThenAuthenticat
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(stored->version, 2u);
   EXPECT_FALSE(stored->kme == v1);
-  const auto status = take(store_->list_kme_status(p.imsi, 10, 0));
+  const auto status = take(store_->list_kme_status(p.imsi, 10, std::nullopt));
   ASSERT_EQ(status.size(), 1u);
   EXPECT_FALSE(status[0].renewal_requested);
   const ue::StoredKme* held = device_kme(i);

@@ -411,7 +411,7 @@ inline void PrintTo(const StoreSnapshot& s, std::ostream* os) {
 
 inline StoreSnapshot snapshot(store::SubscriberStore& store) {
   StoreSnapshot s;
-  auto status = take(store.list_kme_status(std::nullopt, 100000, 0));
+  auto status = take(store.list_kme_status(std::nullopt, 100000, std::nullopt));
   for (const auto& st : status) {
     std::string row = st.imsi + "/" + st.imei + " v" + std::to_string(st.version) + " proc=" +
                       std::to_string(st.procedure) + " source=" + st.source +

@@ -82,10 +82,10 @@ TEST_F(StoreTest, ListSubscribersPagesInImsiOrder) {
   for (const char* imsi : {"001010000000003", "001010000000001", "001010000000002"}) {
     ASSERT_TRUE(s().add_subscriber(sample_subscriber(imsi)));
   }
-  auto first = s().list_subscribers(2, 0);
+  auto first = s().list_subscribers(2, std::nullopt);
   ASSERT_TRUE(first);
   EXPECT_EQ(*first, (std::vector<std::string>{"001010000000001", "001010000000002"}));
-  auto rest = s().list_subscribers(2, 2);
+  auto rest = s().list_subscribers(2, first->back());
   ASSERT_TRUE(rest);
   EXPECT_EQ(*rest, (std::vector<std::string>{"001010000000003"}));
 }
@@ -222,7 +222,7 @@ TEST_F(StoreTest, StoreKmeForDisallowedPairIsRefusedAndChangesNothing) {
   EXPECT_EQ(after.audit_rows, before.audit_rows);
   EXPECT_FALSE(s().get_kme(kImsi, kImei2)->has_value());
   EXPECT_TRUE(s().get_subscriber(kImsi)->kme_renewal_requested);  // not cleared
-  EXPECT_TRUE(s().list_kme_status(std::nullopt, 10, 0)->empty());
+  EXPECT_TRUE(s().list_kme_status(std::nullopt, 10, std::nullopt)->empty());
 }
 
 TEST_F(StoreTest, StoreKmeWithStaleExpectedVersionIsRefused) {
@@ -258,7 +258,7 @@ TEST_F(StoreTest, DenyBindingRevokesKmeButKeepsVersionCounting) {
   ASSERT_EQ(*s().store_kme(kImsi, kImei, key_of(1), kKmeImported, "maker", {}), 1u);
   ASSERT_TRUE(s().deny_binding(kImsi, kImei, "t"));
   EXPECT_FALSE(s().get_kme(kImsi, kImei)->has_value());
-  auto status = s().list_kme_status(kImsi, 10, 0);
+  auto status = s().list_kme_status(kImsi, 10, std::nullopt);
   ASSERT_TRUE(status);
   ASSERT_EQ(status->size(), 1u);
   EXPECT_FALSE((*status)[0].present);
@@ -274,7 +274,7 @@ TEST_F(StoreTest, KmeStatusNeverCarriesTheKeyAndNamesProcedureAndSource) {
   ASSERT_TRUE(s().add_subscriber(sample_subscriber(kImsi)));
   ASSERT_TRUE(s().allow_binding(kImsi, kImei, "t"));
   ASSERT_TRUE(s().store_kme(kImsi, kImei, key_of(1), kKmeImported, "acme-factory", {}));
-  auto status = s().list_kme_status(std::nullopt, 10, 0);
+  auto status = s().list_kme_status(std::nullopt, 10, std::nullopt);
   ASSERT_TRUE(status);
   ASSERT_EQ(status->size(), 1u);
   EXPECT_EQ((*status)[0].imei, kImei);

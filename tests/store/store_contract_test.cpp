@@ -144,9 +144,10 @@ TYPED_TEST(StoreContractTest, SubscriberIsAddedReadListedAndRemoved) {
   EXPECT_EQ(got->binding_mode, BindingMode::kKmeRequired);
   EXPECT_TRUE(got->procedure1_allowed);
   EXPECT_FALSE(got->procedure2_allowed);
-  EXPECT_EQ(*this->store().list_subscribers(10, 0),
+  EXPECT_EQ(*this->store().list_subscribers(10, std::nullopt),
             (std::vector<std::string>{kImsi, "001010000000002"}));
-  EXPECT_EQ(*this->store().list_subscribers(10, 1), (std::vector<std::string>{"001010000000002"}));
+  EXPECT_EQ(*this->store().list_subscribers(10, std::string_view(kImsi)),
+            (std::vector<std::string>{"001010000000002"}));
   ASSERT_TRUE(this->store().remove_subscriber(kImsi));
   EXPECT_EQ(this->store().get_subscriber(kImsi).error().code(), Code::kNotFound);
   EXPECT_EQ(this->store().remove_subscriber(kImsi).error().code(), Code::kNotFound);
@@ -372,13 +373,13 @@ TYPED_TEST(StoreContractTest, KmeVersionsIncreaseAndStaleOrDisallowedStoresAreRe
   EXPECT_EQ((*kme)->version, 2u);
   EXPECT_EQ((*kme)->procedure, kKmeImported);
   EXPECT_EQ((*kme)->source, "maker-a");
-  auto status = s.list_kme_status(std::nullopt, 10, 0);
+  auto status = s.list_kme_status(std::nullopt, 10, std::nullopt);
   ASSERT_TRUE(status);
   ASSERT_EQ(status->size(), 1u);
   EXPECT_EQ((*status)[0].version, 2u);
   EXPECT_TRUE((*status)[0].present);
-  EXPECT_EQ(s.list_kme_status(std::string_view(kImsi), 10, 0)->size(), 1u);
-  EXPECT_EQ(s.list_kme_status(std::string_view("001010000000009"), 10, 0)->size(), 0u);
+  EXPECT_EQ(s.list_kme_status(std::string_view(kImsi), 10, std::nullopt)->size(), 1u);
+  EXPECT_EQ(s.list_kme_status(std::string_view("001010000000009"), 10, std::nullopt)->size(), 0u);
   EXPECT_EQ(s.counts()->kmes, 1u);
   auto audit = s.list_audit(audit_of(kImsi));
   ASSERT_TRUE(audit);

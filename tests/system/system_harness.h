@@ -460,7 +460,7 @@ inline StoreIntegrity check_store_integrity(store::SubscriberStore& s) {
     }
     if (page->size() < q.limit) break;
   }
-  auto status = s.list_kme_status(std::nullopt, 10'000'000, 0);
+  auto status = s.list_kme_status(std::nullopt, 10'000'000, std::nullopt);
   if (!status) {
     problem("list_kme_status: " + status.error().what());
     return r;
