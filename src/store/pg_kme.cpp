@@ -79,7 +79,9 @@ Result<std::uint32_t> PgStore::kme_version(std::string_view imsi, std::string_vi
 
 // Keyset paging (subscriber_store.h): one range scan of the primary key (imsi, imei) from
 // `after` on (a row comparison, which a B-tree index scan takes as its start); with `imsi`, an
-// equality on the key's first column.
+// equality on the key's first column. The planner joins the subscribers by a merge join, whose
+// scan of the subscribers' key would start at the first IMSI (a page costing O(position) again)
+// without `s.imsi >= $1`, which the row comparison implies but the planner does not derive.
 Result<std::vector<KmeStatus>> PgStore::list_kme_status(std::optional<std::string_view> imsi,
                                                         std::size_t limit,
                                                         const std::optional<PairKey>& after) {
@@ -103,7 +105,8 @@ Result<std::vector<KmeStatus>> PgStore::list_kme_status(std::optional<std::strin
     auto r = c.query(
         std::string(kSelect) +
             (imsi ? "WHERE k.imsi = $1 AND (k.imsi, k.imei) > ($2, $3) ORDER BY k.imei LIMIT $4"
-                  : "WHERE (k.imsi, k.imei) > ($1, $2) ORDER BY k.imsi, k.imei LIMIT $3"),
+                  : "WHERE (k.imsi, k.imei) > ($1, $2) AND s.imsi >= $1 "
+                    "ORDER BY k.imsi, k.imei LIMIT $3"),
         p);
     if (!r) return pass(r);
     std::vector<KmeStatus> out;
