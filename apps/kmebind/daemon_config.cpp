@@ -1,9 +1,19 @@
 // Parsing of hss.yaml and cnn.yaml (daemon_config.h, docs/daemons.md §2-3).
 #include "daemon_config.h"
 
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <set>
 
 #include "store/master_key.h"
@@ -38,6 +48,23 @@ int key_line(const ConfigNode& map, std::string_view key) {
     }
   }
   return map.line();
+}
+
+// The error for `key` of `map`, at the line of that key (of the map when it is absent).
+Error at_key(const ConfigNode& map, std::string_view key, std::string_view problem) {
+  return map.error(key_line(map, key), map.child_path(key), problem);
+}
+
+// A file named by the configuration whose directory must exist (kmebind creates no directory,
+// so a typo in the path is an error at start-up rather than a file that silently goes nowhere).
+Status check_directory_of(const ConfigNode& map, std::string_view key, const std::string& file) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(file).parent_path();
+  std::error_code ec;
+  if (dir.empty() || fs::is_directory(dir, ec)) return {};
+  return std::unexpected(at_key(map, key,
+                                "directory " + dir.string() + " of " + file +
+                                    " does not exist (create it: kmebind creates no directory)"));
 }
 
 // An optional string that may be given empty (`file: ""` means "none"): "" when absent, null or
@@ -95,6 +122,7 @@ Result<net::LogOptions> parse_log(const ConfigNode& root, std::string role) {
                          {"trace", "debug", "info", "warn", "warning", "error", "critical", "off"},
                          "info"));
   KMEBIND_TRY(file, get_string_or_empty(*section, "file"));
+  if (!file.empty()) KMEBIND_CHECK(check_directory_of(*section, "file", file));
   log.level = std::move(level);
   log.file = std::move(file);
   return log;
@@ -103,6 +131,130 @@ Result<net::LogOptions> parse_log(const ConfigNode& root, std::string role) {
 // freeDiameter's own log threshold follows the daemon's level (1 debug, 3 notice).
 int fd_log_level_for(const std::string& level) {
   return (level == "trace" || level == "debug") ? 1 : 3;
+}
+
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct EvpPkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct X509StoreFree {
+  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
+};
+struct X509StoreCtxFree {
+  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
+};
+struct X509StackFree {
+  void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+
+// The whole content of a small PEM file, or why it cannot be read. The caller wipes it when it
+// holds a private key.
+Result<std::string> read_pem_file(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    return fail(Code::kIo, path + " is not a regular file");  // a directory, FIFO or device
+  }
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return fail(Code::kIo, path + " is not readable: " + std::strerror(errno));
+  std::string text;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0 && text.size() < (1u << 20)) {
+    text.append(buffer, n);
+  }
+  OPENSSL_cleanse(buffer, sizeof buffer);
+  std::fclose(f);
+  return text;
+}
+
+// Every certificate of a PEM text, in order (none: empty).
+std::vector<X509Ptr> read_certificates(const std::string& text) {
+  std::vector<X509Ptr> out;
+  BIO* bio = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
+  if (bio == nullptr) return out;
+  while (X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) out.emplace_back(x);
+  BIO_free(bio);
+  ERR_clear_error();  // the end of the text reads as an error
+  return out;
+}
+
+// No passphrase prompt on the terminal: an encrypted key is refused (freeDiameter cannot open
+// one either).
+int no_passphrase(char*, int, int, void*) { return -1; }
+
+// What freeDiameter (GnuTLS) needs of diameter.tls, checked before it starts so that a wrong
+// file is a configuration error naming its key (exit 3) instead of a failed start
+// (docs/daemons.md §1): cert holds a PEM certificate (a chain may follow it), key an unencrypted
+// PEM private key of that certificate, ca one or more PEM CA certificates under which the
+// certificate verifies now (the peers check it against the same CA; RFC 5280 §6). The key is
+// parsed in memory and wiped; nothing of it is kept or echoed.
+Status check_tls_files(const ConfigNode& tls, const diameter::TlsFiles& files) {
+  auto cert_text = read_pem_file(files.cert_file);
+  if (!cert_text) return std::unexpected(at_key(tls, "cert", cert_text.error().message()));
+  std::vector<X509Ptr> chain = read_certificates(*cert_text);
+  if (chain.empty()) {
+    return std::unexpected(at_key(tls, "cert", files.cert_file + " holds no PEM certificate"));
+  }
+
+  auto key_text = read_pem_file(files.key_file);
+  if (!key_text) return std::unexpected(at_key(tls, "key", key_text.error().message()));
+  const bool encrypted = key_text->find("ENCRYPTED") != std::string::npos;
+  std::unique_ptr<EVP_PKEY, EvpPkeyFree> key;
+  if (BIO* bio = BIO_new_mem_buf(key_text->data(), static_cast<int>(key_text->size()))) {
+    key.reset(PEM_read_bio_PrivateKey(bio, nullptr, no_passphrase, nullptr));
+    BIO_free(bio);
+  }
+  OPENSSL_cleanse(key_text->data(), key_text->size());
+  ERR_clear_error();
+  if (!key) {
+    return std::unexpected(at_key(
+        tls, "key",
+        encrypted ? files.key_file +
+                        " is an encrypted private key: freeDiameter cannot ask for a passphrase; "
+                        "store it unencrypted with mode 0600"
+                  : files.key_file + " holds no PEM private key"));
+  }
+  if (X509_check_private_key(chain.front().get(), key.get()) != 1) {
+    ERR_clear_error();
+    return std::unexpected(at_key(tls, "key",
+                                  files.key_file + " is not the private key of the certificate " +
+                                      files.cert_file + " (diameter.tls.cert)"));
+  }
+
+  auto ca_text = read_pem_file(files.ca_file);
+  if (!ca_text) return std::unexpected(at_key(tls, "ca", ca_text.error().message()));
+  std::vector<X509Ptr> anchors = read_certificates(*ca_text);
+  if (anchors.empty()) {
+    return std::unexpected(at_key(tls, "ca", files.ca_file + " holds no PEM certificate"));
+  }
+  std::unique_ptr<X509_STORE, X509StoreFree> store(X509_STORE_new());
+  std::unique_ptr<STACK_OF(X509), X509StackFree> untrusted(sk_X509_new_null());
+  std::unique_ptr<X509_STORE_CTX, X509StoreCtxFree> ctx(X509_STORE_CTX_new());
+  if (!store || !untrusted || !ctx) return fail(Code::kInternal, "out of memory");
+  for (const X509Ptr& a : anchors) X509_STORE_add_cert(store.get(), a.get());
+  // Like GnuTLS, any certificate of the CA file is a trust anchor, an intermediate one too.
+  X509_STORE_set_flags(store.get(), X509_V_FLAG_PARTIAL_CHAIN);
+  for (std::size_t i = 1; i < chain.size(); ++i) {
+    X509_up_ref(chain[i].get());
+    sk_X509_push(untrusted.get(), chain[i].get());
+  }
+  int verified = 0;
+  if (X509_STORE_CTX_init(ctx.get(), store.get(), chain.front().get(), untrusted.get()) == 1) {
+    verified = X509_verify_cert(ctx.get());
+  }
+  const int reason = X509_STORE_CTX_get_error(ctx.get());
+  ERR_clear_error();
+  if (verified != 1) {
+    return std::unexpected(at_key(tls, "cert",
+                                  files.cert_file + " does not verify under the CA in " +
+                                      files.ca_file + " (diameter.tls.ca): " +
+                                      X509_verify_cert_error_string(reason)));
+  }
+  return {};
 }
 
 // transport + tls, shared by both daemons (docs/daemons.md: "tcp with tls files" is an error).
@@ -129,6 +281,7 @@ Status parse_transport(const ConfigNode& d, diameter::DiameterConfig& out) {
   files.cert_file = std::move(cert);
   files.key_file = std::move(key);
   files.ca_file = std::move(ca);
+  KMEBIND_CHECK(check_tls_files(*tls, files));
   out.tls = std::move(files);
   return {};
 }
@@ -148,8 +301,50 @@ Status parse_diameter_common(const ConfigNode& d, diameter::DiameterConfig& out)
   return {};
 }
 
+// Where a diameter::validate message belongs (docs/daemons.md §1: at the line of the key it
+// names): the key of `diameter:` its wording is about, else the section itself.
+Error place_diameter_error(const ConfigNode& d, const diameter::DiameterConfig& config,
+                           const Error& e) {
+  std::string_view m = e.message();
+  constexpr std::string_view kPrefix = "diameter: ";
+  if (m.starts_with(kPrefix)) m.remove_prefix(kPrefix.size());
+  const auto in = [&](std::string_view map_key, std::string_view key) {
+    auto map = net::find_map(d, map_key);
+    return (map && *map) ? at_key(**map, key, m) : at_key(d, map_key, m);
+  };
+  if (m.starts_with("identity ")) return at_key(d, "identity", m);
+  if (m.starts_with("realm ")) return at_key(d, "realm", m);
+  if (m.starts_with("destination realm ")) return at_key(d, "destination_realm", m);
+  if (m.starts_with("listen address ")) {
+    return net::has_key(d, "listen") ? in("listen", "address") : at_key(d, "local_address", m);
+  }
+  if (m.starts_with("TLS certificate ")) return in("tls", "cert");
+  if (m.starts_with("TLS key ")) return in("tls", "key");
+  if (m.starts_with("TLS CA ")) return in("tls", "ca");
+  if (m.starts_with("allowed peer ")) return at_key(d, "allowed_peers", m);
+  if (m.starts_with("KME command code ")) return at_key(d, "kme_command_code", m);
+  if (m.starts_with("peer ")) {
+    // "peer <identity> ..." or "peer identity '<identity>' ...": the entry of `peers` it names.
+    auto items = net::get_list(d, "peers");
+    for (std::size_t i = 0; items && i < items->size() && i < config.peers.size(); ++i) {
+      const std::string& id = config.peers[i].identity;
+      if (!m.starts_with("peer " + id + " ") && m.find("'" + id + "'") == std::string_view::npos) {
+        continue;
+      }
+      const std::string_view field = m.find(" address ") != std::string_view::npos ? "address"
+                                     : m.find(" port ") != std::string_view::npos  ? "port"
+                                                                                   : "identity";
+      return at_key((*items)[i], field, m);
+    }
+    return at_key(d, "peers", m);
+  }
+  return at(d, e);
+}
+
 Status validate_diameter(const ConfigNode& d, const diameter::DiameterConfig& config) {
-  if (auto st = diameter::validate(config); !st) return std::unexpected(at(d, st.error()));
+  if (auto st = diameter::validate(config); !st) {
+    return std::unexpected(place_diameter_error(d, config, st.error()));
+  }
   return {};
 }
 
@@ -416,6 +611,7 @@ Result<CnnDaemonConfig> parse_cnn_config(const net::YamlDoc& doc) {
   if (pcap) {
     KMEBIND_CHECK(net::check_keys(*pcap, {"file"}));
     KMEBIND_TRY(file, get_string_or_empty(*pcap, "file"));
+    if (!file.empty()) KMEBIND_CHECK(check_directory_of(*pcap, "file", file));
     c.pcap_file = std::move(file);
   }
   KMEBIND_TRY(metrics, parse_metrics(root));

@@ -9,12 +9,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "demo_in_process.h"
 #include "demo_network.h"
 #include "demo_workdir.h"
+#include "net/logging.h"
 #include "sim_interrupt.h"
 
 namespace kmebind::app {
@@ -23,6 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct DemoArgs {
+  // Options only the network demo uses, given on the command line (refused with --in-process).
+  std::vector<std::string> network_only;
   std::size_t ues = 20;
   std::size_t violations = 0;  // 0: max(2, ues / 10), at most ues
   std::size_t max_in_flight = 200;
@@ -89,6 +94,18 @@ int fail_with(const std::string& message, const fs::path& dir, bool keep) {
 int run_network(const DemoArgs& args) {
   if (args.ues == 0 || args.ues > 100'000)
     return usage_error("demo", "--ues: must be between 1 and 100000");
+  // Checked here rather than by the daemons, which would fail to start with it (exit 3) only
+  // after the working directory is made.
+  if (auto level = net::parse_log_level(args.log_level); !level) {
+    return usage_error("demo", "--log-level: " + level.error().message());
+  }
+  if (!args.pcap.empty()) {
+    std::error_code dir_ec;
+    const fs::path pcap_dir = fs::absolute(args.pcap, dir_ec).parent_path();
+    if (!fs::is_directory(pcap_dir, dir_ec)) {
+      return usage_error("demo", "--pcap: directory " + pcap_dir.string() + " does not exist");
+    }
+  }
   const std::size_t violations = args.violations != 0
                                      ? args.violations
                                      : std::min(args.ues, std::max<std::size_t>(2, args.ues / 10));
@@ -155,6 +172,10 @@ int run_demo_command(const DemoArgs& args) {
     if (!args.pcap.empty() || args.prepare) {
       return usage_error("demo", "--pcap and --prepare need the daemons: not with --in-process");
     }
+    if (!args.network_only.empty()) {
+      return usage_error("demo", args.network_only.front() +
+                                     " applies to the daemons' demo only: not with --in-process");
+    }
     return run_in_process_demo({args.ues, args.json, args.keep, args.dir});
   }
   return run_network(args);
@@ -172,7 +193,7 @@ void setup(CLI::App& root, int* exit_code) {
       "through first attaches with procedure 1 and 2, later attaches with device authentication,\n"
       "re-provisioning and binding violations, prints a summary and stops everything "
       "(docs/demo.md).\n"
-      "Exit 0 when every outcome was as expected, 1 otherwise.");
+      "Exit codes: 0 every outcome as expected, 1 otherwise, 2 bad arguments.");
   cmd->add_option("--ues", args->ues, "number of simulated devices (default 20)");
   cmd->add_option(
       "--violations", args->violations,
@@ -181,7 +202,8 @@ void setup(CLI::App& root, int* exit_code) {
                   "attaches running at a time (default 200; 0: every UE of a phase at once)");
   cmd->add_flag("--json", args->json, "print one JSON object instead of the text summary");
   cmd->add_option("--pcap", args->pcap,
-                  "the cnn writes every NAS message it sends and receives to this pcap file");
+                  "the cnn writes every NAS message and every S6a Diameter message (KASME and KME "
+                  "blanked) it sends and receives to this pcap file (docs/operations.md §2)");
   cmd->add_flag("--keep", args->keep,
                 "keep the working directory afterwards (its path is printed)");
   cmd->add_option(
@@ -192,11 +214,17 @@ void setup(CLI::App& root, int* exit_code) {
       "only create the working directory (certificates, store, configurations) and print how to "
       "run the daemons and the sim by hand");
   cmd->add_option("--log-level", args->log_level,
-                  "log level of the daemons' log files (default info)");
+                  "log level of the daemons' log files: trace, debug, info (default), warn, "
+                  "error, critical or off");
   cmd->add_flag("--quiet", args->quiet, "no progress lines");
   cmd->add_flag("--in-process", args->in_process,
                 "run the UE, CNN and HSS cores in this one process, without daemons or sockets");
-  cmd->callback([args, exit_code] { *exit_code = run_demo_command(*args); });
+  cmd->callback([cmd, args, exit_code] {
+    for (const char* name : {"--violations", "--max-in-flight", "--log-level"}) {
+      if (cmd->get_option(name)->count() > 0) args->network_only.emplace_back(name);
+    }
+    *exit_code = run_demo_command(*args);
+  });
 }
 
 KMEBIND_COMMAND("demo", 10, setup);

@@ -199,7 +199,7 @@ void setup(CLI::App& root, int* exit_code) {
       "file of `kmebind admin generate`, a report of outcomes, procedures per second and latency "
       "(docs/demo.md).\nExit codes: 0 every outcome as expected, 1 some were not, 2 usage, 3 "
       "configuration.");
-  cmd->add_option("--config", a->config, "sim.yaml")->required();
+  cmd->add_option("--config", a->config, "sim.yaml (see config/sim.yaml)")->required();
   cmd->add_option("--ues", a->ues,
                   "Number of devices to attach (default: every device of the procedure)");
   cmd->add_option("--rate", a->rate, "Attaches started per second (default: all at once)");
@@ -234,7 +234,8 @@ void setup(CLI::App& root, int* exit_code) {
                   "Random extra wait after T3346, 0..this ms (ue.t3346_jitter)")
       ->check(CLI::Range(0, 3600000));
   cmd->add_option("--hold-kme-response", a->hold_kme_response_ms,
-                  "Test hook: hold each KME Provisioning Response this many ms (HSS restart test)");
+                  "Hold each KME Provisioning Response this many ms (HSS restart test)")
+      ->group("Test hooks");
   cmd->callback([a, exit_code] { *exit_code = run_sim(*a); });
 }
 

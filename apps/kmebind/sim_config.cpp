@@ -1,6 +1,9 @@
 #include "sim_config.h"
 
 #include <chrono>
+#include <filesystem>
+#include <string>
+#include <string_view>
 
 #include "net/yaml_config.h"
 #include "ue/ue_config.h"
@@ -36,6 +39,29 @@ Result<std::string> get_string_or_empty(const net::ConfigNode& map, std::string_
     return it->second.Scalar();
   }
   return std::string();
+}
+
+// The error for `key` of `map`, at the line of that key (of the map when it is absent).
+Error at_key(const net::ConfigNode& map, std::string_view key, std::string_view problem) {
+  int line = map.line();
+  if (map.yaml().IsMap()) {
+    for (auto it = map.yaml().begin(); it != map.yaml().end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == key) line = it->first.Mark().line + 1;
+    }
+  }
+  return map.error(line, map.child_path(key), problem);
+}
+
+// log.file and pcap.file: their directory must exist (kmebind creates none), so that a typo is
+// reported at start-up with its key. "" (none) passes.
+Status check_directory_of(const net::ConfigNode& map, std::string_view key,
+                          const std::string& file) {
+  const std::filesystem::path dir = std::filesystem::path(file).parent_path();
+  std::error_code ec;
+  if (file.empty() || dir.empty() || std::filesystem::is_directory(dir, ec)) return {};
+  return std::unexpected(at_key(map, key,
+                                "directory " + dir.string() + " of " + file +
+                                    " does not exist (create it: kmebind creates no directory)"));
 }
 
 }  // namespace
@@ -103,7 +129,16 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
     check.plmn = c.plmn;
     check.apn = c.apn;
     if (auto st = check.validate(); !st) {
-      return std::unexpected((*ue)->error((*ue)->line(), "ue", st.error().message()));
+      // UeConfig::validate names its field ("UE config plmn: ..."): report it at that key.
+      std::string_view message = st.error().message();
+      for (std::string_view field : {"plmn", "apn"}) {
+        const std::string prefix = "UE config " + std::string(field) + ": ";
+        if (message.starts_with(prefix)) {
+          message.remove_prefix(prefix.size());
+          return std::unexpected(at_key(**ue, field, message));
+        }
+      }
+      return std::unexpected((*ue)->error((*ue)->line(), "ue", message));
     }
   }
 
@@ -111,6 +146,10 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
   if (auto st = net::check_keys(*devices, {"file", "save"}); !st)
     return std::unexpected(st.error());
   SIM_TRY(file, net::get_string(*devices, "file"));
+  if (std::error_code ec; !std::filesystem::exists(*file, ec)) {
+    return std::unexpected(at_key(
+        *devices, "file", *file + ": no such device file (write one with `kmebind admin generate`)"));
+  }
   c.devices_file = *file;
   SIM_TRY(save, net::get_bool_or(*devices, "save", true));
   c.save_devices = *save;
@@ -119,6 +158,9 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
   if (*pcap) {
     if (auto st = net::check_keys(**pcap, {"file"}); !st) return std::unexpected(st.error());
     SIM_TRY(pcap_file, get_string_or_empty(**pcap, "file"));
+    if (auto st = check_directory_of(**pcap, "file", *pcap_file); !st) {
+      return std::unexpected(st.error());
+    }
     if (!pcap_file->empty()) c.pcap_file = std::filesystem::path(*pcap_file);
   }
 
@@ -134,6 +176,9 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
     }
     c.log.level = *level;
     SIM_TRY(log_file, get_string_or_empty(**log, "file"));
+    if (auto st = check_directory_of(**log, "file", *log_file); !st) {
+      return std::unexpected(st.error());
+    }
     c.log.file = *log_file;
   }
   return c;

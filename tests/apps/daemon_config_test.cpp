@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -242,15 +243,14 @@ TEST(HssDaemonConfig, TlsTransportWithoutFilesIsRefused) {
   EXPECT_EQ(error_of(d), "hss.yaml:13: diameter.tls.ca: missing (required)");
 }
 
-TEST(HssDaemonConfig, TlsFilesMustBeReadable) {
+TEST(HssDaemonConfig, TlsFilesMustBeReadableAndAreNamedAtTheirKey) {
   auto c =
       hss(with(kHss, "transport: tcp",
                "transport: tls\n  tls: {cert: /nonexistent/hss.pem, key: /nonexistent/hss.key, "
                "ca: /nonexistent/ca.pem}"));
-  EXPECT_NE(error_of(c).find("hss.yaml:8: diameter: TLS certificate /nonexistent/hss.pem "
-                             "is not readable"),
-            std::string::npos)
-      << error_of(c);
+  EXPECT_EQ(error_of(c),
+            "hss.yaml:13: diameter.tls.cert: /nonexistent/hss.pem is not readable: No such file "
+            "or directory");
 }
 
 TEST(HssDaemonConfig, ClearTcpWithTlsFilesIsRefused) {
@@ -276,11 +276,25 @@ TEST(HssDaemonConfig, EmptyAllowListIsRefused) {
             "identities");
 }
 
-TEST(HssDaemonConfig, BadIdentityIsReportedAtTheDiameterSection) {
+TEST(HssDaemonConfig, BadIdentityIsReportedAtItsKey) {
   auto c = hss(with(kHss, "identity: hss.kmebind.test", "identity: \"hss kmebind\""));
-  EXPECT_NE(error_of(c).find("hss.yaml:8: diameter: identity 'hss kmebind' is not an FQDN"),
-            std::string::npos)
-      << error_of(c);
+  EXPECT_EQ(error_of(c), "hss.yaml:9: diameter.identity: identity 'hss kmebind' is not an FQDN");
+}
+
+TEST(HssDaemonConfig, ListenAddressThatIsNoIpIsReportedAtItsKey) {
+  auto c = hss(with(kHss, "address: 127.0.0.1, port: 3868", "address: localhost, port: 3868"));
+  EXPECT_EQ(error_of(c),
+            "hss.yaml:11: diameter.listen.address: listen address 'localhost' is not an IP "
+            "address");
+}
+
+TEST(HssDaemonConfig, LogFileInADirectoryThatDoesNotExistIsRefusedAtLogFile) {
+  auto c = hss(with(kHss, "file: \"\"}", "file: /nonexistent-kmebind/hss.log}"));
+  EXPECT_EQ(error_of(c),
+            "hss.yaml:22: log.file: directory /nonexistent-kmebind of /nonexistent-kmebind/hss.log "
+            "does not exist (create it: kmebind creates no directory)");
+  auto relative = hss(with(kHss, "file: \"\"}", "file: hss.log}"));  // the working directory
+  EXPECT_TRUE(relative) << error_of(relative);
 }
 
 TEST(HssDaemonConfig, BadLogLevelIsRefused) {
@@ -296,18 +310,82 @@ TEST(HssDaemonConfig, MalformedYamlNamesTheLine) {
   EXPECT_NE(error_of(c).find("malformed YAML"), std::string::npos) << error_of(c);
 }
 
-TEST_F(DaemonKeyFiles, TlsTransportWithReadableFilesIsAccepted) {
-  write("hss.pem", "x", k600);
-  write("hss.key", "x", k600);
-  write("ca.pem", "x", k600);
-  const std::string tls = "transport: tls\n  tls: {cert: " + (dir_ / "hss.pem").string() +
-                          ", key: " + (dir_ / "hss.key").string() +
-                          ", ca: " + (dir_ / "ca.pem").string() + "}";
-  auto c = hss(with(kHss, "transport: tcp", tls));
+// A CA, hss.pem/hss.key signed by it, the same key encrypted, and another CA (other.pem/.key),
+// made with the openssl command as daemon_process_test.cpp does.
+bool make_pki(const fs::path& dir) {
+  const auto run = [&](const std::string& command) {
+    return std::system(("cd '" + dir.string() + "' && " + command + " >/dev/null 2>&1").c_str()) ==
+           0;
+  };
+  const std::string ec_key = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+  return run("openssl req -x509 " + ec_key +
+             " -keyout ca.key -out ca.pem -subj /CN=kmebind-test-ca -days 2") &&
+         run("openssl req -x509 " + ec_key +
+             " -keyout other.key -out other.pem -subj /CN=kmebind-other-ca -days 2") &&
+         run("openssl req " + ec_key + " -keyout hss.key -out hss.csr -subj /CN=hss.kmebind.test") &&
+         run("openssl x509 -req -in hss.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+             "-out hss.pem") &&
+         run("openssl pkey -in hss.key -aes256 -passout pass:secret -out hss-encrypted.key");
+}
+
+class DaemonTlsFiles : public DaemonKeyFiles {
+ protected:
+  void SetUp() override {
+    DaemonKeyFiles::SetUp();
+    ASSERT_TRUE(make_pki(dir_)) << "the openssl command failed";
+  }
+  Result<HssDaemonConfig> with_tls(const std::string& cert, const std::string& key,
+                                   const std::string& ca) {
+    return hss(with(kHss, "transport: tcp",
+                    "transport: tls\n  tls: {cert: " + (dir_ / cert).string() +
+                        ", key: " + (dir_ / key).string() + ", ca: " + (dir_ / ca).string() +
+                        "}"));
+  }
+};
+
+TEST_F(DaemonTlsFiles, CertificateWithItsKeyUnderItsCaIsAccepted) {
+  auto c = with_tls("hss.pem", "hss.key", "ca.pem");
   ASSERT_TRUE(c) << error_of(c);
   ASSERT_TRUE(c->diameter.tls);
   EXPECT_FALSE(c->diameter.clear_tcp);
   EXPECT_EQ(c->diameter.tls->ca_file, (dir_ / "ca.pem").string());
+}
+
+TEST_F(DaemonTlsFiles, FileWithoutPemIsRefusedAtItsKey) {
+  write("garbage.pem", "not a certificate\n", k600);
+  EXPECT_EQ(error_of(with_tls("garbage.pem", "hss.key", "ca.pem")),
+            "hss.yaml:13: diameter.tls.cert: " + (dir_ / "garbage.pem").string() +
+                " holds no PEM certificate");
+  EXPECT_EQ(error_of(with_tls("hss.pem", "hss.pem", "ca.pem")),
+            "hss.yaml:13: diameter.tls.key: " + (dir_ / "hss.pem").string() +
+                " holds no PEM private key");
+  EXPECT_EQ(error_of(with_tls("hss.pem", "hss.key", "ca.key")),
+            "hss.yaml:13: diameter.tls.ca: " + (dir_ / "ca.key").string() +
+                " holds no PEM certificate");
+  EXPECT_EQ(error_of(with_tls("hss.pem", "hss.key", "")),
+            "hss.yaml:13: diameter.tls.ca: " + dir_.string() + "/ is not a regular file");
+}
+
+TEST_F(DaemonTlsFiles, KeyOfAnotherCertificateIsRefusedAtTlsKey) {
+  EXPECT_EQ(error_of(with_tls("hss.pem", "other.key", "ca.pem")),
+            "hss.yaml:13: diameter.tls.key: " + (dir_ / "other.key").string() +
+                " is not the private key of the certificate " + (dir_ / "hss.pem").string() +
+                " (diameter.tls.cert)");
+}
+
+TEST_F(DaemonTlsFiles, EncryptedKeyIsRefusedWithoutAskingForAPassphrase) {
+  const std::string error = error_of(with_tls("hss.pem", "hss-encrypted.key", "ca.pem"));
+  EXPECT_EQ(error, "hss.yaml:13: diameter.tls.key: " + (dir_ / "hss-encrypted.key").string() +
+                       " is an encrypted private key: freeDiameter cannot ask for a passphrase; "
+                       "store it unencrypted with mode 0600");
+}
+
+TEST_F(DaemonTlsFiles, CertificateTheCaDidNotIssueIsRefusedAtTlsCert) {
+  const std::string error = error_of(with_tls("hss.pem", "hss.key", "other.pem"));
+  EXPECT_TRUE(error.starts_with("hss.yaml:13: diameter.tls.cert: " + (dir_ / "hss.pem").string() +
+                                " does not verify under the CA in " +
+                                (dir_ / "other.pem").string() + " (diameter.tls.ca): "))
+      << error;
 }
 
 TEST_F(DaemonKeyFiles, CookieKeyRingLoadsActiveAndAcceptedKeysOnly) {
@@ -405,6 +483,21 @@ TEST(CnnDaemonConfig, ValidDocumentFillsEveryField) {
   ASSERT_TRUE(c->metrics);
   EXPECT_EQ(c->metrics->port, 9102);
   EXPECT_EQ(c->log.role, "cnn");
+}
+
+TEST(CnnDaemonConfig, PeerAddressThatIsNoIpIsReportedAtThatPeer) {
+  auto c = cnn(with(kCnn, "address: 127.0.0.2", "address: hss2.local"));
+  EXPECT_EQ(error_of(c),
+            "cnn.yaml:7: diameter.peers[1].address: peer hss2.kmebind.test address 'hss2.local' "
+            "is not an IP address");
+}
+
+TEST(CnnDaemonConfig, PcapFileInADirectoryThatDoesNotExistIsRefusedAtPcapFile) {
+  auto c = cnn(with(kCnn, "pcap: {file: \"\"}", "pcap: {file: /nonexistent-kmebind/cnn.pcap}"));
+  EXPECT_EQ(error_of(c),
+            "cnn.yaml:21: pcap.file: directory /nonexistent-kmebind of "
+            "/nonexistent-kmebind/cnn.pcap does not exist (create it: kmebind creates no "
+            "directory)");
 }
 
 TEST(CnnDaemonConfig, KmeProceduresListSetsTheBits) {
