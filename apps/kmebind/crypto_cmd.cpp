@@ -293,8 +293,10 @@ const char* const kSubcommandNames =
 void setup_crypto(CLI::App& root, int* exit_code) {
   CLI::App* crypto = root.add_subcommand(
       "crypto",
-      "Run kmebind's crypto primitives on hex arguments and print JSON (lowercase hex), to check "
-      "them against published test data (TS 35.208, TS 33.401 Annex C, TS 33.501 Annex C.4).");
+      "Run kmebind's crypto primitives on hex arguments and print JSON (lowercase hex), to check\n"
+      "them against published test data (TS 35.208, TS 33.401 Annex C, TS 33.501 Annex C.4).\n"
+      "Exit codes: 0 ok, 1 the operation failed (an ECIES MAC tag that does not verify), 2 bad "
+      "arguments.");
   crypto->callback([crypto, exit_code] {
     if (crypto->get_subcommands().empty()) {
       *exit_code =

@@ -181,6 +181,15 @@ int run_demo_command(const DemoArgs& args) {
   return run_network(args);
 }
 
+// CLI11 reads "-1" into an unsigned option as 2^64 - 1: a count given with a sign is refused.
+CLI::Validator no_sign() {
+  return CLI::Validator(
+      [](std::string& text) {
+        return text.starts_with('-') ? "expected a count (0 or more), got " + text : std::string();
+      },
+      "");
+}
+
 void setup(CLI::App& root, int* exit_code) {
   auto args = std::make_shared<DemoArgs>();
   CLI::App* cmd = root.add_subcommand(
@@ -194,12 +203,15 @@ void setup(CLI::App& root, int* exit_code) {
       "re-provisioning and binding violations, prints a summary and stops everything "
       "(docs/demo.md).\n"
       "Exit codes: 0 every outcome as expected, 1 otherwise, 2 bad arguments.");
-  cmd->add_option("--ues", args->ues, "number of simulated devices (default 20)");
+  cmd->add_option("--ues", args->ues, "number of simulated devices (default 20)")
+      ->check(no_sign());
   cmd->add_option(
       "--violations", args->violations,
-      "binding-violation devices (default max(2, ues/10)), each to be rejected with #6");
+      "binding-violation devices (default max(2, ues/10)), each to be rejected with #6")
+      ->check(no_sign());
   cmd->add_option("--max-in-flight", args->max_in_flight,
-                  "attaches running at a time (default 200; 0: every UE of a phase at once)");
+                  "attaches running at a time (default 200; 0: every UE of a phase at once)")
+      ->check(no_sign());
   cmd->add_flag("--json", args->json, "print one JSON object instead of the text summary");
   cmd->add_option("--pcap", args->pcap,
                   "the cnn writes every NAS message and every S6a Diameter message (KASME and KME "

@@ -191,32 +191,45 @@ int run_sim(const SimArgs& a) {
   return summary.unexpected == 0 ? kExitOk : kExitFailure;
 }
 
+// CLI11 reads "-1" into an unsigned option as 2^64 - 1: a count given with a sign is refused.
+CLI::Validator no_sign() {
+  return CLI::Validator(
+      [](std::string& text) {
+        return text.starts_with('-') ? "expected a count (0 or more), got " + text : std::string();
+      },
+      "");
+}
+
 void setup(CLI::App& root, int* exit_code) {
   auto a = std::make_shared<SimArgs>();
   CLI::App* cmd = root.add_subcommand(
       "sim",
-      "Simulate UEs attaching to a running `kmebind cnn` (load generator): devices from the device "
-      "file of `kmebind admin generate`, a report of outcomes, procedures per second and latency "
-      "(docs/demo.md).\nExit codes: 0 every outcome as expected, 1 some were not, 2 usage, 3 "
-      "configuration.");
+      "Simulate UEs attaching to a running `kmebind cnn` (load generator): devices from the\n"
+      "device file of `kmebind admin generate`, a report of outcomes, procedures per second and\n"
+      "latency (docs/demo.md).\n"
+      "Exit codes: 0 every outcome as expected, 1 some were not, 2 usage, 3 configuration.");
   cmd->add_option("--config", a->config, "sim.yaml (see config/sim.yaml)")->required();
   cmd->add_option("--ues", a->ues,
-                  "Number of devices to attach (default: every device of the procedure)");
+                  "Number of devices to attach (default: every device of the procedure)")
+      ->check(no_sign());
   cmd->add_option("--rate", a->rate, "Attaches started per second (default: all at once)");
   cmd->add_option("--max-in-flight", a->max_in_flight,
-                  "At most this many attaches running at a time (default: no limit)");
+                  "At most this many attaches running at a time (default: no limit)")
+      ->check(no_sign());
   cmd->add_option(
       "--procedure", a->procedure,
       "Use devices whose subscription allows KME procedure 1, 2, or any (mixed, default)");
   cmd->add_option("--violations", a->violations,
-                  "Also attach this many binding-violation devices (expected: Attach reject #6)");
+                  "Also attach this many binding-violation devices (expected: Attach reject #6)")
+      ->check(no_sign());
   cmd->add_flag("--json", a->json, "Print the report as one JSON object");
   cmd->add_flag("--quiet", a->quiet, "No progress line");
   cmd->add_option("--outcomes", a->outcomes,
                   "Write one JSON line per attach (IMSI, outcome, EMM cause, latency)");
   cmd->add_flag("--no-save", a->no_save,
                 "Do not write the devices' KMEs and SQN stores back to the device file");
-  cmd->add_option("--timeout", a->timeout_s, "Give up after this many seconds (default 600)");
+  cmd->add_option("--timeout", a->timeout_s, "Give up after this many seconds (default 600)")
+      ->check(no_sign());
   cmd->add_flag("--retry", a->retry,
                 "Retry as a real UE (ue.retry): after #22 wait T3346 + jitter, after T3410 "
                 "T3411/T3402, after a lost link reconnect and attach again");

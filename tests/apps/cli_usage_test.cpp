@@ -69,6 +69,20 @@ TEST_F(DemoUsage, InProcessRefusesOptionsOnlyTheDaemonsUse) {
   EXPECT_TRUE(is_empty_dir(tmpdir_));
 }
 
+TEST_F(DemoUsage, NegativeCountsAreUsageErrorsNotHugeNumbers) {
+  for (const std::string option : {"--ues", "--violations", "--max-in-flight"}) {
+    CliResult r = demo({option, "-1"});
+    EXPECT_EQ(r.code, 2) << option;
+    EXPECT_TRUE(one_line_with(r.err, option + ": expected a count (0 or more), got -1")) << option;
+  }
+  for (const std::string option : {"--ues", "--violations", "--max-in-flight", "--timeout"}) {
+    CliResult r = run_kmebind(dir_.path(), "sim", {"sim", "--config", "sim.yaml", option, "-1"});
+    EXPECT_EQ(r.code, 2) << option;
+    EXPECT_TRUE(one_line_with(r.err, option + ": expected a count (0 or more), got -1")) << option;
+  }
+  EXPECT_TRUE(is_empty_dir(tmpdir_));
+}
+
 // A working directory from `demo --prepare`, whose files the tests break one at a time.
 class DaemonStartupErrors : public ::testing::Test {
  protected:
