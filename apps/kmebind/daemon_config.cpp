@@ -234,7 +234,7 @@ Status check_tls_files(const ConfigNode& tls, const diameter::TlsFiles& files) {
   std::unique_ptr<X509_STORE, X509StoreFree> store(X509_STORE_new());
   std::unique_ptr<STACK_OF(X509), X509StackFree> untrusted(sk_X509_new_null());
   std::unique_ptr<X509_STORE_CTX, X509StoreCtxFree> ctx(X509_STORE_CTX_new());
-  if (!store || !untrusted || !ctx) return fail(Code::kInternal, "out of memory");
+  if (!store || !untrusted || !ctx) return std::unexpected(at_key(tls, "ca", "out of memory"));
   for (const X509Ptr& a : anchors) X509_STORE_add_cert(store.get(), a.get());
   // Like GnuTLS, any certificate of the CA file is a trust anchor, an intermediate one too.
   X509_STORE_set_flags(store.get(), X509_V_FLAG_PARTIAL_CHAIN);
