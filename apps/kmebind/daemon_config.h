@@ -6,9 +6,11 @@
 // names the file, the line and the key path (net/yaml_config.h), e.g.
 //   hss.yaml:14: diameter.listen.port: expected an integer 1..65535, got 'x'
 // Unknown and duplicate keys are errors in every section. The daemons exit with code 3 on any of
-// them. Parsing reads no key material: the Cookie key files and the store master key are read by
-// load_cookie_key_ring / load_store_master_key, whose errors name the key path too. TLS files are
-// checked to be readable (diameter::validate).
+// them. The Cookie key files and the store master key are read by load_cookie_key_ring /
+// load_store_master_key, whose errors name the key path too. The TLS files are checked while
+// parsing (a PEM certificate, the unencrypted key of that certificate — parsed in memory, wiped,
+// never kept — and a CA file under which it verifies; docs/daemons.md §1); log.file and pcap.file
+// must be in an existing directory.
 //
 // Thread safety: plain functions and values.
 #pragma once
