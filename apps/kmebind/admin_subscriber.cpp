@@ -97,6 +97,11 @@ int run_show(Context& ctx, const std::string& imsi, bool reveal) {
 // range read per page and holds one page in memory.
 int run_list(Context& ctx, std::size_t limit, const std::string& after_imsi) {
   const std::string cmd = "admin subscriber list";
+  if (!after_imsi.empty()) {
+    if (auto st = store::check_imsi(after_imsi); !st) {
+      return usage(cmd, "--after: " + st.error().message());
+    }
+  }
   auto s = ctx.open_store();
   if (!s) return config_error(cmd, s.error());
   constexpr std::size_t kPage = 1000;

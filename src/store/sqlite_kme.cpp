@@ -93,7 +93,9 @@ Result<std::vector<KmeStatus>> SqliteStore::list_kme_status(std::optional<std::s
     if (!s) return pass(s);
     int next = 1;
     if (imsi) s->bind_text(next++, *imsi);
-    s->bind_text(next, from.imsi).bind_text(next + 1, from.imei).bind_int(next + 2, sql_limit(limit));
+    s->bind_text(next, from.imsi)
+        .bind_text(next + 1, from.imei)
+        .bind_int(next + 2, sql_limit(limit));
     std::vector<KmeStatus> out;
     for (;;) {
       auto row = s->step();

@@ -205,15 +205,17 @@ TYPED_TEST(ListingTest, KmeListingOfOneImsiHonoursAKeyFromAnotherImsi) {
   this->add_kmes();
   const std::string imsi = "001010000000002";
   // A key before the IMSI: all its pairs; after it: none; inside it: the rest.
-  auto before = this->store().list_kme_status(imsi, 10, PairKey{"001010000000001", "99000000000001"});
+  auto before =
+      this->store().list_kme_status(imsi, 10, PairKey{"001010000000001", "99000000000001"});
   ASSERT_TRUE(before) << before.error().what();
   ASSERT_EQ(before->size(), 1u);
   EXPECT_EQ((*before)[0].imei, "11111111111111");
-  auto beyond = this->store().list_kme_status(imsi, 10, PairKey{"001010000000003", "00000000000000"});
+  auto beyond =
+      this->store().list_kme_status(imsi, 10, PairKey{"001010000000003", "00000000000000"});
   ASSERT_TRUE(beyond);
   EXPECT_TRUE(beyond->empty());
-  auto inside =
-      this->store().list_kme_status("001010000000001", 10, PairKey{"001010000000001", "35209900176148"});
+  auto inside = this->store().list_kme_status("001010000000001", 10,
+                                              PairKey{"001010000000001", "35209900176148"});
   ASSERT_TRUE(inside);
   ASSERT_EQ(inside->size(), 2u);
   EXPECT_EQ((*inside)[0].imei, "86000000000003");
@@ -248,14 +250,17 @@ TYPED_TEST(ListingTest, MalformedResumeKeysAreRefused) {
   auto bad_imsi = this->store().list_subscribers(10, std::string_view("00101x"));
   ASSERT_FALSE(bad_imsi);
   EXPECT_EQ(bad_imsi.error().code(), Code::kInvalidArgument);
-  auto bad_pair_imsi = this->store().list_kme_status(std::nullopt, 10, PairKey{"12", "35209900176148"});
+  auto bad_pair_imsi =
+      this->store().list_kme_status(std::nullopt, 10, PairKey{"12", "35209900176148"});
   ASSERT_FALSE(bad_pair_imsi);
   EXPECT_EQ(bad_pair_imsi.error().code(), Code::kInvalidArgument);
-  auto bad_imei = this->store().list_kme_status(std::nullopt, 10, PairKey{"001010000000001", "123"});
+  auto bad_imei =
+      this->store().list_kme_status(std::nullopt, 10, PairKey{"001010000000001", "123"});
   ASSERT_FALSE(bad_imei);
   EXPECT_EQ(bad_imei.error().code(), Code::kInvalidArgument);
   // A 15-digit IMEI (with its check digit) is the 14-digit key.
-  auto luhn = this->store().list_kme_status(std::nullopt, 10, PairKey{"001010000000001", "352099001761481"});
+  auto luhn = this->store().list_kme_status(std::nullopt, 10,
+                                            PairKey{"001010000000001", "352099001761481"});
   ASSERT_TRUE(luhn) << luhn.error().what();
   EXPECT_EQ(luhn->size(), 5u);
 }
@@ -300,10 +305,10 @@ TEST(SqliteListingPlan, TheOffsetQueryWithAnOptionalFilterScans) {
   testing::TempDir dir;
   const std::string path = dir.file("store.db");
   ASSERT_TRUE(testing::open_or_die(path));
-  const auto plan = sqlite_plan(
-      path,
-      "SELECT k.imsi FROM kme_records k JOIN subscribers s ON s.imsi = k.imsi "
-      "WHERE (?1 IS NULL OR k.imsi = ?1) ORDER BY k.imsi, k.imei LIMIT ?2 OFFSET ?3");
+  const auto plan =
+      sqlite_plan(path,
+                  "SELECT k.imsi FROM kme_records k JOIN subscribers s ON s.imsi = k.imsi "
+                  "WHERE (?1 IS NULL OR k.imsi = ?1) ORDER BY k.imsi, k.imei LIMIT ?2 OFFSET ?3");
   ASSERT_FALSE(plan.empty());
   EXPECT_TRUE(plan[0].starts_with("SCAN k")) << plan[0];
 }
