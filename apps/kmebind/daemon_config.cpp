@@ -161,6 +161,10 @@ Result<std::string> read_pem_file(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return fail(Code::kIo, path + " is not readable: " + std::strerror(errno));
   std::string text;
+  // One allocation for the whole file, so that wiping `text` wipes the only copy of a key.
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  text.reserve(ec ? 4096
+                  : static_cast<std::size_t>(std::min<std::uintmax_t>(size, 1u << 20)) + 4096);
   char buffer[4096];
   std::size_t n = 0;
   while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0 && text.size() < (1u << 20)) {

@@ -147,8 +147,9 @@ Result<SimConfig> load_sim_config(const std::filesystem::path& path) {
     return std::unexpected(st.error());
   SIM_TRY(file, net::get_string(*devices, "file"));
   if (std::error_code ec; !std::filesystem::exists(*file, ec)) {
-    return std::unexpected(at_key(
-        *devices, "file", *file + ": no such device file (write one with `kmebind admin generate`)"));
+    return std::unexpected(
+        at_key(*devices, "file",
+               *file + ": no such device file (write one with `kmebind admin generate`)"));
   }
   c.devices_file = *file;
   SIM_TRY(save, net::get_bool_or(*devices, "save", true));

@@ -21,7 +21,9 @@ using namespace std::chrono_literals;
   if (err.empty() || err.back() != '\n' || err.find('\n') != err.size() - 1) {
     return ::testing::AssertionFailure() << "not one line: " << err;
   }
-  if (!contains(err, text)) return ::testing::AssertionFailure() << "no '" << text << "' in " << err;
+  if (!contains(err, text)) {
+    return ::testing::AssertionFailure() << "no '" << text << "' in " << err;
+  }
   return ::testing::AssertionSuccess();
 }
 

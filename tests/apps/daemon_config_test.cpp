@@ -322,7 +322,8 @@ bool make_pki(const fs::path& dir) {
              " -keyout ca.key -out ca.pem -subj /CN=kmebind-test-ca -days 2") &&
          run("openssl req -x509 " + ec_key +
              " -keyout other.key -out other.pem -subj /CN=kmebind-other-ca -days 2") &&
-         run("openssl req " + ec_key + " -keyout hss.key -out hss.csr -subj /CN=hss.kmebind.test") &&
+         run("openssl req " + ec_key +
+             " -keyout hss.key -out hss.csr -subj /CN=hss.kmebind.test") &&
          run("openssl x509 -req -in hss.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
              "-out hss.pem") &&
          run("openssl pkey -in hss.key -aes256 -passout pass:secret -out hss-encrypted.key");
