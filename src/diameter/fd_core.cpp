@@ -16,6 +16,7 @@
 #include "diameter/fd_include.h"
 #include "diameter/fd_quiesce.h"
 #include "diameter/peer_authority.h"
+#include "diameter/receive_guard.h"
 #include "diameter/secret_blanking.h"
 
 namespace kmebind::diameter {
@@ -132,6 +133,8 @@ Result<std::unique_ptr<FdCore>> FdCore::create(DiameterConfig config) {
       rc != 0) {
     return std::unexpected(fd_failed("S6a application support", rc).error());
   }
+  // First of the HOOK_MESSAGE_RECEIVED callbacks: before the tap reads the message.
+  if (auto st = detail::install_receive_guard(); !st) return std::unexpected(st.error());
   if (auto st = detail::PeerAuthority::install(core->authority_.get()); !st) {
     return std::unexpected(st.error());
   }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <optional>
 
 #include "diameter/error_answer.h"
 #include "diameter/fd_include.h"
@@ -48,6 +49,45 @@ void strip_to_envelope(const S6aDictionary& d, struct msg* answer) {
   for (void* a : doomed) fd_msg_free(a);
   msg_hdr* h = nullptr;
   if (fd_msg_hdr(answer, &h) == 0) h->msg_flags &= static_cast<std::uint8_t>(~CMD_FLAG_ERROR);
+}
+
+// RFC 6733 §8.8 and the `< Session-Id >` of every S6a request ABNF (TS 29.272 §7.2): exactly
+// one Session-Id, right after the header, with a value. The codecs leave Session-Id to
+// freeDiameter, so the server checks it before decoding. A Session-Id with the V bit set never
+// gets here: the receive guard removed it (receive_guard.h).
+std::optional<DecodeError> check_session_id(const S6aDictionary& d, struct msg* request) {
+  struct avp* first = nullptr;
+  unsigned position = 0, count = 0;
+  void* child = nullptr;
+  if (fd_msg_browse_internal(request, MSG_BRW_FIRST_CHILD, &child, nullptr) != 0) child = nullptr;
+  while (child != nullptr) {
+    ++position;
+    avp_hdr* h = nullptr;
+    if (fd_msg_avp_hdr(static_cast<struct avp*>(child), &h) == 0 && h->avp_code == d.session_id.code &&
+        (h->avp_flags & AVP_FLAG_VENDOR) == 0) {
+      if (++count == 2) {
+        return DecodeError{kAvpOccursTooManyTimes, "Session-Id occurs more than once",
+                           static_cast<struct avp*>(child), nullptr};
+      }
+      if (position != 1) {
+        return DecodeError{s6a::kMissingAvp,
+                           "Session-Id is not the first AVP (RFC 6733 §8.8: it follows the header)",
+                           nullptr, d.session_id.model};
+      }
+      first = static_cast<struct avp*>(child);
+    }
+    void* next = nullptr;
+    if (fd_msg_browse_internal(child, MSG_BRW_NEXT, &next, nullptr) != 0) break;
+    child = next;
+  }
+  if (first == nullptr) {
+    return DecodeError{s6a::kMissingAvp, "Session-Id missing", nullptr, d.session_id.model};
+  }
+  avp_hdr* h = nullptr;
+  if (fd_msg_avp_hdr(first, &h) != 0 || h->avp_value == nullptr || h->avp_value->os.len == 0) {
+    return DecodeError{s6a::kInvalidAvpValue, "Session-Id is empty", first, nullptr};
+  }
+  return std::nullopt;
 }
 
 // Turns the request in *m into an error answer for a request that did not decode.
@@ -138,6 +178,11 @@ int on_request(struct msg** m, struct avp*, struct session*, void* opaque, enum 
   *act = DISP_ACT_CONT;
   try {
     const S6aDictionary& d = s.core->dictionary();
+    if (auto bad = check_session_id(d, *m)) {
+      int rc = refuse_request(s, m, *bad, command);
+      *act = DISP_ACT_SEND;
+      return rc;
+    }
     auto request = decode(d, *m);
     if (!request) {
       int rc = refuse_request(s, m, request.error(), command);

@@ -1,0 +1,124 @@
+#include "diameter/receive_guard.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "diameter/fd_include.h"
+
+namespace kmebind::diameter::detail {
+namespace {
+
+constexpr std::uint32_t kSessionId = 263;  // RFC 6733 §8.8
+constexpr std::uint32_t kProxyInfo = 284;  // RFC 6733 §6.7.2
+
+fd_hook_hdl* g_guard_hook = nullptr;
+std::atomic<std::uint64_t> g_guarded{0};
+
+// Peer-supplied text made safe for one log line.
+std::string printable(const char* text, std::size_t size) {
+  if (text == nullptr) return "?";
+  std::string out;
+  size = std::min<std::size_t>(size, 255);
+  for (std::size_t i = 0; i < size; ++i) {
+    const char c = text[i];
+    out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  }
+  return out;
+}
+
+// The AVP's own Vendor-Id is 0 with the V bit set: the IETF space (RFC 6733 §4.1), where
+// Session-Id must not carry the V bit (§4.5). freeDiameter cannot look such an AVP up
+// (AVP_BY_STRUCT refuses vendor 0), leaves it without a value, and fd_msg_sess_get asserts.
+bool session_id_freediameter_cannot_read(const avp_hdr& h) {
+  return h.avp_code == kSessionId && (h.avp_flags & AVP_FLAG_VENDOR) != 0 && h.avp_vendor == 0;
+}
+
+// fd_msg_new_answer_from_req copies every Proxy-Info (code 284, vendor 0) of a request into the
+// answer and fails when one does not parse. Parsing it here also leaves it parsed for that copy.
+bool proxy_info_freediameter_cannot_copy(struct avp* a, const avp_hdr& h) {
+  if (h.avp_code != kProxyInfo || h.avp_vendor != 0) return false;
+  fd_pei pei{};
+  return fd_msg_parse_dict(a, fd_g_config->cnf_dict, &pei) != 0;
+}
+
+void guard_hook(enum fd_hook_type, struct msg* m, struct peer_hdr* peer, void* other,
+                struct fd_hook_permsgdata*, void*) {
+  if (m == nullptr) return;
+  const GuardResult r = guard_received(m);
+  if (r.session_ids == 0 && r.proxy_infos == 0) return;
+  ++g_guarded;
+  // {other} names the connection when the peer is not identified yet (its first message).
+  const auto* connection = static_cast<const char*>(other);
+  std::string from =
+      peer != nullptr ? "'" + printable(peer->info.pi_diamid, peer->info.pi_diamidlen) + "'"
+      : connection != nullptr ? "connection " + printable(connection, std::strlen(connection))
+                              : std::string("(unidentified peer)");
+  msg_hdr* h = nullptr;
+  std::string what = "message";
+  if (fd_msg_hdr(m, &h) == 0) {
+    what = std::string((h->msg_flags & CMD_FLAG_REQUEST) != 0 ? "request " : "answer ") +
+           std::to_string(h->msg_code);
+  }
+  if (r.session_ids != 0) {
+    spdlog::warn(
+        "diameter: {} from {}: removed {} Session-Id AVP(s) with the V bit set and Vendor-Id 0 "
+        "(RFC 6733 §4.5: Session-Id never carries the V bit); freeDiameter aborts on them",
+        what, from, r.session_ids);
+  }
+  if (r.proxy_infos != 0) {
+    spdlog::warn(
+        "diameter: {} from {}: removed {} Proxy-Info AVP(s) whose content does not parse "
+        "(RFC 6733 §6.7.2); freeDiameter cannot answer a request that carries them",
+        what, from, r.proxy_infos);
+  }
+}
+
+}  // namespace
+
+GuardResult guard_received(struct msg* m) {
+  GuardResult r;
+  std::vector<struct avp*> doomed;
+  void* child = nullptr;
+  if (fd_msg_browse_internal(m, MSG_BRW_FIRST_CHILD, &child, nullptr) != 0) return r;
+  while (child != nullptr) {
+    auto* a = static_cast<struct avp*>(child);
+    avp_hdr* h = nullptr;
+    if (fd_msg_avp_hdr(a, &h) == 0 && h != nullptr) {
+      if (session_id_freediameter_cannot_read(*h)) {
+        ++r.session_ids;
+        doomed.push_back(a);
+      } else if (proxy_info_freediameter_cannot_copy(a, *h)) {
+        ++r.proxy_infos;
+        doomed.push_back(a);
+      }
+    }
+    void* next = nullptr;
+    if (fd_msg_browse_internal(child, MSG_BRW_NEXT, &next, nullptr) != 0) break;
+    child = next;
+  }
+  // fd_msg_free unlinks the AVP from its message before freeing it.
+  for (struct avp* a : doomed) fd_msg_free(a);
+  return r;
+}
+
+std::uint64_t guarded_messages() { return g_guarded.load(); }
+
+Status install_receive_guard() {
+  if (g_guard_hook != nullptr) return {};
+  // freeDiameter documents that hooks must not change the message. This one does, on purpose and
+  // only here: HOOK_MESSAGE_RECEIVED runs on the receiving peer's thread, which alone holds the
+  // message until it is queued for routing, and the changes go through the message API.
+  const std::uint32_t mask = fd_hook_mask_helper(0, HOOK_MESSAGE_RECEIVED, -1);
+  if (int rc = fd_hook_register(mask, guard_hook, nullptr, nullptr, &g_guard_hook); rc != 0) {
+    g_guard_hook = nullptr;
+    return fail(Code::kInternal, "freeDiameter refused the receive guard hook");
+  }
+  return {};
+}
+
+}  // namespace kmebind::diameter::detail

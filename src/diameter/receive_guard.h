@@ -1,0 +1,39 @@
+// Guard against received AVPs that freeDiameter 1.2.1 itself cannot survive (docs/diameter.md
+// "Malformed messages from an admitted peer"). freeDiameter reads some AVPs of every received
+// message before any callback of ours runs, and two malformed forms stop the process:
+//   - a Session-Id AVP (RFC 6733 §8.8, code 263) with the V bit set and Vendor-Id 0:
+//     fd_msg_sess_get asserts (SIGABRT) as soon as the message is dispatched or answered;
+//   - a Proxy-Info AVP (RFC 6733 §6.7.2, code 284) whose content does not parse: every answer
+//     made from the request fails, and when freeDiameter's routing thread makes that answer
+//     (e.g. no Destination-Realm) the thread ends and the whole core shuts down.
+// The guard is a HOOK_MESSAGE_RECEIVED callback: it runs on the peer's thread right after the
+// message was split into AVPs, before routing, dispatch or answer code reads them. It removes
+// such AVPs from the message and logs each removal with the message and the peer, never a value.
+// The message then goes on without them; a request left without a Session-Id is refused by the
+// S6a server (DIAMETER_MISSING_AVP).
+#pragma once
+
+#include <cstdint>
+
+#include "common/error.h"
+
+struct msg;
+
+namespace kmebind::diameter::detail {
+
+// Registers the hook. REQUIRES: freeDiameter initialised, its dictionary holding the base
+// protocol; called once per process (the core is one per process).
+Status install_receive_guard();
+
+// What the guard removed from `m` (a received message, top-level AVPs only); for the hook and
+// tests. Removes nothing from a well-formed message.
+struct GuardResult {
+  unsigned session_ids = 0;  // Session-Id AVPs with the V bit and Vendor-Id 0
+  unsigned proxy_infos = 0;  // Proxy-Info AVPs whose content does not parse
+};
+GuardResult guard_received(struct msg* m);
+
+// Messages the guard changed since the process started.
+std::uint64_t guarded_messages();
+
+}  // namespace kmebind::diameter::detail
