@@ -24,12 +24,17 @@ int main(int argc, char** argv) {
       "kmebind — IMSI/IMEI binding with an HSS-provisioned device key (KME),\n"
       "3GPP TR 33.868 §5.4.4.2.3.3 (S3-130709).\n\n"
       "Exit codes: 0 ok, 1 operation failed, 2 bad usage or argument, 3 invalid configuration."};
+  root.name("kmebind");  // not argv[0]: usage lines show "kmebind", not the build path
   root.require_subcommand(1);
   // One line per usage error, naming the (sub)command, e.g. "kmebind crypto milenage: --k: ...".
+  // CLI11 passes the root here; the deepest subcommand parsed so far is the one that failed.
   root.failure_message([](const CLI::App* app, const CLI::Error& e) {
-    std::string path;
-    for (const CLI::App* a = app; a != nullptr; a = a->get_parent()) {
-      path = a->get_parent() == nullptr ? "kmebind" + path : " " + a->get_name() + path;
+    std::string path = "kmebind";
+    for (;;) {
+      const auto parsed = app->get_subcommands();
+      if (parsed.empty()) break;
+      app = parsed.front();
+      path += " " + app->get_name();
     }
     return path + ": " + e.what() + " (see --help)\n";
   });
@@ -39,6 +44,16 @@ int main(int argc, char** argv) {
   std::sort(registry.begin(), registry.end(),
             [](const CommandEntry& a, const CommandEntry& b) { return a.order < b.order; });
   for (auto& entry : registry) entry.setup(root, &exit_code);
+  // CLI11 reports "A subcommand is required" for `kmebind foo`; name the word it did not know.
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::none_of(registry.begin(), registry.end(),
+                   [&](const CommandEntry& e) { return e.name == argv[1]; })) {
+    std::string known;
+    for (const auto& e : registry) known += (known.empty() ? "" : ", ") + e.name;
+    std::cerr << "kmebind: unknown command '" << argv[1] << "'; the commands are " << known
+              << " (see --help)\n";
+    return kExitUsage;
+  }
   try {
     root.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -173,5 +173,29 @@ TEST_F(DaemonStartupErrors, SimNamesTheKeyOfAMissingDeviceFileAndOfABadPlmn) {
                                              "admin generate`)"));
 }
 
+// The first word is not a command: say which word, and list the commands.
+TEST(CliUsage, UnknownCommandIsNamedWithTheCommandList) {
+  TempDir dir;
+  CliResult r = run_kmebind(dir.path(), "foo", {"frobnicate"}, 30s);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(one_line_with(r.err, "kmebind: unknown command 'frobnicate'; the commands are demo"));
+}
+
+// A missing option of a sub-subcommand names the whole command path, not just "kmebind".
+TEST(CliUsage, MissingOptionNamesTheSubcommandItBelongsTo) {
+  TempDir dir;
+  CliResult r = run_kmebind(dir.path(), "crypto", {"crypto", "milenage"}, 30s);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(one_line_with(r.err, "kmebind crypto milenage: --k: missing (required)"));
+}
+
+// Usage lines show "kmebind", not the path the binary was started by.
+TEST(CliUsage, HelpShowsTheProgramNameNotItsPath) {
+  TempDir dir;
+  CliResult r = run_kmebind(dir.path(), "help", {"hss", "--help"}, 30s);
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "Usage: kmebind hss [OPTIONS]")) << r.out;
+}
+
 }  // namespace
 }  // namespace kmebind::test
