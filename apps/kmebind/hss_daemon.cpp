@@ -89,12 +89,16 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
   store_options.max_connections = static_cast<int>(std::min(config->workers + 2, 64u));
   auto store = store::open_store(config->store.location, std::move(*master_key), store_options);
   if (!store) {
-    std::string hint =
-        store.error().code() == Code::kNotFound ? "; create it with `kmebind admin init`" : "";
-    return runtime_failure(kRole,
-                           Error(store.error().code(), "store " + store::redact_location(config->store.location) + ": " +
-                                                           store.error().message() + hint),
-                           to_file);
+    // A store that does not exist is a configuration mistake (exit 3, as for `admin`); a store
+    // that exists but cannot be used (locked, server down) is a runtime failure (exit 1).
+    const std::string where = store::redact_location(config->store.location);
+    std::string message = store.error().message();
+    if (message.find(where) == std::string::npos) message = "store " + where + ": " + message;
+    if (store.error().code() == Code::kNotFound) {
+      return config_failure(kRole, Error(Code::kNotFound,
+                                         message + "; create it with `kmebind admin init`"));
+    }
+    return runtime_failure(kRole, Error(store.error().code(), message), to_file);
   }
   auto keyed = KeyedHss::create(**store, std::move(*ring), config->hss);
   if (!keyed) return config_failure(kRole, keyed.error());
