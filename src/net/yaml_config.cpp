@@ -188,6 +188,11 @@ Result<YamlDoc> parse_yaml(std::string_view text, std::string source) {
 }
 
 Result<YamlDoc> load_yaml(const std::filesystem::path& path) {
+  // An ifstream opens a directory and reads nothing, which parses as an empty document.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return fail(Code::kIo, "cannot read " + path.string() + ": it is a directory, not a file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(Code::kIo, "cannot read " + path.string() + ": " + std::strerror(errno));
   std::ostringstream text;

@@ -269,5 +269,14 @@ TEST(YamlConfig, LoadsFilesAndReportsUnreadableOnes) {
   EXPECT_NE(gone.error().message().find(path.string()), std::string::npos);
 }
 
+TEST(YamlConfig, ADirectoryGivenAsTheFileIsReportedAsSuch) {
+  const auto dir = std::filesystem::temp_directory_path();
+  auto doc = load_yaml(dir);
+  ASSERT_FALSE(doc);
+  EXPECT_EQ(doc.error().code(), Code::kIo);
+  EXPECT_NE(doc.error().message().find("is a directory"), std::string::npos)
+      << doc.error().message();
+}
+
 }  // namespace
 }  // namespace kmebind::net
