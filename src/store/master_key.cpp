@@ -54,6 +54,11 @@ Result<SecretBytes> parse_master_key(std::string_view text, std::string_view wha
 }
 
 Result<SecretBytes> read_master_key_file(const std::filesystem::path& path) {
+  if (path.empty()) {
+    return fail(Code::kInvalidArgument, std::string("the master key file name is empty; give the "
+                                                    "file `kmebind admin init` wrote, or set ") +
+                                            kMasterKeyEnv);
+  }
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) {
     if (errno == ENOENT) {

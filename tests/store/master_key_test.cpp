@@ -27,6 +27,14 @@ TEST(MasterKeyTest, WrittenFileIsPrivateAndReadsBack) {
   EXPECT_EQ(*k, key_of(3));
 }
 
+TEST(MasterKeyTest, EmptyFileNameIsRefusedWithAHint) {
+  auto k = read_master_key_file("");
+  ASSERT_FALSE(k);
+  EXPECT_EQ(k.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(k.error().message().find("file name is empty"), std::string::npos)
+      << k.error().message();
+}
+
 TEST(MasterKeyTest, ExistingFileIsNotOverwrittenUnlessAsked) {
   TempDir dir;
   const auto path = dir.path() / "kmebind.key";
