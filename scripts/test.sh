@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, command 2: set up (apt-get), build with warnings as errors, run the whole suite
-# through ctest. Long soak/scale/fuzz runs are not part of it (see docs/testing.md).
+# through ctest. Long soak/scale/fuzz runs are not part of it (README "Tests", docs/reliability.md,
+# docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The suite also needs a PostgreSQL server (started and stopped by ctest fixtures on loopback,

@@ -2,7 +2,7 @@
 // subcommand with KMEBIND_COMMAND; main() builds the CLI11 tree from the registry, so adding a
 // subcommand touches no other file.
 //
-// Exit codes (documented in --help and docs/cli.md):
+// Exit codes (documented in --help and docs/daemons.md, "Exit codes"):
 //   0 success; 1 the operation failed (store, network, verification); 2 bad usage or arguments;
 //   3 configuration invalid.
 #pragma once
