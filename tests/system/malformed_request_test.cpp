@@ -172,16 +172,16 @@ class MalformedRequest : public ::testing::TestWithParam<Case> {
     port_ = static_cast<std::uint16_t>(std::stoi(ready.substr(at + key.size())));
   }
 
-  std::unique_ptr<TlsPeer> connect() {
+  std::unique_ptr<TlsLink> connect() {
     std::string why;
-    auto peer = TlsPeer::open(port_, dir_ / "cnn.pem", dir_ / "cnn.key", kHost, kRealm,
-                              dir_ / "s_client.err", &why);
+    auto peer = TlsLink::admitted_peer(port_, dir_ / "cnn.pem", dir_ / "cnn.key", kHost, kRealm,
+                                       dir_ / "s_client.err", &why);
     EXPECT_TRUE(peer) << why << "\n" << slurp(dir_ / "s_client.err");
     return peer;
   }
 
   // A valid AIR on `peer` (or on a new link if the HSS closed it) gets vectors.
-  void expect_valid_air_served(std::unique_ptr<TlsPeer>& peer) {
+  void expect_valid_air_served(std::unique_ptr<TlsLink>& peer) {
     const std::uint32_t id = 0x600d0001;
     std::optional<Received> answer;
     if (peer && !peer->closed() && peer->send(air(id, session_id(id), air_body()))) {

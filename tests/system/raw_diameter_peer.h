@@ -1,10 +1,11 @@
-// Test support: an admitted S6a peer that writes hand-made octets to a running `kmebind hss`.
-// freeDiameter's own encoder cannot produce malformed AVPs, so this peer builds the octets itself
-// (RFC 6733 §3 header, §4.1 AVP header, any flags and lengths) and carries them over the HSS's
-// real mutual-TLS link through `openssl s_client` (the CNN's certificate and identity, so that
-// the HSS admits it). It does the CER/CEA exchange, answers the HSS's watchdog requests (DWR →
-// DWA, RFC 6733 §5.5: a peer that reconnects stays in REOPEN until it answers three) and reports
-// every other message it receives.
+// Test support: a Diameter node made by hand, on the real mutual-TLS link of a running kmebind
+// daemon. freeDiameter's own encoder cannot produce malformed AVPs, so the octets are built here
+// (RFC 6733 §3 header, §4.1 AVP header, any flags and lengths) and carried by the openssl
+// command: `openssl s_client` as an admitted peer of `kmebind hss` (the CNN's certificate and
+// identity, with the CER/CEA exchange), or `openssl s_server` as the HSS a `kmebind cnn`
+// connects to (the HSS's certificate, client certificate required). The link answers watchdog
+// requests itself (DWR → DWA, RFC 6733 §5.5: a peer that reconnects stays in REOPEN until it
+// answered three) and reports every other message it receives.
 #pragma once
 
 #include <fcntl.h>
@@ -71,6 +72,17 @@ inline std::string message(std::uint8_t flags, std::uint32_t code, std::uint32_t
   return out + body;
 }
 
+// An answer to `request` (its command, application, identifiers and P bit) with `body`.
+inline std::string answer_to(const std::string& request, const std::string& body) {
+  std::string out = message(static_cast<std::uint8_t>(request[4] & kCmdP),
+                            static_cast<std::uint32_t>(static_cast<std::uint8_t>(request[5]) << 16 |
+                                                       static_cast<std::uint8_t>(request[6]) << 8 |
+                                                       static_cast<std::uint8_t>(request[7])),
+                            0, body, 0);
+  out.replace(8, 12, request.substr(8, 12));
+  return out;
+}
+
 // One received message, as far as the tests look at it.
 struct Received {
   std::uint32_t command = 0;
@@ -99,17 +111,24 @@ inline Received parse_received(const std::string& m) {
   return r;
 }
 
-// `openssl s_client` as a child: its stdin and stdout are the TLS link.
-class TlsPeer {
+// `openssl s_client` or `s_server` as a child: its stdin and stdout are the TLS link.
+class TlsLink {
  public:
-  // Connects to 127.0.0.1:`port` with `cert`/`key`, sends a CER from `host` advertising S6a and
-  // waits for the CEA. nullptr if the link or the CEA did not come (the reason in `*why`).
-  static std::unique_ptr<TlsPeer> open(std::uint16_t port, const std::filesystem::path& cert,
-                                       const std::filesystem::path& key, const std::string& host,
-                                       const std::string& realm,
-                                       const std::filesystem::path& err_file, std::string* why) {
-    std::unique_ptr<TlsPeer> p(new TlsPeer(host, realm));
-    if (!p->spawn(port, cert, key, err_file)) {
+  // The CNN side: connects to 127.0.0.1:`port` with `cert`/`key`, sends a CER from `host`
+  // advertising S6a and waits for the CEA. nullptr if the link or the CEA did not come (the
+  // reason in `*why`).
+  static std::unique_ptr<TlsLink> admitted_peer(std::uint16_t port,
+                                                const std::filesystem::path& cert,
+                                                const std::filesystem::path& key,
+                                                const std::string& host, const std::string& realm,
+                                                const std::filesystem::path& err_file,
+                                                std::string* why) {
+    std::unique_ptr<TlsLink> p(new TlsLink(host, realm));
+    const std::string connect = "127.0.0.1:" + std::to_string(port);
+    // -quiet: nothing but the server's octets on stdout, no command letters read from stdin.
+    if (!p->spawn({"openssl", "s_client", "-connect", connect, "-quiet", "-no_ticket", "-cert",
+                   cert.string(), "-key", key.string()},
+                  err_file)) {
       *why = "cannot start openssl s_client";
       return nullptr;
     }
@@ -131,7 +150,33 @@ class TlsPeer {
     return p;
   }
 
-  ~TlsPeer() {
+  // The HSS side: listens on 127.0.0.1:`port` for one link whose client certificate `ca`
+  // covers; answer_cer() completes the capabilities exchange once the CER arrived.
+  static std::unique_ptr<TlsLink> listener(std::uint16_t port, const std::filesystem::path& cert,
+                                           const std::filesystem::path& key,
+                                           const std::filesystem::path& ca,
+                                           const std::string& host, const std::string& realm,
+                                           const std::filesystem::path& err_file) {
+    std::unique_ptr<TlsLink> p(new TlsLink(host, realm));
+    const std::string accept = "127.0.0.1:" + std::to_string(port);
+    if (!p->spawn({"openssl", "s_server", "-accept", accept, "-quiet", "-naccept", "1", "-cert",
+                   cert.string(), "-key", key.string(), "-CAfile", ca.string(), "-Verify", "1"},
+                  err_file)) {
+      return nullptr;
+    }
+    return p;
+  }
+
+  // CEA 2001 (RFC 6733 §5.3.2) advertising S6a, to `cer`.
+  bool answer_cer(const Received& cer) {
+    return send(answer_to(cer.octets,
+                          avp(268, u32(2001)) + avp(264, host_) + avp(296, realm_) +
+                              avp(257, std::string("\0\1\x7f\0\0\1", 6)) + avp(266, u32(0)) +
+                              avp(269, "kmebind-raw-peer") + avp(265, u32(10415)) +
+                              avp(260, avp(266, u32(10415)) + avp(258, u32(16777251)))));
+  }
+
+  ~TlsLink() {
     if (to_ >= 0) ::close(to_);
     if (from_ >= 0) ::close(from_);
     if (pid_ > 0) {
@@ -140,8 +185,8 @@ class TlsPeer {
       ::waitpid(pid_, &status, 0);
     }
   }
-  TlsPeer(const TlsPeer&) = delete;
-  TlsPeer& operator=(const TlsPeer&) = delete;
+  TlsLink(const TlsLink&) = delete;
+  TlsLink& operator=(const TlsLink&) = delete;
 
   bool send(const std::string& octets) {
     std::size_t done = 0;
@@ -162,11 +207,9 @@ class TlsPeer {
         const std::size_t length = be(buffer_, 1, 3);
         Received r = parse_received(buffer_.substr(0, length));
         buffer_.erase(0, length);
-        if (r.command == 280 && (r.flags & kCmdR) != 0) {
-          // DWA: the request's identifiers, Result-Code, Origin-Host, Origin-Realm (§5.5.2).
-          std::string dwa = message(0, 280, 0, avp(268, u32(2001)) + avp(264, host_) + avp(296, realm_), 0);
-          dwa.replace(12, 8, r.octets.substr(12, 8));
-          send(dwa);
+        if ((r.command == 280 || r.command == 282) && (r.flags & kCmdR) != 0) {
+          // DWA (§5.5.2) or DPA (§5.4.2): Result-Code, Origin-Host, Origin-Realm.
+          send(answer_to(r.octets, avp(268, u32(2001)) + avp(264, host_) + avp(296, realm_)));
           continue;
         }
         return r;
@@ -200,10 +243,9 @@ class TlsPeer {
   }
 
  private:
-  TlsPeer(std::string host, std::string realm) : host_(std::move(host)), realm_(std::move(realm)) {}
+  TlsLink(std::string host, std::string realm) : host_(std::move(host)), realm_(std::move(realm)) {}
 
-  bool spawn(std::uint16_t port, const std::filesystem::path& cert,
-             const std::filesystem::path& key, const std::filesystem::path& err_file) {
+  bool spawn(const std::vector<std::string>& args, const std::filesystem::path& err_file) {
     int in[2], out[2];
     if (::pipe2(in, O_CLOEXEC) != 0) return false;
     if (::pipe2(out, O_CLOEXEC) != 0) {
@@ -211,9 +253,12 @@ class TlsPeer {
       ::close(in[1]);
       return false;
     }
-    ::signal(SIGPIPE, SIG_IGN);  // the HSS may close while we write
+    ::signal(SIGPIPE, SIG_IGN);  // the daemon may close while we write
     const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    const std::string connect = "127.0.0.1:" + std::to_string(port);
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
     const pid_t parent = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -222,9 +267,7 @@ class TlsPeer {
       ::dup2(in[0], 0);
       ::dup2(out[1], 1);
       if (err >= 0) ::dup2(err, 2);
-      // -quiet: nothing but the server's octets on stdout, and no command letters read from stdin.
-      ::execlp("openssl", "openssl", "s_client", "-connect", connect.c_str(), "-quiet",
-               "-no_ticket", "-cert", cert.c_str(), "-key", key.c_str(), nullptr);
+      ::execvp(argv[0], argv.data());
       ::_exit(127);
     }
     ::close(in[0]);
