@@ -36,6 +36,16 @@ std::string peer_name(struct peer_hdr* peer) {
   return printable(peer->info.pi_diamid, peer->info.pi_diamidlen);
 }
 
+// The peer a received message came from: freeDiameter's routing and dispatch threads report
+// parsing errors without the peer, but the message records its source.
+std::string source_name(struct msg* m, struct peer_hdr* peer) {
+  if (peer != nullptr || m == nullptr) return peer_name(peer);
+  DiamId_t id = nullptr;
+  std::size_t len = 0;
+  if (fd_msg_source_get(m, &id, &len) != 0 || id == nullptr) return peer_name(nullptr);
+  return printable(id, len);
+}
+
 std::string describe_message(struct msg* m) {
   msg_hdr* h = nullptr;
   if (m == nullptr || fd_msg_hdr(m, &h) != 0) return "message";
@@ -72,7 +82,7 @@ void event_hook(enum fd_hook_type type, struct msg* m, struct peer_hdr* peer, vo
     case HOOK_MESSAGE_PARSING_ERROR:
       if (m != nullptr) {
         spdlog::warn("diameter: {} from {} does not parse: {}", describe_message(m),
-                     peer_name(peer), printable(static_cast<const char*>(other)));
+                     source_name(m, peer), printable(static_cast<const char*>(other)));
       } else {
         spdlog::warn("diameter: unparseable octets from {}", peer_name(peer));
       }

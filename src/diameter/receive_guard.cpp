@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -17,7 +16,6 @@ constexpr std::uint32_t kSessionId = 263;  // RFC 6733 §8.8
 constexpr std::uint32_t kProxyInfo = 284;  // RFC 6733 §6.7.2
 
 fd_hook_hdl* g_guard_hook = nullptr;
-std::atomic<std::uint64_t> g_guarded{0};
 
 // Peer-supplied text made safe for one log line.
 std::string printable(const char* text, std::size_t size) {
@@ -51,7 +49,6 @@ void guard_hook(enum fd_hook_type, struct msg* m, struct peer_hdr* peer, void* o
   if (m == nullptr) return;
   const GuardResult r = guard_received(m);
   if (r.session_ids == 0 && r.proxy_infos == 0) return;
-  ++g_guarded;
   // {other} names the connection when the peer is not identified yet (its first message).
   const auto* connection = static_cast<const char*>(other);
   std::string from =
@@ -105,8 +102,6 @@ GuardResult guard_received(struct msg* m) {
   for (struct avp* a : doomed) fd_msg_free(a);
   return r;
 }
-
-std::uint64_t guarded_messages() { return g_guarded.load(); }
 
 Status install_receive_guard() {
   if (g_guard_hook != nullptr) return {};

@@ -33,7 +33,4 @@ struct GuardResult {
 };
 GuardResult guard_received(struct msg* m);
 
-// Messages the guard changed since the process started.
-std::uint64_t guarded_messages();
-
 }  // namespace kmebind::diameter::detail
