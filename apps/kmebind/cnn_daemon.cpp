@@ -121,8 +121,9 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
     pcap = std::move(*writer);
   }
   diameter::DiameterConfig dconfig = config->diameter;
-  dconfig.runtime_dir =
-      std::filesystem::temp_directory_path() / ("kmebind-cnn-" + std::to_string(::getpid()));
+  auto runtime_dir = diameter_runtime_dir(kRole);
+  if (!runtime_dir) return runtime_failure(kRole, runtime_dir.error(), to_file);
+  dconfig.runtime_dir = std::move(*runtime_dir);
   auto core = diameter::FdCore::create(dconfig);
   std::error_code ec;
   std::filesystem::remove_all(dconfig.runtime_dir, ec);

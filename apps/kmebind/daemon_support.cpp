@@ -2,7 +2,9 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 
@@ -36,6 +38,17 @@ int runtime_failure(std::string_view role, const Error& error, bool logging_to_f
   if (logging_to_file) spdlog::critical("{}", error.message());
   std::cerr << "kmebind " << role << ": " << error.message() << std::endl;
   return kExitFailure;
+}
+
+Result<std::filesystem::path> diameter_runtime_dir(std::string_view role) {
+  std::error_code ec;
+  const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+  if (ec) {
+    const char* env = std::getenv("TMPDIR");
+    return fail(Code::kIo, "no temporary directory for freeDiameter's files (TMPDIR=" +
+                               std::string(env != nullptr ? env : "") + "): " + ec.message());
+  }
+  return tmp / ("kmebind-" + std::string(role) + "-" + std::to_string(::getpid()));
 }
 
 Result<std::unique_ptr<MetricsEndpointRunner>> MetricsEndpointRunner::start(

@@ -3,6 +3,7 @@
 // loop of its own (a slow scrape never delays protocol work).
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,11 @@ void announce_ready(std::string_view role, std::string_view details);
 // runtime_failure.
 int config_failure(std::string_view role, const Error& error);
 int runtime_failure(std::string_view role, const Error& error, bool logging_to_file);
+
+// The directory for freeDiameter's generated files of this process: <temporary directory>/
+// kmebind-<role>-<pid>, the temporary directory being $TMPDIR, else /tmp. kIo naming TMPDIR when
+// that is not an existing directory (the daemon then exits 1 instead of aborting).
+Result<std::filesystem::path> diameter_runtime_dir(std::string_view role);
 
 // The metrics endpoint with its own event loop.
 class MetricsEndpointRunner {

@@ -16,10 +16,9 @@ int usage_error(const std::string& command, const std::string& message) {
   return kExitUsage;
 }
 
-}  // namespace kmebind::app
+namespace {
 
-int main(int argc, char** argv) {
-  using namespace kmebind::app;
+int run(int argc, char** argv) {
   CLI::App root{
       "kmebind — IMSI/IMEI binding with an HSS-provisioned device key (KME),\n"
       "3GPP TR 33.868 §5.4.4.2.3.3 (S3-130709).\n\n"
@@ -61,4 +60,20 @@ int main(int argc, char** argv) {
     return rc == 0 ? kExitOk : kExitUsage;
   }
   return exit_code;
+}
+
+}  // namespace
+}  // namespace kmebind::app
+
+// Commands report errors as Result values; an exception that still gets here (a library call's
+// throwing overload) ends the command with exit code 1 and one line, not with std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return kmebind::app::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "kmebind: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "kmebind: internal error: unknown exception\n";
+  }
+  return kmebind::app::kExitFailure;
 }
