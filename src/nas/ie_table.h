@@ -93,11 +93,11 @@ struct IeRow {
   static constexpr bool kOptionalMember = detail::OptionalTraits<Field>::kIsOptional;
 
   std::string_view name;
-  std::uint8_t iei;
-  std::uint32_t min_length;
-  std::uint32_t max_length;
-  Presence presence;
-  Field Msg::*member;
+  std::uint8_t iei = kNoIei;
+  std::uint32_t min_length = 0;
+  std::uint32_t max_length = 0;
+  Presence presence = kM;
+  Field Msg::*member = nullptr;
 };
 
 // A spare half octet (TS 24.301 §9.9.2.9): written as 0000, ignored on receipt.
@@ -355,7 +355,7 @@ template <Format F, class Msg, class Field>
 Status decode_mandatory(const IeRow<F, Msg, Field>& row, Msg& msg, DecodeState& st) {
   using Value = typename IeRow<F, Msg, Field>::Value;
   if constexpr (F == Format::kHalfV) {
-    std::uint8_t nibble;
+    std::uint8_t nibble = 0;
     if (st.pending_high_nibble) {
       nibble = *st.pending_high_nibble;
       st.pending_high_nibble.reset();

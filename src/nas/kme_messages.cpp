@@ -15,11 +15,11 @@ struct KmeField {
   using Value = typename detail::OptionalTraits<Field>::Value;
   static constexpr bool kOptional = detail::OptionalTraits<Field>::kIsOptional;
   std::string_view name;
-  KmeTag tag;
-  std::uint16_t min_length;
-  std::uint16_t max_length;
-  Presence presence;  // kM, or kC (rule in validate())
-  Field Msg::*member;
+  KmeTag tag{};
+  std::uint16_t min_length = 0;
+  std::uint16_t max_length = 0;
+  Presence presence = kM;  // kM, or kC (rule in validate())
+  Field Msg::*member = nullptr;
 };
 
 template <class Msg, class Field>

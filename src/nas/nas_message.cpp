@@ -44,10 +44,10 @@ Result<NasMessage> decode_message(ByteView pdu, const NasHeader& header, Layout*
 using Decoder = Result<NasMessage> (*)(ByteView, const NasHeader&, Layout*);
 
 struct Entry {
-  ProtocolDiscriminator pd;
-  MessageType type;
+  ProtocolDiscriminator pd{};
+  MessageType type{};
   std::optional<Direction> direction;  // set only where the message type alone is ambiguous
-  Decoder decode;
+  Decoder decode = nullptr;
 };
 
 template <class Msg>

@@ -17,7 +17,8 @@ constexpr std::uint8_t kEmmCauseIllegalMe = 6;  // TS 24.301 §9.9.3.9
 constexpr std::size_t kMaxErrorDetails = 10;
 
 struct Expect {
-  enum class Kind { kProvisioned, kDeviceAuthenticated, kRejectedIllegalMe } kind;
+  enum class Kind { kProvisioned, kDeviceAuthenticated, kRejectedIllegalMe };
+  Kind kind = Kind::kProvisioned;
   std::uint8_t procedure = 0;
   std::uint32_t version = 0;
 };

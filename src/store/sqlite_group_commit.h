@@ -84,7 +84,7 @@ class GroupCommit {
     void post() { ::sem_post(&sem_); }
 
    private:
-    sem_t sem_;
+    sem_t sem_{};
   };
   struct Pending {
     Status (*call)(void*, Connection&) = nullptr;
