@@ -13,7 +13,7 @@
 namespace kmebind::net {
 namespace {
 
-constexpr std::size_t kMaxRequestHead = 8 * 1024;
+constexpr std::size_t kMaxRequestHead = std::size_t{8} * 1024;
 
 std::string response(std::string_view status, std::string_view content_type,
                      std::string_view extra_headers, const std::string& body, bool head_only) {

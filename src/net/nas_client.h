@@ -26,7 +26,7 @@ struct NasClientOptions {
   std::uint16_t port = 0;
   std::size_t connections = 1;
   std::uint32_t max_frame_length = kDefaultMaxFrameLength;
-  std::size_t max_queued_octets = 16 * 1024 * 1024;
+  std::size_t max_queued_octets = std::size_t{16} * 1024 * 1024;
 };
 
 struct NasClientCallbacks {

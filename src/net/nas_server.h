@@ -30,7 +30,7 @@ struct NasServerOptions {
   std::uint32_t max_frame_length = kDefaultMaxFrameLength;
   std::size_t max_connections = 1024;  // further connections are accepted and closed at once
   // A connection whose peer leaves more than this many octets unread is closed (kUnavailable).
-  std::size_t max_queued_octets = 16 * 1024 * 1024;
+  std::size_t max_queued_octets = std::size_t{16} * 1024 * 1024;
 };
 
 struct NasServerCallbacks {

@@ -5,7 +5,7 @@
 namespace kmebind::net::detail {
 namespace {
 
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 
 }  // namespace
 
