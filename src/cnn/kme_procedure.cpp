@@ -16,7 +16,7 @@ void device_check_failed(Step& s, std::string detail) {
                 std::move(detail));
 }
 
-void unusable_answer(Step& s, std::string detail) {
+void unusable_answer(Step& s, const std::string& detail) {
   reject_attach(s, nas::EmmCause::kNetworkFailure, CnnEventKind::kS6aError, "KMA: " + detail);
 }
 

@@ -44,7 +44,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-Status bad(std::string message) { return fail(Code::kInvalidArgument, "diameter: " + message); }
+Status bad(const std::string& message) { return fail(Code::kInvalidArgument, "diameter: " + message); }
 
 Status check_tls_file(const std::string& what, const std::string& path) {
   if (!safe_path(path)) return bad(what + " path is empty or contains a quote or newline");

@@ -122,7 +122,7 @@ Result<PdnAddress> PdnAddress::decode(ByteView in) {
 std::string PdnAddress::describe() const {
   char v4[20];
   std::snprintf(v4, sizeof v4, "%u.%u.%u.%u", ipv4[0], ipv4[1], ipv4[2], ipv4[3]);
-  const std::string v6 = "IID 0x" + to_hex(ipv6_interface_id);
+  std::string v6 = "IID 0x" + to_hex(ipv6_interface_id);
   switch (type) {
     case PdnType::kIpv4: return v4;
     case PdnType::kIpv6: return v6;

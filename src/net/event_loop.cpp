@@ -37,7 +37,7 @@ bool EventLoop::running() const {
   return running_;
 }
 
-Status EventLoop::start(std::string name) {
+Status EventLoop::start(const std::string& name) {
   std::lock_guard lock(mutex_);
   if (started_) return fail(Code::kInternal, "event loop '" + name + "' was started already");
   started_ = true;

@@ -35,7 +35,7 @@ class EventLoop {
   // Starts the loop thread, named `name` (at most 15 characters are shown by the kernel).
   // Functions posted before start() run once it runs. Fails with kInternal if the loop has run
   // already (a loop is started once) or the thread cannot be created.
-  Status start(std::string name = "io");
+  Status start(const std::string& name = "io");
 
   // Runs the functions posted so far, then stops and joins the loop thread. Idempotent.
   // Functions posted afterwards never run (they are destroyed with the loop); run_sync() then

@@ -74,7 +74,7 @@ Result<Found> walk(const ConfigNode& start, std::string_view key, bool null_is_m
       }
     }
     if (!next) return Found{std::nullopt, cur.line()};
-    cur = std::move(*next);
+    cur = *next;  // rebinds (ConfigNode::operator=)
   }
   if (null_is_missing && cur.yaml().IsNull()) return Found{std::nullopt, cur.line()};
   return Found{cur, cur.line()};
@@ -177,7 +177,7 @@ Error ConfigNode::error(int line, std::string_view path, std::string_view proble
 Result<YamlDoc> parse_yaml(std::string_view text, std::string source) {
   try {
     YAML::Node root = YAML::Load(std::string(text));
-    return YamlDoc(std::move(root), std::move(source));
+    return YamlDoc(root, std::move(source));
   } catch (const YAML::Exception& e) {
     std::string message = source;
     if (e.mark.line >= 0) message += ":" + std::to_string(e.mark.line + 1);

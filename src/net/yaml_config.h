@@ -34,12 +34,15 @@ namespace kmebind::net {
 // the key that named it.
 class ConfigNode {
  public:
-  ConfigNode(YAML::Node node, std::string path, std::shared_ptr<const std::string> source, int line)
-      : node_(std::move(node)), path_(std::move(path)), source_(std::move(source)), line_(line) {}
+  // YAML::Node has no move constructor: it is taken by reference and copied once.
+  ConfigNode(const YAML::Node& node, std::string path, std::shared_ptr<const std::string> source,
+             int line)
+      : node_(node), path_(std::move(path)), source_(std::move(source)), line_(line) {}
   ConfigNode(const ConfigNode&) = default;
   // YAML::Node's operator= assigns into the node it refers to (it would overwrite the document);
   // a ConfigNode rebinds instead.
   ConfigNode& operator=(const ConfigNode& other) {
+    if (this == &other) return *this;
     node_.reset(other.node_);
     path_ = other.path_;
     source_ = other.source_;
@@ -55,8 +58,8 @@ class ConfigNode {
   // The path of `key` below this node ("diameter" + "port" → "diameter.port").
   std::string child_path(std::string_view key) const;
   // A node below this one, in the same file.
-  ConfigNode child(YAML::Node node, std::string path, int line) const {
-    return ConfigNode(std::move(node), std::move(path), source_, line);
+  ConfigNode child(const YAML::Node& node, std::string path, int line) const {
+    return ConfigNode(node, std::move(path), source_, line);
   }
   // "source:line: path: problem" (":line" left out when line is 0, "path: " when path is empty).
   Error error(int line, std::string_view path, std::string_view problem) const;
@@ -71,11 +74,12 @@ class ConfigNode {
 // A parsed YAML document.
 class YamlDoc {
  public:
-  YamlDoc(YAML::Node root, std::string source)
-      : root_(std::move(root)), source_(std::make_shared<const std::string>(std::move(source))) {}
+  YamlDoc(const YAML::Node& root, std::string source)
+      : root_(root), source_(std::make_shared<const std::string>(std::move(source))) {}
   YamlDoc(const YamlDoc&) = default;
   // Rebinds (see ConfigNode::operator=).
   YamlDoc& operator=(const YamlDoc& other) {
+    if (this == &other) return *this;
     root_.reset(other.root_);
     source_ = other.source_;
     return *this;

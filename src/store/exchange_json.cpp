@@ -291,7 +291,7 @@ class Sax : public nlohmann::json_sax<json> {
     }
     return true;
   }
-  bool structure(std::string message) {
+  bool structure(const std::string& message) {
     error_ = Error(Code::kMalformed, "line " + std::to_string(*newlines_ + 1) + ": " + message);
     return false;
   }

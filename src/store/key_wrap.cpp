@@ -41,7 +41,7 @@ Bytes kme_aad(std::string_view imsi, std::string_view imei, std::uint32_t versio
 }
 
 Result<SecretBytes> open_or_corrupt(const SecretBytes& key, ByteView sealed, ByteView ad,
-                                    std::string what) {
+                                    const std::string& what) {
   auto plain = crypto::aead_open(key, sealed, ad);
   if (!plain) {
     return fail(Code::kCorruption, "stored " + what +
