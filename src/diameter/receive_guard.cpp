@@ -29,11 +29,26 @@ std::string printable(const char* text, std::size_t size) {
   return out;
 }
 
-// The AVP's own Vendor-Id is 0 with the V bit set: the IETF space (RFC 6733 §4.1), where
-// Session-Id must not carry the V bit (§4.5). freeDiameter cannot look such an AVP up
-// (AVP_BY_STRUCT refuses vendor 0), leaves it without a value, and fd_msg_sess_get asserts.
-bool session_id_freediameter_cannot_read(const avp_hdr& h) {
+// freeDiameter takes the first AVP with code 263 and Vendor-Id 0 as the Session-Id
+// (fd_msg_sess_get) on every dispatch and in every answer it makes.
+// The V bit with Vendor-Id 0 (the IETF space, RFC 6733 §4.1; Session-Id never has the V bit,
+// §4.5): the model lookup by vendor refuses vendor 0, the AVP stays without a value, and
+// fd_msg_sess_get asserts.
+bool session_id_with_v_bit(const avp_hdr& h) {
   return h.avp_code == kSessionId && (h.avp_flags & AVP_FLAG_VENDOR) != 0 && h.avp_vendor == 0;
+}
+
+// A NUL octet in the value: fd_sess_fromsid_msg refuses it (EINVAL), and the dispatch thread
+// treats that error as fatal and shuts the core down. Parsing the AVP here is what freeDiameter
+// would do next anyway; it keeps the parsed value.
+bool session_id_with_nul(struct avp* a, const avp_hdr& h) {
+  if (h.avp_code != kSessionId || (h.avp_flags & AVP_FLAG_VENDOR) != 0) return false;
+  fd_pei pei{};
+  if (fd_msg_parse_dict(a, fd_g_config->cnf_dict, &pei) != 0 || h.avp_value == nullptr) {
+    return false;
+  }
+  const auto& os = h.avp_value->os;
+  return os.len > 0 && std::memchr(os.data, 0, os.len) != nullptr;
 }
 
 // fd_msg_new_answer_from_req copies every Proxy-Info (code 284, vendor 0) of a request into the
@@ -48,7 +63,7 @@ void guard_hook(enum fd_hook_type, struct msg* m, struct peer_hdr* peer, void* o
                 struct fd_hook_permsgdata*, void*) {
   if (m == nullptr) return;
   const GuardResult r = guard_received(m);
-  if (r.session_ids == 0 && r.proxy_infos == 0) return;
+  if (r.session_ids == 0 && r.session_ids_with_nul == 0 && r.proxy_infos == 0) return;
   // {other} names the connection when the peer is not identified yet (its first message).
   const auto* connection = static_cast<const char*>(other);
   std::string from =
@@ -66,6 +81,12 @@ void guard_hook(enum fd_hook_type, struct msg* m, struct peer_hdr* peer, void* o
         "diameter: {} from {}: removed {} Session-Id AVP(s) with the V bit set and Vendor-Id 0 "
         "(RFC 6733 §4.5: Session-Id never carries the V bit); freeDiameter aborts on them",
         what, from, r.session_ids);
+  }
+  if (r.session_ids_with_nul != 0) {
+    spdlog::warn(
+        "diameter: {} from {}: removed {} Session-Id AVP(s) with a NUL octet in the value "
+        "(RFC 6733 §8.8: UTF8String); freeDiameter stops its Diameter core on them",
+        what, from, r.session_ids_with_nul);
   }
   if (r.proxy_infos != 0) {
     spdlog::warn(
@@ -86,8 +107,11 @@ GuardResult guard_received(struct msg* m) {
     auto* a = static_cast<struct avp*>(child);
     avp_hdr* h = nullptr;
     if (fd_msg_avp_hdr(a, &h) == 0 && h != nullptr) {
-      if (session_id_freediameter_cannot_read(*h)) {
+      if (session_id_with_v_bit(*h)) {
         ++r.session_ids;
+        doomed.push_back(a);
+      } else if (session_id_with_nul(a, *h)) {
+        ++r.session_ids_with_nul;
         doomed.push_back(a);
       } else if (proxy_info_freediameter_cannot_copy(a, *h)) {
         ++r.proxy_infos;

@@ -1,8 +1,10 @@
 // Guard against received AVPs that freeDiameter 1.2.1 itself cannot survive (docs/diameter.md
 // "Malformed messages from an admitted peer"). freeDiameter reads some AVPs of every received
-// message before any callback of ours runs, and two malformed forms stop the process:
+// message before any callback of ours runs, and three malformed forms stop the daemon:
 //   - a Session-Id AVP (RFC 6733 §8.8, code 263) with the V bit set and Vendor-Id 0:
 //     fd_msg_sess_get asserts (SIGABRT) as soon as the message is dispatched or answered;
+//   - a Session-Id whose value holds a NUL octet: fd_msg_sess_get fails on dispatch, and the
+//     dispatch thread ends and shuts the whole core down;
 //   - a Proxy-Info AVP (RFC 6733 §6.7.2, code 284) whose content does not parse: every answer
 //     made from the request fails, and when freeDiameter's routing thread makes that answer
 //     (e.g. no Destination-Realm) the thread ends and the whole core shuts down.
@@ -28,8 +30,9 @@ Status install_receive_guard();
 // What the guard removed from `m` (a received message, top-level AVPs only); for the hook and
 // tests. Removes nothing from a well-formed message.
 struct GuardResult {
-  unsigned session_ids = 0;  // Session-Id AVPs with the V bit and Vendor-Id 0
-  unsigned proxy_infos = 0;  // Proxy-Info AVPs whose content does not parse
+  unsigned session_ids = 0;           // Session-Id AVPs with the V bit and Vendor-Id 0
+  unsigned session_ids_with_nul = 0;  // Session-Id AVPs whose value holds a NUL octet
+  unsigned proxy_infos = 0;           // Proxy-Info AVPs whose content does not parse
 };
 GuardResult guard_received(struct msg* m);
 

@@ -89,6 +89,20 @@ TEST(ReceiveGuard, SessionIdWithVBitAndNoValueIsRemoved) {
   });
 }
 
+TEST(ReceiveGuard, SessionIdWithNulOctetIsRemoved) {
+  in_child([] {
+    (void)dict();
+    MsgPtr m = received(air(w::avp(263, std::string("mme.localdomain;1;\0x", 20))));
+    ASSERT_NE(m, nullptr);
+    const detail::GuardResult r = detail::guard_received(m.get());
+    EXPECT_EQ(r.session_ids_with_nul, 1u);
+    EXPECT_EQ(r.session_ids, 0u);
+    struct session* s = nullptr;
+    EXPECT_EQ(fd_msg_sess_get(dict().dict, m.get(), &s, nullptr), 0);  // EINVAL before
+    EXPECT_EQ(s, nullptr);
+  });
+}
+
 TEST(ReceiveGuard, ProxyInfoThatDoesNotParseIsRemovedSoThatAnAnswerCanBeMade) {
   in_child([] {
     (void)dict();
@@ -115,6 +129,7 @@ TEST(ReceiveGuard, WellFormedMessageWithProxyInfoIsLeftAlone) {
     const auto before = top_level_codes(m.get());
     const detail::GuardResult r = detail::guard_received(m.get());
     EXPECT_EQ(r.session_ids, 0u);
+    EXPECT_EQ(r.session_ids_with_nul, 0u);
     EXPECT_EQ(r.proxy_infos, 0u);
     EXPECT_EQ(top_level_codes(m.get()), before);
     expect_answer_can_be_made(m);

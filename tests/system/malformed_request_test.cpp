@@ -113,6 +113,15 @@ const Case kCases[] = {
        return air(id, session_id_with_v_bit(""), air_body(), kCmdR | kCmdP | kCmdE);
      },
      {3008}, "removed 1 Session-Id AVP"},
+    // Found by a mutation run against the live HSS: fd_sess_fromsid_msg refuses the NUL, the
+    // dispatch thread ended on that error and freeDiameter shut its core down (the process
+    // stayed up, serving nothing).
+    {"SessionIdWithNulOctetIsRefusedAsMissing",
+     [](std::uint32_t id) {
+       return air(id, avp(263, std::string("cnn.kmebind.test;1;\0", 20) + std::to_string(id)),
+                  air_body());
+     },
+     {5005}, "removed 1 Session-Id AVP\\(s\\) with a NUL octet in the value"},
     {"EmptySessionIdIsRefusedAsInvalidValue",
      [](std::uint32_t id) { return air(id, avp(263, ""), air_body()); }, {5004},
      "refused with DIAMETER_INVALID_AVP_VALUE: Session-Id is empty"},
