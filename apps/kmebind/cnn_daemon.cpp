@@ -192,6 +192,7 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
 
   // 5. Control signals; every second the peer gauge is refreshed.
   net::LogOptions running_log = config->log;
+  int exit_code = 0;
   for (;;) {
     auto sig = net::wait_control_signal_for(std::chrono::milliseconds(1000));
     if (!sig) {
@@ -199,6 +200,11 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
       break;
     }
     if (!*sig) {
+      if ((*core)->core_lost()) {  // docs/diameter.md §6: freeDiameter gave up on its own
+        spdlog::critical("the Diameter core stopped on its own; stopping with exit code 1");
+        exit_code = 1;
+        break;
+      }
       service->refresh_peers((*client)->peers_up());
       continue;
     }
@@ -222,7 +228,7 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
   client->reset();
   core->reset();
   spdlog::info("stopped");
-  return 0;
+  return exit_code;
 }
 
 }  // namespace kmebind::app

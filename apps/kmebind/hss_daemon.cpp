@@ -157,6 +157,7 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
 
   // 4. Control signals; every second the gauges are refreshed.
   HssDaemonConfig running = *config;
+  int exit_code = 0;
   for (;;) {
     auto sig = net::wait_control_signal_for(std::chrono::milliseconds(1000));
     if (!sig) {
@@ -164,6 +165,11 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
       break;
     }
     if (!*sig) {
+      if ((*core)->core_lost()) {  // docs/diameter.md §6: freeDiameter gave up on its own
+        spdlog::critical("the Diameter core stopped on its own; stopping with exit code 1");
+        exit_code = 1;
+        break;
+      }
       service.refresh_gauges(**core, running.diameter.allowed_peers);
       continue;
     }
@@ -183,7 +189,7 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
   core->reset();
   metrics.reset();
   spdlog::info("stopped");
-  return 0;
+  return exit_code;
 }
 
 }  // namespace kmebind::app

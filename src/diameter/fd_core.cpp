@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdlib>
 #include <cstdio>
@@ -25,13 +26,25 @@ namespace {
 std::atomic<bool> g_core_created{false};
 
 // freeDiameter log lines → spdlog (FD_LOG_ANNOYING 0, DEBUG 1, NOTICE 3, ERROR 5, FATAL 6).
+// FdCore::stop() was called (the process has one core); a shutdown freeDiameter starts without
+// it is the core giving up on its own (core_lost()).
+std::atomic<bool> g_stop_requested{false};
+std::atomic<bool> g_core_lost{false};
+
 void route_fd_log(int level, const char* format, va_list args) {
   char line[1024];
   std::vsnprintf(line, sizeof line, format, args);
   spdlog::level::level_enum to = spdlog::level::trace;
   // freeDiameter announces its normal shutdown at FATAL so that it always shows.
   bool shutdown_notice = std::strncmp(line, "Initiating freeDiameter shutdown", 32) == 0;
-  if (shutdown_notice) {
+  if (shutdown_notice && !g_stop_requested.load()) {
+    // One of its routing or dispatch threads met an error it treats as fatal ("An unrecoverable
+    // error occurred, ... thread is terminating"): the core stops serving for good.
+    g_core_lost = true;
+    spdlog::critical("diameter: freeDiameter is shutting its core down on its own (see above); "
+                     "this node no longer serves Diameter");
+    to = spdlog::level::critical;
+  } else if (shutdown_notice) {
     to = spdlog::level::info;
   } else if (level >= FD_LOG_FATAL) {
     to = spdlog::level::critical;
@@ -201,6 +214,7 @@ void FdCore::stop() {
   } else if (q.applied) {
     spdlog::debug("diameter: routing/dispatch threads left in {} ms", q.took.count());
   }
+  g_stop_requested = true;
   fd_core_shutdown();
   fd_core_wait_shutdown_complete();
   spdlog::info("diameter: {} stopped", config_.identity);
@@ -210,6 +224,8 @@ bool FdCore::running() const {
   std::shared_lock lock(state_mutex_);
   return running_;
 }
+
+bool FdCore::core_lost() const { return g_core_lost.load(); }
 
 bool FdCore::stopped() const {
   std::shared_lock lock(state_mutex_);

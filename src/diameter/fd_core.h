@@ -108,6 +108,10 @@ class FdCore {
   void stop();
   bool running() const;
   bool stopped() const;  // stop() was called
+  // freeDiameter shut its core down without stop(): one of its threads met an error it treats
+  // as fatal (docs/diameter.md §6). The node serves no Diameter any more; the daemon should
+  // stop() and exit with a failure so that its supervisor restarts it.
+  bool core_lost() const;
 
   // Hands a message to freeDiameter (fd_msg_send / fd_msg_send_timeout) unless the core is
   // stopped; on success *message becomes null. Returns false (message untouched) when stopped
