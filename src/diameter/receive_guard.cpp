@@ -67,7 +67,7 @@ void guard_hook(enum fd_hook_type, struct msg* m, struct peer_hdr* peer, void* o
   // {other} names the connection when the peer is not identified yet (its first message).
   const auto* connection = static_cast<const char*>(other);
   std::string from =
-      peer != nullptr ? "'" + printable(peer->info.pi_diamid, peer->info.pi_diamidlen) + "'"
+      peer != nullptr         ? "'" + printable(peer->info.pi_diamid, peer->info.pi_diamidlen) + "'"
       : connection != nullptr ? "connection " + printable(connection, std::strlen(connection))
                               : std::string("(unidentified peer)");
   msg_hdr* h = nullptr;

@@ -63,16 +63,17 @@ std::optional<DecodeError> check_session_id(const S6aDictionary& d, struct msg* 
   while (child != nullptr) {
     ++position;
     avp_hdr* h = nullptr;
-    if (fd_msg_avp_hdr(static_cast<struct avp*>(child), &h) == 0 && h->avp_code == d.session_id.code &&
-        (h->avp_flags & AVP_FLAG_VENDOR) == 0) {
+    if (fd_msg_avp_hdr(static_cast<struct avp*>(child), &h) == 0 &&
+        h->avp_code == d.session_id.code && (h->avp_flags & AVP_FLAG_VENDOR) == 0) {
       if (++count == 2) {
         return DecodeError{kAvpOccursTooManyTimes, "Session-Id occurs more than once",
                            static_cast<struct avp*>(child), nullptr};
       }
       if (position != 1) {
-        return DecodeError{s6a::kMissingAvp,
-                           "Session-Id is not the first AVP (RFC 6733 §8.8: it follows the header)",
-                           nullptr, d.session_id.model};
+        return DecodeError{
+            s6a::kMissingAvp,
+            "Session-Id is not the first AVP (RFC 6733 §8.8: it follows the header)", nullptr,
+            d.session_id.model};
       }
       first = static_cast<struct avp*>(child);
     }

@@ -2,13 +2,14 @@
 // HOOK_MESSAGE_RECEIVED: split into AVPs (fd_msg_parse_buffer), not dictionary-parsed yet. Each
 // test runs in a forked child, so an abort inside freeDiameter fails the test instead of the
 // binary. The live daemons are tested in tests/system/malformed_{request,answer}_test.cpp.
+#include "diameter/receive_guard.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
 
 #include "codec_fixture.h"
-#include "diameter/receive_guard.h"
 #include "system/raw_diameter_peer.h"
 
 namespace kmebind::diameter {
@@ -140,8 +141,8 @@ TEST(ReceiveGuard, WellFormedMessageWithProxyInfoIsLeftAlone) {
 TEST(ReceiveGuard, SessionIdCodeOfAnotherVendorIsLeftAlone) {
   in_child([] {
     (void)dict();
-    MsgPtr m = received(air(w::avp(263, "mme.localdomain;1;7") +
-                            w::vavp(263, "not a Session-Id", k3gpp)));
+    MsgPtr m =
+        received(air(w::avp(263, "mme.localdomain;1;7") + w::vavp(263, "not a Session-Id", k3gpp)));
     ASSERT_NE(m, nullptr);
     EXPECT_EQ(detail::guard_received(m.get()).session_ids, 0u);
     EXPECT_EQ(top_level_codes(m.get()).size(), 9u);

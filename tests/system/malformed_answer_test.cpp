@@ -81,8 +81,8 @@ class MalformedFromHss : public ::testing::Test {
     ASSERT_TRUE(hss_);
     std::this_thread::sleep_for(300ms);  // s_server listening
     cnn_ = std::make_unique<Process>(
-        std::vector<std::string>{"cnn", "--config", (dir_ / "cnn.yaml").string()},
-        dir_ / "cnn.out", dir_ / "cnn.err");
+        std::vector<std::string>{"cnn", "--config", (dir_ / "cnn.yaml").string()}, dir_ / "cnn.out",
+        dir_ / "cnn.err");
     auto cer = hss_->next(15s);
     ASSERT_TRUE(cer && cer->command == 257) << "no CER from the CNN\n"
                                             << slurp(dir_ / "s_server.err") << cnn_->err();
@@ -98,8 +98,8 @@ class MalformedFromHss : public ::testing::Test {
                  "--no-save", "--no-retry", "--outcomes", (dir_ / (tag + ".jsonl")).string()},
                 dir_ / (tag + ".out"), dir_ / (tag + ".err"));
     auto air = hss_->next(20s);
-    EXPECT_TRUE(air && air->command == kAir && (air->flags & kCmdR) != 0)
-        << "no AIR from the CNN\n" << cnn_->err();
+    EXPECT_TRUE(air && air->command == kAir && (air->flags & kCmdR) != 0) << "no AIR from the CNN\n"
+                                                                          << cnn_->err();
     if (air) {
       EXPECT_TRUE(hss_->send(answer(*air)));
     }
@@ -143,10 +143,9 @@ TEST_F(MalformedFromHss, AiaWhoseSessionIdHasTheVBitIsReadAndTheNextAiaToo) {
 }
 
 TEST_F(MalformedFromHss, WatchdogWhoseSessionIdHasTheVBitIsAnsweredAndAttachesGoOn) {
-  ASSERT_TRUE(hss_->send(message(kCmdR, 280, 0,
-                                 avp(263, "x", kAvpV | kAvpM, 0) + avp(264, kHss) +
-                                     avp(296, kRealm),
-                                 0xd0d0d0d0)));
+  ASSERT_TRUE(hss_->send(
+      message(kCmdR, 280, 0, avp(263, "x", kAvpV | kAvpM, 0) + avp(264, kHss) + avp(296, kRealm),
+              0xd0d0d0d0)));
   auto dwa = hss_->next(10s);
   ASSERT_TRUE(dwa) << "no DWA\n" << cnn_->err();
   EXPECT_EQ(dwa->command, 280u);

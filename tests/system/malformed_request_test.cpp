@@ -80,14 +80,18 @@ struct Case {
   const char* logged;                       // regex the HSS log must match
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 const Case kCases[] = {
     // The fuzzer's input as stored: its header says 160 octets, 8 more follow and start a
     // second header that never completes; freeDiameter drops the first message (its last AVP
     // runs past 160) and then the link, on the bogus header the next octets make.
     {"FuzzRegressionAsStoredIsDroppedWithItsLink",
-     [](std::uint32_t) { return fuzz_regression(); }, {}, "unparseable octets from cnn\\.kmebind\\.test"},
+     [](std::uint32_t) { return fuzz_regression(); },
+     {},
+     "unparseable octets from cnn\\.kmebind\\.test"},
     // The octets the fuzzer parsed (header length = 168): a ULR whose Session-Id has the V bit,
     // Vendor-Id 0 and no value, and no Destination-Realm: freeDiameter's routing refuses it.
     {"FuzzRegressionWithItsLengthIsRefusedByRouting",
@@ -96,23 +100,29 @@ const Case kCases[] = {
        m.replace(1, 3, u32(static_cast<std::uint32_t>(m.size())).substr(1));
        return m;
      },
-     {3001}, "request 316 from 'cnn\\.kmebind\\.test': removed 1 Session-Id AVP"},
+     {3001},
+     "request 316 from 'cnn\\.kmebind\\.test': removed 1 Session-Id AVP"},
     {"SessionIdWithVBitAndVendorZeroIsRefusedAsMissing",
      [](std::uint32_t id) {
-       return air(id, session_id_with_v_bit("cnn.kmebind.test;1;" + std::to_string(id)), air_body());
+       return air(id, session_id_with_v_bit("cnn.kmebind.test;1;" + std::to_string(id)),
+                  air_body());
      },
-     {5005}, "removed 1 Session-Id AVP\\(s\\) with the V bit set"},
+     {5005},
+     "removed 1 Session-Id AVP\\(s\\) with the V bit set"},
     {"SessionIdWithVBitAndNoValueIsRefusedAsMissing",
-     [](std::uint32_t id) { return air(id, session_id_with_v_bit(""), air_body()); }, {5005},
+     [](std::uint32_t id) { return air(id, session_id_with_v_bit(""), air_body()); },
+     {5005},
      "AIR from 'cnn\\.kmebind\\.test' refused with DIAMETER_MISSING_AVP: Session-Id missing"},
     {"SessionIdWithVBitAndNoDestinationRealmIsRefusedByRouting",
-     [](std::uint32_t id) { return air(id, session_id_with_v_bit(""), air_body(false)); }, {3001},
+     [](std::uint32_t id) { return air(id, session_id_with_v_bit(""), air_body(false)); },
+     {3001},
      "removed 1 Session-Id AVP"},
     {"SessionIdWithVBitAndRAndEBitsIsRefusedWithInvalidHeaderBits",
      [](std::uint32_t id) {
        return air(id, session_id_with_v_bit(""), air_body(), kCmdR | kCmdP | kCmdE);
      },
-     {3008}, "removed 1 Session-Id AVP"},
+     {3008},
+     "removed 1 Session-Id AVP"},
     // Found by a mutation run against the live HSS: fd_sess_fromsid_msg refuses the NUL, the
     // dispatch thread ended on that error and freeDiameter shut its core down (the process
     // stayed up, serving nothing).
@@ -121,50 +131,67 @@ const Case kCases[] = {
        return air(id, avp(263, std::string("cnn.kmebind.test;1;\0", 20) + std::to_string(id)),
                   air_body());
      },
-     {5005}, "removed 1 Session-Id AVP\\(s\\) with a NUL octet in the value"},
+     {5005},
+     "removed 1 Session-Id AVP\\(s\\) with a NUL octet in the value"},
     {"EmptySessionIdIsRefusedAsInvalidValue",
-     [](std::uint32_t id) { return air(id, avp(263, ""), air_body()); }, {5004},
+     [](std::uint32_t id) { return air(id, avp(263, ""), air_body()); },
+     {5004},
      "refused with DIAMETER_INVALID_AVP_VALUE: Session-Id is empty"},
     // Code 263 of vendor 10415 is not Session-Id: an unknown AVP with the M bit (RFC 6733 §7.1.5).
     {"SessionIdCodeOfAnotherVendorIsRefusedAsUnsupported",
      [](std::uint32_t id) { return air(id, vavp(263, "cnn.kmebind.test;1;x", k3gpp), air_body()); },
-     {5001}, "does not parse"},
+     {5001},
+     "does not parse"},
     {"DuplicatedSessionIdIsRefused",
      [](std::uint32_t id) { return air(id, session_id(id) + session_id(id + 1), air_body()); },
-     {5009}, "refused with DIAMETER_AVP_OCCURS_TOO_MANY_TIMES: Session-Id occurs more than once"},
+     {5009},
+     "refused with DIAMETER_AVP_OCCURS_TOO_MANY_TIMES: Session-Id occurs more than once"},
     {"SessionIdAfterAnotherAvpIsRefused",
      [](std::uint32_t id) { return air(id, avp(277, u32(1)) + session_id(id), air_body()); },
-     {5005}, "Session-Id is not the first AVP"},
-    {"MissingSessionIdIsRefused", [](std::uint32_t id) { return air(id, "", air_body()); },
-     {5005}, "refused with DIAMETER_MISSING_AVP: Session-Id missing"},
+     {5005},
+     "Session-Id is not the first AVP"},
+    {"MissingSessionIdIsRefused",
+     [](std::uint32_t id) { return air(id, "", air_body()); },
+     {5005},
+     "refused with DIAMETER_MISSING_AVP: Session-Id missing"},
     {"AvpLengthBelowItsHeaderIsDropped",
-     [](std::uint32_t id) { return air(id, avp(263, "", kAvpM, 0, 4), air_body()); }, {},
+     [](std::uint32_t id) { return air(id, avp(263, "", kAvpM, 0, 4), air_body()); },
+     {},
      "unparseable octets from cnn\\.kmebind\\.test"},
     {"TruncatedAvpHeaderIsDropped",
-     [](std::uint32_t id) { return air(id, session_id(id), air_body() + u32(1)); }, {},
+     [](std::uint32_t id) { return air(id, session_id(id), air_body() + u32(1)); },
+     {},
      "unparseable octets from cnn\\.kmebind\\.test"},
     {"AvpLengthBeyondTheMessageIsDropped",
-     [](std::uint32_t id) { return air(id, session_id(id), air_body() + avp(1, "x", kAvpM, 0, 200)); },
-     {}, "unparseable octets from cnn\\.kmebind\\.test"},
+     [](std::uint32_t id) {
+       return air(id, session_id(id), air_body() + avp(1, "x", kAvpM, 0, 200));
+     },
+     {},
+     "unparseable octets from cnn\\.kmebind\\.test"},
     // Before the guard: freeDiameter's routing thread failed to copy the Proxy-Info into its
     // error answer, ended, and shut the Diameter core down.
     {"ProxyInfoThatDoesNotParseWithoutDestinationRealmIsRefusedByRouting",
      [](std::uint32_t id) {
        return air(id, session_id(id), air_body(false) + proxy_info_that_does_not_parse());
      },
-     {3001}, "removed 1 Proxy-Info AVP\\(s\\) whose content does not parse"},
+     {3001},
+     "removed 1 Proxy-Info AVP\\(s\\) whose content does not parse"},
     // Proxy-Info is for the proxies on the path; the HSS serves the request without it.
     {"ProxyInfoThatDoesNotParseIsRemovedAndTheRequestServed",
      [](std::uint32_t id) {
        return air(id, session_id(id), air_body() + proxy_info_that_does_not_parse());
      },
-     {2001}, "removed 1 Proxy-Info AVP"},
-    // A watchdog request (link-local, answered by freeDiameter itself) aborted the HSS the same way.
+     {2001},
+     "removed 1 Proxy-Info AVP"},
+    // A watchdog request (link-local, answered by freeDiameter itself) aborted the HSS the same
+    // way.
     {"WatchdogRequestWithSessionIdWithVBitIsAnswered",
      [](std::uint32_t id) {
-       return message(kCmdR, kDwr, 0, session_id_with_v_bit("x") + avp(264, kHost) + avp(296, kRealm), id);
+       return message(kCmdR, kDwr, 0,
+                      session_id_with_v_bit("x") + avp(264, kHost) + avp(296, kRealm), id);
      },
-     {2001}, "request 280 from 'cnn\\.kmebind\\.test': removed 1 Session-Id AVP"},
+     {2001},
+     "request 280 from 'cnn\\.kmebind\\.test': removed 1 Session-Id AVP"},
 };
 
 class MalformedRequest : public ::testing::TestWithParam<Case> {
@@ -249,7 +276,8 @@ TEST_P(MalformedRequest, HssAnswersOrDropsItAndKeepsServing) {
   if (c.result_codes.empty()) {
     auto answer = peer->next(2s);
     EXPECT_FALSE(answer && answer->hop_by_hop == id)
-        << "an answer with Result-Code " << answer->result_code << " to a message that cannot be split into AVPs";
+        << "an answer with Result-Code " << answer->result_code
+        << " to a message that cannot be split into AVPs";
   } else {
     auto answer = peer->next(10s);
     ASSERT_TRUE(answer) << "no answer; HSS stderr:\n" << hss_->err();

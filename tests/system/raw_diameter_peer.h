@@ -25,7 +25,7 @@
 
 namespace kmebind::test::diameter_wire {
 
-constexpr std::uint8_t kAvpV = 0x80, kAvpM = 0x40;   // RFC 6733 §4.1
+constexpr std::uint8_t kAvpV = 0x80, kAvpM = 0x40;                // RFC 6733 §4.1
 constexpr std::uint8_t kCmdR = 0x80, kCmdP = 0x40, kCmdE = 0x20;  // RFC 6733 §3
 
 inline void put_u32(std::string& out, std::uint32_t v) {
@@ -64,7 +64,8 @@ inline std::string message(std::uint8_t flags, std::uint32_t code, std::uint32_t
                            const std::string& body, std::uint32_t id,
                            std::optional<std::uint32_t> length = {}) {
   std::string out;
-  put_u32(out, (1u << 24) | (length.value_or(20 + static_cast<std::uint32_t>(body.size())) & 0xffffff));
+  put_u32(out,
+          (1u << 24) | (length.value_or(20 + static_cast<std::uint32_t>(body.size())) & 0xffffff));
   put_u32(out, (std::uint32_t{flags} << 24) | code);
   put_u32(out, app);
   put_u32(out, id);  // Hop-by-Hop
@@ -88,14 +89,15 @@ struct Received {
   std::uint32_t command = 0;
   std::uint8_t flags = 0;
   std::uint32_t hop_by_hop = 0;
-  std::uint32_t result_code = 0;  // 0 when absent
+  std::uint32_t result_code = 0;         // 0 when absent
   std::vector<std::uint32_t> avp_codes;  // top level, in order
   std::string octets;
 };
 
 inline std::uint32_t be(const std::string& s, std::size_t at, int n) {
   std::uint32_t v = 0;
-  for (int k = 0; k < n; ++k) v = (v << 8) | static_cast<std::uint8_t>(s[at + static_cast<std::size_t>(k)]);
+  for (int k = 0; k < n; ++k)
+    v = (v << 8) | static_cast<std::uint8_t>(s[at + static_cast<std::size_t>(k)]);
   return v;
 }
 
@@ -132,12 +134,12 @@ class TlsLink {
       *why = "cannot start openssl s_client";
       return nullptr;
     }
-    const std::string cer = message(
-        kCmdR, 257, 0,
-        avp(264, host) + avp(296, realm) + avp(257, std::string("\0\1\x7f\0\0\1", 6)) +
-            avp(266, u32(0)) + avp(269, "kmebind-raw-peer") + avp(265, u32(10415)) +
-            avp(260, avp(266, u32(10415)) + avp(258, u32(16777251))),
-        0x7e570001);
+    const std::string cer =
+        message(kCmdR, 257, 0,
+                avp(264, host) + avp(296, realm) + avp(257, std::string("\0\1\x7f\0\0\1", 6)) +
+                    avp(266, u32(0)) + avp(269, "kmebind-raw-peer") + avp(265, u32(10415)) +
+                    avp(260, avp(266, u32(10415)) + avp(258, u32(16777251))),
+                0x7e570001);
     if (!p->send(cer)) {
       *why = "the CER could not be written";
       return nullptr;
@@ -154,8 +156,8 @@ class TlsLink {
   // covers; answer_cer() completes the capabilities exchange once the CER arrived.
   static std::unique_ptr<TlsLink> listener(std::uint16_t port, const std::filesystem::path& cert,
                                            const std::filesystem::path& key,
-                                           const std::filesystem::path& ca,
-                                           const std::string& host, const std::string& realm,
+                                           const std::filesystem::path& ca, const std::string& host,
+                                           const std::string& realm,
                                            const std::filesystem::path& err_file) {
     std::unique_ptr<TlsLink> p(new TlsLink(host, realm));
     const std::string accept = "127.0.0.1:" + std::to_string(port);
@@ -169,11 +171,11 @@ class TlsLink {
 
   // CEA 2001 (RFC 6733 §5.3.2) advertising S6a, to `cer`.
   bool answer_cer(const Received& cer) {
-    return send(answer_to(cer.octets,
-                          avp(268, u32(2001)) + avp(264, host_) + avp(296, realm_) +
-                              avp(257, std::string("\0\1\x7f\0\0\1", 6)) + avp(266, u32(0)) +
-                              avp(269, "kmebind-raw-peer") + avp(265, u32(10415)) +
-                              avp(260, avp(266, u32(10415)) + avp(258, u32(16777251)))));
+    return send(
+        answer_to(cer.octets, avp(268, u32(2001)) + avp(264, host_) + avp(296, realm_) +
+                                  avp(257, std::string("\0\1\x7f\0\0\1", 6)) + avp(266, u32(0)) +
+                                  avp(269, "kmebind-raw-peer") + avp(265, u32(10415)) +
+                                  avp(260, avp(266, u32(10415)) + avp(258, u32(16777251)))));
   }
 
   ~TlsLink() {
@@ -203,7 +205,8 @@ class TlsLink {
   std::optional<Received> next(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-      while (buffer_.size() >= 20 && be(buffer_, 1, 3) >= 20 && buffer_.size() >= be(buffer_, 1, 3)) {
+      while (buffer_.size() >= 20 && be(buffer_, 1, 3) >= 20 &&
+             buffer_.size() >= be(buffer_, 1, 3)) {
         const std::size_t length = be(buffer_, 1, 3);
         Received r = parse_received(buffer_.substr(0, length));
         buffer_.erase(0, length);
