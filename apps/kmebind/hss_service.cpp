@@ -139,8 +139,8 @@ void HssService::dispatch(std::string_view command, net::Histogram& seconds,
                           const diameter::LinkInfo& link, Request&& request, Reply reply, Call call,
                           After after) {
   const Clock::time_point arrived = Clock::now();
-  WorkerPool::Job job = [this, command, &seconds, link, request = std::move(request), reply, call,
-                         after, arrived]() mutable {
+  WorkerPool::Job job = [this, command, &seconds, link, request = std::forward<Request>(request),
+                         reply, call, after, arrived]() mutable {
     std::shared_ptr<const KeyedHss> keyed = current();
     hss::HssEvent event;
     const hss::LinkInfo hss_link{.confidential = link.confidential};
