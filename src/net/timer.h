@@ -16,7 +16,7 @@ namespace kmebind::net {
 class Timer {
  public:
   explicit Timer(EventLoop& loop);
-  ~Timer();
+  ~Timer();  // NOLINT(bugprone-exception-escape): cancel() cannot fail (timer.cpp)
   Timer(const Timer&) = delete;
   Timer& operator=(const Timer&) = delete;
 
