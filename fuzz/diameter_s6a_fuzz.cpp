@@ -1,6 +1,7 @@
 // libFuzzer harness: what the S6a server and client do with the octets of a received Diameter
 // message (docs/diameter.md; src/diameter/s6a_codec.h). Input: one Diameter message. It is
-// parsed as freeDiameter does on receipt (fd_msg_parse_buffer, then fd_msg_parse_dict against the
+// parsed as freeDiameter does on receipt (fd_msg_parse_buffer, then our receive guard as the
+// HOOK_MESSAGE_RECEIVED callback does (diameter/receive_guard.h), then fd_msg_parse_dict against the
 // kmebind dictionary, defined in a core that is initialised but never started, as in
 // tests/diameter/codec_fixture.h), then handed to the decoder of its command: AIR/ULR/KME-Request
 // (server side; a decode error is answered with the server's own error answer, RFC 6733 §7.1.5)
@@ -15,6 +16,7 @@
 #include <memory>
 
 #include "diameter/error_answer.h"
+#include "diameter/receive_guard.h"
 #include "diameter/s6a_codec.h"
 #include "diameter/secret_blanking.h"
 #include "diameter_fixture.h"
@@ -41,6 +43,7 @@ MsgPtr parse(ByteView octets, bool& dict_ok) {
     return nullptr;
   }
   MsgPtr owned(m);
+  detail::guard_received(m);  // the live receive path: HOOK_MESSAGE_RECEIVED runs here
   fd_pei pei{};
   dict_ok = fd_msg_parse_dict(m, g_dict->dict, &pei) == 0;
   return owned;
