@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <string_view>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -31,6 +32,14 @@ std::atomic<bool> g_core_created{false};
 std::atomic<bool> g_stop_requested{false};
 std::atomic<bool> g_core_lost{false};
 
+// freeDiameter 1.2.1's TLS receive thread, when the peer closed the connection:
+// "ERROR: in '(fd_tls_rcvthr_core(conn, conn->cc_tls_para.session))' :\tTransport endpoint is not
+// connected".
+bool peer_closed_tls(std::string_view line) {
+  return line.find("fd_tls_rcvthr_core") != std::string_view::npos &&
+         line.find("Transport endpoint is not connected") != std::string_view::npos;
+}
+
 void route_fd_log(int level, const char* format, va_list args) {
   char line[1024];
   std::vsnprintf(line, sizeof line, format, args);
@@ -46,6 +55,11 @@ void route_fd_log(int level, const char* format, va_list args) {
     to = spdlog::level::critical;
   } else if (shutdown_notice) {
     to = spdlog::level::info;
+  } else if (level >= FD_LOG_ERROR && level < FD_LOG_FATAL && peer_closed_tls(line)) {
+    // Its TLS receive thread reports a connection the peer closed (after DPR/DPA on every clean
+    // stop of either side, or a peer that went away) as an ERROR: not an error of this node.
+    spdlog::info("freeDiameter: a peer closed its TLS connection ({})", line);
+    return;
   } else if (level >= FD_LOG_FATAL) {
     to = spdlog::level::critical;
   } else if (level >= FD_LOG_ERROR) {
