@@ -81,8 +81,9 @@ sigset_t termination_signals() {
 }
 
 Status fd_failed(std::string_view what, int rc) {
-  return fail(Code::kInternal, "freeDiameter " + std::string(what) + " failed (" +
-                                   std::to_string(rc) + "); the freeDiameter lines logged just before say why");
+  return fail(Code::kInternal,
+              "freeDiameter " + std::string(what) + " failed (" + std::to_string(rc) +
+                  "); the freeDiameter lines logged just before say why");
 }
 
 // freeDiameter drops loopback addresses given in ListenOn (fd_ep_add_merge filters them unless
