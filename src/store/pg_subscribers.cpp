@@ -37,9 +37,9 @@ Status PgStore::do_add_subscriber(const SubscriberRecord& record, std::string_vi
   return run(Txn::kWrite, [&](Connection& c) -> Status {
     const std::int64_t now = now_unix_s();
     if (auto st = insert_subscriber(c, keys_, record, now); !st) return st;
-    const std::string detail = "binding " + std::string(to_string(record.binding_mode)) +
-                               ", procedures " + (record.procedure1_allowed ? "1" : "") +
-                               (record.procedure2_allowed ? "2" : "");
+    const std::string detail =
+        "binding " + std::string(to_string(record.binding_mode)) + ", procedures " +
+        std::string(allowed_procedures_text(record.procedure1_allowed, record.procedure2_allowed));
     return insert_audit(c, now, {actor, "subscriber-add", record.imsi, "", detail, ""});
   });
 }

@@ -126,4 +126,11 @@ Status check_sig_public_key(SigAlgorithm alg, ByteView key) {
                      key, alg == SigAlgorithm::kEcdsaP256Sha256);
 }
 
+std::string_view allowed_procedures_text(bool procedure1, bool procedure2) {
+  if (procedure1 && procedure2) return "1,2";
+  if (procedure1) return "1";
+  if (procedure2) return "2";
+  return "none";
+}
+
 }  // namespace kmebind::store

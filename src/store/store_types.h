@@ -39,6 +39,10 @@ inline constexpr int kKmeProcedure1 = 1;
 inline constexpr int kKmeProcedure2 = 2;
 inline constexpr int kKmeImported = 0;
 std::string_view kme_procedure_name(int procedure);  // "1" | "2" | "import"
+
+// The KME procedures a subscription allows, as the audit trail shows them: "1,2" | "1" | "2" |
+// "none".
+std::string_view allowed_procedures_text(bool procedure1, bool procedure2);
 Result<int> parse_kme_procedure(std::string_view text);
 
 // IMSI: 6 to 15 decimal digits, MCC ‖ MNC ‖ MSIN (TS 23.003 §2.2). Fails kInvalidArgument.

@@ -153,6 +153,18 @@ TYPED_TEST(StoreContractTest, SubscriberIsAddedReadListedAndRemoved) {
   EXPECT_EQ(this->store().remove_subscriber(kImsi).error().code(), Code::kNotFound);
   EXPECT_EQ(this->actions(),
             (std::vector<std::string>{"subscriber-add", "subscriber-add", "subscriber-remove"}));
+  auto audit = this->store().list_audit({});
+  ASSERT_TRUE(audit) << audit.error().what();
+  ASSERT_FALSE(audit->empty());
+  // sample_subscriber allows procedure 1 only; "procedures 12" was the text for both.
+  EXPECT_EQ(audit->front().detail, "binding kme-required, procedures 1");
+}
+
+TEST(AllowedProceduresText, NamesEachProcedureSeparatedByCommas) {
+  EXPECT_EQ(allowed_procedures_text(true, true), "1,2");
+  EXPECT_EQ(allowed_procedures_text(true, false), "1");
+  EXPECT_EQ(allowed_procedures_text(false, true), "2");
+  EXPECT_EQ(allowed_procedures_text(false, false), "none");
 }
 
 TYPED_TEST(StoreContractTest, TakenImsiAndBadFieldsAreRefusedChangingNothing) {
