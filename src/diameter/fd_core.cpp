@@ -17,6 +17,7 @@
 
 #include "diameter/fd_include.h"
 #include "diameter/fd_quiesce.h"
+#include "diameter/listen_wait.h"
 #include "diameter/peer_authority.h"
 #include "diameter/receive_guard.h"
 #include "diameter/secret_blanking.h"
@@ -196,6 +197,12 @@ Status FdCore::start() {
   started_ = true;
   if (int rc = fd_core_start(); rc != 0) return fd_failed("start", rc);
   if (int rc = fd_core_waitstartcomplete(); rc != 0) return fd_failed("start", rc);
+  // freeDiameter listens in its server thread, after the above returned (listen_wait.h).
+  if (config_.listen_port != 0 &&
+      !detail::wait_until_listening(config_.listen_port, std::chrono::seconds(5))) {
+    return fail(Code::kUnavailable, "diameter: freeDiameter did not listen on port " +
+                                        std::to_string(config_.listen_port) + " within 5 s");
+  }
   running_ = true;
   spdlog::info("diameter: {} started ({} peer(s) configured)", config_.identity,
                config_.peers.size());
