@@ -156,7 +156,7 @@ struct NasAlgInputs {
   Bytes input;
 };
 
-constexpr std::uint64_t kMaxLengthBits = 8u * 65536u;  // larger than any NAS message
+constexpr std::uint64_t kMaxLengthBits = std::uint64_t{8} * 65536;  // larger than any NAS message
 
 Result<NasAlgInputs> nas_alg_inputs(const Inputs& in, const std::string& input_flag) {
   KMEBIND_TRY(key, in.secret("--key", 16));

@@ -54,7 +54,7 @@ void route_fd_log(int level, const char* format, va_list args) {
     spdlog::critical("diameter: freeDiameter is shutting its core down on its own (see above); "
                      "this node no longer serves Diameter");
     to = spdlog::level::critical;
-  } else if (shutdown_notice) {
+  } else if (shutdown_notice) {  // NOLINT(bugprone-branch-clone): info, like NOTICE, on purpose
     to = spdlog::level::info;
   } else if (level >= FD_LOG_ERROR && level < FD_LOG_FATAL && peer_closed_tls(line)) {
     // Its TLS receive thread reports a connection the peer closed (after DPR/DPA on every clean
