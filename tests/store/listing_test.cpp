@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "pg_test_util.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_listings.h"
+#include "store_engines.h"
 #include "store_test_util.h"
 
 namespace kmebind::store {
@@ -21,20 +21,6 @@ namespace {
 using testing::key_of;
 using testing::sample_subscriber;
 using Pair = std::pair<std::string, std::string>;
-
-struct SqliteEngine {
-  static constexpr const char* kName = "sqlite";
-  testing::TempDir dir;
-  bool ready() const { return true; }
-  std::string location() const { return dir.file("store.db"); }
-};
-
-struct PostgresEngine {
-  static constexpr const char* kName = "postgres";
-  testing::PgTestDatabase db;
-  bool ready() const { return db.ok(); }
-  std::string location() const { return db.url(); }
-};
 
 // Subscribers added out of order; IMSIs of 6 to 15 digits, so that text order (not numeric
 // order) is what both engines must agree on.
@@ -123,13 +109,8 @@ class ListingTest : public ::testing::Test {
   std::unique_ptr<SubscriberStore> store_;
 };
 
-struct EngineNames {
-  template <class T>
-  static std::string GetName(int) {
-    return T::kName;
-  }
-};
-using Engines = ::testing::Types<SqliteEngine, PostgresEngine>;
+using testing::EngineNames;
+using testing::Engines;
 TYPED_TEST_SUITE(ListingTest, Engines, EngineNames);
 
 TYPED_TEST(ListingTest, SubscriberPagesReturnEveryImsiOnceInOrderForAnyPageSize) {

@@ -8,12 +8,12 @@
 #include <set>
 #include <thread>
 
-#include "pg_test_util.h"
 #include "store/key_wrap.h"
 #include "store/pg_store.h"
 #include "store/schema.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_store.h"
+#include "store_engines.h"
 #include "store_test_util.h"
 
 namespace kmebind::store {
@@ -48,45 +48,6 @@ StoreOptions without_create() {
 }
 constexpr const char* kImei = "35209900176148";
 constexpr const char* kImei2 = "35209900176149";
-
-struct SqliteEngine {
-  static constexpr const char* kName = "sqlite";
-  testing::TempDir dir;
-  bool ready() const { return true; }
-  std::string location() const { return dir.file("store.db"); }
-  // Runs SQL on the store's database outside the engine; "" on success.
-  std::string exec(const std::string& sql) const {
-    auto c = sqlite::Connection::open(location(), sqlite::ConnectionOptions{});
-    if (!c) return c.error().what();
-    auto st = (*c)->exec(sql);
-    return st ? "" : st.error().what();
-  }
-  std::string migrate_to(int version) const {
-    auto c = sqlite::Connection::open(location(), sqlite::ConnectionOptions{});
-    if (!c) return c.error().what();
-    auto st = sqlite::migrate(**c, version);
-    return st ? "" : st.error().what();
-  }
-  static std::string blob(ByteView b) { return "X'" + to_hex(b) + "'"; }
-};
-
-struct PostgresEngine {
-  static constexpr const char* kName = "postgres";
-  testing::PgTestDatabase db;
-  bool ready() const { return db.ok(); }
-  std::string location() const { return db.url(); }
-  std::string exec(const std::string& sql) const { return db.exec(sql); }
-  std::string migrate_to(int version) const {
-    pg::ConnectSettings settings;
-    settings.url = location();
-    settings.redacted = location();
-    auto c = pg::Connection::connect(settings);
-    if (!c) return c.error().what();
-    auto st = pg::migrate(**c, version);
-    return st ? "" : st.error().what();
-  }
-  static std::string blob(ByteView b) { return "'\\x" + to_hex(b) + "'::bytea"; }
-};
 
 template <class Engine>
 class StoreContractTest : public ::testing::Test {
@@ -123,13 +84,8 @@ class StoreContractTest : public ::testing::Test {
   std::unique_ptr<SubscriberStore> store_;
 };
 
-struct EngineNames {
-  template <class T>
-  static std::string GetName(int) {
-    return T::kName;
-  }
-};
-using Engines = ::testing::Types<SqliteEngine, PostgresEngine>;
+using testing::EngineNames;
+using testing::Engines;
 TYPED_TEST_SUITE(StoreContractTest, Engines, EngineNames);
 
 TYPED_TEST(StoreContractTest, SubscriberIsAddedReadListedAndRemoved) {
