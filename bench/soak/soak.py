@@ -1,0 +1,651 @@
+#!/usr/bin/python3
+"""The soak run (docs/reliability.md "Soak"): hours of mixed attach traffic against real `kmebind hss`
+and `kmebind cnn` daemons, with their resources sampled from /proc and judged.
+
+  scripts/soak.sh --minutes M [--rate R] [--ues N] [--renew K] [--round-seconds S]
+                  [--build DIR] [--out DIR] [--keep]
+
+  --minutes M        how long rounds are started (default 60); the round running at the end
+                     is finished
+  --rate R           attaches started per second, open loop (default 300; the max rate is
+                     about 1,700/s, docs/performance.md, so this measures leaks, not overload)
+  --ues N            devices of the fixed population (default 20,000), half KME procedure 1,
+                     half procedure 2 (`admin generate --procedure mixed`)
+  --renew K          `kmebind admin kme renew` of K devices during each round, for the next
+                     round's devices that already hold a KME (default 25)
+  --round-seconds S  a round lasts about S seconds: the population is split into
+                     ceil(N / (R * S)) slices, one slice per round (default 30)
+  --build DIR        build directory with apps/kmebind/kmebind (default build/release; built
+                     when missing, build/release configured with scripts/setup.sh); or
+                     $KMEBIND_BIN
+  --out DIR          where soak.csv, summary.json and the network's files go (default
+                     build/soak-results/UTC-TIMESTAMP)
+  --keep             keep the network directory (store, device files, logs); default: removed
+                     when the verdict is a pass
+
+A round attaches one slice at R/s with `kmebind sim --rate R` (no retries: every first outcome
+counts) and checks every outcome from `--outcomes`: a device's first attach provisions KME
+version 1 by its procedure; a later attach authenticates the device with its current version;
+an attach after `admin kme renew` provisions version + 1 by its procedure. The sim saves the
+device file after each round (devices.save), so the devices carry their KMEs and SQNs along.
+
+Every SAMPLE_INTERVAL_S seconds, and at the end of each round once the sim has exited, it
+samples hss and cnn (VmRSS, open fds, threads, CPU), the store files (db, WAL) and a few metrics
+counters, into soak.csv. Verdict (exit code 0 pass, 1 fail, 2 usage): see VERDICT below.
+SIGINT or SIGTERM stops it cleanly: the running sim is interrupted, the daemons get SIGTERM, the
+summary is written and judged on what was measured.
+
+Python 3 standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+from pathlib import Path
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT / "bench" / "e2e"))
+import kmebench as kb  # noqa: E402
+
+# ---- VERDICT: the thresholds, as documented in docs/reliability.md "Soak" ----------------------
+SAMPLE_INTERVAL_S = 10.0
+# Warm-up: growth is measured from the end of the round that ends the warm-up, the later of
+# WARMUP_FRACTION of the run, WARMUP_MIN_ROUNDS rounds, and the first re-attach round after
+# every device attached once (until then the CNN's UE contexts and the store grow by design).
+WARMUP_FRACTION = 0.20
+WARMUP_MIN_ROUNDS = 2
+# RSS of a daemon, from the warm-up's last round end to the last round end, may grow by at most
+# max(RSS_GROWTH_MIN_KIB, RSS_GROWTH_FRACTION × the baseline).
+RSS_GROWTH_MIN_KIB = 8 * 1024
+RSS_GROWTH_FRACTION = 0.10
+# Open fds and threads, compared at the same two quiescent points (no sim connected), must not
+# grow at all.
+FD_GROWTH_MAX = 0
+THREAD_GROWTH_MAX = 0
+# The WAL file after the warm-up may not exceed max(WAL_FLOOR_BYTES, WAL_GROWTH_FACTOR × its
+# largest size during the warm-up): SQLite rewinds the WAL after a checkpoint without shrinking
+# the file, so a bounded WAL reaches a plateau; one whose checkpoints never complete grows with
+# every write.
+WAL_FLOOR_BYTES = 32 * 1024 * 1024
+WAL_GROWTH_FACTOR = 2.0
+# Also a failure: a daemon that exited or was replaced (another start time), a round with an
+# unexpected outcome or a sim exit code other than 0, an `admin kme renew` that failed, a
+# Diameter link failure counted by either daemon, an sim round of an uninterrupted run that
+# ended without a report.
+
+ROLES = ("hss", "cnn")
+METRICS = {  # CSV column → metric name (summed over its labels)
+    "cnn_ues": "kmebind_cnn_ues",
+    "cnn_nas_connections": "kmebind_cnn_nas_connections",
+    "cnn_attach_total": "kmebind_cnn_attach_total",
+    "cnn_device_authenticated_total": "kmebind_cnn_device_authenticated_total",
+    "cnn_kme_provisioned_total": "kmebind_cnn_kme_provisioned_total",
+    "hss_requests_total": "kmebind_hss_requests_total",
+    "hss_kme_stored_total": "kmebind_hss_kme_stored_total",
+    "hss_queue_depth": "kmebind_hss_queue_depth",
+    "cnn_peers_up": "kmebind_diameter_peers_up",
+}
+
+
+def utc() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def metric_sums(port: int | None) -> dict[str, float]:
+    """{metric name: sum over its label sets}; {} when the endpoint does not answer."""
+    if not port:
+        return {}
+    try:
+        raw = kb.scrape(port)
+    except (OSError, urllib.error.URLError):
+        return {}
+    out: dict[str, float] = {}
+    for key, value in raw.items():
+        name = key.split("{", 1)[0]
+        out[name] = out.get(name, 0.0) + value
+    return out
+
+
+def proc_snapshot(pid: int) -> dict:
+    """RSS, fds, threads, CPU seconds and start time of a live process; {} once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        status = Path(f"/proc/{pid}/status").read_text()
+        fds = len(os.listdir(f"/proc/{pid}/fd"))
+    except (FileNotFoundError, ProcessLookupError):
+        return {}
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return {
+        "rss_kib": int(fields["VmRSS"].split()[0]),
+        "hwm_kib": int(fields["VmHWM"].split()[0]),
+        "threads": int(fields["Threads"].strip()),
+        "fds": fds,
+        "cpu_s": (int(stat[11]) + int(stat[12])) / kb.CLK_TCK,
+        "start_ticks": int(stat[19]),  # field 22, starttime
+    }
+
+
+class SoakNetwork(kb.BenchNetwork):
+    """The bench network, with its daemons in their own sessions: a terminal's Ctrl-C reaches only
+    the soak, which then stops them with SIGTERM."""
+
+    def _start(self, name: str) -> kb.Daemon:
+        err = open(self.work / f"{name}.err", "w")
+        proc = subprocess.Popen([str(self.binary), name, "--config", str(self.work / f"{name}.yaml")],
+                                stdout=subprocess.PIPE, stderr=err, text=True,
+                                start_new_session=True)
+        err.close()
+        deadline = time.monotonic() + 30
+        line = ""
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline() if proc.stdout else ""
+            if line or proc.poll() is not None:
+                break
+        (self.work / f"{name}.out").write_text(line)
+        if "ready" not in line:
+            proc.kill()
+            raise RuntimeError(f"{name} did not start: "
+                               f"{(self.work / f'{name}.err').read_text()[-1500:]}")
+        # Nothing more is read from stdout: send it nowhere, so a full pipe never blocks it.
+        if proc.stdout:
+            proc.stdout.close()
+        m = re.search(r"metrics=127\.0\.0\.1:(\d+)", line)
+        d = kb.Daemon(name, proc, line.strip(), int(m.group(1)) if m else None)
+        self.daemons[name] = d
+        return d
+
+
+class Slice:
+    """One device file of the population, attached by one round at a time."""
+
+    def __init__(self, index: int, path: Path):
+        self.index = index
+        self.path = path
+        doc = json.loads(path.read_text())
+        # imsi → KME procedure its subscription allows; the version the device holds (0: none).
+        self.procedure = {d["imsi"]: int(d["procedure"]) for d in doc["devices"]
+                          if d.get("role", "normal") == "normal"}
+        self.version: dict[str, int | None] = {imsi: 0 for imsi in self.procedure}
+        self.renewed: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self.procedure)
+
+
+class Soak:
+    def __init__(self, args: argparse.Namespace, binary: Path, out: Path):
+        self.a = args
+        self.binary = binary
+        self.out = out
+        self.net = SoakNetwork(binary, out / "net")
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.t0 = time.monotonic()
+        self.samples: list[dict] = []
+        self.rounds: list[dict] = []
+        self.events: list[str] = []  # failures seen while running (daemon gone, link failures...)
+        self.renews: list[float] = []  # seconds per `admin kme renew`
+        self.renew_failures: list[str] = []
+        self.start_ticks: dict[str, int] = {}
+        self.round_no = 0
+        self.interrupted = False
+        self.csv_file = open(out / "soak.csv", "w", newline="")
+        self.csv: csv.DictWriter | None = None
+
+    # ---- sampling ---------------------------------------------------------------------------
+    def sample(self, kind: str) -> dict:
+        row: dict = {"t_s": round(time.monotonic() - self.t0, 1), "utc": utc(),
+                     "round": self.round_no, "kind": kind, "load1": kb.loadavg()}
+        for role in ROLES:
+            d = self.net.daemons.get(role)
+            snap = proc_snapshot(d.pid) if d and d.proc.poll() is None else {}
+            if not snap:
+                self.event(f"{role} is not running (exit code {d.proc.poll() if d else '?'})")
+            elif self.start_ticks.setdefault(role, snap["start_ticks"]) != snap["start_ticks"]:
+                self.event(f"{role} was restarted (another start time under pid {d.pid})")
+            for k in ("rss_kib", "fds", "threads", "cpu_s"):
+                row[f"{role}_{k}"] = snap.get(k, "")
+            m = metric_sums(d.metrics_port if d else None)
+            row[f"{role}_link_failures"] = m.get("kmebind_diameter_link_failures_total", "")
+            for col, name in METRICS.items():
+                if col.startswith(role + "_"):
+                    row[col] = m.get(name, "")
+        prev = self.samples[-1] if self.samples else None
+        for role in ROLES:  # CPU % of one core since the previous sample
+            if prev and row[f"{role}_cpu_s"] != "" and prev[f"{role}_cpu_s"] != "":
+                dt = max(1e-3, row["t_s"] - prev["t_s"])
+                row[f"{role}_cpu_pct"] = round(100 * (row[f"{role}_cpu_s"] - prev[f"{role}_cpu_s"]) / dt, 1)
+            else:
+                row[f"{role}_cpu_pct"] = ""
+        for f, col in (("kmebind.db", "db_bytes"), ("kmebind.db-wal", "wal_bytes")):
+            p = self.net.work / f
+            row[col] = p.stat().st_size if p.exists() else 0
+        for role in ROLES:
+            lf = row.get(f"{role}_link_failures")
+            first = next((s[f"{role}_link_failures"] for s in self.samples
+                          if s.get(f"{role}_link_failures") != ""), lf)
+            if lf not in ("", None) and first not in ("", None) and lf > first:
+                self.event(f"{role} counted {int(lf - first)} Diameter link failure(s)")
+        with self.lock:
+            if self.csv is None:
+                self.csv = csv.DictWriter(self.csv_file, fieldnames=list(row))
+                self.csv.writeheader()
+            self.csv.writerow(row)
+            self.csv_file.flush()
+            self.samples.append(row)
+        return row
+
+    def event(self, text: str) -> None:
+        with self.lock:
+            if text not in self.events:
+                self.events.append(text)
+                kb.log(f"soak: FAILURE: {text}")
+                self.stop.set()
+
+    def sampler(self) -> None:
+        while not self.stop.wait(SAMPLE_INTERVAL_S):
+            self.sample("periodic")
+
+    # ---- the population ---------------------------------------------------------------------
+    def make_slices(self) -> list[Slice]:
+        n, rate = self.a.ues, self.a.rate
+        count = max(1, math.ceil(n / (rate * self.a.round_seconds)))
+        sizes = [n // count + (1 if i < n % count else 0) for i in range(count)]
+        slices, made = [], 0
+        for i, size in enumerate(sizes):
+            path = self.net.work / f"slice-{i}.json"
+            imsi = f"{kb.DEVICE_IMSI_BASE + made:015d}"
+            self.net.admin("generate", "--ues", str(size), "--procedure", "mixed",
+                           "--devices-out", str(path), "--imsi-base", imsi,
+                           "--imei-base", str(made))
+            made += size
+            slices.append(Slice(i, path))
+        return slices
+
+    def renew(self, imsis: list[str]) -> None:
+        """`admin kme renew` of each IMSI, one process each, while a round runs."""
+        for imsi in imsis:
+            if self.stop.is_set():
+                return
+            t = time.monotonic()
+            r = subprocess.run([str(self.binary), "admin", "--store", str(self.net.work / "kmebind.db"),
+                                "--key-file", str(self.net.work / "kmebind.key"), "kme", "renew",
+                                "--imsi", imsi], capture_output=True, text=True,
+                               start_new_session=True)
+            self.renews.append(time.monotonic() - t)
+            if r.returncode != 0:
+                self.renew_failures.append(f"{imsi}: exit {r.returncode}: {r.stderr.strip()[-300:]}")
+
+    # ---- one round --------------------------------------------------------------------------
+    def run_round(self, s: Slice, next_slice: Slice) -> dict:
+        first = all(v == 0 for v in s.version.values())
+        cfg = self.net.work / f"sim-{s.index}.yaml"
+        cfg.write_text(
+            "nas:\n"
+            f"  connect: {{address: \"127.0.0.1\", port: {self.net.nas_port}}}\n"
+            f"  connections: {self.net.connections}\n"
+            "ue: {plmn: \"001-01\", t3410: 30000ms, retry: false}\n"
+            f"devices: {{file: \"{s.path}\", save: true}}\n"
+            f"log: {{level: \"error\", file: \"{self.net.work / 'sim.log'}\"}}\n")
+        outcomes = self.net.work / f"outcomes-{s.index}.jsonl"
+        outcomes.unlink(missing_ok=True)
+        timeout = int(len(s) / self.a.rate + 120)
+        cmd = [str(self.binary), "sim", "--config", str(cfg), "--procedure", "mixed",
+               "--rate", f"{self.a.rate:.3f}", "--json", "--quiet", "--outcomes", str(outcomes),
+               "--timeout", str(timeout)]
+        # Renew devices of the next slice while this one attaches (only those with a KME, and
+        # never the slice attaching now, so every expectation is known in advance).
+        # With one slice only, the renewals run before the round, for this round.
+        target = next_slice if self.a.renew > 0 else None
+        renew_list: list[str] = []
+        if target is not None:
+            held = [i for i, v in target.version.items() if v]
+            step = max(1, len(held) // self.a.renew)
+            renew_list = held[self.round_no % step::step][: self.a.renew]
+        if target is s:
+            self.renew(renew_list)
+            failed = {f.split(":")[0] for f in self.renew_failures}
+            s.renewed.update(i for i in renew_list if i not in failed)
+            renew_list = []
+        load0 = kb.loadavg()
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        renewer = threading.Thread(target=self.renew, args=(renew_list,), daemon=True)
+        renewer.start()
+        while proc.poll() is None:
+            if self.stop.is_set():
+                proc.send_signal(signal.SIGINT)  # the sim cancels its phase and reports
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                break
+            time.sleep(0.2)
+        stdout, stderr = proc.communicate()
+        renewer.join()
+        wall = time.monotonic() - t0
+        interrupted = self.stop.is_set() and not self.events
+        r = {"round": self.round_no, "slice": s.index, "kind": "first" if first else "re-attach",
+             "ues": len(s), "renewed_before": len(s.renewed), "renewed_for_next": 0,
+             "sim_exit": proc.returncode, "wall_s": round(wall, 2), "load_average": [load0, kb.loadavg()],
+             "interrupted": interrupted}
+        try:
+            report = json.loads(stdout.strip().splitlines()[-1])
+        except (IndexError, json.JSONDecodeError):
+            report = {}
+            if not interrupted:
+                self.event(f"round {self.round_no}: sim exited {proc.returncode} without a report: "
+                           f"{stderr.strip()[-500:]}")
+        r.update({"rate": round(report.get("procedures_per_second", 0.0), 1),
+                  "attached": report.get("attached", 0),
+                  "sim_unexpected": report.get("unexpected", 0),
+                  "failures": report.get("failures", {}),
+                  "latency_ms": {k: report.get(f"latency_ms_{k}", 0.0) for k in ("p50", "p99", "max")}})
+        r.update(self.check_outcomes(s, outcomes, interrupted))
+        if not interrupted and proc.returncode != 0:
+            r["unexpected"] = max(1, r["unexpected"])
+        s.renewed = set()
+        failed = {f.split(":")[0] for f in self.renew_failures}
+        renewed = [i for i in renew_list if i not in failed]
+        r["renewed_for_next"] = len(renewed)
+        next_slice.renewed.update(renewed)
+        return r
+
+    def check_outcomes(self, s: Slice, outcomes: Path, interrupted: bool) -> dict:
+        """Every device of the slice: the expected outcome (see the module comment)."""
+        seen: dict[str, dict] = {}
+        if outcomes.exists():
+            for line in outcomes.read_text().splitlines():
+                o = json.loads(line)
+                seen[o["imsi"]] = o
+            outcomes.unlink()
+        counts = {"first_attach": 0, "device_authenticated": 0, "reprovisioned": 0, "unexpected": 0}
+        details: list[str] = []
+        for imsi, proc_allowed in s.procedure.items():
+            o = seen.get(imsi)
+            held = s.version[imsi]
+            if o is None or o.get("outcome") != "attached":
+                if interrupted:
+                    continue  # cancelled by the stop: not judged
+                ok = False
+                kind = "unexpected"
+            elif held is None:  # an earlier unexpected outcome: any attach will do
+                ok, kind = True, "device_authenticated" if o["device_authenticated"] else "reprovisioned"
+            elif held == 0:
+                ok = o["kme_procedure"] == proc_allowed and o["kme_version"] == 1
+                kind = "first_attach"
+            elif imsi in s.renewed:
+                ok = o["kme_procedure"] == proc_allowed and o["kme_version"] == held + 1
+                kind = "reprovisioned"
+            else:
+                ok = (o["device_authenticated"] and o["kme_procedure"] == 0
+                      and o["kme_version"] == held)
+                kind = "device_authenticated"
+            if ok:
+                counts[kind] += 1
+                s.version[imsi] = int(o["kme_version"])
+            else:
+                counts["unexpected"] += 1
+                s.version[imsi] = None
+                if len(details) < 5:
+                    details.append(f"IMSI {imsi} (procedure {proc_allowed}, held version {held}, "
+                                   f"renewed {imsi in s.renewed}): "
+                                   + (json.dumps({k: o.get(k) for k in (
+                                       "outcome", "emm_cause", "kme_procedure", "kme_version",
+                                       "device_authenticated", "detail")}) if o else "no outcome"))
+        counts["unexpected_details"] = details
+        return counts
+
+    # ---- the run ----------------------------------------------------------------------------
+    def run(self) -> dict:
+        kb.log(f"soak: preparing the network in {self.net.work}")
+        self.net.prepare()
+        slices = self.make_slices()
+        kb.log(f"soak: {self.a.ues} devices in {len(slices)} slices of ~{len(slices[0])}; "
+               f"starting hss and cnn")
+        self.net.start()
+        self.t0 = time.monotonic()
+        self.sample("start")
+        sampler = threading.Thread(target=self.sampler, daemon=True)
+        sampler.start()
+        end = self.t0 + self.a.minutes * 60
+        i = 0
+        while not self.stop.is_set() and time.monotonic() < end:
+            s, nxt = slices[i % len(slices)], slices[(i + 1) % len(slices)]
+            self.round_no += 1
+            r = self.run_round(s, nxt)
+            time.sleep(0.5)  # let the CNN see the sim's links close before the quiescent sample
+            row = self.sample("round-end")
+            r.update({f"{role}_{k}": row[f"{role}_{k}"] for role in ROLES
+                      for k in ("rss_kib", "fds", "threads")})
+            r["wal_bytes"], r["db_bytes"], r["t_s"] = row["wal_bytes"], row["db_bytes"], row["t_s"]
+            self.rounds.append(r)
+            kb.log(f"soak: round {r['round']} ({r['kind']}, slice {r['slice']}): {r['attached']}/"
+                   f"{r['ues']} attached at {r['rate']}/s, p99 {r['latency_ms']['p99']:.0f} ms, "
+                   f"unexpected {r['unexpected']}, renewed {r['reprovisioned']}; "
+                   f"RSS hss {row['hss_rss_kib'] or 0:.0f} KiB cnn {row['cnn_rss_kib'] or 0:.0f} "
+                   f"KiB, fds {row['hss_fds']}/{row['cnn_fds']}, threads "
+                   f"{row['hss_threads']}/{row['cnn_threads']}, WAL {row['wal_bytes'] / 2**20:.1f} MiB, "
+                   f"load {row['load1']}")
+            for d in r["unexpected_details"]:
+                kb.log(f"soak:   unexpected: {d}")
+            i += 1
+        self.stop.set()
+        sampler.join()
+        return self.verdict(len(slices))
+
+    def shutdown(self) -> dict:
+        codes = {}
+        for name in ("cnn", "hss"):
+            d = self.net.daemons.pop(name, None)
+            if not d:
+                continue
+            if d.proc.poll() is None:
+                d.proc.send_signal(signal.SIGTERM)
+                try:
+                    codes[name] = d.proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    d.proc.kill()
+                    codes[name] = f"killed after 30 s: {d.proc.wait()}"
+            else:
+                codes[name] = f"had exited: {d.proc.returncode}"
+        return codes
+
+    # ---- the verdict ------------------------------------------------------------------------
+    def verdict(self, slices: int) -> dict:
+        fails = list(self.events)
+        for r in self.rounds:
+            if r["unexpected"]:
+                fails.append(f"round {r['round']}: {r['unexpected']} unexpected outcome(s)")
+        fails += [f"admin kme renew failed: {f}" for f in self.renew_failures[:5]]
+        done = [r for r in self.rounds if not r["interrupted"]]
+        duration = self.a.minutes * 60
+        warm = None
+        for k, r in enumerate(done):
+            if (k + 1 >= WARMUP_MIN_ROUNDS and k + 1 >= slices + 1
+                    and r["t_s"] >= WARMUP_FRACTION * duration):
+                warm = k
+                break
+        growth: dict = {}
+        if warm is not None and warm + 1 < len(done):
+            base, last = done[warm], done[-1]
+            for role in ROLES:
+                g = {}
+                for k in ("rss_kib", "fds", "threads"):
+                    b, e = base[f"{role}_{k}"], last[f"{role}_{k}"]
+                    g[k] = {"baseline": b, "end": e,
+                            "max_after_warmup": max(x[f"{role}_{k}"] for x in done[warm:])}
+                rss = g["rss_kib"]
+                rss["allowed_growth_kib"] = max(RSS_GROWTH_MIN_KIB, RSS_GROWTH_FRACTION * rss["baseline"])
+                if rss["end"] - rss["baseline"] > rss["allowed_growth_kib"]:
+                    fails.append(f"{role} RSS grew {rss['end'] - rss['baseline']} KiB after the warm-up "
+                                 f"({rss['baseline']} → {rss['end']} KiB; allowed "
+                                 f"{rss['allowed_growth_kib']:.0f} KiB)")
+                for k, limit in (("fds", FD_GROWTH_MAX), ("threads", THREAD_GROWTH_MAX)):
+                    if g[k]["end"] - g[k]["baseline"] > limit:
+                        fails.append(f"{role} {k} grew after the warm-up: {g[k]['baseline']} → "
+                                     f"{g[k]['end']}")
+                growth[role] = g
+            wal_warm = max(s["wal_bytes"] for s in self.samples if s["t_s"] <= base["t_s"])
+            wal_after = max(s["wal_bytes"] for s in self.samples if s["t_s"] > base["t_s"])
+            wal_limit = max(WAL_FLOOR_BYTES, WAL_GROWTH_FACTOR * wal_warm)
+            growth["wal"] = {"max_warmup_bytes": wal_warm, "max_after_bytes": wal_after,
+                             "limit_bytes": wal_limit}
+            if wal_after > wal_limit:
+                fails.append(f"the WAL grew to {wal_after} bytes after the warm-up (limit {wal_limit:.0f})")
+            growth["warmup_end"] = {"round": base["round"], "t_s": base["t_s"]}
+            growth["db_bytes"] = {"baseline": base["db_bytes"], "end": last["db_bytes"]}
+            judged = True
+        else:
+            judged = False
+        loads = [s["load1"] for s in self.samples]
+        totals = {k: sum(r[k] for r in self.rounds) for k in
+                  ("first_attach", "device_authenticated", "reprovisioned", "unexpected")}
+        return {"passed": not fails, "failures": fails, "growth_judged": judged, "growth": growth,
+                "rounds": len(self.rounds), "slices": slices, "attaches": totals,
+                "renew_runs": len(self.renews),
+                "renew_seconds_median": round(kb.median(self.renews), 3) if self.renews else None,
+                "load_average": {"min": min(loads, default=0), "max": max(loads, default=0),
+                                 "mean": round(sum(loads) / max(1, len(loads)), 2)},
+                "wal_bytes_max": max((s["wal_bytes"] for s in self.samples), default=0),
+                "interrupted": self.interrupted}
+
+
+def thresholds() -> dict:
+    return {"sample_interval_s": SAMPLE_INTERVAL_S, "warmup_fraction": WARMUP_FRACTION,
+            "warmup_min_rounds": WARMUP_MIN_ROUNDS, "rss_growth_min_kib": RSS_GROWTH_MIN_KIB,
+            "rss_growth_fraction": RSS_GROWTH_FRACTION, "fd_growth_max": FD_GROWTH_MAX,
+            "thread_growth_max": THREAD_GROWTH_MAX, "wal_floor_bytes": WAL_FLOOR_BYTES,
+            "wal_growth_factor": WAL_GROWTH_FACTOR}
+
+
+def ensure_binary(build: Path) -> Path:
+    if os.environ.get("KMEBIND_BIN"):
+        return Path(os.environ["KMEBIND_BIN"])
+    binary = build / "apps" / "kmebind" / "kmebind"
+    if binary.exists():
+        return binary
+    env = dict(os.environ, CCACHE_BASEDIR=str(ROOT))
+    if not (build / "CMakeCache.txt").exists():
+        if build.resolve() != (ROOT / "build" / "release").resolve():
+            raise RuntimeError(f"{build} is not a configured build directory")
+        kb.log("soak: building kmebind (scripts/setup.sh release kmebind)")
+        subprocess.run([str(ROOT / "scripts" / "setup.sh"), "release", "kmebind"], check=True, env=env)
+    else:
+        kb.log(f"soak: building kmebind in {build}")
+        subprocess.run(["cmake", "--build", str(build), "-j", str(os.cpu_count() or 2),
+                        "--target", "kmebind"], check=True, env=env, stdout=subprocess.DEVNULL)
+    return binary
+
+
+def print_table(summary: dict) -> None:
+    v = summary["verdict"]
+    g = v["growth"]
+    print(f"soak: {v['rounds']} rounds over {v['slices']} slices; attaches: "
+          f"{v['attaches']['first_attach']} first, {v['attaches']['device_authenticated']} device "
+          f"authentications, {v['attaches']['reprovisioned']} re-provisioned after "
+          f"{v['renew_runs']} `admin kme renew`; {v['attaches']['unexpected']} unexpected")
+    if v["growth_judged"]:
+        print(f"soak: after the warm-up (round {g['warmup_end']['round']}, t={g['warmup_end']['t_s']} s)"
+              " → end of the last round:")
+        print(f"  {'':4} {'RSS KiB':>22} {'max':>8} {'fds':>10} {'threads':>10}")
+        for role in ROLES:
+            x = g[role]
+            print(f"  {role:4} {x['rss_kib']['baseline']:>10} → {x['rss_kib']['end']:<9} "
+                  f"{x['rss_kib']['max_after_warmup']:>8} {x['fds']['baseline']:>4} → "
+                  f"{x['fds']['end']:<3} {x['threads']['baseline']:>4} → {x['threads']['end']:<3}")
+        w = g["wal"]
+        print(f"  WAL max {w['max_warmup_bytes'] / 2**20:.1f} MiB in the warm-up, "
+              f"{w['max_after_bytes'] / 2**20:.1f} MiB after (limit {w['limit_bytes'] / 2**20:.0f} MiB); "
+              f"db {g['db_bytes']['baseline'] / 2**20:.1f} → {g['db_bytes']['end'] / 2**20:.1f} MiB")
+    else:
+        print("soak: growth not judged: the run ended before a round after the warm-up")
+    la = v["load_average"]
+    print(f"soak: load average (1 min) {la['min']}–{la['max']}, mean {la['mean']} "
+          f"({os.cpu_count()} cores); daemons' exit codes after SIGTERM: {summary['exit_codes']}")
+    for f in v["failures"]:
+        print(f"soak: FAIL: {f}")
+    print(f"soak: {'PASS' if v['passed'] else 'FAIL'}; {summary['out']}/summary.json, soak.csv")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--minutes", type=float, default=60.0)
+    ap.add_argument("--rate", type=float, default=300.0)
+    ap.add_argument("--ues", type=int, default=20000)
+    ap.add_argument("--renew", type=int, default=25)
+    ap.add_argument("--round-seconds", type=float, default=30.0)
+    ap.add_argument("--build", type=Path, default=ROOT / "build" / "release")
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--keep", action="store_true")
+    a = ap.parse_args()
+    if a.minutes <= 0 or a.rate <= 0 or a.ues < 2 or a.renew < 0 or a.round_seconds <= 0:
+        ap.error("--minutes, --rate, --round-seconds must be positive, --ues at least 2")
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = (a.out or ROOT / "build" / "soak-results" / stamp).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        binary = ensure_binary(a.build.resolve())
+    except (RuntimeError, subprocess.CalledProcessError) as e:
+        print(f"soak: {e}", file=sys.stderr)
+        return 1
+
+    soak = Soak(a, binary, out)
+
+    def on_signal(signum, _frame):
+        if not soak.stop.is_set():
+            kb.log(f"soak: {signal.Signals(signum).name}: stopping")
+        soak.interrupted = True
+        soak.stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    started = utc()
+    error = None
+    try:
+        verdict = soak.run()
+    except Exception as e:  # noqa: BLE001 — a setup failure still writes the summary
+        error = f"{type(e).__name__}: {e}"
+        soak.stop.set()
+        verdict = soak.verdict(0)
+        verdict["passed"] = False
+        verdict["failures"].insert(0, error)
+    exit_codes = soak.shutdown()
+    for name, code in exit_codes.items():
+        if code != 0:
+            verdict["passed"] = False
+            verdict["failures"].append(f"{name} exit code after SIGTERM: {code}")
+    soak.csv_file.close()
+    summary = {"started_utc": started, "ended_utc": utc(), "out": str(out),
+               "binary": str(binary), "options": {"minutes": a.minutes, "rate": a.rate,
+                                                    "ues": a.ues, "renew": a.renew,
+                                                    "round_seconds": a.round_seconds},
+               "thresholds": thresholds(), "verdict": verdict, "exit_codes": exit_codes,
+               "rounds": soak.rounds, "cpus": os.cpu_count()}
+    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    print_table(summary)
+    if verdict["passed"] and not a.keep:
+        shutil.rmtree(soak.net.work, ignore_errors=True)
+    elif soak.net.work.exists():
+        print(f"soak: the network's files are in {soak.net.work}")
+    return 0 if verdict["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
