@@ -72,10 +72,16 @@ WARMUP_MIN_ROUNDS = 2
 # max(RSS_GROWTH_MIN_KIB, RSS_GROWTH_FRACTION × the baseline).
 RSS_GROWTH_MIN_KIB = 8 * 1024
 RSS_GROWTH_FRACTION = 0.10
-# Open fds and threads, compared at the same two quiescent points (no sim connected), must not
-# grow at all.
+# Open fds other than the store's files, and threads, compared at the same two quiescent points
+# (no sim connected), must not grow at all.
 FD_GROWTH_MAX = 0
 THREAD_GROWTH_MAX = 0
+# The HSS opens SQLite connections on demand (each one fd on the db and one on the WAL, plus one
+# shared -shm fd) and keeps them, up to its pool size min(hss.workers + 2, 64)
+# (apps/kmebind/store_budget.h); the bench network's hss.workers is 64. How many it opens depends
+# on how many store calls ever ran at once (a stall of the machine queues requests), so their
+# number may grow after the warm-up, but never beyond the pool: more is a connection leak.
+STORE_CONNECTIONS_MAX = 64
 # The WAL file after the warm-up may not exceed max(WAL_FLOOR_BYTES, WAL_GROWTH_FACTOR × its
 # largest size during the warm-up): SQLite rewinds the WAL after a checkpoint without shrinking
 # the file, so a bounded WAL reaches a plateau; one whose checkpoints never complete grows with
@@ -84,10 +90,11 @@ WAL_FLOOR_BYTES = 32 * 1024 * 1024
 WAL_GROWTH_FACTOR = 2.0
 # Also a failure: a daemon that exited or was replaced (another start time), a round with an
 # unexpected outcome or a sim exit code other than 0, an `admin kme renew` that failed, a
-# Diameter link failure counted by either daemon, an sim round of an uninterrupted run that
+# Diameter link failure counted by the HSS, a sim round of an uninterrupted run that
 # ended without a report.
 
 ROLES = ("hss", "cnn")
+STORE_FILES = ("/kmebind.db", "/kmebind.db-wal", "/kmebind.db-shm")
 METRICS = {  # CSV column → metric name (summed over its labels)
     "cnn_ues": "kmebind_cnn_ues",
     "cnn_nas_connections": "kmebind_cnn_nas_connections",
@@ -125,15 +132,23 @@ def proc_snapshot(pid: int) -> dict:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         status = Path(f"/proc/{pid}/status").read_text()
-        fds = len(os.listdir(f"/proc/{pid}/fd"))
+        links = []
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                links.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+            except FileNotFoundError:  # closed meanwhile
+                pass
     except (FileNotFoundError, ProcessLookupError):
         return {}
+    store_fds = [x for x in links if x.endswith(STORE_FILES)]
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
     return {
         "rss_kib": int(fields["VmRSS"].split()[0]),
         "hwm_kib": int(fields["VmHWM"].split()[0]),
         "threads": int(fields["Threads"].strip()),
-        "fds": fds,
+        "fds": len(links),
+        "other_fds": len(links) - len(store_fds),  # sockets, pipes, logs, epoll, ...
+        "store_connections": sum(1 for x in store_fds if x.endswith("/kmebind.db")),
         "cpu_s": (int(stat[11]) + int(stat[12])) / kb.CLK_TCK,
         "start_ticks": int(stat[19]),  # field 22, starttime
     }
@@ -217,7 +232,7 @@ class Soak:
                 self.event(f"{role} is not running (exit code {d.proc.poll() if d else '?'})")
             elif self.start_ticks.setdefault(role, snap["start_ticks"]) != snap["start_ticks"]:
                 self.event(f"{role} was restarted (another start time under pid {d.pid})")
-            for k in ("rss_kib", "fds", "threads", "cpu_s"):
+            for k in ("rss_kib", "fds", "other_fds", "store_connections", "threads", "cpu_s"):
                 row[f"{role}_{k}"] = snap.get(k, "")
             m = metric_sums(d.metrics_port if d else None)
             row[f"{role}_link_failures"] = m.get("kmebind_diameter_link_failures_total", "")
@@ -420,7 +435,7 @@ class Soak:
                f"starting hss and cnn")
         self.net.start()
         self.t0 = time.monotonic()
-        self.sample("start")
+        start = self.sample("start")
         sampler = threading.Thread(target=self.sampler, daemon=True)
         sampler.start()
         end = self.t0 + self.a.minutes * 60
@@ -432,14 +447,22 @@ class Soak:
             time.sleep(0.5)  # let the CNN see the sim's links close before the quiescent sample
             row = self.sample("round-end")
             r.update({f"{role}_{k}": row[f"{role}_{k}"] for role in ROLES
-                      for k in ("rss_kib", "fds", "threads")})
+                      for k in ("rss_kib", "fds", "other_fds", "store_connections", "threads")})
             r["wal_bytes"], r["db_bytes"], r["t_s"] = row["wal_bytes"], row["db_bytes"], row["t_s"]
+            # CPU per attach since the previous round end (a drift hints at state that grows).
+            prev = self.rounds[-1] if self.rounds else start
+            for role in ROLES:
+                if row[f"{role}_cpu_s"] != "" and prev.get(f"{role}_cpu_s", "") != "":
+                    r[f"{role}_cpu_ms_per_attach"] = round(
+                        1000 * (row[f"{role}_cpu_s"] - prev[f"{role}_cpu_s"]) / max(1, r["attached"]), 3)
+                r[f"{role}_cpu_s"] = row[f"{role}_cpu_s"]
             self.rounds.append(r)
             kb.log(f"soak: round {r['round']} ({r['kind']}, slice {r['slice']}): {r['attached']}/"
                    f"{r['ues']} attached at {r['rate']}/s, p99 {r['latency_ms']['p99']:.0f} ms, "
                    f"unexpected {r['unexpected']}, renewed {r['reprovisioned']}; "
                    f"RSS hss {row['hss_rss_kib'] or 0:.0f} KiB cnn {row['cnn_rss_kib'] or 0:.0f} "
-                   f"KiB, fds {row['hss_fds']}/{row['cnn_fds']}, threads "
+                   f"KiB, fds {row['hss_fds']}/{row['cnn_fds']} (store connections "
+                   f"{row['hss_store_connections']}), threads "
                    f"{row['hss_threads']}/{row['cnn_threads']}, WAL {row['wal_bytes'] / 2**20:.1f} MiB, "
                    f"load {row['load1']}")
             for d in r["unexpected_details"]:
@@ -486,7 +509,7 @@ class Soak:
             base, last = done[warm], done[-1]
             for role in ROLES:
                 g = {}
-                for k in ("rss_kib", "fds", "threads"):
+                for k in ("rss_kib", "fds", "other_fds", "store_connections", "threads"):
                     b, e = base[f"{role}_{k}"], last[f"{role}_{k}"]
                     g[k] = {"baseline": b, "end": e,
                             "max_after_warmup": max(x[f"{role}_{k}"] for x in done[warm:])}
@@ -496,10 +519,16 @@ class Soak:
                     fails.append(f"{role} RSS grew {rss['end'] - rss['baseline']} KiB after the warm-up "
                                  f"({rss['baseline']} → {rss['end']} KiB; allowed "
                                  f"{rss['allowed_growth_kib']:.0f} KiB)")
-                for k, limit in (("fds", FD_GROWTH_MAX), ("threads", THREAD_GROWTH_MAX)):
+                for k, limit in (("other_fds", FD_GROWTH_MAX), ("threads", THREAD_GROWTH_MAX)):
                     if g[k]["end"] - g[k]["baseline"] > limit:
-                        fails.append(f"{role} {k} grew after the warm-up: {g[k]['baseline']} → "
-                                     f"{g[k]['end']}")
+                        fails.append(f"{role} {k.replace('_', ' ')} grew after the warm-up: "
+                                     f"{g[k]['baseline']} → {g[k]['end']}")
+                most = max(x[f"{role}_store_connections"] for x in self.samples
+                           if x.get(f"{role}_store_connections") not in ("", None))
+                g["store_connections"]["max_seen"] = most
+                if most > STORE_CONNECTIONS_MAX:
+                    fails.append(f"{role} held {most} store connections, more than its pool "
+                                 f"({STORE_CONNECTIONS_MAX})")
                 growth[role] = g
             wal_warm = max(s["wal_bytes"] for s in self.samples if s["t_s"] <= base["t_s"])
             wal_after = max(s["wal_bytes"] for s in self.samples if s["t_s"] > base["t_s"])
@@ -509,6 +538,13 @@ class Soak:
             if wal_after > wal_limit:
                 fails.append(f"the WAL grew to {wal_after} bytes after the warm-up (limit {wal_limit:.0f})")
             growth["warmup_end"] = {"round": base["round"], "t_s": base["t_s"]}
+            # Not judged, reported: the first round after the warm-up against the last one.
+            after = done[warm + 1]
+            growth["drift"] = {
+                k: {"first_after_warmup": after.get(k), "last": last.get(k)}
+                for k in ("hss_cpu_ms_per_attach", "cnn_cpu_ms_per_attach")}
+            growth["drift"]["latency_ms_p99"] = {"first_after_warmup": after["latency_ms"]["p99"],
+                                                 "last": last["latency_ms"]["p99"]}
             growth["db_bytes"] = {"baseline": base["db_bytes"], "end": last["db_bytes"]}
             judged = True
         else:
@@ -530,7 +566,8 @@ def thresholds() -> dict:
     return {"sample_interval_s": SAMPLE_INTERVAL_S, "warmup_fraction": WARMUP_FRACTION,
             "warmup_min_rounds": WARMUP_MIN_ROUNDS, "rss_growth_min_kib": RSS_GROWTH_MIN_KIB,
             "rss_growth_fraction": RSS_GROWTH_FRACTION, "fd_growth_max": FD_GROWTH_MAX,
-            "thread_growth_max": THREAD_GROWTH_MAX, "wal_floor_bytes": WAL_FLOOR_BYTES,
+            "thread_growth_max": THREAD_GROWTH_MAX,
+            "store_connections_max": STORE_CONNECTIONS_MAX, "wal_floor_bytes": WAL_FLOOR_BYTES,
             "wal_growth_factor": WAL_GROWTH_FACTOR}
 
 
@@ -563,16 +600,25 @@ def print_table(summary: dict) -> None:
     if v["growth_judged"]:
         print(f"soak: after the warm-up (round {g['warmup_end']['round']}, t={g['warmup_end']['t_s']} s)"
               " → end of the last round:")
-        print(f"  {'':4} {'RSS KiB':>22} {'max':>8} {'fds':>10} {'threads':>10}")
+        print(f"  {'':4} {'RSS KiB':>22} {'max':>8} {'fds*':>10} {'store conns':>12} {'threads':>10}")
         for role in ROLES:
             x = g[role]
             print(f"  {role:4} {x['rss_kib']['baseline']:>10} → {x['rss_kib']['end']:<9} "
-                  f"{x['rss_kib']['max_after_warmup']:>8} {x['fds']['baseline']:>4} → "
-                  f"{x['fds']['end']:<3} {x['threads']['baseline']:>4} → {x['threads']['end']:<3}")
+                  f"{x['rss_kib']['max_after_warmup']:>8} {x['other_fds']['baseline']:>4} → "
+                  f"{x['other_fds']['end']:<3} {x['store_connections']['baseline']:>6} → "
+                  f"{x['store_connections']['end']:<3} {x['threads']['baseline']:>4} → "
+                  f"{x['threads']['end']:<3}")
+        print("  (fds*: open fds other than the store's files)")
         w = g["wal"]
         print(f"  WAL max {w['max_warmup_bytes'] / 2**20:.1f} MiB in the warm-up, "
               f"{w['max_after_bytes'] / 2**20:.1f} MiB after (limit {w['limit_bytes'] / 2**20:.0f} MiB); "
               f"db {g['db_bytes']['baseline'] / 2**20:.1f} → {g['db_bytes']['end'] / 2**20:.1f} MiB")
+        d = g["drift"]
+        print("  first round after the warm-up → last round (reported, not judged): CPU ms/attach "
+              f"hss {d['hss_cpu_ms_per_attach']['first_after_warmup']} → "
+              f"{d['hss_cpu_ms_per_attach']['last']}, cnn "
+              f"{d['cnn_cpu_ms_per_attach']['first_after_warmup']} → {d['cnn_cpu_ms_per_attach']['last']}; "
+              f"p99 {d['latency_ms_p99']['first_after_warmup']:.0f} → {d['latency_ms_p99']['last']:.0f} ms")
     else:
         print("soak: growth not judged: the run ended before a round after the warm-up")
     la = v["load_average"]
@@ -580,6 +626,8 @@ def print_table(summary: dict) -> None:
           f"({os.cpu_count()} cores); daemons' exit codes after SIGTERM: {summary['exit_codes']}")
     for f in v["failures"]:
         print(f"soak: FAIL: {f}")
+    if v["interrupted"]:
+        print("soak: interrupted by a signal; judged on what was measured until then")
     print(f"soak: {'PASS' if v['passed'] else 'FAIL'}; {summary['out']}/summary.json, soak.csv")
 
 
