@@ -550,7 +550,7 @@ class Soak:
         else:
             judged = False
         loads = [s["load1"] for s in self.samples]
-        totals = {k: sum(r[k] for r in self.rounds) for k in
+        totals = {k: sum(r.get(k, 0) for r in self.rounds) for k in
                   ("first_attach", "device_authenticated", "reprovisioned", "unexpected")}
         return {"passed": not fails, "failures": fails, "growth_judged": judged, "growth": growth,
                 "rounds": len(self.rounds), "slices": slices, "attaches": totals,
