@@ -2,8 +2,12 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <sstream>
+#include <variant>
 
 #include "admin.h"
+#include "crypto/pem.h"
+#include "crypto/signature.h"
 #include "store/kme_import.h"
 
 namespace kmebind::app::admin {
@@ -55,9 +59,56 @@ int run_renew(Context& ctx, const std::string& imsi) {
 }
 
 struct ImportOptions {
-  std::string file, source;
+  std::string file, source, sender_key, signature;
   bool skip_bad = false;
+  bool unsigned_file = false;
 };
+
+// The whole file, read once: the signature is checked over exactly the bytes that are parsed.
+std::optional<std::string> read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return std::move(text).str();
+}
+
+ByteView bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// docs/admin.md "Signed import files": checks FILE.sig (or --signature) against --sender-key and
+// returns the source recorded with each KME: NAME@ed25519:<fingerprint>, or NAME@unsigned.
+// Prints the reason and returns the exit code on failure.
+std::variant<std::string, int> authenticate_import(const std::string& cmd, const ImportOptions& o,
+                                                   const std::string& text) {
+  if (o.unsigned_file) {
+    std::cerr
+        << "kmebind " << cmd << ": warning: importing an unsigned file: anyone holding the "
+        << "import public key could have written it (docs/admin.md \"Signed import files\")\n";
+    return o.source + "@unsigned";
+  }
+  auto key = read_public_key("--sender-key", o.sender_key, KeyKind::kEd25519);
+  if (!key) return usage(cmd, key.error().message());
+  const std::string sig_path =
+      o.signature.empty() ? o.file + std::string(store::kImportSignatureSuffix) : o.signature;
+  auto sig_file = read_all(sig_path);
+  if (!sig_file) {
+    return usage(cmd, (o.signature.empty() ? "no signature file " : "--signature: cannot read ") +
+                          sig_path + " (the sender's Ed25519 signature of " + o.file + ")");
+  }
+  auto sig = store::parse_import_signature(bytes_of(*sig_file));
+  if (!sig) return operation_error(cmd, sig.error().with_context(sig_path));
+  if (auto st = store::verify_import_signature(*key, bytes_of(text), *sig); !st) {
+    std::cerr << "kmebind " << cmd << ": " << o.file << ": " << st.error().message()
+              << "; nothing imported\n";
+    return kExitFailure;
+  }
+  auto fingerprint = store::sender_key_fingerprint(*key);
+  if (!fingerprint) return operation_error(cmd, fingerprint.error());
+  return o.source + "@" + *fingerprint;
+}
 
 struct GoodKme {
   std::string imsi, imei;
@@ -66,11 +117,22 @@ struct GoodKme {
 
 int run_import(Context& ctx, const ImportOptions& o) {
   const std::string cmd = "admin kme import";
-  if (o.source.empty() || o.source.find_first_of(",\n") != std::string::npos) {
-    return usage(cmd, "--source: must be a non-empty name without commas");
+  if (o.source.empty() || o.source.find_first_of(",@\n") != std::string::npos) {
+    return usage(cmd, "--source: must be a non-empty name without commas or '@'");
   }
-  std::ifstream in(o.file);
-  if (!in) return usage(cmd, "--file: cannot read " + o.file);
+  if (o.unsigned_file && (!o.sender_key.empty() || !o.signature.empty())) {
+    return usage(cmd, "--unsigned excludes --sender-key and --signature");
+  }
+  if (!o.unsigned_file && o.sender_key.empty()) {
+    return usage(cmd,
+                 "--sender-key is required: the sender's Ed25519 public key, to check the file's "
+                 "signature (--unsigned imports a file nobody vouches for)");
+  }
+  const auto text = read_all(o.file);
+  if (!text) return usage(cmd, "--file: cannot read " + o.file);
+  const auto source = authenticate_import(cmd, o, *text);
+  if (const int* code = std::get_if<int>(&source)) return *code;
+  std::istringstream in(*text);
   auto s = ctx.open_store();
   if (!s) return config_error(cmd, s.error());
   auto priv = store::import_private_key(**s);
@@ -122,7 +184,7 @@ int run_import(Context& ctx, const ImportOptions& o) {
   // Pass 2: store them, batched, each with an audit row naming the source.
   store::BulkImportOptions options;
   options.actor = "admin";
-  options.source = o.source;
+  options.source = std::get<std::string>(source);
   auto bulk = (*s)->begin_bulk_import(options);
   if (!bulk) return operation_error(cmd, bulk.error());
   for (const auto& g : good) {
@@ -131,24 +193,58 @@ int run_import(Context& ctx, const ImportOptions& o) {
   }
   auto stats = (*bulk)->finish();
   if (!stats) return operation_error(cmd, stats.error());
-  std::cout << "imported " << stats->kmes << " KMEs from source " << o.source;
+  std::cout << "imported " << stats->kmes << " KMEs from source " << std::get<std::string>(source);
   if (!bad.empty()) std::cout << " (" << bad.size() << " bad rows skipped)";
   std::cout << "\n";
   return kExitOk;
 }
 
 struct SealOptions {
-  std::string public_key, in_file;
+  std::string public_key, in_file, sign_key, out_file;
 };
+
+// --sign-key: the sender's Ed25519 private key (PKCS #8 PEM, e.g. `openssl genpkey -algorithm
+// ed25519`), read from @file only so that it never appears on a command line.
+Result<SecretBytes> read_sign_key(const std::string& value) {
+  if (!value.starts_with("@")) return fail(Code::kInvalidArgument, "--sign-key: must be @file.pem");
+  const auto pem = read_all(value.substr(1));
+  if (!pem) return fail(Code::kInvalidArgument, "--sign-key: cannot read " + value.substr(1));
+  auto parsed = crypto::private_key_from_pem(*pem);
+  if (!parsed) return fail(Code::kInvalidArgument, "--sign-key: " + parsed.error().message());
+  if (parsed->type != crypto::KeyType::kEd25519) {
+    return fail(Code::kInvalidArgument, "--sign-key: the PEM key is " +
+                                            std::string(crypto::to_string(parsed->type)) +
+                                            ", expected ed25519");
+  }
+  return std::move(parsed->raw);
+}
+
+bool write_file(const std::string& path, ByteView bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  return static_cast<bool>(out);
+}
 
 int run_seal(const SealOptions& o) {
   const std::string cmd = "admin kme seal-import";
   auto pub = read_public_key("--public-key", o.public_key, KeyKind::kX25519);
   if (!pub) return usage(cmd, pub.error().message());
+  if (!o.sign_key.empty() && o.out_file.empty()) {
+    return usage(cmd, "--sign-key needs --out FILE (the signature goes to FILE.sig)");
+  }
+  std::optional<SecretBytes> sign_key;
+  if (!o.sign_key.empty()) {
+    auto k = read_sign_key(o.sign_key);
+    if (!k) return usage(cmd, k.error().message());
+    sign_key = std::move(*k);
+  }
   std::ifstream in(o.in_file);
   if (!in) return usage(cmd, "--in: cannot read " + o.in_file);
-  std::cout << "# KMEs encrypted to the HSS import key (ECIES profile A), docs/admin.md\n"
-            << "imsi,imei,kme_ecies_a\n";
+  std::string text =
+      "# KMEs encrypted to the HSS import key (ECIES profile A), docs/admin.md\n"
+      "imsi,imei,kme_ecies_a\n";
   std::string line;
   std::size_t n = 0;
   while (std::getline(in, line)) {
@@ -162,7 +258,23 @@ int run_seal(const SealOptions& o) {
     if (!kme) return usage(cmd, "--in: line " + std::to_string(n) + ": kme must be 64 hex digits");
     auto row = store::seal_kme_import_row(*pub, line.substr(0, c1), line.substr(c1 + 1, c2 - c1 - 1), *kme);
     if (!row) return usage(cmd, "--in: line " + std::to_string(n) + ": " + row.error().message());
-    std::cout << *row << "\n";
+    text += *row + "\n";
+  }
+  if (o.out_file.empty()) {
+    std::cout << text;
+    return kExitOk;
+  }
+  if (!write_file(o.out_file, bytes_of(text))) {
+    return operation_error(cmd, Error(Code::kIo, "--out: cannot write " + o.out_file));
+  }
+  if (sign_key) {
+    auto sig = crypto::sign(crypto::SignatureAlgorithm::kEd25519, *sign_key, bytes_of(text));
+    if (!sig) return operation_error(cmd, sig.error());
+    const std::string sig_path = o.out_file + std::string(store::kImportSignatureSuffix);
+    if (!write_file(sig_path, *sig)) {
+      return operation_error(cmd, Error(Code::kIo, "cannot write " + sig_path));
+    }
+    std::cerr << "wrote " << o.out_file << " and its signature " << sig_path << "\n";
   }
   return kExitOk;
 }
@@ -188,10 +300,21 @@ void setup_kme(CLI::App* admin, Context& ctx) {
   CLI::App* import = add_group(
       group, "import",
       "Import KMEs provisioned out of band: a file of imsi,imei,kme_ecies_a rows encrypted to the "
-      "store's import public key (docs/admin.md). Each pair must be allowed; a file with bad rows "
-      "imports nothing unless --skip-bad");
+      "store's import public key, signed by its sender (FILE.sig, Ed25519; docs/admin.md). Each "
+      "pair "
+      "must be allowed; a file with bad rows imports nothing unless --skip-bad");
   import->add_option("--file", o->file, "The import file")->required();
   import->add_option("--source", o->source, "Who provisioned the KMEs (device maker, third party); recorded in the audit trail")->required();
+  import->add_option(
+      "--sender-key", o->sender_key,
+      "The sender's Ed25519 public key, hex or @file.pem, obtained out of band: the file's "
+      "signature must verify with it");
+  import->add_option("--signature", o->signature,
+                     "The detached signature (default: FILE.sig): 64 raw octets or 128 hex digits");
+  import->add_flag(
+      "--unsigned", o->unsigned_file,
+      "Import a file without checking a signature (recorded as NAME@unsigned; anyone holding "
+      "the import public key can write such a file)");
   import->add_flag("--skip-bad", o->skip_bad, "Import the good rows even if some are bad");
   on_run(import, ctx, [&ctx, o] { return run_import(ctx, *o); });
 
@@ -199,9 +322,15 @@ void setup_kme(CLI::App* admin, Context& ctx) {
   CLI::App* seal_cmd = add_group(
       group, "seal-import",
       "For the sender of KMEs: encrypt rows imsi,imei,kme_hex (plaintext file) to an import public "
-      "key and print the import file on stdout. Needs no store");
+      "key and print the import file on stdout, or write it to --out FILE and, with --sign-key, "
+      "its "
+      "Ed25519 signature to FILE.sig. Needs no store");
   seal_cmd->add_option("--public-key", seal->public_key, "Import public key: hex, or @import-public.pem")->required();
   seal_cmd->add_option("--in", seal->in_file, "Plaintext rows imsi,imei,kme_hex")->required();
+  seal_cmd->add_option("--out", seal->out_file, "Write the import file here instead of stdout");
+  seal_cmd->add_option(
+      "--sign-key", seal->sign_key,
+      "@file.pem: the sender's Ed25519 private key (PKCS #8); signs the file into FILE.sig");
   on_run(seal_cmd, ctx, [seal] { return run_seal(*seal); });
 }
 

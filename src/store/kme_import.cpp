@@ -1,6 +1,10 @@
 #include "store/kme_import.h"
 
+#include <cctype>
+
 #include "crypto/ecies.h"
+#include "crypto/hash.h"
+#include "crypto/signature.h"
 #include "store/exchange_fields.h"
 
 namespace kmebind::store {
@@ -101,6 +105,42 @@ Result<SecretBytes> open_imported_kme(const SecretBytes& import_private_key,
   }
   if (kme->size() != kKmeSize) return fail(Code::kInvalidArgument, "decrypted KME is not 32 octets");
   return kme;
+}
+
+Result<Bytes> parse_import_signature(ByteView signature_file) {
+  if (signature_file.size() == crypto::kSignatureSize) {
+    return Bytes(signature_file.begin(), signature_file.end());
+  }
+  std::string text(signature_file.begin(), signature_file.end());
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0)
+    text.pop_back();
+  auto hex = from_hex_exact(text, crypto::kSignatureSize, "signature");
+  if (!hex) {
+    return fail(Code::kInvalidArgument,
+                "the signature file must hold an Ed25519 signature: 64 raw octets or 128 hex "
+                "digits (it has " +
+                    std::to_string(signature_file.size()) + " octets)");
+  }
+  return std::move(*hex);
+}
+
+Status verify_import_signature(ByteView sender_public_key, ByteView file_bytes,
+                               ByteView signature) {
+  auto st = crypto::verify(crypto::SignatureAlgorithm::kEd25519, sender_public_key, file_bytes,
+                           signature);
+  if (st) return {};
+  if (st.error().code() == Code::kAuthFailed) {
+    return fail(Code::kAuthFailed,
+                "the file's signature does not verify with the sender key: the file was altered "
+                "after it was signed, or signed with another key");
+  }
+  return std::unexpected(st.error());
+}
+
+Result<std::string> sender_key_fingerprint(ByteView sender_public_key) {
+  auto digest = crypto::sha256({sender_public_key});
+  if (!digest) return std::unexpected(digest.error());
+  return "ed25519:" + to_hex(ByteView(digest->data(), 8));
 }
 
 Result<std::string> seal_kme_import_row(ByteView import_public_key, std::string_view imsi,

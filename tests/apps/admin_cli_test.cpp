@@ -357,7 +357,7 @@ TEST_F(AdminCli, KmeImportStatusAndRenew) {
                            nlohmann::json::parse(other.out)["scheme_output"].get<std::string>() + "\n";
   write_file(dir_ / "kme.csv", sealed.out + row2 + row3 + row4);
 
-  CliRun r = run("admin kme import --file kme.csv --source acme-factory");
+  CliRun r = run("admin kme import --file kme.csv --source acme-factory --unsigned");
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "kme.csv: line 5: IMSI 001010000000002 / IMEI 35693803564380 is not an allowed pair"))
       << r.err;
@@ -366,15 +366,19 @@ TEST_F(AdminCli, KmeImportStatusAndRenew) {
   CliRun empty = ok("admin kme status");
   EXPECT_EQ(std::count(empty.out.begin(), empty.out.end(), '\n'), 1);  // header only
 
-  CliRun skip = ok("admin kme import --file kme.csv --source acme-factory --skip-bad");
-  EXPECT_TRUE(contains(skip.out, "imported 2 KMEs from source acme-factory")) << skip.out;
+  CliRun skip = ok("admin kme import --file kme.csv --source acme-factory --skip-bad --unsigned");
+  EXPECT_TRUE(contains(skip.out, "imported 2 KMEs from source acme-factory@unsigned")) << skip.out;
+  EXPECT_TRUE(contains(skip.err, "warning: importing an unsigned file")) << skip.err;
   CliRun status = ok("admin kme status");
   EXPECT_FALSE(contains(status.out, kme1));
   EXPECT_FALSE(contains(status.out, kme2));
   EXPECT_TRUE(contains(status.out, "001010000000001 35209900176148       1 ")) << status.out;
-  EXPECT_TRUE(contains(status.out, " import    acme-factory stored\n")) << status.out;
-  EXPECT_TRUE(contains(ok("admin audit").out, "acme-factory kme-store imsi=001010000000002 imei=35209900176148 "
-                                              "source=acme-factory : version 1, procedure import"));
+  EXPECT_TRUE(contains(status.out, " import    acme-factory@unsigned stored\n")) << status.out;
+  EXPECT_TRUE(contains(ok("admin audit").out,
+                       "acme-factory@unsigned kme-store imsi=001010000000002 "
+                       "imei=35209900176148 source=acme-factory@unsigned : version 1, "
+                       "procedure import"))
+      << ok("admin audit").out;
 
   ok("admin kme renew --imsi 001010000000001");
   CliRun one = ok("admin kme status --imsi 001010000000001");
@@ -382,11 +386,78 @@ TEST_F(AdminCli, KmeImportStatusAndRenew) {
   EXPECT_TRUE(contains(one.out, "stored,renewal-requested")) << one.out;
   EXPECT_FALSE(contains(one.out, "001010000000002"));
   // A second import of the same rows makes version 2 and clears the renewal flag.
-  ok("admin kme import --file kme.csv --source acme-factory --skip-bad");
+  ok("admin kme import --file kme.csv --source acme-factory --skip-bad --unsigned");
   CliRun after = ok("admin kme status --imsi 001010000000001");
   EXPECT_TRUE(contains(after.out, "kme_renewal_requested: no")) << after.out;
   EXPECT_TRUE(contains(after.out, "35209900176148       2 ")) << after.out;
   EXPECT_EQ(run("admin kme renew --imsi 001019999999999").code, 1);
+}
+
+// docs/admin.md "Signed import files": the sender signs the file with Ed25519 (kmebind's
+// seal-import --sign-key, or openssl pkeyutl -rawin); the import checks it before reading a row.
+TEST_F(AdminCli, KmeImportChecksTheSendersSignatureBeforeAnyRow) {
+  init();
+  add_sample_subscribers();
+  sh("openssl genpkey -algorithm ed25519 -out maker.key && openssl pkey -in maker.key -pubout -out "
+     "maker.pem");
+  sh("openssl genpkey -algorithm ed25519 -out other.key && openssl pkey -in other.key -pubout -out "
+     "other.pem");
+  write_file(dir_ / "plain.csv", "imsi,imei,kme\n001010000000001,35209900176148," +
+                                     std::string(64, 'c') + "\n001010000000002,35209900176148," +
+                                     std::string(64, 'd') + "\n");
+  ok("admin kme seal-import --public-key @import-public.pem --in plain.csv --out kme.csv "
+     "--sign-key @maker.key");
+  // The signature is plain RFC 8032 Ed25519 over the file: openssl verifies it.
+  sh("openssl pkeyutl -verify -rawin -pubin -inkey maker.pem -in kme.csv -sigfile kme.csv.sig");
+
+  CliRun no_key = run("admin kme import --file kme.csv --source acme");
+  EXPECT_EQ(no_key.code, 2);
+  EXPECT_TRUE(contains(no_key.err, "--sender-key is required")) << no_key.err;
+  EXPECT_EQ(
+      run("admin kme import --file kme.csv --source acme --unsigned --sender-key @maker.pem").code,
+      2);
+  EXPECT_EQ(run("admin kme import --file kme.csv --source a@b --sender-key @maker.pem").code, 2);
+
+  CliRun wrong_key = run("admin kme import --file kme.csv --source acme --sender-key @other.pem");
+  EXPECT_EQ(wrong_key.code, 1);
+  EXPECT_TRUE(contains(wrong_key.err, "signature does not verify")) << wrong_key.err;
+  EXPECT_TRUE(contains(wrong_key.err, "nothing imported")) << wrong_key.err;
+
+  // The two rows' ECIES outputs swapped: each row still decrypts and is an allowed pair, so
+  // without a signature the two devices would get each other's KME.
+  const std::string text = slurp(dir_ / "kme.csv");
+  std::vector<std::string> lines;
+  for (std::size_t p = 0, q; (q = text.find('\n', p)) != std::string::npos; p = q + 1)
+    lines.push_back(text.substr(p, q - p));
+  ASSERT_EQ(lines.size(), 4u);
+  const auto tail = [](const std::string& l) { return l.substr(l.rfind(',') + 1); };
+  const auto head = [](const std::string& l) { return l.substr(0, l.rfind(',') + 1); };
+  write_file(dir_ / "kme.csv", lines[0] + "\n" + lines[1] + "\n" + head(lines[2]) + tail(lines[3]) +
+                                   "\n" + head(lines[3]) + tail(lines[2]) + "\n");
+  CliRun swapped = run("admin kme import --file kme.csv --source acme --sender-key @maker.pem");
+  EXPECT_EQ(swapped.code, 1);
+  EXPECT_TRUE(contains(swapped.err, "altered after it was signed")) << swapped.err;
+  CliRun none = ok("admin kme status");
+  EXPECT_EQ(std::count(none.out.begin(), none.out.end(), '\n'), 1) << none.out;  // header only
+
+  write_file(dir_ / "kme.csv", text);
+  fs::remove(dir_ / "kme.csv.sig");
+  CliRun missing = run("admin kme import --file kme.csv --source acme --sender-key @maker.pem");
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_TRUE(contains(missing.err, "no signature file")) << missing.err;
+
+  // Signed by openssl(1) in hex, given with --signature: imported, the key named in the records.
+  sh("openssl pkeyutl -sign -rawin -inkey maker.key -in kme.csv -out detached.bin");
+  write_file(dir_ / "detached.hex", sh_out("od -An -v -tx1 detached.bin | tr -d ' \\n'") + "\n");
+  CliRun good =
+      ok("admin kme import --file kme.csv --source acme --sender-key @maker.pem --signature "
+         "detached.hex");
+  const std::string fingerprint = sh_out(
+      "openssl pkey -pubin -in maker.pem -outform DER | tail -c 32 | sha256sum | cut -c1-16");
+  EXPECT_TRUE(contains(good.out, "imported 2 KMEs from source acme@ed25519:" + fingerprint))
+      << good.out;
+  const std::string status = ok("admin kme status").out;
+  EXPECT_TRUE(contains(status, " import    acme@ed25519:" + fingerprint + " stored")) << status;
 }
 
 TEST_F(AdminCli, EverySubcommandHasHelp) {

@@ -1,11 +1,13 @@
 // Out-of-band KME import: the import key pair kept in the store, the file rows, and decryption
 // that refuses KMEs encrypted to another key or altered.
+#include "store/kme_import.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "crypto/ecies.h"
-#include "store/kme_import.h"
+#include "crypto/signature.h"
 #include "store_test_util.h"
 
 namespace kmebind::store {
@@ -90,6 +92,69 @@ TEST(KmeImportTest, BadRowsAreReportedAndHeaderIsRequired) {
   EXPECT_EQ(bad, (std::vector<std::size_t>{4, 5, 6, 7}));
   std::istringstream no_header("001010000000001,35209900176148," + hex72 + "\n");
   EXPECT_EQ(read_kme_import(no_header, {}).error().code(), Code::kMalformed);
+}
+
+Bytes bytes_of(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
+
+TEST(KmeImportSignatureTest, SignatureOverTheExactFileBytesVerifies) {
+  auto maker = crypto::signature_generate(crypto::SignatureAlgorithm::kEd25519);
+  ASSERT_TRUE(maker);
+  const std::string file =
+      "imsi,imei,kme_ecies_a\n001010000000001,35209900176148," + std::string(144, 'a') + "\n";
+  auto sig = crypto::sign(crypto::SignatureAlgorithm::kEd25519, maker->private_key, bytes_of(file));
+  ASSERT_TRUE(sig);
+  EXPECT_TRUE(verify_import_signature(maker->public_key, bytes_of(file), *sig));
+}
+
+TEST(KmeImportSignatureTest, AlteredFileOrAnotherSendersKeyIsRefused) {
+  auto maker = crypto::signature_generate(crypto::SignatureAlgorithm::kEd25519);
+  auto other = crypto::signature_generate(crypto::SignatureAlgorithm::kEd25519);
+  ASSERT_TRUE(maker && other);
+  // Two rows whose ECIES outputs are swapped: each still decrypts, only the signature tells.
+  const std::string a(144, 'a'), b(144, 'b');
+  const std::string file = "imsi,imei,kme_ecies_a\n001010000000001,35209900176148," + a +
+                           "\n001010000000002,35209900176148," + b + "\n";
+  const std::string swapped = "imsi,imei,kme_ecies_a\n001010000000001,35209900176148," + b +
+                              "\n001010000000002,35209900176148," + a + "\n";
+  auto sig = crypto::sign(crypto::SignatureAlgorithm::kEd25519, maker->private_key, bytes_of(file));
+  ASSERT_TRUE(sig);
+  auto swapped_result = verify_import_signature(maker->public_key, bytes_of(swapped), *sig);
+  ASSERT_FALSE(swapped_result);
+  EXPECT_EQ(swapped_result.error().code(), Code::kAuthFailed);
+  EXPECT_NE(swapped_result.error().message().find("altered"), std::string::npos);
+  EXPECT_EQ(verify_import_signature(other->public_key, bytes_of(file), *sig).error().code(),
+            Code::kAuthFailed);
+  EXPECT_EQ(verify_import_signature(maker->public_key, bytes_of(file + "\n"), *sig).error().code(),
+            Code::kAuthFailed);
+  Bytes flipped = *sig;
+  flipped[10] ^= 0x01;
+  EXPECT_EQ(verify_import_signature(maker->public_key, bytes_of(file), flipped).error().code(),
+            Code::kAuthFailed);
+  // A key of the wrong size is not a verification failure but a malformed key.
+  EXPECT_EQ(verify_import_signature(Bytes(31, 1), bytes_of(file), *sig).error().code(),
+            Code::kMalformed);
+}
+
+TEST(KmeImportSignatureTest, SignatureFileIsRawOrHexAndNothingElse) {
+  const Bytes raw(64, 0xab);
+  EXPECT_EQ(*parse_import_signature(raw), raw);
+  EXPECT_EQ(*parse_import_signature(bytes_of(std::string(128, 'a') + "\n")), Bytes(64, 0xaa));
+  EXPECT_EQ(*parse_import_signature(bytes_of(std::string(128, 'A') + "\r\n")), Bytes(64, 0xaa));
+  for (const std::string& bad : {std::string(), std::string(63, 'x'), std::string(126, 'a'),
+                                 std::string(128, 'g'), std::string(130, 'a')}) {
+    auto r = parse_import_signature(bytes_of(bad));
+    ASSERT_FALSE(r) << bad.size();
+    EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+  }
+}
+
+TEST(KmeImportSignatureTest, FingerprintIsTheFirstEightOctetsOfTheKeysSha256) {
+  // RFC 8032 §7.1 TEST 1 public key; SHA-256 of its 32 octets (sha256sum) starts 21fe31dfa154a261.
+  auto pub = from_hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "pub");
+  ASSERT_TRUE(pub);
+  EXPECT_EQ(*sender_key_fingerprint(*pub), "ed25519:21fe31dfa154a261");
 }
 
 }  // namespace
