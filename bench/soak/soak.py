@@ -94,6 +94,7 @@ WAL_GROWTH_FACTOR = 2.0
 # ended without a report.
 
 ROLES = ("hss", "cnn")
+CURVE_POINTS = 8  # round ends shown in the summary's curve
 STORE_FILES = ("/kmebind.db", "/kmebind.db-wal", "/kmebind.db-shm")
 METRICS = {  # CSV column → metric name (summed over its labels)
     "cnn_ues": "kmebind_cnn_ues",
@@ -550,6 +551,13 @@ class Soak:
         else:
             judged = False
         loads = [s["load1"] for s in self.samples]
+        # The RSS curve: about CURVE_POINTS round ends, evenly spread, the first and the last.
+        pick = sorted({round(k * (len(done) - 1) / (CURVE_POINTS - 1))
+                       for k in range(CURVE_POINTS)}) if done else []
+        curve = [{k: done[i].get(k) for k in (
+            "round", "t_s", "hss_rss_kib", "cnn_rss_kib", "hss_other_fds", "cnn_other_fds",
+            "hss_store_connections", "hss_threads", "cnn_threads", "wal_bytes", "db_bytes")}
+            for i in pick]
         totals = {k: sum(r.get(k, 0) for r in self.rounds) for k in
                   ("first_attach", "device_authenticated", "reprovisioned", "unexpected")}
         return {"passed": not fails, "failures": fails, "growth_judged": judged, "growth": growth,
@@ -559,6 +567,7 @@ class Soak:
                 "load_average": {"min": min(loads, default=0), "max": max(loads, default=0),
                                  "mean": round(sum(loads) / max(1, len(loads)), 2)},
                 "wal_bytes_max": max((s["wal_bytes"] for s in self.samples), default=0),
+                "curve": curve,
                 "interrupted": self.interrupted}
 
 
@@ -621,6 +630,13 @@ def print_table(summary: dict) -> None:
               f"p99 {d['latency_ms_p99']['first_after_warmup']:.0f} → {d['latency_ms_p99']['last']:.0f} ms")
     else:
         print("soak: growth not judged: the run ended before a round after the warm-up")
+    if v["curve"]:
+        print("soak: round ends  t(s)  RSS hss / cnn (MiB)  fds* hss / cnn  store conns  WAL / db (MiB)")
+        for c in v["curve"]:
+            print(f"  round {c['round']:>4} {c['t_s']:>7.0f}  {(c['hss_rss_kib'] or 0) / 1024:>7.1f} / "
+                  f"{(c['cnn_rss_kib'] or 0) / 1024:<7.1f} {c['hss_other_fds']:>6} / "
+                  f"{c['cnn_other_fds']:<6} {c['hss_store_connections']:>6}   "
+                  f"{c['wal_bytes'] / 2**20:>6.1f} / {c['db_bytes'] / 2**20:.1f}")
     la = v["load_average"]
     print(f"soak: load average (1 min) {la['min']}–{la['max']}, mean {la['mean']} "
           f"({os.cpu_count()} cores); daemons' exit codes after SIGTERM: {summary['exit_codes']}")
