@@ -6,8 +6,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -16,6 +18,7 @@
 #include <memory>
 #include <set>
 
+#include "diameter/peer_identity.h"
 #include "store/master_key.h"
 
 namespace kmebind::app {
@@ -345,11 +348,102 @@ Error place_diameter_error(const ConfigNode& d, const diameter::DiameterConfig& 
   return at(d, e);
 }
 
+// At most `max` characters of a name taken from a certificate, unprintable ones as '?'.
+std::string printable(std::string_view name, std::size_t max = 80) {
+  std::string out;
+  for (const char ch : name.substr(0, max)) {
+    out += (ch >= 0x20 && ch < 0x7F) ? ch : '?';
+  }
+  return name.size() > max ? out + "..." : out;
+}
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return std::ranges::equal(a, b, [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+// What a certificate names for its peers' identity check: its subjectAltName dNSNames, else its
+// subject CN (RFC 6125 §6.4.4), for the message of a certificate that does not name `identity`.
+std::string names_of(X509* cert, std::string_view identity) {
+  std::vector<std::string> dns;
+  bool wildcard = false;
+  if (auto* names = static_cast<GENERAL_NAMES*>(
+          X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+      const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+      if (name->type != GEN_DNS) continue;
+      const ASN1_IA5STRING* s = name->d.dNSName;
+      const std::string_view text(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                  static_cast<std::size_t>(std::max(ASN1_STRING_length(s), 0)));
+      wildcard = wildcard || text.find('*') != std::string_view::npos;
+      if (dns.size() < 8) dns.push_back("DNS:" + printable(text));
+    }
+    GENERAL_NAMES_free(names);
+  }
+  std::string cn;
+  const X509_NAME* subject = X509_get_subject_name(cert);
+  const int at = subject == nullptr ? -1 : X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (at >= 0) {
+    const ASN1_STRING* s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at));
+    cn = std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<std::size_t>(std::max(ASN1_STRING_length(s), 0)));
+  }
+  ERR_clear_error();
+  if (dns.empty()) {
+    return cn.empty() ? "names no subjectAltName DNS name and no subject CN"
+                      : "names only the subject CN " + printable(cn);
+  }
+  std::string out = "names subjectAltName ";
+  for (std::size_t i = 0; i < dns.size(); ++i) out += (i > 0 ? ", " : "") + dns[i];
+  if (wildcard) out += " (a wildcard is not accepted)";
+  if (!cn.empty() && equal_ignoring_case(cn, identity)) {
+    out += " (its subject CN is not looked at when it has a DNS name)";
+  }
+  return out;
+}
+
+// The peers bind this node's certificate to the Diameter identity it sends in its CER/CEA with
+// diameter::certificate_names_identity (subjectAltName dNSName exact, the CN only without one,
+// no wildcard: RFC 6125 §6.4.4), so a certificate that does not name diameter.identity would get
+// the node refused by every peer (or stop freeDiameter's start): a configuration error at
+// tls.cert. Runs after diameter::validate accepted the identity and after check_tls_files.
+Status check_certificate_names_identity(const ConfigNode& d,
+                                        const diameter::DiameterConfig& config) {
+  if (!config.tls) return {};
+  auto tls = net::find_map(d, "tls");
+  if (!tls || !*tls) return {};
+  const std::string& file = config.tls->cert_file;
+  auto text = read_pem_file(file);
+  if (!text) return std::unexpected(at_key(**tls, "cert", text.error().message()));
+  std::vector<X509Ptr> chain = read_certificates(*text);
+  if (chain.empty()) {
+    return std::unexpected(at_key(**tls, "cert", file + " holds no PEM certificate"));
+  }
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(chain.front().get(), &der);
+  const bool named =
+      length > 0 && diameter::certificate_names_identity(
+                        ByteView(der, static_cast<std::size_t>(length)), config.identity);
+  OPENSSL_free(der);
+  ERR_clear_error();
+  if (named) return {};
+  return std::unexpected(at_key(
+      **tls, "cert",
+      file + " does not name diameter.identity '" + config.identity + "': it " +
+          names_of(chain.front().get(), config.identity) +
+          "; the peers match the identity to a subjectAltName DNS name exactly (to the subject "
+          "CN only when there is none, no wildcard: RFC 6125 §6.4.4); use a certificate issued "
+          "for " +
+          config.identity));
+}
+
 Status validate_diameter(const ConfigNode& d, const diameter::DiameterConfig& config) {
   if (auto st = diameter::validate(config); !st) {
     return std::unexpected(place_diameter_error(d, config, st.error()));
   }
-  return {};
+  return check_certificate_names_identity(d, config);
 }
 
 Result<std::vector<CookieKeyEntry>> parse_cookie_keys(const ConfigNode& root) {
@@ -534,6 +628,11 @@ Result<HssDaemonConfig> parse_hss_config(const net::YamlDoc& doc) {
   c.diameter.allowed_peers = std::move(allowed);
 
   KMEBIND_TRY(hss, net::find_map(root, "hss"));
+  c.workers_where = root.source() + ": hss.workers";
+  if (hss && net::has_key(*hss, "workers")) {
+    c.workers_where = hss->source() + ":" + std::to_string(key_line(*hss, "workers")) + ": " +
+                      hss->child_path("workers");
+  }
   if (hss) {
     KMEBIND_CHECK(net::check_keys(*hss, {"workers", "queue_limit", "cookie_lifetime_s",
                                          "allow_procedure1", "max_vectors_per_air"}));

@@ -9,8 +9,10 @@
 // them. The Cookie key files and the store master key are read by load_cookie_key_ring /
 // load_store_master_key, whose errors name the key path too. The TLS files are checked while
 // parsing (a PEM certificate, the unencrypted key of that certificate — parsed in memory, wiped,
-// never kept — and a CA file under which it verifies; docs/daemons.md §1); log.file and pcap.file
-// must be in an existing directory.
+// never kept — and a CA file under which it verifies; docs/daemons.md §1), and the certificate
+// must name diameter.identity by the rule the peers apply (diameter/peer_identity.h: a
+// subjectAltName dNSName, the CN only without one, no wildcard); log.file and pcap.file must be in
+// an existing directory.
 //
 // Thread safety: plain functions and values.
 #pragma once
@@ -64,6 +66,7 @@ struct HssDaemonConfig {
   // requests a busy CNN keeps in flight, so that one WAL sync covers all of them
   // (docs/performance-s6a.md).
   unsigned workers = 64;
+  std::string workers_where;  // "hss.yaml:17: hss.workers" for messages (no line: the default)
   std::size_t queue_limit = 1024;           // requests waiting for a worker; beyond: TOO_BUSY
   hss::HssConfig hss;
   std::optional<MetricsEndpoint> metrics;

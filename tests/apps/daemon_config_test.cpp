@@ -389,6 +389,90 @@ TEST_F(DaemonTlsFiles, CertificateTheCaDidNotIssueIsRefusedAtTlsCert) {
       << error;
 }
 
+// A certificate `name`.pem/.key under ca.pem with subject CN `cn` and, when `san` is given, one
+// subjectAltName dNSName.
+bool issue(const fs::path& dir, const std::string& name, const std::string& cn,
+           const std::string& san = "") {
+  const std::string command =
+      "cd '" + dir.string() + "' && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 " +
+      "-nodes -keyout " + name + ".key -out " + name + ".csr -subj '/CN=" + cn + "'" +
+      (san.empty() ? "" : " -addext 'subjectAltName=DNS:" + san + "'") +
+      " >/dev/null 2>&1 && openssl x509 -req -in " + name +
+      ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -copy_extensions copy -out " + name +
+      ".pem >/dev/null 2>&1";
+  return std::system(command.c_str()) == 0;
+}
+
+// The peers' rule (diameter/peer_identity.h, RFC 6125 §6.4.4) applied to the node's own
+// certificate and diameter.identity: a certificate that does not name it is a configuration error
+// at tls.cert that says what it names instead.
+const std::string kIdentityRule =
+    "; the peers match the identity to a subjectAltName DNS name exactly (to the subject CN only "
+    "when there is none, no wildcard: RFC 6125 §6.4.4); use a certificate issued for "
+    "hss.kmebind.test";
+
+TEST_F(DaemonTlsFiles, CertificateWhoseSanNamesTheIdentityIsAcceptedWhateverItsCn) {
+  ASSERT_TRUE(issue(dir_, "san", "hss-host-17", "hss.kmebind.test"));
+  auto c = with_tls("san.pem", "san.key", "ca.pem");
+  EXPECT_TRUE(c) << error_of(c);
+  ASSERT_TRUE(issue(dir_, "upper", "x", "HSS.Kmebind.TEST"));  // DNS names ignore case
+  auto upper = with_tls("upper.pem", "upper.key", "ca.pem");
+  EXPECT_TRUE(upper) << error_of(upper);
+}
+
+TEST_F(DaemonTlsFiles, CertificateWhoseSanNamesAnotherIdentityIsRefusedAtTlsCert) {
+  ASSERT_TRUE(issue(dir_, "intruder", "intruder.kmebind.test", "intruder.kmebind.test"));
+  EXPECT_EQ(error_of(with_tls("intruder.pem", "intruder.key", "ca.pem")),
+            "hss.yaml:13: diameter.tls.cert: " + (dir_ / "intruder.pem").string() +
+                " does not name diameter.identity 'hss.kmebind.test': it names subjectAltName "
+                "DNS:intruder.kmebind.test" +
+                kIdentityRule);
+}
+
+TEST_F(DaemonTlsFiles, CnNamesTheIdentityOnlyWhenTheCertificateHasNoSan) {
+  // hss.pem of make_pki: CN=hss.kmebind.test and no subjectAltName.
+  auto only_cn = with_tls("hss.pem", "hss.key", "ca.pem");
+  EXPECT_TRUE(only_cn) << error_of(only_cn);
+  ASSERT_TRUE(issue(dir_, "split", "hss.kmebind.test", "other.kmebind.test"));
+  EXPECT_EQ(error_of(with_tls("split.pem", "split.key", "ca.pem")),
+            "hss.yaml:13: diameter.tls.cert: " + (dir_ / "split.pem").string() +
+                " does not name diameter.identity 'hss.kmebind.test': it names subjectAltName "
+                "DNS:other.kmebind.test (its subject CN is not looked at when it has a DNS name)" +
+                kIdentityRule);
+  ASSERT_TRUE(issue(dir_, "cn-other", "other.kmebind.test"));
+  EXPECT_EQ(error_of(with_tls("cn-other.pem", "cn-other.key", "ca.pem")),
+            "hss.yaml:13: diameter.tls.cert: " + (dir_ / "cn-other.pem").string() +
+                " does not name diameter.identity 'hss.kmebind.test': it names only the subject "
+                "CN other.kmebind.test" +
+                kIdentityRule);
+}
+
+TEST_F(DaemonTlsFiles, WildcardCertificateIsRefusedAtTlsCert) {
+  ASSERT_TRUE(issue(dir_, "wild", "*.kmebind.test", "*.kmebind.test"));
+  EXPECT_EQ(error_of(with_tls("wild.pem", "wild.key", "ca.pem")),
+            "hss.yaml:13: diameter.tls.cert: " + (dir_ / "wild.pem").string() +
+                " does not name diameter.identity 'hss.kmebind.test': it names subjectAltName "
+                "DNS:*.kmebind.test (a wildcard is not accepted)" +
+                kIdentityRule);
+}
+
+TEST_F(DaemonTlsFiles, CnnCertificateIsCheckedAgainstTheCnnIdentity) {
+  ASSERT_TRUE(issue(dir_, "cnn", "cnn.kmebind.test", "cnn.kmebind.test"));
+  const auto cnn_tls = [&](const std::string& name) {
+    return cnn(with(kCnn, "transport: tcp",
+                    "transport: tls\n  tls: {cert: " + (dir_ / (name + ".pem")).string() +
+                        ", key: " + (dir_ / (name + ".key")).string() +
+                        ", ca: " + (dir_ / "ca.pem").string() + "}"));
+  };
+  auto own = cnn_tls("cnn");
+  EXPECT_TRUE(own) << error_of(own);
+  const std::string error = error_of(cnn_tls("hss"));  // the HSS's certificate
+  EXPECT_TRUE(error.starts_with("cnn.yaml:5: diameter.tls.cert: " + (dir_ / "hss.pem").string() +
+                                " does not name diameter.identity 'cnn.kmebind.test': it names "
+                                "only the subject CN hss.kmebind.test;"))
+      << error;
+}
+
 TEST_F(DaemonKeyFiles, CookieKeyRingLoadsActiveAndAcceptedKeysOnly) {
   const fs::path k1 = write("cookie-1.key", kKeyHex + "\n", k600);
   const fs::path k2 = write("cookie-2.key", std::string(64, 'f') + "\n", k600);

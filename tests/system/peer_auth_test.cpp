@@ -377,20 +377,30 @@ TEST_F(PeerAuth, CertificateNamingAnotherIdentityThanTheOriginHostGetsUnknownPee
   expect_store_unchanged();
 }
 
-// A real `kmebind cnn` cannot even try it: freeDiameter refuses to start with a certificate that
-// does not name the node's own identity, so only a hand-made peer (above) can claim one identity
-// with another's certificate.
+// A real `kmebind cnn` cannot even try it: start-up checks that its certificate names its own
+// diameter.identity by the rule the HSS applies above (docs/daemons.md §1), so a CNN configured
+// with another identity's certificate is a configuration error (exit 3, naming diameter.tls.cert
+// and what the certificate names), with `--check` as at start, and never reaches the HSS; only a
+// hand-made peer (above) can claim one identity with another's certificate.
 TEST_F(PeerAuth, RealCnnWithAnotherIdentitysCertificateRefusesToStart) {
   ASSERT_TRUE(issue(pki_, "intruder", "intruder.kmebind.test", dir_ / "ca.pem", dir_ / "ca.key"));
   ASSERT_TRUE(replace_in_file(dir_ / "cnn.yaml", (dir_ / "cnn.pem").string(),
                               (pki_ / "intruder.pem").string()));
   ASSERT_TRUE(replace_in_file(dir_ / "cnn.yaml", (dir_ / "cnn.key").string(),
                               (pki_ / "intruder.key").string()));
+  const std::string expected = "diameter.tls.cert: " + (pki_ / "intruder.pem").string() +
+                               " does not name diameter.identity 'cnn.kmebind.test': it names "
+                               "subjectAltName DNS:intruder.kmebind.test; the peers match";
+  CliResult check = run_kmebind(tmp_.path(), "cnn-check",
+                                {"cnn", "--config", (dir_ / "cnn.yaml").string(), "--check"});
+  EXPECT_EQ(check.code, 3) << check.out << check.err;
+  EXPECT_TRUE(contains(check.err, expected)) << check.err;
   CliResult r = run_kmebind(tmp_.path(), "cnn", {"cnn", "--config", (dir_ / "cnn.yaml").string()},
                             std::chrono::seconds(30));
-  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "kmebind cnn: ")) << r.err;
+  EXPECT_TRUE(contains(r.err, expected)) << r.err;
   EXPECT_FALSE(contains(r.out, "ready")) << r.out;
-  EXPECT_TRUE(contains(slurp(dir_ / "cnn.log"), "does not match the hostname 'cnn.kmebind.test'"));
   EXPECT_FALSE(contains(slurp(dir_ / "hss.log"), "peer 'cnn.kmebind.test'"));
   expect_store_unchanged();
 }
