@@ -16,7 +16,9 @@
 #include "hss_service.h"
 #include "net/logging.h"
 #include "net/signals.h"
+#include "store/pg_store.h"
 #include "store/subscriber_store.h"
+#include "store_budget.h"
 #include "worker_pool.h"
 
 namespace kmebind::app {
@@ -65,6 +67,22 @@ void reload(const std::filesystem::path& path, HssService& service, HssDaemonCon
       path.string(), ring_summary(running.cookie_keys), running.log.level);
 }
 
+// The PostgreSQL server must have room for the pool (store_budget.h): refused (a configuration
+// error) when it cannot, one warning when it has not right now. A server whose figures cannot be
+// read (a PostgreSQL-compatible one without these settings) is warned about and not checked.
+Status check_pg_budget(store::pg::PgStore& store, const HssDaemonConfig& config) {
+  auto budget = store.connection_budget();
+  if (!budget) {
+    spdlog::warn("PostgreSQL connection budget not checked: {}", budget.error().message());
+    return {};
+  }
+  auto verdict = check_connection_budget(config.workers, config.workers_where,
+                                         store::redact_location(config.store.location), *budget);
+  if (!verdict) return std::unexpected(verdict.error());
+  if (*verdict) spdlog::warn("{}", **verdict);
+  return {};
+}
+
 }  // namespace
 
 int run_hss_daemon(const std::filesystem::path& config_path) {
@@ -86,7 +104,7 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
   // 3. Store, core, Diameter, workers, metrics.
   store::StoreOptions store_options;
   store_options.create_if_missing = false;
-  store_options.max_connections = static_cast<int>(std::min(config->workers + 2, 64u));
+  store_options.max_connections = hss_pool_size(config->workers);
   auto store = store::open_store(config->store.location, std::move(*master_key), store_options);
   if (!store) {
     // A store that does not exist is a configuration mistake (exit 3, as for `admin`); a store
@@ -99,6 +117,12 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
                                          message + "; create it with `kmebind admin init`"));
     }
     return runtime_failure(kRole, Error(store.error().code(), message), to_file);
+  }
+  if (auto* pg = dynamic_cast<store::pg::PgStore*>(store->get())) {
+    if (auto st = check_pg_budget(*pg, *config); !st) {
+      if (to_file) spdlog::critical("{}", st.error().message());
+      return config_failure(kRole, st.error());
+    }
   }
   auto keyed = KeyedHss::create(**store, std::move(*ring), config->hss);
   if (!keyed) return config_failure(kRole, keyed.error());

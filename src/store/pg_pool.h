@@ -52,6 +52,11 @@ class ConnectionPool {
   Result<Lease> acquire();
   void adopt(std::unique_ptr<Connection> conn);
   const ConnectSettings& settings() const { return settings_; }
+  // Connections open now (idle, leased or being opened).
+  int open_connections() const {
+    std::lock_guard lock(mu_);
+    return open_;
+  }
   // The most connections this pool was opening at one moment (observability and tests).
   int peak_connecting() const {
     std::lock_guard lock(mu_);

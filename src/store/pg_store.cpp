@@ -223,6 +223,13 @@ Result<std::unique_ptr<PgStore>> PgStore::open(std::string_view url, SecretBytes
   return store;
 }
 
+Result<ServerConnectionBudget> PgStore::connection_budget() {
+  auto budget = run(Txn::kNone, [](Connection& c) { return read_connection_budget(c); });
+  if (!budget) return budget;
+  budget->own = pool_.open_connections();
+  return budget;
+}
+
 Status PgStore::put_setting(std::string_view name, ByteView value) {
   if (auto st = check_setting_name(name); !st) return st;
   return run(Txn::kWrite, [&](Connection& c) { return write_meta(c, name, value); });

@@ -21,6 +21,7 @@
 #include <type_traits>
 
 #include "store/key_wrap.h"
+#include "store/pg_budget.h"
 #include "store/pg_pool.h"
 #include "store/schema.h"
 #include "store/subscriber_store.h"
@@ -78,6 +79,10 @@ class PgStore final : public SubscriberStore {
   Result<std::unique_ptr<BulkImport>> begin_bulk_import(const BulkImportOptions& options) override;
   Status export_all(const ExportSink& sink, bool with_keys) override;
   int schema_version() const override { return kSchemaVersion; }
+
+  // The server's connection budget as this store's login role sees it, `own` = the connections
+  // this store's pool holds (pg_budget.h). The HSS checks its pool size against it at start.
+  Result<ServerConnectionBudget> connection_budget();
 
   // Used by the bulk importer.
   Result<ConnectionPool::Lease> lease() { return pool_.acquire(); }
