@@ -11,10 +11,13 @@
 #include <vector>
 
 #include "cnn_service.h"
+#include "common/limited_log.h"
 #include "daemon_config.h"
 #include "daemon_support.h"
 #include "diameter/fd_core.h"
 #include "diameter/s6a_client.h"
+#include "guard_metrics.h"
+#include "log_limit.h"
 #include "net/ip_endpoint.h"
 #include "net/logging.h"
 #include "net/nas_server.h"
@@ -95,7 +98,10 @@ Status capture_diameter(diameter::FdCore& core, net::PcapWriter& pcap) {
         const auto now = std::chrono::system_clock::now();
         auto st = sent ? pcap.write_diameter(octets, ends.local, peer, now)
                        : pcap.write_diameter(octets, peer, ends.local, now);
-        if (!st) spdlog::warn("pcap: Diameter message not captured: {}", st.error().message());
+        if (!st) {
+          log_limited(spdlog::level::warn, "pcap.write_failed",
+                      "pcap: Diameter message not captured: {}", st.error().message());
+        }
       });
 }
 
@@ -108,6 +114,7 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
   if (auto logger = net::setup_logging(config->log); !logger) {
     return config_failure(kRole, logger.error());
   }
+  if (auto st = configure_log_limit_from_env(); !st) return config_failure(kRole, st.error());
   const bool to_file = !config->log.file.empty();
 
   // 2. Signals blocked before any thread exists (freeDiameter trap 6).
@@ -142,6 +149,7 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
   net::MetricsRegistry registry;
   net::EventLoop loop;
   auto service = std::make_unique<CnnService>(loop, config->cnn, **client, registry, pcap.get());
+  ReceiveGuardMetrics guard_metrics(registry);
   net::NasServerOptions nas_options;
   nas_options.address = config->nas.address;
   nas_options.port = config->nas.port;
@@ -206,6 +214,8 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
         break;
       }
       service->refresh_peers((*client)->peers_up());
+      guard_metrics.refresh(**core);
+      log_suppressed_lines();
       continue;
     }
     if ((*sig)->action == net::ControlAction::kReload) {

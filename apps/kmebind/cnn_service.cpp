@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/limited_log.h"
 #include "nas/nas_header.h"
 #include "net/logging.h"
 
@@ -141,7 +142,7 @@ void CnnService::refresh_peers(std::size_t peers_up) {
 void CnnService::on_connect(net::ConnectionId id, const net::IpEndpoint& peer) {
   connections_[id].peer = peer;
   metrics_.connections.set(static_cast<double>(connections_.size()));
-  spdlog::info("NAS link {} from {}", id, peer.to_string());
+  log_limited(spdlog::level::info, "nas.link_opened", "NAS link {} from {}", id, peer.to_string());
 }
 
 void CnnService::on_frame(net::ConnectionId id, net::UeId link_ue, ByteView pdu) {
@@ -177,7 +178,8 @@ void CnnService::on_disconnect(net::ConnectionId id, const Error& reason) {
   }
   connections_.erase(it);
   metrics_.connections.set(static_cast<double>(connections_.size()));
-  spdlog::info("NAS link {} closed ({} UEs released): {}", id, ues, reason.message());
+  log_limited(spdlog::level::info, "nas.link_closed", "NAS link {} closed ({} UEs released): {}",
+              id, ues, reason.message());
   const cnn::CnnStats stats = core_.stats();
   metrics_.ues_attaching.set(static_cast<double>(stats.ues_attaching));
   metrics_.ues_registered.set(static_cast<double>(stats.ues_registered));
@@ -212,7 +214,8 @@ void CnnService::apply() {
     metrics_.nas_downlink.inc();
     if (server_ != nullptr) {
       if (auto st = server_->send(link->second.connection, link->second.ue, send.pdu); !st) {
-        spdlog::warn("NAS PDU for ue={} not sent: {}", send.ue, st.error().message());
+        log_limited(spdlog::level::warn, "nas.send_failed", "NAS PDU for ue={} not sent: {}",
+                    send.ue, st.error().message());
       }
     }
   }
@@ -290,14 +293,18 @@ void CnnService::record(const cnn::CnnEvent& event) {
     case K::kDetached:
       spdlog::debug("{} ue={}: {}", kind, event.ue, event.detail);
       return;
+    // Once per UE procedure, which any UE can start: rate-limited per event kind.
     case K::kInternalError:
-      spdlog::error("{} ue={}: {}", kind, event.ue, event.detail);
+      log_limited(spdlog::level::err, LimiterKey("cnn.event", kind), "{} ue={}: {}", kind,
+                  event.ue, event.detail);
       return;
     default:
       if (event.emm_cause != 0) {
-        spdlog::info("{} ue={} cause=#{}: {}", kind, event.ue, event.emm_cause, event.detail);
+        log_limited(spdlog::level::info, LimiterKey("cnn.event", kind), "{} ue={} cause=#{}: {}",
+                    kind, event.ue, event.emm_cause, event.detail);
       } else {
-        spdlog::info("{} ue={}: {}", kind, event.ue, event.detail);
+        log_limited(spdlog::level::info, LimiterKey("cnn.event", kind), "{} ue={}: {}", kind,
+                    event.ue, event.detail);
       }
       return;
   }
@@ -332,7 +339,7 @@ void CnnService::capture(ByteView pdu, bool uplink, const Connection* connection
     link = net::NasLinkEndpoints{connection->peer, server_->local_endpoint()};
   }
   if (auto st = pcap_->write_nas(pdu, uplink, std::chrono::system_clock::now(), link); !st) {
-    spdlog::warn("pcap: {}", st.error().message());
+    log_limited(spdlog::level::warn, "pcap.write_failed", "pcap: {}", st.error().message());
   }
 }
 

@@ -13,7 +13,9 @@
 #include "daemon_support.h"
 #include "diameter/fd_core.h"
 #include "diameter/s6a_server.h"
+#include "guard_metrics.h"
 #include "hss_service.h"
+#include "log_limit.h"
 #include "net/logging.h"
 #include "net/signals.h"
 #include "store/pg_store.h"
@@ -96,6 +98,7 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
   if (auto logger = net::setup_logging(config->log); !logger) {
     return config_failure(kRole, logger.error());
   }
+  if (auto st = configure_log_limit_from_env(); !st) return config_failure(kRole, st.error());
   const bool to_file = !config->log.file.empty();
 
   // 2. Signals blocked before any thread exists (freeDiameter trap 6).
@@ -130,6 +133,7 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
   net::MetricsRegistry registry;
   WorkerPool pool(config->queue_limit);
   HssService service(**store, pool, registry, std::move(*keyed));
+  ReceiveGuardMetrics guard_metrics(registry);
 
   diameter::DiameterConfig dconfig = config->diameter;
   auto runtime_dir = diameter_runtime_dir(kRole);
@@ -195,6 +199,8 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
         break;
       }
       service.refresh_gauges(**core, running.diameter.allowed_peers);
+      guard_metrics.refresh(**core);
+      log_suppressed_lines();
       continue;
     }
     if ((*sig)->action == net::ControlAction::kReload) {

@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "common/limited_log.h"
+
 namespace kmebind::app {
 namespace {
 
@@ -125,8 +127,12 @@ void log_outcome(std::string_view command, const diameter::LinkInfo& link, std::
     spdlog::debug("{} ok imsi={} imei={} peer={}{}{}", command, imsi, imei, link.peer,
                   event.reason.empty() ? "" : ": ", event.reason);
   } else {
-    spdlog::info("{} refused imsi={} imei={} peer={} result={} ({}/{}): {}", command, imsi, imei,
-                 link.peer, result_name(result), result.vendor_id, result.code, event.reason);
+    // Once per request, and a UE can make its CNN send them: rate-limited per command and
+    // result (a flood of unknown IMSIs does not hide a binding violation).
+    const std::string name = result_name(result);
+    log_limited(spdlog::level::info, LimiterKey("hss.refused", command, name),
+                "{} refused imsi={} imei={} peer={} result={} ({}/{}): {}", command, imsi, imei,
+                link.peer, name, result.vendor_id, result.code, event.reason);
   }
 }
 

@@ -12,10 +12,46 @@ std::string LogLimiter::Permit::suffix() const {
          " suppressed in the last " + std::to_string(seconds) + " s)";
 }
 
-LogLimiter::LogLimiter(Limits limits) : limits_(limits) {
-  limits_.lines = std::max<std::size_t>(limits_.lines, 1);
-  limits_.max_keys = std::max<std::size_t>(limits_.max_keys, 1);
-  if (limits_.interval <= Clock::duration::zero()) limits_.interval = Clock::duration(1);
+namespace {
+
+LogLimiter::Limits valid(LogLimiter::Limits limits) {
+  limits.lines = std::max<std::size_t>(limits.lines, 1);
+  limits.max_keys = std::max<std::size_t>(limits.max_keys, 1);
+  if (limits.interval <= LogLimiter::Clock::duration::zero()) {
+    limits.interval = LogLimiter::Clock::duration(1);
+  }
+  return limits;
+}
+
+}  // namespace
+
+LogLimiter::LogLimiter(Limits limits) : limits_(valid(limits)) {}
+
+void LogLimiter::set_limits(Limits limits) {
+  std::lock_guard lock(mutex_);
+  limits_ = valid(limits);
+  windows_.clear();
+  overflow_ = Window{};
+  overflow_used_ = false;
+  swept_ = false;
+}
+
+LogLimiter::Limits LogLimiter::limits() const {
+  std::lock_guard lock(mutex_);
+  return limits_;
+}
+
+std::vector<LogLimiter::Summary> LogLimiter::drain(Clock::time_point now) {
+  std::vector<Summary> out;
+  auto take = [&](std::string_view key, Window& w) {
+    if (w.suppressed == 0 || now - w.opened < limits_.interval) return;
+    out.push_back(Summary{std::string(key), w.suppressed, now - w.first_suppressed});
+    w.suppressed = 0;
+  };
+  std::lock_guard lock(mutex_);
+  for (auto& [key, w] : windows_) take(key, w);
+  if (overflow_used_) take(kOverflowKey, overflow_);
+  return out;
 }
 
 LogLimiter::LogLimiter() : LogLimiter(Limits{}) {}
@@ -32,6 +68,10 @@ void LogLimiter::drop_idle_keys(Clock::time_point now) {
 
 LogLimiter::Window& LogLimiter::window_for(std::string_view key, Clock::time_point now) {
   if (auto it = windows_.find(key); it != windows_.end()) return it->second;
+  if (key == kOverflowKey) {
+    overflow_used_ = true;
+    return overflow_;
+  }
   if (windows_.size() >= limits_.max_keys) drop_idle_keys(now);
   if (windows_.size() >= limits_.max_keys) {
     overflow_used_ = true;
@@ -66,6 +106,21 @@ LogLimiter::Permit LogLimiter::allow(std::string_view key, Clock::time_point now
 std::size_t LogLimiter::keys() const {
   std::lock_guard lock(mutex_);
   return windows_.size() + (overflow_used_ ? 1 : 0);
+}
+
+LimiterKey::LimiterKey(std::string_view kind, std::string_view name, std::string_view detail) {
+  auto append = [this](std::string_view part) {
+    const std::size_t n = std::min(part.size(), sizeof buffer_ - size_);
+    std::copy_n(part.data(), n, buffer_ + size_);
+    size_ += n;
+  };
+  append(kind);
+  append(":");
+  append(name);
+  if (!detail.empty()) {
+    append(":");
+    append(detail);
+  }
 }
 
 LogLimiter& remote_log_limiter() {

@@ -3,12 +3,13 @@
 // make a daemon write one log line each and fill its disk.
 //
 // Each call site names a key: a fixed message kind ("diameter.s6a_refused") or a kind and a
-// bounded name ("diameter.receive_guard:cnn.example", the Diameter identity of an admitted peer).
+// bounded name ("diameter.s6a_refused:cnn.example", the Diameter identity of an admitted peer).
 // Per key, at most `lines` lines pass per `interval` (a fixed window that opens with the first
 // line after the previous one closed); the others are suppressed and counted. The next line that
 // passes under that key carries the count: Permit::suffix() is
-// " (K similar lines suppressed in the last T s)", T counted from the first suppressed line. A
-// count is reported only with a later line of the same key; the metrics count every event.
+// " (K similar lines suppressed in the last T s)", T counted from the first suppressed line. So
+// that a flood that stops is reported too, the daemons drain() the counts of closed windows once
+// a second and log one line for each.
 //
 // Bounded memory: at most `max_keys` keys are tracked. When the table is full, keys whose window
 // has closed with nothing left to report are dropped (at most once per interval); a new key that
@@ -18,7 +19,7 @@
 // Cost: one mutex and one ordered-map lookup per call, no allocation unless the key is new. Call
 // it only when the line would be logged at the configured level.
 //
-// Thread safety: allow() may be called from any thread at once.
+// Thread safety: every member may be called from any thread at once.
 #pragma once
 
 #include <chrono>
@@ -29,6 +30,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kmebind {
 
@@ -68,8 +70,24 @@ class LogLimiter {
   Permit allow(std::string_view key, Clock::time_point now);
   Permit allow(std::string_view key) { return allow(key, Clock::now()); }
 
+  // Suppressed lines of a window that closed and whose count no line has carried yet.
+  struct Summary {
+    std::string key;  // kOverflowKey for the overflow key
+    std::uint64_t suppressed = 0;
+    Clock::duration over{};  // from the first of them to `now`
+  };
+  // Takes the counts of every window closed at `now` with lines suppressed (they are then
+  // reported: the next line of that key carries no count). Allocates only when there is one.
+  std::vector<Summary> drain(Clock::time_point now);
+
+  // Replaces the limits (out-of-range values raised as in the constructor) and forgets every key.
+  void set_limits(Limits limits);
+  Limits limits() const;
+
   // Keys tracked now, the overflow key included once used (for tests).
   std::size_t keys() const;
+
+  static constexpr std::string_view kOverflowKey = "(other keys)";
 
  private:
   struct Window {
@@ -94,5 +112,19 @@ class LogLimiter {
 // The process's limiter for lines triggered by remote input (default limits). Each layer's call
 // sites prefix their keys with the layer ("diameter.", "nas.", "cnn.", "hss.").
 LogLimiter& remote_log_limiter();
+
+// A key "<kind>:<name>" or "<kind>:<name>:<detail>" made in place, without allocating; cut to
+// 320 octets. `name` and `detail` must come from a bounded set (an admitted peer's identity, a
+// command, a result name), never from text any remote party may choose.
+class LimiterKey {
+ public:
+  LimiterKey(std::string_view kind, std::string_view name, std::string_view detail = {});
+  // Implicit on purpose: a LimiterKey is passed where a key is expected.
+  operator std::string_view() const { return {buffer_, size_}; }  // NOLINT(*-explicit-*)
+
+ private:
+  char buffer_[320];
+  std::size_t size_ = 0;
+};
 
 }  // namespace kmebind

@@ -15,6 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/limited_log.h"
 #include "diameter/fd_include.h"
 #include "diameter/fd_quiesce.h"
 #include "diameter/listen_wait.h"
@@ -32,6 +33,10 @@ std::atomic<bool> g_core_created{false};
 // it is the core giving up on its own (core_lost()).
 std::atomic<bool> g_stop_requested{false};
 std::atomic<bool> g_core_lost{false};
+// Set once the core serves (start() succeeded): from then on freeDiameter's ERROR lines are
+// mostly a remote party's doing (each TCP connection that fails its TLS handshake logs one), so
+// they are rate-limited (common/limited_log.h); start-up and configuration errors are not.
+std::atomic<bool> g_serving{false};
 
 // freeDiameter 1.2.1's TLS receive thread, when the peer closed the connection:
 // "ERROR: in '(fd_tls_rcvthr_core(conn, conn->cc_tls_para.session))' :\tTransport endpoint is not
@@ -59,11 +64,16 @@ void route_fd_log(int level, const char* format, va_list args) {
   } else if (level >= FD_LOG_ERROR && level < FD_LOG_FATAL && peer_closed_tls(line)) {
     // Its TLS receive thread reports a connection the peer closed (after DPR/DPA on every clean
     // stop of either side, or a peer that went away) as an ERROR: not an error of this node.
-    spdlog::info("freeDiameter: a peer closed its TLS connection ({})", line);
+    log_limited(spdlog::level::info, "freediameter.peer_closed_tls",
+                "freeDiameter: a peer closed its TLS connection ({})", line);
     return;
   } else if (level >= FD_LOG_FATAL) {
     to = spdlog::level::critical;
   } else if (level >= FD_LOG_ERROR) {
+    if (g_serving.load(std::memory_order_relaxed)) {
+      log_limited(spdlog::level::err, "freediameter.error", "freeDiameter: {}", line);
+      return;
+    }
     to = spdlog::level::err;
   } else if (level >= FD_LOG_NOTICE) {
     to = spdlog::level::info;
@@ -204,6 +214,7 @@ Status FdCore::start() {
                                         std::to_string(config_.listen_port) + " within 5 s");
   }
   running_ = true;
+  g_serving = true;
   spdlog::info("diameter: {} started ({} peer(s) configured)", config_.identity,
                config_.peers.size());
   return {};
@@ -310,6 +321,7 @@ LinkInfo FdCore::link_info(std::string_view peer_identity) const {
 }
 
 PeerStats FdCore::peer_stats() const { return authority_->stats(); }
+ReceiveGuardStats FdCore::receive_guard_stats() const { return detail::receive_guard_totals(); }
 
 bool FdCore::send_answer(struct msg** message) {
   std::shared_lock lock(state_mutex_);

@@ -33,6 +33,7 @@
 #include "common/error.h"
 #include "diameter/dictionary.h"
 #include "diameter/fd_config.h"
+#include "diameter/receive_guard.h"
 
 struct msg;
 struct fd_hook_hdl;
@@ -97,6 +98,8 @@ class FdCore {
   bool peer_verified(std::string_view identity) const;
   LinkInfo link_info(std::string_view peer_identity) const;
   PeerStats peer_stats() const;
+  // AVPs the receive guard removed from received messages (docs/diameter.md §6).
+  ReceiveGuardStats receive_guard_stats() const;
 
   // Sends DPR to every peer and waits until they are gone (≤ 3 s), lets freeDiameter's outgoing
   // queue empty and its routing/dispatch threads leave (≤ about 4 s; diameter/fd_quiesce.h:

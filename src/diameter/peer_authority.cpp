@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/limited_log.h"
 #include "diameter/fd_include.h"
 #include "diameter/peer_identity.h"
 
@@ -76,22 +77,24 @@ void event_hook(enum fd_hook_type type, struct msg* m, struct peer_hdr* peer, vo
       break;
     case HOOK_PEER_CONNECT_FAILED:
       if (authority != nullptr) authority->on_connect_failed(peer);
-      spdlog::warn("diameter: link with {} failed: {}", peer_name(peer),
-                   printable(static_cast<const char*>(other)));
+      log_limited(spdlog::level::warn, "diameter.link_failed", "diameter: link with {} failed: {}",
+                  peer_name(peer), printable(static_cast<const char*>(other)));
       break;
     case HOOK_MESSAGE_PARSING_ERROR:
       if (m != nullptr) {
-        spdlog::warn("diameter: {} from {} does not parse: {}", describe_message(m),
-                     source_name(m, peer), printable(static_cast<const char*>(other)));
+        log_limited(spdlog::level::warn, "diameter.parse_error",
+                    "diameter: {} from {} does not parse: {}", describe_message(m),
+                    source_name(m, peer), printable(static_cast<const char*>(other)));
       } else {
-        spdlog::warn("diameter: unparseable octets from {}", peer_name(peer));
+        log_limited(spdlog::level::warn, "diameter.parse_error",
+                    "diameter: unparseable octets from {}", peer_name(peer));
       }
       break;
     case HOOK_MESSAGE_ROUTING_ERROR:
     case HOOK_MESSAGE_DROPPED:
-      spdlog::warn("diameter: {} {}: {}", describe_message(m),
-                   type == HOOK_MESSAGE_DROPPED ? "dropped" : "not routable",
-                   printable(static_cast<const char*>(other)));
+      log_limited(spdlog::level::warn, "diameter.routing_error", "diameter: {} {}: {}",
+                  describe_message(m), type == HOOK_MESSAGE_DROPPED ? "dropped" : "not routable",
+                  printable(static_cast<const char*>(other)));
       break;
     default: break;
   }
@@ -132,7 +135,8 @@ void PeerAuthority::validate(struct peer_info* info, int* auth) {
   std::string shown = printable(info->pi_diamid, info->pi_diamidlen);
   if (!allowed_.contains(lower_identity(identity))) {
     ++refused_unknown_;
-    spdlog::warn("diameter: refused peer '{}': not on the allow-list", shown);
+    log_limited(spdlog::level::warn, "diameter.peer_refused",
+                "diameter: refused peer '{}': not on the allow-list", shown);
     *auth = -1;
     return;
   }
@@ -141,10 +145,12 @@ void PeerAuthority::validate(struct peer_info* info, int* auth) {
                        tls, true)) {
     if (tls) {
       ++refused_certificate_;
-      spdlog::warn("diameter: refused peer '{}': its TLS certificate does not name it", shown);
+      log_limited(spdlog::level::warn, "diameter.peer_refused",
+                  "diameter: refused peer '{}': its TLS certificate does not name it", shown);
     } else {
       ++refused_clear_;
-      spdlog::warn("diameter: refused peer '{}': clear TCP while TLS is required", shown);
+      log_limited(spdlog::level::warn, "diameter.peer_refused",
+                  "diameter: refused peer '{}': clear TCP while TLS is required", shown);
     }
     *auth = -1;
     return;

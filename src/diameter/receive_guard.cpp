@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/limited_log.h"
 #include "diameter/fd_include.h"
 
 namespace kmebind::diameter::detail {
@@ -16,6 +19,11 @@ constexpr std::uint32_t kSessionId = 263;  // RFC 6733 §8.8
 constexpr std::uint32_t kProxyInfo = 284;  // RFC 6733 §6.7.2
 
 fd_hook_hdl* g_guard_hook = nullptr;
+
+// The process totals (receive_guard_totals).
+std::atomic<std::uint64_t> g_removed_session_id_v_bit{0};
+std::atomic<std::uint64_t> g_removed_session_id_nul{0};
+std::atomic<std::uint64_t> g_removed_proxy_info{0};
 
 // Peer-supplied text made safe for one log line.
 std::string printable(const char* text, std::size_t size) {
@@ -59,40 +67,55 @@ bool proxy_info_freediameter_cannot_copy(struct avp* a, const avp_hdr& h) {
   return fd_msg_parse_dict(a, fd_g_config->cnf_dict, &pei) != 0;
 }
 
+// The log line's limiter key: the kind, and the peer when it is identified (an admitted or
+// configured peer: a bounded set), else one key for every connection still in its CER.
+LimiterKey limiter_key(std::string_view kind, struct peer_hdr* peer) {
+  std::string_view id = "(connection)";
+  if (peer != nullptr && peer->info.pi_diamid != nullptr) {
+    id = std::string_view(peer->info.pi_diamid, peer->info.pi_diamidlen);
+  }
+  return LimiterKey("diameter.receive_guard", kind, id);
+}
+
 void guard_hook(enum fd_hook_type, struct msg* m, struct peer_hdr* peer, void* other,
                 struct fd_hook_permsgdata*, void*) {
   if (m == nullptr) return;
   const GuardResult r = guard_received(m);
   if (r.session_ids == 0 && r.session_ids_with_nul == 0 && r.proxy_infos == 0) return;
+  if (!spdlog::should_log(spdlog::level::warn)) return;
   // {other} names the connection when the peer is not identified yet (its first message).
   const auto* connection = static_cast<const char*>(other);
-  std::string from =
-      peer != nullptr         ? "'" + printable(peer->info.pi_diamid, peer->info.pi_diamidlen) + "'"
-      : connection != nullptr ? "connection " + printable(connection, std::strlen(connection))
-                              : std::string("(unidentified peer)");
-  msg_hdr* h = nullptr;
-  std::string what = "message";
-  if (fd_msg_hdr(m, &h) == 0) {
-    what = std::string((h->msg_flags & CMD_FLAG_REQUEST) != 0 ? "request " : "answer ") +
+  auto from = [&] {
+    return peer != nullptr ? "'" + printable(peer->info.pi_diamid, peer->info.pi_diamidlen) + "'"
+           : connection != nullptr ? "connection " + printable(connection, std::strlen(connection))
+                                   : std::string("(unidentified peer)");
+  };
+  auto what = [m] {
+    msg_hdr* h = nullptr;
+    if (fd_msg_hdr(m, &h) != 0) return std::string("message");
+    return std::string((h->msg_flags & CMD_FLAG_REQUEST) != 0 ? "request " : "answer ") +
            std::to_string(h->msg_code);
-  }
+  };
   if (r.session_ids != 0) {
-    spdlog::warn(
+    log_limited(
+        spdlog::level::warn, limiter_key("session_id_v_bit", peer),
         "diameter: {} from {}: removed {} Session-Id AVP(s) with the V bit set and Vendor-Id 0 "
         "(RFC 6733 §4.5: Session-Id never carries the V bit); freeDiameter aborts on them",
-        what, from, r.session_ids);
+        what(), from(), r.session_ids);
   }
   if (r.session_ids_with_nul != 0) {
-    spdlog::warn(
+    log_limited(
+        spdlog::level::warn, limiter_key("session_id_nul", peer),
         "diameter: {} from {}: removed {} Session-Id AVP(s) with a NUL octet in the value "
         "(RFC 6733 §8.8: UTF8String); freeDiameter stops its Diameter core on them",
-        what, from, r.session_ids_with_nul);
+        what(), from(), r.session_ids_with_nul);
   }
   if (r.proxy_infos != 0) {
-    spdlog::warn(
+    log_limited(
+        spdlog::level::warn, limiter_key("proxy_info", peer),
         "diameter: {} from {}: removed {} Proxy-Info AVP(s) whose content does not parse "
         "(RFC 6733 §6.7.2); freeDiameter cannot answer a request that carries them",
-        what, from, r.proxy_infos);
+        what(), from(), r.proxy_infos);
   }
 }
 
@@ -124,7 +147,20 @@ GuardResult guard_received(struct msg* m) {
   }
   // fd_msg_free unlinks the AVP from its message before freeing it.
   for (struct avp* a : doomed) fd_msg_free(a);
+  if (!doomed.empty()) {
+    g_removed_session_id_v_bit.fetch_add(r.session_ids, std::memory_order_relaxed);
+    g_removed_session_id_nul.fetch_add(r.session_ids_with_nul, std::memory_order_relaxed);
+    g_removed_proxy_info.fetch_add(r.proxy_infos, std::memory_order_relaxed);
+  }
   return r;
+}
+
+ReceiveGuardStats receive_guard_totals() {
+  return ReceiveGuardStats{
+      .session_id_v_bit = g_removed_session_id_v_bit.load(std::memory_order_relaxed),
+      .session_id_nul = g_removed_session_id_nul.load(std::memory_order_relaxed),
+      .proxy_info = g_removed_proxy_info.load(std::memory_order_relaxed),
+  };
 }
 
 Status install_receive_guard() {

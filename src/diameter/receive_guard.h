@@ -10,9 +10,11 @@
 //     (e.g. no Destination-Realm) the thread ends and the whole core shuts down.
 // The guard is a HOOK_MESSAGE_RECEIVED callback: it runs on the peer's thread right after the
 // message was split into AVPs, before routing, dispatch or answer code reads them. It removes
-// such AVPs from the message and logs each removal with the message and the peer, never a value.
-// The message then goes on without them; a request left without a Session-Id is refused by the
-// S6a server (DIAMETER_MISSING_AVP).
+// such AVPs from the message, counts them per kind (ReceiveGuardStats, for the metrics) and logs
+// the removal with the message and the peer, never a value, at most 10 lines per kind and peer
+// per 10 s (common/log_limiter.h: a peer sending such messages at line rate must not fill the
+// disk). The message then goes on without them; a request left without a Session-Id is refused
+// by the S6a server (DIAMETER_MISSING_AVP).
 #pragma once
 
 #include <cstdint>
@@ -21,19 +23,34 @@
 
 struct msg;
 
+namespace kmebind::diameter {
+
+// AVPs the receive guard removed since the process started, per kind (docs/daemons.md metrics
+// kmebind_diameter_received_avps_removed_total{reason}).
+struct ReceiveGuardStats {
+  std::uint64_t session_id_v_bit = 0;  // Session-Id with the V bit and Vendor-Id 0
+  std::uint64_t session_id_nul = 0;    // Session-Id whose value holds a NUL octet
+  std::uint64_t proxy_info = 0;        // Proxy-Info whose content does not parse
+};
+
+}  // namespace kmebind::diameter
+
 namespace kmebind::diameter::detail {
 
 // Registers the hook. REQUIRES: freeDiameter initialised, its dictionary holding the base
 // protocol; called once per process (the core is one per process).
 Status install_receive_guard();
 
-// What the guard removed from `m` (a received message, top-level AVPs only); for the hook and
-// tests. Removes nothing from a well-formed message.
+// What the guard removed from `m` (a received message, top-level AVPs only), also added to the
+// process totals; for the hook and tests. Removes nothing from a well-formed message.
 struct GuardResult {
   unsigned session_ids = 0;           // Session-Id AVPs with the V bit and Vendor-Id 0
   unsigned session_ids_with_nul = 0;  // Session-Id AVPs whose value holds a NUL octet
   unsigned proxy_infos = 0;           // Proxy-Info AVPs whose content does not parse
 };
 GuardResult guard_received(struct msg* m);
+
+// The process totals of guard_received (relaxed atomic reads; any thread).
+ReceiveGuardStats receive_guard_totals();
 
 }  // namespace kmebind::diameter::detail

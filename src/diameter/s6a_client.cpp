@@ -5,6 +5,7 @@
 #include <exception>
 #include <limits>
 
+#include "common/limited_log.h"
 #include "diameter/avp_io.h"
 #include "diameter/fd_include.h"
 #include "diameter/peer_authority.h"
@@ -159,7 +160,9 @@ void on_answer(void* data, struct msg** answer) {
   fd_msg_free(a);  // also frees the request it answers
 
   if (!decoded) {
-    spdlog::warn("diameter: malformed answer from '{}': {}", origin, decoded.error().message);
+    // Origin-Host is the answer's own claim: one limiter key for all (common/limited_log.h).
+    log_limited(spdlog::level::warn, "diameter.malformed_answer",
+                "diameter: malformed answer from '{}': {}", origin, decoded.error().message);
     return finish(std::move(f), std::unexpected(decoded.error().to_error()));
   }
   s6a::ResultCode rc = std::visit([](const auto& x) { return x.result; }, *decoded);
@@ -168,7 +171,8 @@ void on_answer(void* data, struct msg** answer) {
   if (retryable && f->attempt == 0) {
     std::string excluded = local ? std::string() : detail::lower_identity(source);
     if (usable_peers(core, excluded) > 0) {
-      spdlog::info("diameter: {} from '{}'; trying another peer", rc.code, local ? "local" : origin);
+      log_limited(spdlog::level::info, "diameter.failover",
+                  "diameter: {} from '{}'; trying another peer", rc.code, local ? "local" : origin);
       f->attempt = 1;
       f->excluded_peer = std::move(excluded);
       ++f->shared->retried;

@@ -5,6 +5,7 @@
 #include <exception>
 #include <optional>
 
+#include "common/limited_log.h"
 #include "diameter/error_answer.h"
 #include "diameter/fd_include.h"
 #include "diameter/s6a_codec.h"
@@ -94,8 +95,11 @@ std::optional<DecodeError> check_session_id(const S6aDictionary& d, struct msg* 
 // Turns the request in *m into an error answer for a request that did not decode.
 int refuse_request(Shared& s, struct msg** m, const DecodeError& e, const char* command) {
   ++s.decode_errors;
-  spdlog::warn("diameter: {} from '{}' refused with {}: {}", command, source_of(*m),
-               detail::result_name(e.result), e.message);
+  // Once per malformed request of an admitted peer: rate-limited per peer (common/limited_log.h).
+  const std::string source = source_of(*m);
+  log_limited(spdlog::level::warn, LimiterKey("diameter.s6a_refused", source),
+              "diameter: {} from '{}' refused with {}: {}", command, source,
+              detail::result_name(e.result), e.message);
   return detail::answer_decode_error(s.core->dictionary(), m, e);
 }
 

@@ -8,6 +8,7 @@
 #include <asio/write.hpp>
 #include <unordered_set>
 
+#include "common/limited_log.h"
 #include "net/asio_util.h"
 
 namespace kmebind::net {
@@ -84,7 +85,8 @@ void MetricsServer::Impl::accept() {
                                                     asio::ip::tcp::socket socket) {
     if (self->stopped || ec == asio::error::operation_aborted) return;
     if (ec) {
-      spdlog::warn("metrics server {}: accept failed: {}", self->local.to_string(), ec.message());
+      log_limited(spdlog::level::warn, "metrics.accept_failed",
+                  "metrics server {}: accept failed: {}", self->local.to_string(), ec.message());
     } else if (self->sessions.size() >= self->options.max_connections) {
       std::error_code ignored;
       socket.close(ignored);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <unordered_map>
 
+#include "common/limited_log.h"
 #include "net/asio_util.h"
 #include "net/nas_stream.h"
 
@@ -51,8 +52,9 @@ void NasServer::Impl::on_accept(const std::error_code& ec, asio::ip::tcp::socket
   if (stopped) return;
   if (ec) {
     if (ec == asio::error::operation_aborted) return;
-    spdlog::warn("NAS server {}: accept failed: {}; retrying in 100 ms", local.to_string(),
-                 ec.message());
+    log_limited(spdlog::level::warn, "nas.accept_failed",
+                "NAS server {}: accept failed: {}; retrying in 100 ms", local.to_string(),
+                ec.message());
     retry_timer.expires_after(std::chrono::milliseconds(100));
     retry_timer.async_wait([self = shared_from_this()](const std::error_code& e) {
       if (!e && !self->stopped) self->accept();
@@ -63,8 +65,9 @@ void NasServer::Impl::on_accept(const std::error_code& ec, asio::ip::tcp::socket
   const auto remote = socket.remote_endpoint(ignored);
   const IpEndpoint peer = detail::to_ip_endpoint(remote);
   if (streams.size() >= options.max_connections) {
-    spdlog::warn("NAS server {}: refusing {}: {} connections open (max_connections)",
-                 local.to_string(), peer.to_string(), streams.size());
+    log_limited(spdlog::level::warn, "nas.connection_refused",
+                "NAS server {}: refusing {}: {} connections open (max_connections)",
+                local.to_string(), peer.to_string(), streams.size());
     socket.close(ignored);
     accept();
     return;

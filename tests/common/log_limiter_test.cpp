@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -145,6 +146,61 @@ TEST(LogLimiter, ThreadsHammeringOneKeyGetExactlyNLinesAndTheRestIsCounted) {
     EXPECT_EQ(l.allow("own-" + std::to_string(t), t0 + 11s).suppressed,
               static_cast<std::uint64_t>(kCalls) - 10u);
   }
+}
+
+TEST(LogLimiter, DrainReportsAWindowClosedWithSuppressedLinesOnce) {
+  LogLimiter l = limiter(2);
+  for (int i = 0; i < 5; ++i) (void)l.allow("k", t0 + i * 1s);  // 3 suppressed from t0 + 2 s
+  (void)l.allow("quiet", t0);
+  EXPECT_TRUE(l.drain(t0 + 9s).empty());  // the window is still open
+  const auto summaries = l.drain(t0 + 10s);
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ(summaries[0].key, "k");
+  EXPECT_EQ(summaries[0].suppressed, 3u);
+  EXPECT_EQ(summaries[0].over, Clock::duration(8s));
+  EXPECT_TRUE(l.drain(t0 + 11s).empty());
+  EXPECT_EQ(l.allow("k", t0 + 12s).suppressed, 0u);  // already reported
+}
+
+TEST(LogLimiter, DrainReportsTheOverflowKey) {
+  LogLimiter l = limiter(1, 10s, 1);
+  (void)l.allow("a", t0);
+  (void)l.allow("a", t0);  // "a" keeps its place: it has a count to report
+  for (int i = 0; i < 4; ++i) (void)l.allow("b" + std::to_string(i), t0);
+  auto summaries = l.drain(t0 + 10s);
+  ASSERT_EQ(summaries.size(), 2u);
+  std::sort(summaries.begin(), summaries.end(),
+            [](const auto& x, const auto& y) { return x.key < y.key; });
+  EXPECT_EQ(summaries[0].key, LogLimiter::kOverflowKey);
+  EXPECT_EQ(summaries[0].suppressed, 3u);
+  EXPECT_EQ(summaries[1].key, "a");
+  EXPECT_EQ(summaries[1].suppressed, 1u);
+}
+
+TEST(LogLimiter, SetLimitsReplacesTheLimitsAndForgetsEveryKey) {
+  LogLimiter l = limiter(1);
+  (void)l.allow("a", t0);
+  EXPECT_FALSE(l.allow("a", t0));
+  l.set_limits({.lines = 2, .interval = 2s, .max_keys = 8});
+  EXPECT_EQ(l.keys(), 0u);
+  EXPECT_EQ(l.limits().lines, 2u);
+  EXPECT_EQ(l.limits().interval, Clock::duration(2s));
+  EXPECT_TRUE(l.allow("a", t0));
+  EXPECT_TRUE(l.allow("a", t0));
+  EXPECT_FALSE(l.allow("a", t0 + 1s));
+  EXPECT_EQ(l.allow("a", t0 + 2s).suppressed, 1u);
+}
+
+TEST(LimiterKey, JoinsKindNameAndDetailAndCutsLongNames) {
+  EXPECT_EQ(std::string_view(LimiterKey("diameter.refused", "cnn.example")),
+            "diameter.refused:cnn.example");
+  EXPECT_EQ(std::string_view(LimiterKey("hss.refused", "air", "DIAMETER_ERROR_USER_UNKNOWN")),
+            "hss.refused:air:DIAMETER_ERROR_USER_UNKNOWN");
+  const std::string long_name(1000, 'x');
+  const LimiterKey made("k", long_name);
+  const std::string_view key = made;
+  EXPECT_EQ(key.size(), 320u);
+  EXPECT_EQ(key.substr(0, 4), "k:xx");
 }
 
 TEST(LogLimiter, ProcessLimiterIsOneObject) {

@@ -149,5 +149,31 @@ TEST(ReceiveGuard, SessionIdCodeOfAnotherVendorIsLeftAlone) {
   });
 }
 
+// The totals behind kmebind_diameter_received_avps_removed_total{reason} (FdCore::
+// receive_guard_stats): each removal counted once under its kind, a clean message not at all.
+TEST(ReceiveGuard, RemovalsAreCountedPerKindInTheProcessTotals) {
+  in_child([] {
+    (void)dict();
+    const ReceiveGuardStats before = detail::receive_guard_totals();
+    const std::string bad_proxy_info =
+        w::avp(284, w::avp(280, "proxy.localdomain") + w::avp(33, "st", w::kAvpM, 0, 99));
+    for (int i = 0; i < 3; ++i) {
+      MsgPtr m = received(air(w::avp(263, "x", w::kAvpV | w::kAvpM, 0), bad_proxy_info));
+      ASSERT_NE(m, nullptr);
+      (void)detail::guard_received(m.get());
+    }
+    MsgPtr nul = received(air(w::avp(263, std::string("mme.localdomain;1;\0x", 20))));
+    ASSERT_NE(nul, nullptr);
+    (void)detail::guard_received(nul.get());
+    MsgPtr clean = received(air(w::avp(263, "mme.localdomain;1;7")));
+    ASSERT_NE(clean, nullptr);
+    (void)detail::guard_received(clean.get());
+    const ReceiveGuardStats after = detail::receive_guard_totals();
+    EXPECT_EQ(after.session_id_v_bit - before.session_id_v_bit, 3u);
+    EXPECT_EQ(after.proxy_info - before.proxy_info, 3u);
+    EXPECT_EQ(after.session_id_nul - before.session_id_nul, 1u);
+  });
+}
+
 }  // namespace
 }  // namespace kmebind::diameter

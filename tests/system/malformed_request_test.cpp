@@ -12,11 +12,17 @@
 // Found by diameter_s6a_fuzz: fuzz/corpus/diameter_s6a_fuzz/regression-session-id-without-value.
 // Before the receive guard (src/diameter/receive_guard.h) the Session-Id cases aborted the HSS
 // (fd_msg_sess_get assertion) and the Proxy-Info case stopped its Diameter core.
+//
+// MalformedFlood: 200 such messages in a row cost the HSS log a bounded number of lines
+// (common/log_limiter.h), every removal is counted in /metrics, and the HSS still serves.
+#include <cstdlib>
 #include <regex>
+#include <thread>
 
 #include "apps/network_harness.h"
 #include "system/leak_scan.h"
 #include "system/raw_diameter_peer.h"
+#include "system/system_harness.h"
 
 namespace kmebind::test {
 namespace {
@@ -305,6 +311,154 @@ INSTANTIATE_TEST_SUITE_P(FromAdmittedPeer, MalformedRequest, ::testing::ValuesIn
                          [](const ::testing::TestParamInfo<Case>& param) {
                            return std::string(param.param.name);
                          });
+
+// Sets an environment variable for the processes started while it lives.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
+  ~ScopedEnv() { ::unsetenv(name_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+};
+
+// Lines of `log` that contain `needle`.
+std::vector<std::string> lines_with(const std::string& log, const std::string& needle) {
+  std::vector<std::string> out;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(needle) != std::string::npos) out.push_back(line);
+  }
+  return out;
+}
+
+// Every event of one limiter key accounted for in `log`: the lines logged, the counts their
+// "(K similar lines suppressed …)" suffixes carry, and the counts of the "log: K lines of kind
+// '<key>' suppressed" lines the daemon writes when a window closed.
+std::uint64_t events_in_log(const std::string& log, const std::string& line_text,
+                            const std::string& key) {
+  static const std::regex suffix(R"(\((\d+) similar lines? suppressed in the last \d+ s\))");
+  static const std::regex drained(R"(log: (\d+) lines? of kind '([^']*)' suppressed)");
+  std::uint64_t events = 0;
+  for (const std::string& line : lines_with(log, line_text)) {
+    ++events;
+    std::smatch m;
+    if (std::regex_search(line, m, suffix)) events += std::stoull(m[1]);
+  }
+  for (const std::string& line : lines_with(log, "log: ")) {
+    std::smatch m;
+    if (std::regex_search(line, m, drained) && m[2] == key) events += std::stoull(m[1]);
+  }
+  return events;
+}
+
+class MalformedFlood : public ::testing::Test {
+ protected:
+  static constexpr int kMessages = 200;
+  static constexpr std::uint64_t kLinesPerWindow = 10;
+
+  void SetUp() override {
+    if (!have_program("openssl")) GTEST_SKIP() << "needs the openssl command";
+    ASSERT_TRUE(prepare_demo_dir(dir_, 1, 0));
+    std::ofstream(dir_ / "hss.yaml", std::ios::app) << "metrics: {address: 127.0.0.1, port: 0}\n";
+    std::string ready;
+    {
+      // 10 lines per 2 s instead of 10 s, so that a window closes within the test.
+      ScopedEnv limit("KMEBIND_LOG_LIMIT", "10/2");
+      hss_ = start_daemon(dir_, "hss", &ready);
+    }
+    ASSERT_TRUE(hss_);
+    const std::string key = "diameter=127.0.0.1:";
+    const std::size_t at = ready.find(key);
+    ASSERT_NE(at, std::string::npos) << ready;
+    port_ = static_cast<std::uint16_t>(std::stoi(ready.substr(at + key.size())));
+    metrics_port_ = metrics_port_of(ready);
+    ASSERT_NE(metrics_port_, 0) << ready;
+  }
+
+  TempDir tmp_;
+  fs::path dir_ = tmp_ / "work";
+  std::unique_ptr<Process> hss_;
+  std::uint16_t port_ = 0, metrics_port_ = 0;
+};
+
+TEST_F(MalformedFlood, TwoHundredMalformedRequestsCostAFewLogLinesAndAreAllCounted) {
+  std::string why;
+  auto peer = TlsLink::admitted_peer(port_, dir_ / "cnn.pem", dir_ / "cnn.key", kHost, kRealm,
+                                     dir_ / "s_client.err", &why);
+  ASSERT_TRUE(peer) << why;
+  for (std::uint32_t i = 0; i < kMessages; ++i) {
+    const std::uint32_t id = 0xf1000000 + i;
+    const std::string head = session_id_with_v_bit("cnn.kmebind.test;1;" + std::to_string(id));
+    ASSERT_TRUE(peer->send(air(id, head, air_body())));
+  }
+  for (int i = 0; i < kMessages; ++i) {
+    auto answer = peer->next(10s);
+    ASSERT_TRUE(answer) << "answer " << i << " missing; HSS stderr:\n" << hss_->err();
+    EXPECT_EQ(answer->result_code, 5005u) << i;  // Session-Id removed: DIAMETER_MISSING_AVP
+  }
+
+  // /metrics: every removal counted (the daemon adds the guard's totals once a second).
+  const std::string series =
+      "kmebind_diameter_received_avps_removed_total{reason=\"session_id_v_bit\"}";
+  std::optional<double> removed;
+  for (auto until = Clock::now() + 5s; Clock::now() < until; std::this_thread::sleep_for(100ms)) {
+    removed = metric_value(scrape_metrics(metrics_port_), series);
+    if (removed && *removed >= kMessages) break;
+  }
+  EXPECT_EQ(removed, std::optional<double>(kMessages));
+  const std::string metrics = scrape_metrics(metrics_port_);
+  for (const char* other : {"session_id_nul", "proxy_info"}) {
+    EXPECT_EQ(metric_value(metrics, "kmebind_diameter_received_avps_removed_total{reason=\"" +
+                                        std::string(other) + "\"}"),
+              std::optional<double>(0))
+        << other;
+  }
+
+  // The log: each removal a line or part of a suppressed count, once the windows closed.
+  const std::string guard_line = "removed 1 Session-Id AVP(s) with the V bit set";
+  const std::string guard_key = "diameter.receive_guard:session_id_v_bit:cnn.kmebind.test";
+  const std::string refused_line = "AIR from 'cnn.kmebind.test' refused with DIAMETER_MISSING_AVP";
+  const std::string refused_key = "diameter.s6a_refused:cnn.kmebind.test";
+  std::string log;
+  for (auto until = Clock::now() + 6s; Clock::now() < until; std::this_thread::sleep_for(100ms)) {
+    log = slurp(dir_ / "hss.log");
+    if (events_in_log(log, guard_line, guard_key) >= kMessages &&
+        events_in_log(log, refused_line, refused_key) >= kMessages) {
+      break;
+    }
+  }
+  EXPECT_EQ(events_in_log(log, guard_line, guard_key), kMessages) << log;
+  EXPECT_EQ(events_in_log(log, refused_line, refused_key), kMessages) << log;
+  // At most 10 lines per 2 s window: the flood and its answers take well under 4 s.
+  const std::size_t guard_lines = lines_with(log, guard_line).size();
+  EXPECT_GE(guard_lines, kLinesPerWindow);
+  EXPECT_LE(guard_lines, 2 * kLinesPerWindow) << log;
+  EXPECT_LE(lines_with(log, refused_line).size(), 2 * kLinesPerWindow) << log;
+  EXPECT_FALSE(lines_with(log, "suppressed").empty()) << log;
+
+  // Still serving: a valid AIR gets vectors.
+  const std::uint32_t id = 0x600d0001;
+  ASSERT_TRUE(peer->send(air(id, session_id(id), air_body())));
+  auto answer = peer->next(10s);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->result_code, 2001u);
+  peer.reset();
+  hss_->signal(SIGTERM);
+  EXPECT_EQ(hss_->wait(20s), 0) << hss_->err();
+}
+
+TEST_F(MalformedFlood, LogLimitThatDoesNotParseIsAConfigurationError) {
+  hss_->signal(SIGTERM);
+  ASSERT_EQ(hss_->wait(20s), 0);
+  Process p({"hss", "--config", (dir_ / "hss.yaml").string()}, dir_ / "bad.out", dir_ / "bad.err",
+            {"KMEBIND_LOG_LIMIT=10 per second"});
+  EXPECT_EQ(p.wait(20s), 3);
+  EXPECT_TRUE(contains(p.err(), "KMEBIND_LOG_LIMIT='10 per second': expected <lines>/<seconds>"))
+      << p.err();
+}
 
 }  // namespace
 }  // namespace kmebind::test
