@@ -20,6 +20,8 @@ and `kmebind cnn` daemons, with their resources sampled from /proc and judged.
                      $KMEBIND_BIN
   --out DIR          where soak.csv, summary.json and the network's files go (default
                      build/soak-results/UTC-TIMESTAMP)
+  --judge DIR        judge an earlier run's results again (summary.json, soak.csv) with the
+                     thresholds below; writes DIR/judged.json
   --keep             keep the network directory (store, device files, logs); default: removed
                      when the verdict is a pass
 
@@ -69,7 +71,8 @@ SAMPLE_INTERVAL_S = 10.0
 WARMUP_FRACTION = 0.20
 WARMUP_MIN_ROUNDS = 2
 # RSS of a daemon, from the warm-up's last round end to the last round end, may grow by at most
-# max(RSS_GROWTH_MIN_KIB, RSS_GROWTH_FRACTION × the baseline).
+# max(RSS_GROWTH_MIN_KIB, RSS_GROWTH_FRACTION × the baseline), plus STORE_CONNECTION_RSS_KIB for
+# each store connection opened meanwhile (below).
 RSS_GROWTH_MIN_KIB = 8 * 1024
 RSS_GROWTH_FRACTION = 0.10
 # Open fds other than the store's files, and threads, compared at the same two quiescent points
@@ -82,6 +85,10 @@ THREAD_GROWTH_MAX = 0
 # on how many store calls ever ran at once (a stall of the machine queues requests), so their
 # number may grow after the warm-up, but never beyond the pool: more is a connection leak.
 STORE_CONNECTIONS_MAX = 64
+# A store connection opened after the warm-up brings its own SQLite page cache, which fills up to
+# the default cache_size of -2000 (2,000 KiB; the store sets none) plus a little for the
+# connection and its statements: the RSS allowance grows by this much per connection opened.
+STORE_CONNECTION_RSS_KIB = 2048 + 256
 # The WAL file after the warm-up may not exceed max(WAL_FLOOR_BYTES, WAL_GROWTH_FACTOR × its
 # largest size during the warm-up): SQLite rewinds the WAL after a checkpoint without shrinking
 # the file, so a bounded WAL reaches a plateau; one whose checkpoints never complete grows with
@@ -219,7 +226,7 @@ class Soak:
         self.start_ticks: dict[str, int] = {}
         self.round_no = 0
         self.interrupted = False
-        self.csv_file = open(out / "soak.csv", "w", newline="")
+        self.csv_file = None  # soak.csv, opened at the first sample
         self.csv: csv.DictWriter | None = None
 
     # ---- sampling ---------------------------------------------------------------------------
@@ -258,6 +265,7 @@ class Soak:
                 self.event(f"{role} counted {int(lf - first)} Diameter link failure(s)")
         with self.lock:
             if self.csv is None:
+                self.csv_file = open(self.out / "soak.csv", "w", newline="")
                 self.csv = csv.DictWriter(self.csv_file, fieldnames=list(row))
                 self.csv.writeheader()
             self.csv.writerow(row)
@@ -515,7 +523,9 @@ class Soak:
                     g[k] = {"baseline": b, "end": e,
                             "max_after_warmup": max(x[f"{role}_{k}"] for x in done[warm:])}
                 rss = g["rss_kib"]
-                rss["allowed_growth_kib"] = max(RSS_GROWTH_MIN_KIB, RSS_GROWTH_FRACTION * rss["baseline"])
+                opened = max(0, g["store_connections"]["end"] - g["store_connections"]["baseline"])
+                rss["allowed_growth_kib"] = (max(RSS_GROWTH_MIN_KIB, RSS_GROWTH_FRACTION * rss["baseline"])
+                                             + STORE_CONNECTION_RSS_KIB * opened)
                 if rss["end"] - rss["baseline"] > rss["allowed_growth_kib"]:
                     fails.append(f"{role} RSS grew {rss['end'] - rss['baseline']} KiB after the warm-up "
                                  f"({rss['baseline']} → {rss['end']} KiB; allowed "
@@ -576,7 +586,8 @@ def thresholds() -> dict:
             "warmup_min_rounds": WARMUP_MIN_ROUNDS, "rss_growth_min_kib": RSS_GROWTH_MIN_KIB,
             "rss_growth_fraction": RSS_GROWTH_FRACTION, "fd_growth_max": FD_GROWTH_MAX,
             "thread_growth_max": THREAD_GROWTH_MAX,
-            "store_connections_max": STORE_CONNECTIONS_MAX, "wal_floor_bytes": WAL_FLOOR_BYTES,
+            "store_connections_max": STORE_CONNECTIONS_MAX,
+            "store_connection_rss_kib": STORE_CONNECTION_RSS_KIB, "wal_floor_bytes": WAL_FLOOR_BYTES,
             "wal_growth_factor": WAL_GROWTH_FACTOR}
 
 
@@ -647,6 +658,37 @@ def print_table(summary: dict) -> None:
     print(f"soak: {'PASS' if v['passed'] else 'FAIL'}; {summary['out']}/summary.json, soak.csv")
 
 
+def csv_value(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def judge(out: Path) -> int:
+    """The verdict again, on the measurements of an earlier run (soak.csv and summary.json)."""
+    summary = json.loads((out / "summary.json").read_text())
+    o = summary["options"]
+    soak = Soak(argparse.Namespace(**o), Path(summary["binary"]), out)
+    soak.rounds = summary["rounds"]
+    soak.events = summary.get("events", [])
+    soak.renews = [0.0] * summary["verdict"]["renew_runs"]
+    with open(out / "soak.csv", newline="") as f:
+        soak.samples = [{k: csv_value(v) for k, v in row.items()} for row in csv.DictReader(f)]
+    soak.interrupted = summary["verdict"]["interrupted"]
+    verdict = soak.verdict(summary["verdict"]["slices"])
+    for name, code in summary["exit_codes"].items():
+        if code != 0:
+            verdict["passed"] = False
+            verdict["failures"].append(f"{name} exit code after SIGTERM: {code}")
+    summary.update({"verdict": verdict, "thresholds": thresholds(), "judged_utc": utc()})
+    (out / "judged.json").write_text(json.dumps(summary, indent=1) + "\n")
+    print_table(summary)
+    return 0 if verdict["passed"] else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -658,7 +700,12 @@ def main() -> int:
     ap.add_argument("--build", type=Path, default=ROOT / "build" / "release")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--judge", type=Path, metavar="DIR",
+                    help="judge the results in DIR (summary.json, soak.csv) again with this "
+                         "script's thresholds; writes DIR/judged.json")
     a = ap.parse_args()
+    if a.judge:
+        return judge(a.judge.resolve())
     if a.minutes <= 0 or a.rate <= 0 or a.ues < 2 or a.renew < 0 or a.round_seconds <= 0:
         ap.error("--minutes, --rate, --round-seconds must be positive, --ues at least 2")
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -695,13 +742,14 @@ def main() -> int:
         if code != 0:
             verdict["passed"] = False
             verdict["failures"].append(f"{name} exit code after SIGTERM: {code}")
-    soak.csv_file.close()
+    if soak.csv_file:
+        soak.csv_file.close()
     summary = {"started_utc": started, "ended_utc": utc(), "out": str(out),
                "binary": str(binary), "options": {"minutes": a.minutes, "rate": a.rate,
                                                     "ues": a.ues, "renew": a.renew,
                                                     "round_seconds": a.round_seconds},
                "thresholds": thresholds(), "verdict": verdict, "exit_codes": exit_codes,
-               "rounds": soak.rounds, "cpus": os.cpu_count()}
+               "events": soak.events, "rounds": soak.rounds, "cpus": os.cpu_count()}
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     print_table(summary)
     if verdict["passed"] and not a.keep:

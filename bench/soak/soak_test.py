@@ -55,7 +55,6 @@ class Verdict(unittest.TestCase):
         self.s = make_soak(self.tmp.name)
 
     def tearDown(self):
-        self.s.csv_file.close()
         self.tmp.cleanup()
 
     def test_a_flat_run_passes(self):
@@ -99,6 +98,12 @@ class Verdict(unittest.TestCase):
         v = self.s.verdict(SLICES)
         self.assertFalse(v["passed"])
         self.assertTrue(any("store connections" in f for f in v["failures"]), v["failures"])
+
+    def test_rss_of_store_connections_opened_after_the_warmup_is_allowed_up_to_their_cache(self):
+        fill(self.s, hss_store_connections=1, hss_rss_kib=1024)  # +16 connections, +16 MiB
+        self.assertTrue(self.s.verdict(SLICES)["passed"])
+        self.s.rounds[-1]["hss_rss_kib"] += 16 * soak.STORE_CONNECTION_RSS_KIB  # beyond the caches
+        self.assertFalse(self.s.verdict(SLICES)["passed"])
 
     def test_a_wal_that_keeps_growing_fails(self):
         fill(self.s, wal_bytes=4 << 20)  # +4 MiB per round: checkpoints never complete
