@@ -6,6 +6,7 @@
 #
 #   scripts/soak.sh --minutes M [--rate R] [--ues N] [--renew K] [--round-seconds S]
 #                   [--build DIR] [--out DIR] [--keep]
+#   scripts/soak.sh --judge DIR            (judge an earlier run's soak.csv + summary.json again)
 #
 # Defaults: 60 minutes, 300 attaches/s, 20,000 devices, 25 renewals per round, rounds of ~30 s,
 # build/release (kmebind built when missing), results in build/soak-results/UTC-TIMESTAMP
