@@ -33,7 +33,8 @@ device file after each round (devices.save), so the devices carry their KMEs and
 
 Every SAMPLE_INTERVAL_S seconds, and at the end of each round once the sim has exited, it
 samples hss and cnn (VmRSS, open fds, threads, CPU), the store files (db, WAL) and a few metrics
-counters, into soak.csv. Verdict (exit code 0 pass, 1 fail, 2 usage): see VERDICT below.
+counters, into soak.csv. Verdict (exit code 0 pass, 1 fail, 2 usage): the VERDICT constants of
+bench/soak/soak.py, described in docs/reliability.md "Soak".
 SIGINT or SIGTERM stops it cleanly: the running sim is interrupted, the daemons get SIGTERM, the
 summary is written and judged on what was measured.
 
