@@ -17,12 +17,20 @@
 
 namespace kmebind {
 
-// Nothing is formatted, allocated or counted when `level` is below the logger's level.
+// Whether a line of `key` at `level` is to be written: refused without counting when the level
+// is not logged. For call sites whose arguments cost something to make: make them only when the
+// permit is granted, and end the line with permit.suffix().
+inline LogLimiter::Permit log_permit(spdlog::level::level_enum level, std::string_view key) {
+  if (!spdlog::should_log(level)) return {};
+  return remote_log_limiter().allow(key);
+}
+
+// Nothing is formatted or counted when `level` is below the logger's level (the arguments are
+// made by the caller either way).
 template <class... Args>
 void log_limited(spdlog::level::level_enum level, std::string_view key,
                  fmt::format_string<Args...> format, Args&&... args) {
-  if (!spdlog::should_log(level)) return;
-  const LogLimiter::Permit permit = remote_log_limiter().allow(key);
+  const LogLimiter::Permit permit = log_permit(level, key);
   if (!permit) return;
   spdlog::log(level, "{}{}", fmt::format(format, std::forward<Args>(args)...), permit.suffix());
 }

@@ -82,7 +82,6 @@ void guard_hook(enum fd_hook_type, struct msg* m, struct peer_hdr* peer, void* o
   if (m == nullptr) return;
   const GuardResult r = guard_received(m);
   if (r.session_ids == 0 && r.session_ids_with_nul == 0 && r.proxy_infos == 0) return;
-  if (!spdlog::should_log(spdlog::level::warn)) return;
   // {other} names the connection when the peer is not identified yet (its first message).
   const auto* connection = static_cast<const char*>(other);
   auto from = [&] {
@@ -96,26 +95,30 @@ void guard_hook(enum fd_hook_type, struct msg* m, struct peer_hdr* peer, void* o
     return std::string((h->msg_flags & CMD_FLAG_REQUEST) != 0 ? "request " : "answer ") +
            std::to_string(h->msg_code);
   };
+  // The texts are made only for a line that is written.
   if (r.session_ids != 0) {
-    log_limited(
-        spdlog::level::warn, limiter_key("session_id_v_bit", peer),
-        "diameter: {} from {}: removed {} Session-Id AVP(s) with the V bit set and Vendor-Id 0 "
-        "(RFC 6733 §4.5: Session-Id never carries the V bit); freeDiameter aborts on them",
-        what(), from(), r.session_ids);
+    if (auto p = log_permit(spdlog::level::warn, limiter_key("session_id_v_bit", peer))) {
+      spdlog::warn(
+          "diameter: {} from {}: removed {} Session-Id AVP(s) with the V bit set and Vendor-Id 0 "
+          "(RFC 6733 §4.5: Session-Id never carries the V bit); freeDiameter aborts on them{}",
+          what(), from(), r.session_ids, p.suffix());
+    }
   }
   if (r.session_ids_with_nul != 0) {
-    log_limited(
-        spdlog::level::warn, limiter_key("session_id_nul", peer),
-        "diameter: {} from {}: removed {} Session-Id AVP(s) with a NUL octet in the value "
-        "(RFC 6733 §8.8: UTF8String); freeDiameter stops its Diameter core on them",
-        what(), from(), r.session_ids_with_nul);
+    if (auto p = log_permit(spdlog::level::warn, limiter_key("session_id_nul", peer))) {
+      spdlog::warn(
+          "diameter: {} from {}: removed {} Session-Id AVP(s) with a NUL octet in the value "
+          "(RFC 6733 §8.8: UTF8String); freeDiameter stops its Diameter core on them{}",
+          what(), from(), r.session_ids_with_nul, p.suffix());
+    }
   }
   if (r.proxy_infos != 0) {
-    log_limited(
-        spdlog::level::warn, limiter_key("proxy_info", peer),
-        "diameter: {} from {}: removed {} Proxy-Info AVP(s) whose content does not parse "
-        "(RFC 6733 §6.7.2); freeDiameter cannot answer a request that carries them",
-        what(), from(), r.proxy_infos);
+    if (auto p = log_permit(spdlog::level::warn, limiter_key("proxy_info", peer))) {
+      spdlog::warn(
+          "diameter: {} from {}: removed {} Proxy-Info AVP(s) whose content does not parse "
+          "(RFC 6733 §6.7.2); freeDiameter cannot answer a request that carries them{}",
+          what(), from(), r.proxy_infos, p.suffix());
+    }
   }
 }
 
