@@ -5,17 +5,19 @@
 // (src/diameter/receive_guard.h) the CNN aborted on an AIA whose Session-Id had the V bit and
 // Vendor-Id 0 (`fd_msg_parse_or_error: Assertion 'ahdr->avp_value' failed`) and on such a DWR
 // (`fd_msg_sess_get: Assertion 'avp->avp_public.avp_value' failed`). Each case checks that the
-// CNN reads the next AIA, rejects the UE as that AIA says, logs the problem, and exits 0 on
-// SIGTERM.
+// CNN reads the next AIA, rejects the UE as that AIA says, logs the problem, counts the removal
+// in its metrics (kmebind_diameter_received_avps_removed_total) and exits 0 on SIGTERM.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <functional>
 #include <regex>
+#include <thread>
 
 #include "apps/network_harness.h"
 #include "system/raw_diameter_peer.h"
+#include "system/system_harness.h"
 
 namespace kmebind::test {
 namespace {
@@ -74,6 +76,7 @@ class MalformedFromHss : public ::testing::Test {
     ASSERT_NE(at, std::string::npos) << cnn_yaml;
     const std::size_t digits = at + peer.size();
     cnn_yaml.replace(digits, cnn_yaml.find('}', digits) - digits, std::to_string(port));
+    cnn_yaml += "metrics: {address: 127.0.0.1, port: 0}\n";
     write_file(dir_ / "cnn.yaml", cnn_yaml);
 
     hss_ = TlsLink::listener(port, dir_ / "hss.pem", dir_ / "hss.key", dir_ / "ca.pem", kHss,
@@ -87,7 +90,10 @@ class MalformedFromHss : public ::testing::Test {
     ASSERT_TRUE(cer && cer->command == 257) << "no CER from the CNN\n"
                                             << slurp(dir_ / "s_server.err") << cnn_->err();
     ASSERT_TRUE(hss_->answer_cer(*cer));
-    ASSERT_TRUE(cnn_->wait_for_stdout("kmebind cnn ready:", 25s)) << cnn_->err();
+    auto ready = cnn_->wait_for_stdout("kmebind cnn ready:", 25s);
+    ASSERT_TRUE(ready) << cnn_->err();
+    metrics_port_ = metrics_port_of(*ready);
+    ASSERT_NE(metrics_port_, 0) << *ready;
   }
 
   // One UE attaches; the hand-made HSS answers its AIR with `answer(air)`. Returns the UE's
@@ -114,10 +120,19 @@ class MalformedFromHss : public ::testing::Test {
     EXPECT_EQ(outcome.value("emm_cause", 0), 17) << outcome.dump();  // TS 24.301 #17
   }
 
-  // The CNN still runs and stops cleanly; its log matches `logged`.
-  void expect_cnn_healthy(const std::string& logged) {
+  // The CNN still runs and stops cleanly; its log matches `logged`; its metrics count the
+  // `removed` V-bit Session-Ids (refreshed once a second).
+  void expect_cnn_healthy(const std::string& logged, double removed) {
     const std::string log = slurp(dir_ / "cnn.log");
     EXPECT_TRUE(std::regex_search(log, std::regex(logged))) << logged << "\n" << log;
+    const std::string series =
+        "kmebind_diameter_received_avps_removed_total{reason=\"session_id_v_bit\"}";
+    std::optional<double> counted;
+    for (auto until = Clock::now() + 3s; Clock::now() < until; std::this_thread::sleep_for(100ms)) {
+      counted = metric_value(scrape_metrics(metrics_port_), series);
+      if (counted && *counted >= removed) break;
+    }
+    EXPECT_EQ(counted, std::optional<double>(removed));
     cnn_->signal(SIGTERM);
     (void)hss_->next(2s);  // answers the CNN's DPR
     EXPECT_EQ(cnn_->wait(20s), 0) << cnn_->err();
@@ -128,6 +143,7 @@ class MalformedFromHss : public ::testing::Test {
   fs::path dir_ = tmp_ / "work";
   std::unique_ptr<TlsLink> hss_;
   std::unique_ptr<Process> cnn_;
+  std::uint16_t metrics_port_ = 0;
 };
 
 TEST_F(MalformedFromHss, AiaWhoseSessionIdHasTheVBitIsReadAndTheNextAiaToo) {
@@ -139,7 +155,7 @@ TEST_F(MalformedFromHss, AiaWhoseSessionIdHasTheVBitIsReadAndTheNextAiaToo) {
     return aia_unable_to_comply(air, avp(263, session_id_value(air)));
   });
   expect_rejected_for_network_failure(second);
-  expect_cnn_healthy("answer 318 from 'hss\\.kmebind\\.test': removed 1 Session-Id AVP");
+  expect_cnn_healthy("answer 318 from 'hss\\.kmebind\\.test': removed 1 Session-Id AVP", 1);
 }
 
 TEST_F(MalformedFromHss, WatchdogWhoseSessionIdHasTheVBitIsAnsweredAndAttachesGoOn) {
@@ -155,7 +171,7 @@ TEST_F(MalformedFromHss, WatchdogWhoseSessionIdHasTheVBitIsAnsweredAndAttachesGo
     return aia_unable_to_comply(air, avp(263, session_id_value(air)));
   });
   expect_rejected_for_network_failure(outcome);
-  expect_cnn_healthy("request 280 from 'hss\\.kmebind\\.test': removed 1 Session-Id AVP");
+  expect_cnn_healthy("request 280 from 'hss\\.kmebind\\.test': removed 1 Session-Id AVP", 1);
 }
 
 }  // namespace
