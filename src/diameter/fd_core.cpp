@@ -33,9 +33,10 @@ std::atomic<bool> g_core_created{false};
 // it is the core giving up on its own (core_lost()).
 std::atomic<bool> g_stop_requested{false};
 std::atomic<bool> g_core_lost{false};
-// Set once the core serves (start() succeeded): from then on freeDiameter's ERROR lines are
-// mostly a remote party's doing (each TCP connection that fails its TLS handshake logs one), so
-// they are rate-limited (common/limited_log.h); start-up and configuration errors are not.
+// Set while the core serves (from start() to stop()): then freeDiameter's ERROR and NOTICE lines
+// are mostly a remote party's doing (each TCP connection that fails its TLS handshake logs an
+// ERROR, each refused CER three NOTICEs), so they are rate-limited per level
+// (common/limited_log.h); start-up, configuration, shutdown and FATAL lines are not.
 std::atomic<bool> g_serving{false};
 
 // freeDiameter 1.2.1's TLS receive thread, when the peer closed the connection:
@@ -70,15 +71,17 @@ void route_fd_log(int level, const char* format, va_list args) {
   } else if (level >= FD_LOG_FATAL) {
     to = spdlog::level::critical;
   } else if (level >= FD_LOG_ERROR) {
-    if (g_serving.load(std::memory_order_relaxed)) {
-      log_limited(spdlog::level::err, "freediameter.error", "freeDiameter: {}", line);
-      return;
-    }
     to = spdlog::level::err;
   } else if (level >= FD_LOG_NOTICE) {
     to = spdlog::level::info;
   } else if (level >= FD_LOG_DEBUG) {
     to = spdlog::level::debug;
+  }
+  if (!shutdown_notice && (to == spdlog::level::err || to == spdlog::level::info) &&
+      g_serving.load(std::memory_order_relaxed)) {
+    log_limited(to, to == spdlog::level::err ? "freediameter.error" : "freediameter.notice",
+                "freeDiameter: {}", line);
+    return;
   }
   spdlog::log(to, "freeDiameter: {}", line);
 }
@@ -230,6 +233,7 @@ void FdCore::stop() {
     stopped_ = true;
     running_ = false;
   }
+  g_serving = false;  // the lines of the stop are few and all wanted
   // Not under the lock: freeDiameter's threads may be inside send_answer / send_request.
   // freeDiameter 1.2 aborts in fd_core_shutdown when its routing/dispatch threads are slow to
   // leave their queues (diameter/fd_quiesce.h): let them leave first.

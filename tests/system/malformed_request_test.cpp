@@ -450,6 +450,48 @@ TEST_F(MalformedFlood, TwoHundredMalformedRequestsCostAFewLogLinesAndAreAllCount
   EXPECT_EQ(hss_->wait(20s), 0) << hss_->err();
 }
 
+// Any TCP client can reach the Diameter port: each connection that fails its TLS handshake made
+// freeDiameter log an error and the logging hook a warning.
+TEST_F(MalformedFlood, ConnectionsThatFailTheirHandshakeCostAFewLogLines) {
+  constexpr int kConnections = 40;
+  for (int i = 0; i < kConnections; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port_);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    const std::string garbage = "not a TLS client hello\r\n";
+    EXPECT_EQ(::write(fd, garbage.data(), garbage.size()), static_cast<ssize_t>(garbage.size()));
+    ::shutdown(fd, SHUT_WR);
+    char buf[256];
+    pollfd p{fd, POLLIN, 0};
+    while (::poll(&p, 1, 2000) > 0 && ::read(fd, buf, sizeof buf) > 0) {
+    }
+    ::close(fd);
+  }
+  const std::string failed_line = "link with (unidentified peer) failed: TLS handshake failed";
+  std::string log;
+  for (auto until = Clock::now() + 6s; Clock::now() < until; std::this_thread::sleep_for(100ms)) {
+    log = slurp(dir_ / "hss.log");
+    if (events_in_log(log, failed_line, "diameter.link_failed") >= kConnections) break;
+  }
+  EXPECT_EQ(events_in_log(log, failed_line, "diameter.link_failed"), std::uint64_t{kConnections})
+      << log;
+  EXPECT_LE(lines_with(log, failed_line).size(), 2 * kLinesPerWindow) << log;
+  EXPECT_LE(lines_with(log, "freeDiameter: TLS ERROR").size(), 2 * kLinesPerWindow) << log;
+  EXPECT_FALSE(lines_with(log, "of kind 'freediameter.error' suppressed").empty()) << log;
+  std::optional<double> failures;
+  for (auto until = Clock::now() + 3s; Clock::now() < until; std::this_thread::sleep_for(100ms)) {
+    failures = metric_value(scrape_metrics(metrics_port_), "kmebind_diameter_link_failures_total");
+    if (failures && *failures >= kConnections) break;
+  }
+  EXPECT_EQ(failures, std::optional<double>(kConnections));
+  hss_->signal(SIGTERM);
+  EXPECT_EQ(hss_->wait(20s), 0) << hss_->err();
+}
+
 TEST_F(MalformedFlood, LogLimitThatDoesNotParseIsAConfigurationError) {
   hss_->signal(SIGTERM);
   ASSERT_EQ(hss_->wait(20s), 0);
