@@ -26,6 +26,7 @@ LogLimiter::Limits valid(LogLimiter::Limits limits) {
 }  // namespace
 
 LogLimiter::LogLimiter(Limits limits) : limits_(valid(limits)) {}
+LogLimiter::LogLimiter() : LogLimiter(Limits{}) {}
 
 void LogLimiter::set_limits(Limits limits) {
   std::lock_guard lock(mutex_);
@@ -53,8 +54,6 @@ std::vector<LogLimiter::Summary> LogLimiter::drain(Clock::time_point now) {
   if (overflow_used_) take(kOverflowKey, overflow_);
   return out;
 }
-
-LogLimiter::LogLimiter() : LogLimiter(Limits{}) {}
 
 void LogLimiter::drop_idle_keys(Clock::time_point now) {
   if (swept_ && now - last_sweep_ < limits_.interval) return;
@@ -124,8 +123,9 @@ LimiterKey::LimiterKey(std::string_view kind, std::string_view name, std::string
 }
 
 LogLimiter& remote_log_limiter() {
-  static LogLimiter limiter;
-  return limiter;
+  // Never destroyed: freeDiameter's threads may still log while the process exits.
+  static LogLimiter* const limiter = new LogLimiter();
+  return *limiter;
 }
 
 }  // namespace kmebind

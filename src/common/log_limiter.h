@@ -120,10 +120,10 @@ class LimiterKey {
  public:
   LimiterKey(std::string_view kind, std::string_view name, std::string_view detail = {});
   // Implicit on purpose: a LimiterKey is passed where a key is expected.
-  operator std::string_view() const { return {buffer_, size_}; }  // NOLINT(*-explicit-*)
+  operator std::string_view() const { return {buffer_, size_}; }
 
  private:
-  char buffer_[320];
+  char buffer_[320] = {};
   std::size_t size_ = 0;
 };
 
