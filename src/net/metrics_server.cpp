@@ -54,9 +54,15 @@ std::string metrics_http_response(std::string_view request_head, const MetricsRe
   return response("200 OK", kMetricsContentType, "", registry.render(), head);
 }
 
+constexpr std::chrono::milliseconds kAcceptRetry{100};
+
 struct MetricsServer::Impl : std::enable_shared_from_this<MetricsServer::Impl> {
   Impl(EventLoop& l, const MetricsRegistry& r, MetricsServerOptions o)
-      : loop(l), registry(r), options(std::move(o)), acceptor(l.context()) {}
+      : loop(l),
+        registry(r),
+        options(std::move(o)),
+        acceptor(l.context()),
+        retry_timer(l.context()) {}
 
   struct Session : std::enable_shared_from_this<Session> {
     Session(asio::ip::tcp::socket s, asio::io_context& context)
@@ -75,6 +81,7 @@ struct MetricsServer::Impl : std::enable_shared_from_this<MetricsServer::Impl> {
   const MetricsRegistry& registry;
   MetricsServerOptions options;
   asio::ip::tcp::acceptor acceptor;
+  asio::steady_timer retry_timer;  // accept back-off after EMFILE and the like
   IpEndpoint local;
   std::unordered_set<std::shared_ptr<Session>> sessions;  // loop thread
   bool stopped = false;
@@ -85,9 +92,17 @@ void MetricsServer::Impl::accept() {
                                                     asio::ip::tcp::socket socket) {
     if (self->stopped || ec == asio::error::operation_aborted) return;
     if (ec) {
+      // The error usually lasts (no file descriptor left): accepting again at once would spin.
       log_limited(spdlog::level::warn, "metrics.accept_failed",
-                  "metrics server {}: accept failed: {}", self->local.to_string(), ec.message());
-    } else if (self->sessions.size() >= self->options.max_connections) {
+                  "metrics server {}: accept failed: {}; retrying in {} ms",
+                  self->local.to_string(), ec.message(), kAcceptRetry.count());
+      self->retry_timer.expires_after(kAcceptRetry);
+      self->retry_timer.async_wait([self](const std::error_code& e) {
+        if (!e && !self->stopped) self->accept();
+      });
+      return;
+    }
+    if (self->sessions.size() >= self->options.max_connections) {
       std::error_code ignored;
       socket.close(ignored);
     } else {
@@ -163,6 +178,7 @@ void MetricsServer::stop() {
     impl->stopped = true;
     std::error_code ignored;
     impl->acceptor.close(ignored);
+    impl->retry_timer.cancel();
     for (const auto& session : std::vector(impl->sessions.begin(), impl->sessions.end())) {
       impl->finish(session);
     }
