@@ -7,6 +7,7 @@
 
 #include "common/limited_log.h"
 #include "diameter/fd_include.h"
+#include "diameter/log_text.h"
 #include "diameter/peer_identity.h"
 
 namespace kmebind::diameter::detail {
@@ -15,22 +16,6 @@ namespace {
 std::atomic<PeerAuthority*> g_authority{nullptr};
 fd_hook_hdl* g_noop_hooks = nullptr;
 fd_hook_hdl* g_event_hooks = nullptr;
-
-// Peer-supplied text made safe for one log line.
-std::string printable(const char* text, std::size_t size) {
-  std::string out;
-  if (text == nullptr) return "?";
-  size = std::min<std::size_t>(size, 255);
-  for (std::size_t i = 0; i < size; ++i) {
-    char c = text[i];
-    out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  }
-  return out;
-}
-
-std::string printable(const char* text) {
-  return text == nullptr ? std::string("?") : printable(text, std::strlen(text));
-}
 
 std::string peer_name(struct peer_hdr* peer) {
   if (peer == nullptr) return "(unidentified peer)";

@@ -11,6 +11,7 @@
 
 #include "common/limited_log.h"
 #include "diameter/fd_include.h"
+#include "diameter/log_text.h"
 
 namespace kmebind::diameter::detail {
 namespace {
@@ -24,18 +25,6 @@ fd_hook_hdl* g_guard_hook = nullptr;
 std::atomic<std::uint64_t> g_removed_session_id_v_bit{0};
 std::atomic<std::uint64_t> g_removed_session_id_nul{0};
 std::atomic<std::uint64_t> g_removed_proxy_info{0};
-
-// Peer-supplied text made safe for one log line.
-std::string printable(const char* text, std::size_t size) {
-  if (text == nullptr) return "?";
-  std::string out;
-  size = std::min<std::size_t>(size, 255);
-  for (std::size_t i = 0; i < size; ++i) {
-    const char c = text[i];
-    out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  }
-  return out;
-}
 
 // freeDiameter takes the first AVP with code 263 and Vendor-Id 0 as the Session-Id
 // (fd_msg_sess_get) on every dispatch and in every answer it makes.

@@ -8,6 +8,7 @@
 #include "common/limited_log.h"
 #include "diameter/avp_io.h"
 #include "diameter/fd_include.h"
+#include "diameter/log_text.h"
 #include "diameter/peer_authority.h"
 #include "diameter/s6a_codec.h"
 
@@ -162,7 +163,8 @@ void on_answer(void* data, struct msg** answer) {
   if (!decoded) {
     // Origin-Host is the answer's own claim: one limiter key for all (common/limited_log.h).
     log_limited(spdlog::level::warn, "diameter.malformed_answer",
-                "diameter: malformed answer from '{}': {}", origin, decoded.error().message);
+                "diameter: malformed answer from '{}': {}", detail::printable(origin),
+                decoded.error().message);
     return finish(std::move(f), std::unexpected(decoded.error().to_error()));
   }
   s6a::ResultCode rc = std::visit([](const auto& x) { return x.result; }, *decoded);
@@ -172,7 +174,8 @@ void on_answer(void* data, struct msg** answer) {
     std::string excluded = local ? std::string() : detail::lower_identity(source);
     if (usable_peers(core, excluded) > 0) {
       log_limited(spdlog::level::info, "diameter.failover",
-                  "diameter: {} from '{}'; trying another peer", rc.code, local ? "local" : origin);
+                  "diameter: {} from '{}'; trying another peer", rc.code,
+                  local ? std::string("local") : detail::printable(origin));
       f->attempt = 1;
       f->excluded_peer = std::move(excluded);
       ++f->shared->retried;

@@ -8,6 +8,7 @@
 #include "common/limited_log.h"
 #include "diameter/error_answer.h"
 #include "diameter/fd_include.h"
+#include "diameter/log_text.h"
 #include "diameter/s6a_codec.h"
 
 namespace kmebind::diameter {
@@ -98,7 +99,7 @@ int refuse_request(Shared& s, struct msg** m, const DecodeError& e, const char* 
   // Once per malformed request of an admitted peer: rate-limited per peer (common/limited_log.h).
   const std::string source = source_of(*m);
   log_limited(spdlog::level::warn, LimiterKey("diameter.s6a_refused", source),
-              "diameter: {} from '{}' refused with {}: {}", command, source,
+              "diameter: {} from '{}' refused with {}: {}", command, detail::printable(source),
               detail::result_name(e.result), e.message);
   return detail::answer_decode_error(s.core->dictionary(), m, e);
 }
