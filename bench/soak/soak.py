@@ -103,6 +103,7 @@ WAL_GROWTH_FACTOR = 2.0
 
 ROLES = ("hss", "cnn")
 CURVE_POINTS = 8  # round ends shown in the summary's curve
+DRIFT_ROUNDS = 5  # rounds whose medians are compared for the CPU and latency drift
 STORE_FILES = ("/kmebind.db", "/kmebind.db-wal", "/kmebind.db-shm")
 METRICS = {  # CSV column → metric name (summed over its labels)
     "cnn_ues": "kmebind_cnn_ues",
@@ -550,13 +551,24 @@ class Soak:
             if wal_after > wal_limit:
                 fails.append(f"the WAL grew to {wal_after} bytes after the warm-up (limit {wal_limit:.0f})")
             growth["warmup_end"] = {"round": base["round"], "t_s": base["t_s"]}
-            # Not judged, reported: the first round after the warm-up against the last one.
-            after = done[warm + 1]
+            # Not judged, reported: medians of the first DRIFT_ROUNDS rounds after the warm-up
+            # against those of the last DRIFT_ROUNDS (one round is noisy on a shared machine).
+            early = done[warm + 1: warm + 1 + DRIFT_ROUNDS]
+            late = done[max(warm + 1, len(done) - DRIFT_ROUNDS):]
+
+            def med(rounds: list[dict], get) -> float:
+                return round(kb.median([get(x) for x in rounds if get(x) is not None]), 3)
+
             growth["drift"] = {
-                k: {"first_after_warmup": after.get(k), "last": last.get(k)}
+                k: {"first_after_warmup": med(early, lambda x, k=k: x.get(k)),
+                    "last": med(late, lambda x, k=k: x.get(k))}
                 for k in ("hss_cpu_ms_per_attach", "cnn_cpu_ms_per_attach")}
-            growth["drift"]["latency_ms_p99"] = {"first_after_warmup": after["latency_ms"]["p99"],
-                                                 "last": last["latency_ms"]["p99"]}
+            for k in ("hss_cpu_ms_per_attach", "cnn_cpu_ms_per_attach"):
+                growth["drift"][k]["trend_pct_per_hour"] = trend_pct_per_hour(
+                    [(x["t_s"], x[k]) for x in done[warm + 1:] if x.get(k) is not None])
+            growth["drift"]["latency_ms_p99"] = {
+                "first_after_warmup": med(early, lambda x: x["latency_ms"]["p99"]),
+                "last": med(late, lambda x: x["latency_ms"]["p99"])}
             growth["db_bytes"] = {"baseline": base["db_bytes"], "end": last["db_bytes"]}
             judged = True
         else:
@@ -580,6 +592,20 @@ class Soak:
                 "wal_bytes_max": max((s["wal_bytes"] for s in self.samples), default=0),
                 "curve": curve,
                 "interrupted": self.interrupted}
+
+
+def trend_pct_per_hour(points: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of (seconds, value) points, as % of their mean per hour."""
+    if len(points) < 3:
+        return None
+    n = len(points)
+    mx = sum(p[0] for p in points) / n
+    my = sum(p[1] for p in points) / n
+    sxx = sum((p[0] - mx) ** 2 for p in points)
+    if sxx == 0 or my == 0:
+        return None
+    slope = sum((p[0] - mx) * (p[1] - my) for p in points) / sxx
+    return round(100 * slope * 3600 / my, 1)
 
 
 def thresholds() -> dict:
@@ -635,10 +661,12 @@ def print_table(summary: dict) -> None:
               f"{w['max_after_bytes'] / 2**20:.1f} MiB after (limit {w['limit_bytes'] / 2**20:.0f} MiB); "
               f"db {g['db_bytes']['baseline'] / 2**20:.1f} → {g['db_bytes']['end'] / 2**20:.1f} MiB")
         d = g["drift"]
-        print("  first round after the warm-up → last round (reported, not judged): CPU ms/attach "
+        print(f"  median of the first {DRIFT_ROUNDS} rounds after the warm-up → of the last {DRIFT_ROUNDS} "
+              "(reported, not judged): CPU ms/attach "
               f"hss {d['hss_cpu_ms_per_attach']['first_after_warmup']} → "
-              f"{d['hss_cpu_ms_per_attach']['last']}, cnn "
-              f"{d['cnn_cpu_ms_per_attach']['first_after_warmup']} → {d['cnn_cpu_ms_per_attach']['last']}; "
+              f"{d['hss_cpu_ms_per_attach']['last']} (trend {d['hss_cpu_ms_per_attach']['trend_pct_per_hour']} "
+              f"%/h), cnn {d['cnn_cpu_ms_per_attach']['first_after_warmup']} → "
+              f"{d['cnn_cpu_ms_per_attach']['last']} (trend {d['cnn_cpu_ms_per_attach']['trend_pct_per_hour']} %/h); "
               f"p99 {d['latency_ms_p99']['first_after_warmup']:.0f} → {d['latency_ms_p99']['last']:.0f} ms")
     else:
         print("soak: growth not judged: the run ended before a round after the warm-up")
