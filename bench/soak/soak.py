@@ -708,6 +708,7 @@ def judge(out: Path) -> int:
         soak.samples = [{k: csv_value(v) for k, v in row.items()} for row in csv.DictReader(f)]
     soak.interrupted = summary["verdict"]["interrupted"]
     verdict = soak.verdict(summary["verdict"]["slices"])
+    verdict["renew_seconds_median"] = summary["verdict"]["renew_seconds_median"]
     for name, code in summary["exit_codes"].items():
         if code != 0:
             verdict["passed"] = False
