@@ -3,7 +3,7 @@
 and `kmebind cnn` daemons, with their resources sampled from /proc and judged.
 
   scripts/soak.sh --minutes M [--rate R] [--ues N] [--renew K] [--round-seconds S]
-                  [--build DIR] [--out DIR] [--keep]
+                  [--build DIR] [--no-build] [--out DIR] [--keep]
 
   --minutes M        how long rounds are started (default 60); the round running at the end
                      is finished
@@ -15,9 +15,10 @@ and `kmebind cnn` daemons, with their resources sampled from /proc and judged.
                      round's devices that already hold a KME (default 25)
   --round-seconds S  a round lasts about S seconds: the population is split into
                      ceil(N / (R * S)) slices, one slice per round (default 30)
-  --build DIR        build directory with apps/kmebind/kmebind (default build/release; built
-                     when missing, build/release configured with scripts/setup.sh); or
-                     $KMEBIND_BIN
+  --build DIR        build directory of apps/kmebind/kmebind (default build/release); the
+                     `kmebind` target is built first (incremental; build/release is configured
+                     with `scripts/setup.sh release kmebind` when it is not yet)
+  --no-build         use DIR's kmebind as it is; $KMEBIND_BIN also uses a given binary as it is
   --out DIR          where soak.csv, summary.json and the network's files go (default
                      build/soak-results/UTC-TIMESTAMP)
   --judge DIR        judge an earlier run's results again (summary.json, soak.csv) with the
@@ -618,11 +619,17 @@ def thresholds() -> dict:
             "wal_growth_factor": WAL_GROWTH_FACTOR}
 
 
-def ensure_binary(build: Path) -> Path:
+def ensure_binary(build: Path, no_build: bool) -> Path:
+    """$KMEBIND_BIN as it is; else BUILD's kmebind, brought up to date (as bench/run does)."""
     if os.environ.get("KMEBIND_BIN"):
-        return Path(os.environ["KMEBIND_BIN"])
+        given = Path(os.environ["KMEBIND_BIN"])
+        if not os.access(given, os.X_OK):
+            raise RuntimeError(f"KMEBIND_BIN={given}: not an executable")
+        return given
     binary = build / "apps" / "kmebind" / "kmebind"
-    if binary.exists():
+    if no_build:
+        if not binary.exists():
+            raise RuntimeError(f"no kmebind binary at {binary}")
         return binary
     env = dict(os.environ, CCACHE_BASEDIR=str(ROOT))
     if not (build / "CMakeCache.txt").exists():
@@ -631,7 +638,7 @@ def ensure_binary(build: Path) -> Path:
         kb.log("soak: building kmebind (scripts/setup.sh release kmebind)")
         subprocess.run([str(ROOT / "scripts" / "setup.sh"), "release", "kmebind"], check=True, env=env)
     else:
-        kb.log(f"soak: building kmebind in {build}")
+        kb.log(f"soak: bringing kmebind up to date in {build}")
         subprocess.run(["cmake", "--build", str(build), "-j", str(os.cpu_count() or 2),
                         "--target", "kmebind"], check=True, env=env, stdout=subprocess.DEVNULL)
     return binary
@@ -730,6 +737,7 @@ def main() -> int:
     ap.add_argument("--build", type=Path, default=ROOT / "build" / "release")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--judge", type=Path, metavar="DIR",
                     help="judge the results in DIR (summary.json, soak.csv) again with this "
                          "script's thresholds; writes DIR/judged.json")
@@ -742,7 +750,7 @@ def main() -> int:
     out = (a.out or ROOT / "build" / "soak-results" / stamp).resolve()
     out.mkdir(parents=True, exist_ok=True)
     try:
-        binary = ensure_binary(a.build.resolve())
+        binary = ensure_binary(a.build.resolve(), a.no_build)
     except (RuntimeError, subprocess.CalledProcessError) as e:
         print(f"soak: {e}", file=sys.stderr)
         return 1
