@@ -237,6 +237,7 @@ int run_cnn_daemon(const std::filesystem::path& config_path) {
   nas->reset();
   client->reset();
   core->reset();
+  log_suppressed_lines(/*at_stop=*/true);
   spdlog::info("stopped");
   return exit_code;
 }

@@ -218,6 +218,7 @@ int run_hss_daemon(const std::filesystem::path& config_path) {
   server->reset();
   core->reset();
   metrics.reset();
+  log_suppressed_lines(/*at_stop=*/true);
   spdlog::info("stopped");
   return exit_code;
 }

@@ -44,8 +44,9 @@ Status configure_log_limit_from_env() {
   return {};
 }
 
-void log_suppressed_lines() {
-  for (const LogLimiter::Summary& s : remote_log_limiter().drain(LogLimiter::Clock::now())) {
+void log_suppressed_lines(bool at_stop) {
+  for (const LogLimiter::Summary& s :
+       remote_log_limiter().drain(LogLimiter::Clock::now(), at_stop)) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(s.over).count();
     spdlog::warn("log: {} line{} of kind '{}' suppressed in the last {} s", s.suppressed,
                  s.suppressed == 1 ? "" : "s", s.key, (ms + 999) / 1000);

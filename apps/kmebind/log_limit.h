@@ -15,7 +15,8 @@ Status configure_log_limit_from_env();
 
 // Logs one warning per key whose window closed with lines suppressed that no later line
 // reported ("log: 190 lines of kind 'diameter.receive_guard…' suppressed in the last 10 s").
-// Call once a second from the daemon's main loop.
-void log_suppressed_lines();
+// Call once a second from the daemon's main loop, and with `at_stop` once the daemon no longer
+// serves: then the windows still open are reported too, so that no count is lost on a stop.
+void log_suppressed_lines(bool at_stop = false);
 
 }  // namespace kmebind::app

@@ -42,10 +42,10 @@ LogLimiter::Limits LogLimiter::limits() const {
   return limits_;
 }
 
-std::vector<LogLimiter::Summary> LogLimiter::drain(Clock::time_point now) {
+std::vector<LogLimiter::Summary> LogLimiter::drain(Clock::time_point now, bool open_windows_too) {
   std::vector<Summary> out;
   auto take = [&](std::string_view key, Window& w) {
-    if (w.suppressed == 0 || now - w.opened < limits_.interval) return;
+    if (w.suppressed == 0 || (!open_windows_too && now - w.opened < limits_.interval)) return;
     out.push_back(Summary{std::string(key), w.suppressed, now - w.first_suppressed});
     w.suppressed = 0;
   };

@@ -78,7 +78,8 @@ class LogLimiter {
   };
   // Takes the counts of every window closed at `now` with lines suppressed (they are then
   // reported: the next line of that key carries no count). Allocates only when there is one.
-  std::vector<Summary> drain(Clock::time_point now);
+  // `open_windows_too`: also the windows still open (a process about to stop reports them all).
+  std::vector<Summary> drain(Clock::time_point now, bool open_windows_too = false);
 
   // Replaces the limits (out-of-range values raised as in the constructor) and forgets every key.
   void set_limits(Limits limits);

@@ -162,6 +162,18 @@ TEST(LogLimiter, DrainReportsAWindowClosedWithSuppressedLinesOnce) {
   EXPECT_EQ(l.allow("k", t0 + 12s).suppressed, 0u);  // already reported
 }
 
+// A daemon about to stop drains the open windows too: no suppressed count is lost on SIGTERM.
+TEST(LogLimiter, DrainAtStopReportsTheWindowsStillOpen) {
+  LogLimiter l = limiter(2);
+  for (int i = 0; i < 5; ++i) (void)l.allow("k", t0 + i * 1s);  // 3 suppressed, window open
+  const auto summaries = l.drain(t0 + 5s, /*open_windows_too=*/true);
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ(summaries[0].key, "k");
+  EXPECT_EQ(summaries[0].suppressed, 3u);
+  EXPECT_EQ(summaries[0].over, Clock::duration(3s));
+  EXPECT_TRUE(l.drain(t0 + 20s).empty());  // reported once
+}
+
 TEST(LogLimiter, DrainReportsTheOverflowKey) {
   LogLimiter l = limiter(1, 10s, 1);
   (void)l.allow("a", t0);
