@@ -3,17 +3,17 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdarg>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string_view>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "common/limited_log.h"
 #include "diameter/fd_include.h"
@@ -45,6 +45,17 @@ std::atomic<bool> g_serving{false};
 bool peer_closed_tls(std::string_view line) {
   return line.find("fd_tls_rcvthr_core") != std::string_view::npos &&
          line.find("Transport endpoint is not connected") != std::string_view::npos;
+}
+
+// The limiter key of a freeDiameter line: its CHECK macros write "ERROR: in '<the call>' :\t
+// <reason>", and the call text (from freeDiameter's source, a bounded set) tells one failing call
+// site from another; other lines share one key, since they may carry peer-chosen text.
+std::string_view fd_call_site(std::string_view line) {
+  constexpr std::string_view kCheck = "ERROR: in '";
+  if (!line.starts_with(kCheck)) return {};
+  const std::size_t end = line.find("' :", kCheck.size());
+  if (end == std::string_view::npos) return {};
+  return line.substr(kCheck.size(), std::min<std::size_t>(end - kCheck.size(), 96));
 }
 
 void route_fd_log(int level, const char* format, va_list args) {
@@ -79,8 +90,14 @@ void route_fd_log(int level, const char* format, va_list args) {
   }
   if (!shutdown_notice && (to == spdlog::level::err || to == spdlog::level::info) &&
       g_serving.load(std::memory_order_relaxed)) {
-    log_limited(to, to == spdlog::level::err ? "freediameter.error" : "freediameter.notice",
-                "freeDiameter: {}", line);
+    const std::string_view kind =
+        to == spdlog::level::err ? "freediameter.error" : "freediameter.notice";
+    const std::string_view site = fd_call_site(line);
+    if (site.empty()) {
+      log_limited(to, kind, "freeDiameter: {}", line);
+    } else {
+      log_limited(to, LimiterKey(kind, site), "freeDiameter: {}", line);
+    }
     return;
   }
   spdlog::log(to, "freeDiameter: {}", line);

@@ -62,8 +62,13 @@ void event_hook(enum fd_hook_type type, struct msg* m, struct peer_hdr* peer, vo
       break;
     case HOOK_PEER_CONNECT_FAILED:
       if (authority != nullptr) authority->on_connect_failed(peer);
-      log_limited(spdlog::level::warn, "diameter.link_failed", "diameter: link with {} failed: {}",
-                  peer_name(peer), printable(static_cast<const char*>(other)));
+      // A known peer's failures are counted apart from those of connections not identified yet
+      // (any TCP client can make those), so a flood of the latter does not hide the former.
+      log_limited(
+          spdlog::level::warn,
+          LimiterKey("diameter.link_failed", peer != nullptr ? peer_name(peer) : "unidentified"),
+          "diameter: link with {} failed: {}", peer_name(peer),
+          printable(static_cast<const char*>(other)));
       break;
     case HOOK_MESSAGE_PARSING_ERROR:
       if (m != nullptr) {
