@@ -1,7 +1,12 @@
 // `kmebind admin kme status|renew|import|seal-import`.
+#include <openssl/crypto.h>
+
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <span>
+#include <spanstream>
 #include <sstream>
 #include <variant>
 
@@ -132,7 +137,7 @@ int run_import(Context& ctx, const ImportOptions& o) {
   if (!text) return usage(cmd, "--file: cannot read " + o.file);
   const auto source = authenticate_import(cmd, o, *text);
   if (const int* code = std::get_if<int>(&source)) return *code;
-  std::istringstream in(*text);
+  std::ispanstream in(std::span<const char>(text->data(), text->size()));  // no second copy
   auto s = ctx.open_store();
   if (!s) return config_error(cmd, s.error());
   auto priv = store::import_private_key(**s);
@@ -207,9 +212,18 @@ struct SealOptions {
 // ed25519`), read from @file only so that it never appears on a command line.
 Result<SecretBytes> read_sign_key(const std::string& value) {
   if (!value.starts_with("@")) return fail(Code::kInvalidArgument, "--sign-key: must be @file.pem");
-  const auto pem = read_all(value.substr(1));
-  if (!pem) return fail(Code::kInvalidArgument, "--sign-key: cannot read " + value.substr(1));
-  auto parsed = crypto::private_key_from_pem(*pem);
+  const std::string path = value.substr(1);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return fail(Code::kInvalidArgument, "--sign-key: cannot read " + path);
+  std::setvbuf(f, nullptr, _IONBF, 0);  // no stdio buffer holding a copy of the key
+  // One allocation (a PEM key is a few hundred octets), so wiping `pem` wipes the only copy.
+  constexpr std::size_t kMaxPem = 64 * 1024;
+  std::string pem(kMaxPem, '\0');
+  const std::size_t n = std::fread(pem.data(), 1, pem.size(), f);
+  std::fclose(f);
+  pem.resize(n);
+  auto parsed = crypto::private_key_from_pem(pem);
+  OPENSSL_cleanse(pem.data(), pem.size());
   if (!parsed) return fail(Code::kInvalidArgument, "--sign-key: " + parsed.error().message());
   if (parsed->type != crypto::KeyType::kEd25519) {
     return fail(Code::kInvalidArgument, "--sign-key: the PEM key is " +
