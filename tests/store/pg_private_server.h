@@ -22,13 +22,14 @@ namespace kmebind::store::testing {
 class PgPrivateServer {
  public:
   // `options`: postgres -c settings after the script's own ("-c max_connections=20").
+  // Autovacuum is off: its workers would be counted among another role's sessions at random.
   explicit PgPrivateServer(const std::string& options) {
     std::random_device rd;
     dir_ = std::filesystem::temp_directory_path() /
            ("kmebind-pg-private-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
     if (script("start '" + dir_.string() + "' 0",
-               "KMEBIND_PG_TEST_OPTIONS='-c fsync=off -c full_page_writes=off " + options + "' ") !=
-        0) {
+               "KMEBIND_PG_TEST_OPTIONS='-c fsync=off -c full_page_writes=off -c autovacuum=off " +
+                   options + "' ") != 0) {
       ADD_FAILURE() << "cannot start a private PostgreSQL server with " << kScript();
       return;
     }
