@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import resource
 import shutil
 import signal
@@ -185,6 +186,24 @@ class SimResult:
         return j
 
 
+def read_ready_line(proc: subprocess.Popen, seconds: float) -> str:
+    """The first line a daemon prints on stdout ("kmebind hss ready: ..."), or "" if it exits or
+    prints nothing within `seconds` (a daemon hanging before its ready line must not hang the
+    caller: readline alone would block)."""
+    if proc.stdout is None:
+        return ""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return ""
+        ready, _, _ = select.select([proc.stdout], [], [], min(left, 0.5))
+        if ready:
+            return proc.stdout.readline()  # the daemon writes its ready line whole
+        if proc.poll() is not None:
+            return ""
+
+
 @dataclass
 class BenchNetwork:
     """A working directory, its store and configs, and (once started) hss and cnn."""
@@ -270,12 +289,7 @@ class BenchNetwork:
         err = open(self.work / f"{name}.err", "w")
         proc = subprocess.Popen([str(self.binary), name, "--config", str(self.work / f"{name}.yaml")],
                                 stdout=subprocess.PIPE, stderr=err, text=True)
-        deadline = time.monotonic() + 30
-        line = ""
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline() if proc.stdout else ""
-            if line or proc.poll() is not None:
-                break
+        line = read_ready_line(proc, 30)
         out.write(line)
         out.close()
         if "ready" not in line:

@@ -175,12 +175,7 @@ class SoakNetwork(kb.BenchNetwork):
                                 stdout=subprocess.PIPE, stderr=err, text=True,
                                 start_new_session=True)
         err.close()
-        deadline = time.monotonic() + 30
-        line = ""
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline() if proc.stdout else ""
-            if line or proc.poll() is not None:
-                break
+        line = kb.read_ready_line(proc, 30)
         (self.work / f"{name}.out").write_text(line)
         if "ready" not in line:
             proc.kill()
