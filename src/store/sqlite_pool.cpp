@@ -9,7 +9,7 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
                                         std::to_string(wait_.count()) + " ms");
   }
   if (!idle_.empty()) {
-    auto conn = std::move(idle_.back());
+    auto conn = std::move(idle_.back().conn);
     idle_.pop_back();
     return Lease(this, std::move(conn));
   }
@@ -28,14 +28,33 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
 void ConnectionPool::adopt(std::unique_ptr<Connection> conn) {
   std::lock_guard lock(mu_);
   ++open_;
-  idle_.push_back(std::move(conn));
+  idle_.push_back({std::move(conn), Clock::now()});
   cv_.notify_one();
 }
 
-void ConnectionPool::give_back(std::unique_ptr<Connection> conn) {
+int ConnectionPool::open_connections() {
   std::lock_guard lock(mu_);
-  idle_.push_back(std::move(conn));
-  cv_.notify_one();
+  return open_;
+}
+
+void ConnectionPool::give_back(std::unique_ptr<Connection> conn) {
+  std::vector<std::unique_ptr<Connection>> expired;  // closed after the lock is released
+  {
+    std::lock_guard lock(mu_);
+    const auto now = Clock::now();
+    idle_.push_back({std::move(conn), now});
+    // The front is the connection given back longest ago; the one just given back stays.
+    std::size_t n = 0;
+    while (n + 1 < idle_.size() && now - idle_[n].since > idle_timeout_) ++n;
+    for (std::size_t i = 0; i < n; ++i) expired.push_back(std::move(idle_[i].conn));
+    idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(n));
+    open_ -= static_cast<int>(n);
+    if (n == 0) {
+      cv_.notify_one();
+    } else {
+      cv_.notify_all();  // waiters may now open connections as well as take this one
+    }
+  }
 }
 
 }  // namespace kmebind::store::sqlite

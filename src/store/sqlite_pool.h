@@ -1,5 +1,10 @@
 // A small pool of SQLite connections to one database file: a thread borrows a connection for
 // the length of one store call, so reads on different threads run in parallel (WAL).
+// Connections are opened on demand up to the maximum; one left idle for longer than the idle
+// timeout is closed when another is given back (the most recently returned is lent first, so
+// after a burst the extra connections age at the far end), keeping at least one open. Each
+// connection holds a page cache (about 2 MiB) and a file descriptor per database file, so a pool
+// grown by one stall would otherwise keep them for the life of the process.
 // Thread-safe.
 #pragma once
 
@@ -34,10 +39,17 @@ class ConnectionPool {
     std::unique_ptr<Connection> conn_;
   };
 
+  static constexpr std::chrono::seconds kDefaultIdleTimeout{60};
+
   // REQUIRES: max_connections >= 1.
   ConnectionPool(std::string path, ConnectionOptions options, int max_connections,
-                 std::chrono::milliseconds wait_timeout)
-      : path_(std::move(path)), options_(options), max_(max_connections), wait_(wait_timeout) {}
+                 std::chrono::milliseconds wait_timeout,
+                 std::chrono::milliseconds idle_timeout = kDefaultIdleTimeout)
+      : path_(std::move(path)),
+        options_(options),
+        max_(max_connections),
+        wait_(wait_timeout),
+        idle_timeout_(idle_timeout) {}
 
   // An idle connection, a new one while fewer than max are open, or the first one given back
   // within the wait timeout (kUnavailable after it).
@@ -45,16 +57,25 @@ class ConnectionPool {
   // Puts an already opened connection (e.g. the one migrations ran on) into the idle list.
   void adopt(std::unique_ptr<Connection> conn);
 
+  // Connections open now, idle or lent (for metrics and tests).
+  int open_connections();
+
  private:
+  using Clock = std::chrono::steady_clock;
+  struct Idle {
+    std::unique_ptr<Connection> conn;
+    Clock::time_point since;
+  };
   void give_back(std::unique_ptr<Connection> conn);
 
   const std::string path_;
   const ConnectionOptions options_;
   const int max_;
   const std::chrono::milliseconds wait_;
+  const std::chrono::milliseconds idle_timeout_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::unique_ptr<Connection>> idle_;
+  std::vector<Idle> idle_;  // back: the most recently given back, lent first
   int open_ = 0;  // connections created and not closed (idle or leased)
 };
 
