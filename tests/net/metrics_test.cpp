@@ -3,12 +3,7 @@
 // bugs stopping the process, and the HTTP endpoint scraped over loopback with a raw socket.
 #include "net/metrics.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <map>
 #include <regex>
@@ -289,39 +284,13 @@ TEST(MetricsHttp, AcceptFailingForLackOfDescriptorsIsRetriedAfterAPauseNotInALoo
   ASSERT_TRUE(server);
   remote_log_limiter().set_limits({});  // forget earlier tests' keys; default limits
 
-  // Every descriptor taken but the client's socket, which then connects: the connection waits
-  // in the listener's backlog and each accept() fails with EMFILE.
-  const int client = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int client =
+      test::connect_while_out_of_descriptors((*server)->port(), std::chrono::milliseconds(600));
   ASSERT_GE(client, 0);
-  rlimit saved{};
-  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
-  rlimit low = saved;
-  low.rlim_cur = 512;
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
-  std::vector<int> filler;
-  for (int fd; (fd = ::dup(client)) >= 0;) filler.push_back(fd);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons((*server)->port());
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool connected =
-      ::connect(client, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  for (int fd : filler) ::close(fd);
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
-  ASSERT_TRUE(connected);
-  timeval tv{10, 0};
-  ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   test::send_all(client, as_bytes("GET /metrics HTTP/1.1\r\n\r\n"));
-
   // About 6 attempts in 600 ms, all of them logged (10 lines per key pass); a busy loop makes
   // thousands and the limiter suppresses all but 10.
-  std::uint64_t suppressed = 0;
-  for (const auto& summary :
-       remote_log_limiter().drain(LogLimiter::Clock::now() + std::chrono::hours(1))) {
-    if (summary.key == "metrics.accept_failed") suppressed += summary.suppressed;
-  }
-  EXPECT_EQ(suppressed, 0u);
+  EXPECT_EQ(test::suppressed_log_lines("metrics.accept_failed"), 0u);
   const std::string reply = test::read_until_close(client);
   EXPECT_TRUE(reply.starts_with("HTTP/1.1 200 OK\r\n")) << reply;
   ::close(client);

@@ -1,16 +1,9 @@
 // NasServer and NasClient over loopback: many UEs on several connections echo through the server
 // in order and on their own connection; a bad frame, a peer that does not read, or close() ends
 // that connection only; limits and bind/connect failures are reported with their cause.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <map>
-#include <thread>
-#include <vector>
 
 #include "common/log_limiter.h"
 #include "net/nas_client.h"
@@ -319,32 +312,10 @@ TEST(NasLink, AcceptFailingForLackOfDescriptorsIsRetriedAfterAPauseNotInALoop) {
   EchoServer echo;
   ASSERT_TRUE(echo.server);
   remote_log_limiter().set_limits({});  // forget earlier tests' keys; default limits
-  const int client = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int client =
+      test::connect_while_out_of_descriptors(echo.server->port(), std::chrono::milliseconds(600));
   ASSERT_GE(client, 0);
-  rlimit saved{};
-  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
-  rlimit low = saved;
-  low.rlim_cur = 512;
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
-  std::vector<int> filler;
-  for (int fd; (fd = ::dup(client)) >= 0;) filler.push_back(fd);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(echo.server->port());
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool connected =
-      ::connect(client, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  for (int fd : filler) ::close(fd);
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
-  ASSERT_TRUE(connected);
-
-  std::uint64_t suppressed = 0;
-  for (const auto& summary :
-       remote_log_limiter().drain(LogLimiter::Clock::now() + std::chrono::hours(1))) {
-    if (summary.key == "nas.accept_failed") suppressed += summary.suppressed;
-  }
-  EXPECT_EQ(suppressed, 0u);
+  EXPECT_EQ(test::suppressed_log_lines("nas.accept_failed"), 0u);
   EXPECT_TRUE(echo.m.wait([&] { return echo.connects.size() == 1; }));
   ::close(client);
 }

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,8 +12,11 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/bytes.h"
+#include "common/log_limiter.h"
 
 namespace kmebind::net::test {
 
@@ -87,6 +91,47 @@ inline std::string read_until_close(int fd, bool* closed = nullptr) {
     }
     out.append(buf, static_cast<std::size_t>(n));
   }
+}
+
+// A loopback connection to `port` made while the process has no file descriptor left: the
+// connection waits in the listener's backlog and each accept() fails with EMFILE for `hold`;
+// then the descriptors are freed. Returns the connected socket (10 s read timeout), or -1.
+inline int connect_while_out_of_descriptors(std::uint16_t port, std::chrono::milliseconds hold) {
+  const int client = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (client < 0) return -1;
+  rlimit saved{};
+  if (::getrlimit(RLIMIT_NOFILE, &saved) != 0) return -1;
+  rlimit low = saved;
+  low.rlim_cur = 512;  // a small table to fill
+  if (::setrlimit(RLIMIT_NOFILE, &low) != 0) return -1;
+  std::vector<int> filler;
+  for (int fd; (fd = ::dup(client)) >= 0;) filler.push_back(fd);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool connected =
+      ::connect(client, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  std::this_thread::sleep_for(hold);
+  for (int fd : filler) ::close(fd);
+  const bool restored = ::setrlimit(RLIMIT_NOFILE, &saved) == 0;
+  if (!connected || !restored) {
+    ::close(client);
+    return -1;
+  }
+  timeval tv{10, 0};
+  ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return client;
+}
+
+// Lines of limiter key `key` suppressed so far by the process's limiter (every window closed).
+inline std::uint64_t suppressed_log_lines(std::string_view key) {
+  std::uint64_t n = 0;
+  for (const auto& summary :
+       remote_log_limiter().drain(LogLimiter::Clock::now() + std::chrono::hours(1))) {
+    if (summary.key == key) n += summary.suppressed;
+  }
+  return n;
 }
 
 }  // namespace kmebind::net::test
