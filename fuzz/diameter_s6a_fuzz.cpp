@@ -44,8 +44,7 @@ MsgPtr parse(ByteView octets, bool& dict_ok) {
   }
   MsgPtr owned(m);
   detail::guard_received(m);  // the live receive path: HOOK_MESSAGE_RECEIVED runs here
-  fd_pei pei{};
-  dict_ok = fd_msg_parse_dict(m, g_dict->dict, &pei) == 0;
+  dict_ok = detail::parse_dict(m, g_dict->dict) == 0;
   return owned;
 }
 

@@ -40,8 +40,7 @@ bool session_id_with_v_bit(const avp_hdr& h) {
 // would do next anyway; it keeps the parsed value.
 bool session_id_with_nul(struct avp* a, const avp_hdr& h) {
   if (h.avp_code != kSessionId || (h.avp_flags & AVP_FLAG_VENDOR) != 0) return false;
-  fd_pei pei{};
-  if (fd_msg_parse_dict(a, fd_g_config->cnf_dict, &pei) != 0 || h.avp_value == nullptr) {
+  if (parse_dict(a, fd_g_config->cnf_dict) != 0 || h.avp_value == nullptr) {
     return false;
   }
   const auto& os = h.avp_value->os;
@@ -50,10 +49,22 @@ bool session_id_with_nul(struct avp* a, const avp_hdr& h) {
 
 // fd_msg_new_answer_from_req copies every Proxy-Info (code 284, vendor 0) of a request into the
 // answer and fails when one does not parse. Parsing it here also leaves it parsed for that copy.
+// freeDiameter 1.2.1 also fails to copy (and then leaks the half-made copy of) a Proxy-Info
+// holding an AVP its dictionary does not know, so one is removed too: this node relays nothing,
+// and RFC 6733 §6.7.2's Proxy-Host and Proxy-State are both known.
 bool proxy_info_freediameter_cannot_copy(struct avp* a, const avp_hdr& h) {
   if (h.avp_code != kProxyInfo || h.avp_vendor != 0) return false;
-  fd_pei pei{};
-  return fd_msg_parse_dict(a, fd_g_config->cnf_dict, &pei) != 0;
+  if (parse_dict(a, fd_g_config->cnf_dict) != 0) return true;
+  void* child = nullptr;
+  if (fd_msg_browse_internal(a, MSG_BRW_FIRST_CHILD, &child, nullptr) != 0) return true;
+  while (child != nullptr) {
+    dict_object* model = nullptr;
+    if (fd_msg_model(child, &model) != 0 || model == nullptr) return true;
+    void* next = nullptr;
+    if (fd_msg_browse_internal(child, MSG_BRW_NEXT, &next, nullptr) != 0) return true;
+    child = next;
+  }
+  return false;
 }
 
 // The log line's limiter key: the kind, and the peer when it is identified (an admitted or
@@ -112,6 +123,13 @@ void guard_hook(enum fd_hook_type, struct msg* m, struct peer_hdr* peer, void* o
 }
 
 }  // namespace
+
+int parse_dict(void* msg_or_avp, struct dictionary* dict) {
+  fd_pei pei{};
+  const int rc = fd_msg_parse_dict(msg_or_avp, dict, &pei);
+  if (pei.pei_avp_free != 0 && pei.pei_avp != nullptr) fd_msg_free(pei.pei_avp);
+  return rc;
+}
 
 GuardResult guard_received(struct msg* m) {
   GuardResult r;

@@ -22,6 +22,7 @@
 #include "common/error.h"
 
 struct msg;
+struct dictionary;
 
 namespace kmebind::diameter {
 
@@ -49,6 +50,11 @@ struct GuardResult {
   unsigned proxy_infos = 0;           // Proxy-Info AVPs whose content does not parse
 };
 GuardResult guard_received(struct msg* m);
+
+// fd_msg_parse_dict on a received message or AVP (0 when it parses). On a failure freeDiameter may
+// make a new AVP for the answer's Failed-AVP (fd_pei::pei_avp with pei_avp_free set) that the
+// caller must free; this frees it, for callers that only want the verdict.
+int parse_dict(void* msg_or_avp, struct dictionary* dict);
 
 // The process totals of guard_received (relaxed atomic reads; any thread).
 ReceiveGuardStats receive_guard_totals();
