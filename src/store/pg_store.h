@@ -64,6 +64,8 @@ class PgStore final : public SubscriberStore {
                                   const SecretBytes& kme, int procedure, std::string_view source,
                                   std::optional<std::uint32_t> expected_previous_version) override;
   Result<std::uint32_t> kme_version(std::string_view imsi, std::string_view imei) override;
+  Result<KmeCounter> raise_kme_version(std::string_view imsi, std::string_view imei,
+                                       std::uint32_t version, std::string_view actor) override;
   Status request_kme_renewal(std::string_view imsi, std::string_view actor) override;
   Result<std::vector<KmeStatus>> list_kme_status(std::optional<std::string_view> imsi,
                                                  std::size_t limit,

@@ -73,6 +73,33 @@ constexpr std::array<std::string_view, 3> kV2 = {
     "CREATE INDEX bindings_by_imei ON bindings (imei)",
 };
 
+// Version 3: a pair's version counter may be set by an operator before any KME exists
+// (SubscriberStore::raise_kme_version, docs/security.md §4.3): such a kme_records row holds no
+// KME and procedure 'none'. Only the CHECK on kme_procedure changes. PostgreSQL replaces the
+// constraint (named table_column_check by PostgreSQL); SQLite cannot alter a CHECK, so the table
+// is rebuilt with its rows (nothing references kme_records).
+constexpr std::array<std::string_view, 1> kV3Postgres = {
+    "ALTER TABLE kme_records DROP CONSTRAINT kme_records_kme_procedure_check, "
+    "ADD CONSTRAINT kme_records_kme_procedure_check "
+    "CHECK (kme_procedure IN ('1', '2', 'import', 'none'))",
+};
+constexpr std::array<std::string_view, 4> kV3Sqlite = {
+    R"(CREATE TABLE kme_records_v3 (
+  imsi TEXT NOT NULL REFERENCES subscribers (imsi) ON DELETE CASCADE,
+  imei TEXT NOT NULL,
+  version BIGINT NOT NULL CHECK (version >= 1),
+  kme_sealed BLOB,
+  stored_at BIGINT NOT NULL,
+  kme_procedure TEXT NOT NULL CHECK (kme_procedure IN ('1', '2', 'import', 'none')),
+  source TEXT NOT NULL,
+  PRIMARY KEY (imsi, imei)
+))",
+    "INSERT INTO kme_records_v3 (imsi, imei, version, kme_sealed, stored_at, kme_procedure, source) "
+    "SELECT imsi, imei, version, kme_sealed, stored_at, kme_procedure, source FROM kme_records",
+    "DROP TABLE kme_records",
+    "ALTER TABLE kme_records_v3 RENAME TO kme_records",
+};
+
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
   for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
     s.replace(pos, from.size(), to);
@@ -102,6 +129,9 @@ std::vector<Migration> migrations(Dialect dialect) {
   std::vector<Migration> steps;
   steps.push_back({1, "base tables", render_all(kV1, dialect)});
   steps.push_back({2, "audit source column, audit and binding indexes", render_all(kV2, dialect)});
+  steps.push_back({3, "KME version counter without a KME (procedure 'none')",
+                   dialect == Dialect::kPostgres ? render_all(kV3Postgres, dialect)
+                                                 : render_all(kV3Sqlite, dialect)});
   return steps;
 }
 

@@ -60,6 +60,7 @@ std::string_view kme_procedure_name(int procedure) {
     case kKmeProcedure1: return "1";
     case kKmeProcedure2: return "2";
     case kKmeImported: return "import";
+    case kKmeNoProcedure: return "none";
     default: return "?";
   }
 }
@@ -68,6 +69,7 @@ Result<int> parse_kme_procedure(std::string_view text) {
   if (text == "1") return kKmeProcedure1;
   if (text == "2") return kKmeProcedure2;
   if (text == "import") return kKmeImported;
+  if (text == "none") return kKmeNoProcedure;
   return fail(Code::kCorruption, "unknown KME procedure '" + std::string(text) + "'");
 }
 

@@ -38,7 +38,10 @@ inline constexpr std::uint64_t kSqnMax = (std::uint64_t{1} << 48) - 1;  // SQN i
 inline constexpr int kKmeProcedure1 = 1;
 inline constexpr int kKmeProcedure2 = 2;
 inline constexpr int kKmeImported = 0;
-std::string_view kme_procedure_name(int procedure);  // "1" | "2" | "import"
+// No KME: the pair's version counter was set by an operator (SubscriberStore::raise_kme_version,
+// docs/security.md §4.3). Appears in KmeStatus only, never in a KmeRecord or a store_kme call.
+inline constexpr int kKmeNoProcedure = -1;
+std::string_view kme_procedure_name(int procedure);  // "1" | "2" | "import" | "none"
 
 // The KME procedures a subscription allows, as the audit trail shows them: "1,2" | "1" | "2" |
 // "none".

@@ -81,15 +81,23 @@ struct KmeRecord {
 };
 
 // KME metadata without the key, for status displays.
+// A pair whose counter raise_kme_version set: version = the counter, procedure kKmeNoProcedure,
+// source = the actor, stored_at = when, present = false.
 struct KmeStatus {
   std::string imsi;
   std::string imei;
-  std::uint32_t version = 0;
+  std::uint32_t version = 0;  // the pair's version counter (= the present KME's version)
   std::int64_t stored_at_unix_s = 0;
   int procedure = kKmeProcedure1;
   std::string source;
-  bool present = false;  // false once revoked (deny_binding) — version history is kept
+  bool present = false;  // false once revoked (deny_binding, raise_kme_version) — the counter stays
   bool renewal_requested = false;
+};
+
+// A pair's KME version counter and whether it has a KME present (raise_kme_version).
+struct KmeCounter {
+  std::uint32_t counter = 0;  // 0: no KME ever stored and no counter set
+  bool kme_present = false;
 };
 
 struct AuditEntry {
@@ -249,8 +257,21 @@ class SubscriberStore {
                                           std::string_view source,
                                           std::optional<std::uint32_t> expected_previous_version) = 0;
   // The pair's KME version counter: the version of its current KME, or of its last one if that
-  // was revoked; 0 if no KME was ever stored. The next store_kme writes this + 1.
+  // was revoked, or the value raise_kme_version set; 0 if none of these. The next store_kme
+  // writes this + 1.
   virtual Result<std::uint32_t> kme_version(std::string_view imsi, std::string_view imei) = 0;
+  // Raises the pair's KME version counter to `version`, so that the next KME stored for the pair
+  // is version + 1 (docs/security.md §4.3: a device that committed a KME version the HSS never
+  // issued refuses every version up to its own as a rollback; docs/admin.md). The pair's current
+  // KME, if any, is revoked in the same transaction, so the HSS provisions a new KME at the pair's
+  // next KME-Request instead of challenging with one the device no longer holds, and a present
+  // KME always has the counter's version. The counter is never lowered: kNotAllowed, naming the
+  // current counter, if `version` is below it; `version` equal to it only revokes a present KME
+  // (and otherwise changes nothing). kNotFound if the IMSI is absent or the pair not allowed;
+  // kInvalidArgument for version 0 or 2^32 - 1 (no version could follow). Returns the pair as it
+  // was before the call. Durable before it returns; audited ("kme-version-raise") when it writes.
+  virtual Result<KmeCounter> raise_kme_version(std::string_view imsi, std::string_view imei,
+                                               std::uint32_t version, std::string_view actor) = 0;
   // Marks the subscriber for KME re-provisioning (device sold, operator change). Audited.
   virtual Status request_kme_renewal(std::string_view imsi, std::string_view actor) = 0;
   // KME metadata (never the key) for one IMSI, or for all pairs when `imsi` is nullopt; ordered

@@ -338,7 +338,7 @@ TEST(StoreOpenTest, DataSurvivesCloseAndReopen) {
   EXPECT_TRUE(*s->is_binding_allowed(kImsi, kImei));
   EXPECT_EQ(s->get_device(kImei)->enc_public_key, Bytes(32, 0x11));
   EXPECT_EQ((*s->get_kme(kImsi, kImei))->kme, key_of(4));
-  EXPECT_EQ(s->schema_version(), 2);
+  EXPECT_EQ(s->schema_version(), 3);
 }
 
 // A store holds sealed keys and the audit trail: whoever creates it (admin init, demo, hss),

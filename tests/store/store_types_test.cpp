@@ -37,7 +37,7 @@ TEST(StoreTypesTest, EnumTextFormsRoundTrip) {
   EXPECT_FALSE(parse_enc_profile("C"));
   EXPECT_EQ(*parse_sig_algorithm("ecdsa-p256"), SigAlgorithm::kEcdsaP256Sha256);
   EXPECT_FALSE(parse_sig_algorithm("rsa"));
-  for (int p : {kKmeProcedure1, kKmeProcedure2, kKmeImported}) {
+  for (int p : {kKmeProcedure1, kKmeProcedure2, kKmeImported, kKmeNoProcedure}) {
     EXPECT_EQ(*parse_kme_procedure(kme_procedure_name(p)), p);
   }
 }
