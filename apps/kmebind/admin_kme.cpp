@@ -1,9 +1,11 @@
 // `kmebind admin kme status|renew|import|seal-import`.
 #include <openssl/crypto.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <span>
 #include <spanstream>
@@ -20,17 +22,47 @@ namespace {
 
 constexpr std::size_t kMaxBadRowsShown = 100;
 
-int run_status(Context& ctx, const std::string& imsi) {
+// STATE of a `kme status` row.
+std::string kme_state(const store::KmeStatus& k) {
+  std::string state = k.present                                   ? "stored"
+                      : k.procedure == store::kKmeNoProcedure     ? "counter-set"
+                                                                  : "revoked";
+  if (k.renewal_requested) state += ",renewal-requested";
+  return state;
+}
+
+// `kme status --imsi I --imei E`: the pair's version counter, also when no KME row exists.
+int print_pair_counter(const std::string& cmd, store::SubscriberStore& s, const std::string& imsi,
+                       const std::string& imei) {
+  auto allowed = s.is_binding_allowed(imsi, imei);
+  if (!allowed) return operation_error(cmd, allowed.error());
+  auto counter = s.kme_version(imsi, imei);
+  if (!counter) return operation_error(cmd, counter.error());
+  std::cout << "imei: " << imei << "\nbinding_allowed: " << (*allowed ? "yes" : "no")
+            << "\nkme_version_counter: " << *counter
+            << "\nnext_kme_version: " << std::uint64_t{*counter} + 1 << "\n";
+  return kExitOk;
+}
+
+int run_status(Context& ctx, const std::string& imsi, const std::string& imei) {
   const std::string cmd = "admin kme status";
+  if (!imei.empty() && imsi.empty()) return usage(cmd, "--imei needs --imsi");
   auto s = ctx.open_store();
   if (!s) return config_error(cmd, s.error());
   std::optional<std::string_view> filter;
+  std::string imei14;  // --imei as the store keys it (14 digits)
   if (!imsi.empty()) {
     filter = imsi;
     auto sub = (*s)->get_subscriber(imsi);
     if (!sub) return operation_error(cmd, sub.error());
     std::cout << "imsi: " << imsi << "\nbinding_mode: " << store::to_string(sub->binding_mode)
               << "\nkme_renewal_requested: " << (sub->kme_renewal_requested ? "yes" : "no") << "\n";
+    if (!imei.empty()) {
+      auto normalized = store::normalize_imei(imei);
+      if (!normalized) return operation_error(cmd, normalized.error());
+      imei14 = std::move(*normalized);
+      if (int code = print_pair_counter(cmd, **s, imsi, imei14); code != kExitOk) return code;
+    }
   }
   std::cout << "IMSI            IMEI           VERSION STORED_AT            PROCEDURE SOURCE STATE\n";
   // Keyset paging: each page starts after the last pair printed (one index range read per page).
@@ -40,12 +72,11 @@ int run_status(Context& ctx, const std::string& imsi) {
     auto rows = (*s)->list_kme_status(filter, kPage, after);
     if (!rows) return operation_error(cmd, rows.error());
     for (const auto& k : *rows) {
-      std::string state = k.present ? "stored" : "revoked";
-      if (k.renewal_requested) state += ",renewal-requested";
+      if (!imei14.empty() && k.imei != imei14) continue;
       std::printf("%-15s %-14s %7u %-20s %-9s %s %s\n", k.imsi.c_str(), k.imei.c_str(), k.version,
                   iso_time(k.stored_at_unix_s).c_str(),
                   std::string(store::kme_procedure_name(k.procedure)).c_str(), k.source.c_str(),
-                  state.c_str());
+                  kme_state(k).c_str());
     }
     if (rows->size() < kPage) break;
     after = store::PairKey{rows->back().imsi, rows->back().imei};
@@ -54,12 +85,51 @@ int run_status(Context& ctx, const std::string& imsi) {
   return kExitOk;
 }
 
-int run_renew(Context& ctx, const std::string& imsi) {
+struct RenewOptions {
+  std::string imsi, imei;
+  std::optional<std::uint32_t> after_version;
+};
+
+// docs/admin.md "A device locked out by a KME version it was pushed to": raises the pair's
+// version counter so that the HSS's next provisioning is above the device's version
+// (docs/security.md §4.3).
+int run_raise(Context& ctx, const RenewOptions& o) {
   const std::string cmd = "admin kme renew";
   auto s = ctx.open_store();
   if (!s) return config_error(cmd, s.error());
-  if (auto st = (*s)->request_kme_renewal(imsi, "admin"); !st) return operation_error(cmd, st.error());
-  std::cout << "KME of " << imsi << " marked for re-provisioning at the next attach\n";
+  auto before = (*s)->raise_kme_version(o.imsi, o.imei, *o.after_version, "admin");
+  if (!before) return operation_error(cmd, before.error());
+  auto imei = store::normalize_imei(o.imei);  // succeeded in the store: cannot fail here
+  const std::string pair = "IMSI " + o.imsi + " / IMEI " + (imei ? *imei : o.imei);
+  const std::uint64_t next = std::uint64_t{*o.after_version} + 1;
+  if (before->counter == *o.after_version && !before->kme_present) {
+    std::cout << "KME version counter of " << pair << " is " << before->counter
+              << " already and no KME is stored; nothing changed. The next KME provisioned will "
+              << "be version " << next << "\n";
+    return kExitOk;
+  }
+  std::cout << "KME version counter of " << pair << " raised from " << before->counter << " to "
+            << *o.after_version;
+  if (before->kme_present) std::cout << "; its KME (version " << before->counter << ") revoked";
+  std::cout << ". The next attach of the device provisions KME version " << next << "\n";
+  return kExitOk;
+}
+
+int run_renew(Context& ctx, const RenewOptions& o) {
+  const std::string cmd = "admin kme renew";
+  if (o.after_version && o.imei.empty()) {
+    return usage(cmd, "--after-version needs --imei: the KME version counter belongs to an "
+                      "IMSI/IMEI pair");
+  }
+  if (!o.imei.empty() && !o.after_version) {
+    return usage(cmd, "--imei is only used with --after-version (a renewal without it applies to "
+                      "every device of the IMSI)");
+  }
+  if (o.after_version) return run_raise(ctx, o);
+  auto s = ctx.open_store();
+  if (!s) return config_error(cmd, s.error());
+  if (auto st = (*s)->request_kme_renewal(o.imsi, "admin"); !st) return operation_error(cmd, st.error());
+  std::cout << "KME of " << o.imsi << " marked for re-provisioning at the next attach\n";
   return kExitOk;
 }
 
@@ -300,15 +370,30 @@ void setup_kme(CLI::App* admin, Context& ctx) {
   group->require_subcommand(1);
 
   auto status_imsi = std::make_shared<std::string>();
+  auto status_imei = std::make_shared<std::string>();
   CLI::App* status = add_group(group, "status",
-                               "KME version, time, procedure and source per IMSI/IMEI pair (never the KME)");
+                               "KME version counter, time, procedure and source per IMSI/IMEI pair (never the KME)");
   status->add_option("--imsi", *status_imsi, "Only this IMSI");
-  on_run(status, ctx, [&ctx, status_imsi] { return run_status(ctx, *status_imsi); });
+  status->add_option("--imei", *status_imei,
+                     "Only this pair (with --imsi); also prints its version counter when it has no "
+                     "KME row");
+  on_run(status, ctx, [&ctx, status_imsi, status_imei] {
+    return run_status(ctx, *status_imsi, *status_imei);
+  });
 
-  auto renew_imsi = std::make_shared<std::string>();
-  CLI::App* renew = add_group(group, "renew", "Mark a subscriber's KME for re-provisioning (device sold, operator change)");
-  renew->add_option("--imsi", *renew_imsi, "IMSI")->required();
-  on_run(renew, ctx, [&ctx, renew_imsi] { return run_renew(ctx, *renew_imsi); });
+  auto r = std::make_shared<RenewOptions>();
+  CLI::App* renew = add_group(
+      group, "renew",
+      "Mark a subscriber's KME for re-provisioning (device sold, operator change); with --imei and "
+      "--after-version N, make the next KME of that pair version N+1 (a device refusing the HSS's "
+      "KMEs as a rollback, KME Provisioning Reject cause #4; docs/admin.md)");
+  renew->add_option("--imsi", r->imsi, "IMSI")->required();
+  renew->add_option("--imei", r->imei, "IMEI of the pair whose version counter --after-version raises");
+  renew->add_option(
+      "--after-version", r->after_version,
+      "Raise the pair's KME version counter to N (never lowers it): its KME is revoked and the "
+      "next attach provisions version N+1. N: at least the device's KME version");
+  on_run(renew, ctx, [&ctx, r] { return run_renew(ctx, *r); });
 
   auto o = std::make_shared<ImportOptions>();
   CLI::App* import = add_group(

@@ -472,6 +472,84 @@ TEST_F(AdminCli, EverySubcommandHasHelp) {
   }
 }
 
+// docs/admin.md "A device locked out by its KME version" (docs/security.md §4.3): renew
+// --after-version N raises the pair's version counter so that the next KME is version N + 1.
+TEST_F(AdminCli, KmeRenewAfterVersionRaisesThePairsCounterAndNeverLowersIt) {
+  init();
+  add_sample_subscribers();
+  const std::string pair = "--imsi 001010000000001 --imei 35209900176148";
+  CliRun raised = ok("admin kme renew " + pair + " --after-version 7");
+  EXPECT_TRUE(contains(raised.out, "KME version counter of IMSI 001010000000001 / IMEI "
+                                   "35209900176148 raised from 0 to 7. The next attach of the "
+                                   "device provisions KME version 8"))
+      << raised.out;
+  CliRun status = ok("admin kme status " + pair);
+  EXPECT_TRUE(contains(status.out, "binding_allowed: yes\nkme_version_counter: 7\n"
+                                   "next_kme_version: 8\n"))
+      << status.out;
+  EXPECT_TRUE(contains(status.out, "001010000000001 35209900176148       7 ")) << status.out;
+  EXPECT_TRUE(contains(status.out, " none      admin counter-set\n")) << status.out;
+  // The other pair of the IMSI is not shown with --imei, and keeps counter 0.
+  EXPECT_FALSE(contains(status.out, "35693803564380")) << status.out;
+  EXPECT_TRUE(contains(ok("admin kme status --imsi 001010000000001 --imei 356938035643809").out,
+                       "kme_version_counter: 0\nnext_kme_version: 1\n"));
+
+  // Never lowered: exit 1 naming the current counter.
+  CliRun lower = run("admin kme renew " + pair + " --after-version 3");
+  EXPECT_EQ(lower.code, 1);
+  EXPECT_TRUE(contains(lower.err, "KME version counter of IMSI 001010000000001 / IMEI "
+                                  "35209900176148 is 7 (the next KME would be version 8); it can "
+                                  "only be raised, to 7 or more; nothing changed"))
+      << lower.err;
+  CliRun same = ok("admin kme renew " + pair + " --after-version 7");
+  EXPECT_TRUE(contains(same.out, "is 7 already and no KME is stored; nothing changed")) << same.out;
+
+  // A KME stored for the pair (an import: version 8) is revoked by the next raise.
+  write_file(dir_ / "plain.csv", "001010000000001,35209900176148," + std::string(64, 'a') + "\n");
+  ok("admin kme seal-import --public-key @import-public.pem --in plain.csv --out kme.csv");
+  ok("admin kme import --file kme.csv --source maker --unsigned");
+  EXPECT_TRUE(contains(ok("admin kme status " + pair).out, "kme_version_counter: 8\n"));
+  CliRun over = ok("admin kme renew " + pair + " --after-version 20");
+  EXPECT_TRUE(contains(over.out, "raised from 8 to 20; its KME (version 8) revoked. The next "
+                                 "attach of the device provisions KME version 21"))
+      << over.out;
+  EXPECT_TRUE(contains(ok("admin audit").out,
+                       "admin kme-version-raise imsi=001010000000001 imei=35209900176148 : KME "
+                       "version counter 8 -> 20, next KME version 21; KME version 8 revoked"))
+      << ok("admin audit").out;
+
+  // Not an allowed pair, or no such subscriber: exit 1, nothing changed.
+  CliRun stranger = run("admin kme renew --imsi 001010000000002 --imei 35693803564380 "
+                        "--after-version 5");
+  EXPECT_EQ(stranger.code, 1);
+  EXPECT_TRUE(contains(stranger.err, "IMSI 001010000000002 / IMEI 35693803564380 is not an "
+                                     "allowed pair; KME version counter not changed"))
+      << stranger.err;
+  CliRun unknown = run("admin kme renew --imsi 001019999999999 --imei 35209900176148 "
+                       "--after-version 5");
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_TRUE(contains(unknown.err, "no subscriber with IMSI 001019999999999")) << unknown.err;
+
+  // Usage errors: exit 2.
+  for (const std::string& bad :
+       {std::string("--imsi 001010000000001 --after-version 9"),  // no --imei
+        std::string(pair),                                       // --imei alone
+        pair + " --after-version 0", pair + " --after-version -1",
+        pair + " --after-version 4294967296", pair + " --after-version 4294967295",
+        pair + " --after-version many", std::string("--imsi 001010000000001 --imei 123 "
+                                                    "--after-version 9")}) {
+    CliRun r = run("admin kme renew " + bad);
+    EXPECT_EQ(r.code, 2) << bad << "\n" << r.err;
+  }
+  EXPECT_TRUE(contains(run("admin kme renew --imsi 001010000000001 --after-version 9").err,
+                       "--after-version needs --imei"));
+  EXPECT_TRUE(contains(ok("admin kme status " + pair).out, "kme_version_counter: 20\n"));
+  EXPECT_EQ(run("admin kme status --imei 35209900176148").code, 2);
+  CliRun help = ok("admin kme renew --help");
+  EXPECT_TRUE(contains(help.out, "--after-version")) << help.out;
+  EXPECT_TRUE(contains(help.out, "#4")) << help.out;
+}
+
 TEST_F(AdminCli, GeneratedImportFileImports) {
   init();
   ok("admin generate-import --count 250 --out gen.csv");
