@@ -3,8 +3,11 @@
 // KME revoked, and the next store_kme — a confirm issued for counter + 1 — is stored on top of it.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <limits>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "store/key_wrap.h"
 #include "store/schema.h"
@@ -220,6 +223,74 @@ TYPED_TEST(KmeCounterTest, RaisedCounterSurvivesDenyAndIsContinuedByABulkImport)
   ASSERT_TRUE((*bulk)->finish());
   EXPECT_EQ((*s.get_kme(kImsi, kImei))->version, 21u);
   EXPECT_EQ((*s.get_kme(kImsi, kImei))->kme, key_of(5));
+}
+
+// Raises racing confirms on one pair are serialized: in the audit trail's order the counter never
+// goes down, each stored KME is the counter + 1 at its turn, and a KME left present has the
+// counter's version. (PostgreSQL: the binding row lock; SQLite: the single writer.)
+TYPED_TEST(KmeCounterTest, RaisesRacingConfirmsKeepTheCounterMonotonicAndTheKmeAtTheCounter) {
+  this->add_pair();
+  SubscriberStore& s = this->store();
+  constexpr int kConfirmers = 3;
+  constexpr int kRounds = 25;
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kConfirmers; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        auto counter = s.kme_version(kImsi, kImei);
+        if (!counter) {
+          ++unexpected;
+          continue;
+        }
+        auto v = s.store_kme(kImsi, kImei, key_of(static_cast<std::uint8_t>(t * 50 + i)),
+                             kKmeProcedure2, "hss", *counter);
+        if (!v && v.error().code() != Code::kNotAllowed && v.error().code() != Code::kUnavailable) {
+          ++unexpected;
+        }
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (std::uint32_t n = 10; n <= 10 * kRounds; n += 10) {
+      auto r = s.raise_kme_version(kImsi, kImei, n, "admin");
+      // Below the counter when the confirmers got there first: refused, nothing changed.
+      if (!r && r.error().code() != Code::kNotAllowed && r.error().code() != Code::kUnavailable) {
+        ++unexpected;
+      }
+    }
+  });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(unexpected.load(), 0);
+
+  std::uint32_t counter = 0;
+  int stores = 0;
+  int raises = 0;
+  for (const AuditEntry& a : this->audit()) {
+    if (a.action == "kme-store") {
+      const auto version = static_cast<std::uint32_t>(std::stoul(a.detail.substr(8)));
+      EXPECT_EQ(version, counter + 1) << a.detail;
+      counter = version;
+      ++stores;
+    } else if (a.action == "kme-version-raise") {
+      // "KME version counter C -> N, ..."
+      const std::string d = a.detail.substr(std::string("KME version counter ").size());
+      const auto from = static_cast<std::uint32_t>(std::stoul(d));
+      const auto to = static_cast<std::uint32_t>(std::stoul(d.substr(d.find("-> ") + 3)));
+      EXPECT_EQ(from, counter) << a.detail;
+      EXPECT_GE(to, from) << a.detail;
+      counter = to;
+      ++raises;
+    }
+  }
+  EXPECT_GT(stores, 0);
+  EXPECT_GT(raises, 0);
+  EXPECT_EQ(*s.kme_version(kImsi, kImei), counter);
+  auto kme = s.get_kme(kImsi, kImei);
+  ASSERT_TRUE(kme) << kme.error().what();
+  if (kme->has_value()) {
+    EXPECT_EQ((*kme)->version, counter);
+  }
 }
 
 // A store of schema version 2 (procedure 'none' not yet allowed) is upgraded keeping its KME
