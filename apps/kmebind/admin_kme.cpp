@@ -90,7 +90,7 @@ struct RenewOptions {
   std::optional<std::uint32_t> after_version;
 };
 
-// docs/admin.md "A device locked out by a KME version it was pushed to": raises the pair's
+// docs/admin.md "A device locked out by its KME version": raises the pair's
 // version counter so that the HSS's next provisioning is above the device's version
 // (docs/security.md §4.3).
 int run_raise(Context& ctx, const RenewOptions& o) {
