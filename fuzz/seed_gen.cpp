@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/challenge_token.h"
 #include "crypto/cookie.h"
 #include "crypto/ecies.h"
 #include "crypto/signature.h"
@@ -323,6 +324,9 @@ void diameter_seeds(const fs::path& root) {
   c2.signature = pattern(64, 9);
   ulr.kme_confirm = std::move(c2);
   request_seed(dir, "ulr_kme_confirm_procedure2", d.ulr, ulr);
+  ulr.kme_confirm.reset();
+  ulr.device_proof = s6a::DeviceProof{3, pattern(crypto::kChallengeTokenSize, 5), pattern(16, 6)};
+  request_seed(dir, "ulr_kme_device_proof", d.ulr, ulr);
 
   answer_seed(dir, "ula", d.ulr, s6a::UpdateLocationAnswer{s6a::kSuccess, 0x01, "4915123456789", 3u});
   answer_seed(dir, "ula_binding_violation", d.ulr,
@@ -344,7 +348,8 @@ void diameter_seeds(const fs::path& root) {
   p2.xrsp = pattern(16, 5);
   answer_seed(dir, "kme_answer_provisioning_procedure2", d.kmr, s6a::KmeAnswer{s6a::kSuccess, std::move(p2)});
   answer_seed(dir, "kme_answer_device_challenge", d.kmr,
-              s6a::KmeAnswer{s6a::kSuccess, s6a::DeviceChallenge{4, pattern(16, 1), pattern(16, 2)}});
+              s6a::KmeAnswer{s6a::kSuccess, s6a::DeviceChallenge{4, pattern(16, 1), pattern(16, 2),
+                                                                 pattern(61, 3)}});
   answer_seed(dir, "kme_answer_no_device_key", d.kmr, s6a::KmeAnswer{s6a::kErrorNoDeviceKey, {}});
 }
 

@@ -109,7 +109,8 @@ void on_challenge(Step& s, s6a::DeviceChallenge&& c) {
   nas::DeviceAuthenticationRequest request;
   request.nonce = to_array<nas::kKmeNonceSize>(c.nonce);
   request.kme_version = c.kme_version;
-  s.attach().kme = DeviceChallengeState{c.kme_version, std::move(c.xrsp)};
+  s.attach().kme =
+      DeviceChallengeState{c.kme_version, std::move(c.xrsp), std::move(c.challenge_token), {}};
   send_kme(s, request, AttachStep::kDeviceAuthentication);
 }
 
@@ -133,13 +134,14 @@ void on_provisioning_response(Step& s, const nas::KmeProvisioningResponse& r) {
 }
 
 void on_device_authentication_response(Step& s, const nas::DeviceAuthenticationResponse& r) {
-  const auto& state = std::get<DeviceChallengeState>(s.attach().kme);
+  auto& state = std::get<DeviceChallengeState>(s.attach().kme);
   stop_timer(s);
   if (!crypto::rsp_matches(state.xrsp, r.rsp)) {
     device_check_failed(s, "Device Authentication Response: Rsp does not match");
     return;
   }
   s.attach().device_challenge_passed = true;
+  state.rsp.assign(r.rsp.begin(), r.rsp.end());  // for the HSS's own check (security.md §3.21)
   update_location::request(s);
 }
 

@@ -59,6 +59,8 @@ struct KmeProvisioningState {
 struct DeviceChallengeState {
   std::uint32_t kme_version = 0;
   Bytes xrsp;
+  Bytes challenge_token;  // the HSS's, returned in the ULR with the device's Rsp
+  Bytes rsp;              // the device's, once it matched XRsp
 };
 
 struct AttachProcedure {

@@ -40,6 +40,10 @@ void request(Step& s) {
     p->kme.wipe();
     p->xrsp.clear();
     ulr.kme_confirm = std::move(confirm);
+  } else if (auto* c = std::get_if<DeviceChallengeState>(&a.kme); c && a.device_challenge_passed) {
+    // docs/security.md §3.21: the HSS checks the device's Rsp itself.
+    ulr.device_proof =
+        s6a::DeviceProof{c->kme_version, std::move(c->challenge_token), std::move(c->rsp)};
   }
   send_s6a(s, std::move(ulr), AttachStep::kAwaitUla);
 }

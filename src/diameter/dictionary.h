@@ -75,6 +75,9 @@ inline constexpr std::uint32_t kKmeProvisioning = 13;
 inline constexpr std::uint32_t kKmeDeviceChallenge = 14;
 inline constexpr std::uint32_t kKmeConfirm = 15;
 inline constexpr std::uint32_t kKmeStoredVersion = 16;
+inline constexpr std::uint32_t kKmeChallengeToken = 17;
+inline constexpr std::uint32_t kKmeRsp = 18;
+inline constexpr std::uint32_t kKmeDeviceProof = 19;
 }  // namespace avp_code
 
 // Auth-Session-State NO_STATE_MAINTAINED (RFC 6733 §8.11): S6a keeps no session state.
@@ -119,7 +122,7 @@ struct S6aDictionary {
   AvpDef kme_binding_requirement, kme_supported_procedures, kme_procedure, kme_version,
       kme_ecies_profile, kme_encrypted_payload, kme, kme_cookie, kme_xrsp, kme_nonce,
       kme_signature_algorithm, kme_signature, kme_provisioning, kme_device_challenge, kme_confirm,
-      kme_stored_version;
+      kme_stored_version, kme_challenge_token, kme_rsp, kme_device_proof;
 };
 
 // A KME command code must fit in 24 bits, not be 0, and not be a base (RFC 6733 §3.1) or S6a

@@ -113,7 +113,8 @@ Status add_kme_device_challenge(void* parent, const S6aDictionary& d,
   if (!g) return std::unexpected(g.error());
   if (auto st = add_u32(*g, d.kme_version, c.kme_version); !st) return st;
   if (auto st = add_octets(*g, d.kme_nonce, c.nonce); !st) return st;
-  return add_octets(*g, d.kme_xrsp, c.xrsp);
+  if (auto st = add_octets(*g, d.kme_xrsp, c.xrsp); !st) return st;
+  return add_octets(*g, d.kme_challenge_token, c.challenge_token);
 }
 
 Decoded<s6a::DeviceChallenge> read_kme_device_challenge(const AvpReader& g,
@@ -126,8 +127,33 @@ Decoded<s6a::DeviceChallenge> read_kme_device_challenge(const AvpReader& g,
   if (!nonce) return std::unexpected(nonce.error());
   auto xrsp = g.octets(d.kme_xrsp, limits::kXrspSize, limits::kXrspSize);
   if (!xrsp) return std::unexpected(xrsp.error());
+  auto token = g.octets(d.kme_challenge_token, 1, limits::kChallengeTokenMax);
+  if (!token) return std::unexpected(token.error());
   out.nonce = copy(*nonce);
   out.xrsp = copy(*xrsp);
+  out.challenge_token = copy(*token);
+  return out;
+}
+
+Status add_kme_device_proof(void* parent, const S6aDictionary& d, const s6a::DeviceProof& p) {
+  auto g = add_group(parent, d.kme_device_proof);
+  if (!g) return std::unexpected(g.error());
+  if (auto st = add_u32(*g, d.kme_version, p.kme_version); !st) return st;
+  if (auto st = add_octets(*g, d.kme_challenge_token, p.challenge_token); !st) return st;
+  return add_octets(*g, d.kme_rsp, p.rsp);
+}
+
+Decoded<s6a::DeviceProof> read_kme_device_proof(const AvpReader& g, const S6aDictionary& d) {
+  s6a::DeviceProof out;
+  auto version = g.u32(d.kme_version);
+  if (!version) return std::unexpected(version.error());
+  out.kme_version = *version;
+  auto token = g.octets(d.kme_challenge_token, 1, limits::kChallengeTokenMax);
+  if (!token) return std::unexpected(token.error());
+  auto rsp = g.octets(d.kme_rsp, limits::kRspSize, limits::kRspSize);
+  if (!rsp) return std::unexpected(rsp.error());
+  out.challenge_token = copy(*token);
+  out.rsp = copy(*rsp);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Internal to src/diameter: the grouped AVPs of kmebind's KME extension (docs/diameter.md §3):
-// KME-Confirm (in the ULR), KME-Provisioning and KME-Device-Challenge (in the KME-Answer).
+// KME-Confirm and KME-Device-Proof (in the ULR), KME-Provisioning and KME-Device-Challenge (in the
+// KME-Answer).
 #pragma once
 
 #include "diameter/avp_io.h"
@@ -19,9 +20,13 @@ Decoded<s6a::KmeConfirm> read_kme_confirm(const AvpReader& group, const S6aDicti
 Status add_kme_provisioning(void* parent, const S6aDictionary& d, const s6a::KmeProvisioning& p);
 Decoded<s6a::KmeProvisioning> read_kme_provisioning(const AvpReader& group, const S6aDictionary& d);
 
-// KME-Device-Challenge ::= { KME-Version } { KME-Nonce } { KME-XRsp }
+// KME-Device-Challenge ::= { KME-Version } { KME-Nonce } { KME-XRsp } { KME-Challenge-Token }
 Status add_kme_device_challenge(void* parent, const S6aDictionary& d, const s6a::DeviceChallenge& c);
 Decoded<s6a::DeviceChallenge> read_kme_device_challenge(const AvpReader& group,
                                                         const S6aDictionary& d);
+
+// KME-Device-Proof ::= { KME-Version } { KME-Challenge-Token } { KME-Rsp }
+Status add_kme_device_proof(void* parent, const S6aDictionary& d, const s6a::DeviceProof& p);
+Decoded<s6a::DeviceProof> read_kme_device_proof(const AvpReader& group, const S6aDictionary& d);
 
 }  // namespace kmebind::diameter::detail

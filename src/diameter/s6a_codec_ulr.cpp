@@ -1,5 +1,5 @@
-// ULR / ULA, TS 29.272 §7.2.3-7.2.4 (procedure §5.2.1.1), plus KME-Confirm in the ULR and
-// KME-Stored-Version in the ULA; MSISDN TBCD coding (TS 29.329 §6.3.2).
+// ULR / ULA, TS 29.272 §7.2.3-7.2.4 (procedure §5.2.1.1), plus KME-Confirm or KME-Device-Proof in
+// the ULR and KME-Stored-Version in the ULA; MSISDN TBCD coding (TS 29.329 §6.3.2).
 #include "diameter/avp_io.h"
 #include "diameter/identity_avps.h"
 #include "diameter/kme_avps.h"
@@ -42,7 +42,7 @@ Result<std::string> decode_tbcd_msisdn(ByteView tbcd) {
 }
 
 // TS 29.272 §7.2.3: { Auth-Session-State } { User-Name } [ Terminal-Information ] { RAT-Type }
-// { ULR-Flags } { Visited-PLMN-Id }; kmebind adds [ KME-Confirm ].
+// { ULR-Flags } { Visited-PLMN-Id }; kmebind adds [ KME-Confirm ] [ KME-Device-Proof ].
 Status append_request(const S6aDictionary& d, const s6a::UpdateLocationRequest& ulr,
                       struct msg* request) {
   if (auto st = detail::add_auth_session_state(request, d); !st) return st;
@@ -56,7 +56,10 @@ Status append_request(const S6aDictionary& d, const s6a::UpdateLocationRequest& 
   }
   if (auto st = detail::add_u32(request, d.ulr_flags, ulr.ulr_flags); !st) return st;
   if (auto st = detail::add_octets(request, d.visited_plmn_id, ulr.visited_plmn_id); !st) return st;
-  if (ulr.kme_confirm) return detail::add_kme_confirm(request, d, *ulr.kme_confirm);
+  if (ulr.kme_confirm) {
+    if (auto st = detail::add_kme_confirm(request, d, *ulr.kme_confirm); !st) return st;
+  }
+  if (ulr.device_proof) return detail::add_kme_device_proof(request, d, *ulr.device_proof);
   return {};
 }
 
@@ -95,6 +98,14 @@ Decoded<s6a::UpdateLocationRequest> decode_ulr(const S6aDictionary& d, struct ms
     auto c = detail::read_kme_confirm(r.group(*confirm, d.kme_confirm), d);
     if (!c) return std::unexpected(c.error());
     ulr.kme_confirm = std::move(*c);
+  }
+
+  auto proof = r.optional(d.kme_device_proof);
+  if (!proof) return std::unexpected(proof.error());
+  if (*proof != nullptr) {
+    auto p = detail::read_kme_device_proof(r.group(*proof, d.kme_device_proof), d);
+    if (!p) return std::unexpected(p.error());
+    ulr.device_proof = std::move(*p);
   }
   return ulr;
 }

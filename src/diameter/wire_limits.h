@@ -26,6 +26,8 @@ inline constexpr std::size_t kKmeSize = 32;
 inline constexpr std::size_t kNonceSize = 16;
 inline constexpr std::size_t kXrspSize = 16;
 inline constexpr std::size_t kCookieMax = 1024;
+inline constexpr std::size_t kChallengeTokenMax = 1024;  // KME-Challenge-Token
+inline constexpr std::size_t kRspSize = 16;              // KME-Rsp
 inline constexpr std::size_t kSignatureMax = 256;
 inline constexpr std::size_t kEncryptedPayloadMax = 4096;
 // More vectors than this in one AIA is refused (TS 29.272 allows 1..5 requested per AIR).

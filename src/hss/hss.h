@@ -79,7 +79,8 @@ class Hss {
   // ask); pair on the binding list (KME_ERROR_BINDING_VIOLATION); device public keys
   // (KME_ERROR_NO_DEVICE_KEY). Then:
   //  - a KME is stored and no renewal is requested → DeviceChallenge {stored version, random
-  //    Nonce, XRsp = Rsp(KME, Nonce)};
+  //    Nonce, XRsp = Rsp(KME, Nonce), challenge token sealing IMSI, IMEI, Nonce, version and
+  //    now under the Cookie key ring (crypto/challenge_token.h)};
   //  - otherwise → KmeProvisioning for a new random KME of version stored + 1 (1 for the first),
   //    procedure chosen by policy: procedure 2 if the subscriber allows it and the CNN supports
   //    it; else procedure 1 if the subscriber allows it, the CNN supports it,
@@ -107,7 +108,13 @@ class Hss {
   //    the device's algorithm (else CONFIRM_FAILED).
   // The KME is stored only if the pair's stored version is still kme_version - 1 (else
   // KME_ERROR_VERSION_CONFLICT: stale or replayed confirm), durably before the ULA is returned;
-  // the ULA then carries kme_version_stored. Nothing is stored on any refusal.
+  // the ULA then carries kme_version_stored. For a kKmeRequired subscriber the ULR must carry
+  // either a KME-Confirm or a KME-Device-Proof (neither → KME_ERROR_PROOF_MISSING; both →
+  // INVALID_AVP_VALUE; docs/security.md §3.21): the proof's challenge token must open for this
+  // IMSI and IMEI within cookie_lifetime_s, name the stored KME's version (as must the proof),
+  // and Rsp must equal Rsp(stored KME, Nonce) (else KME_ERROR_DEVICE_PROOF_FAILED); a proof
+  // for another binding mode → KME_ERROR_PROCEDURE_NOT_ALLOWED. Nothing is stored on any
+  // refusal, nor for a proof.
   s6a::UpdateLocationAnswer on_ulr(const s6a::UpdateLocationRequest& ulr,
                                    std::int64_t now_unix_s, const LinkInfo& link = {}) const;
   s6a::UpdateLocationAnswer on_ulr(const s6a::UpdateLocationRequest& ulr,

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "crypto/challenge_token.h"
 #include "crypto/cookie.h"
 #include "crypto/kme.h"
 #include "crypto/random.h"
@@ -48,13 +49,20 @@ Checked<Subject> check_subject(const HssContext& ctx, const s6a::KmeRequest& kmr
                  std::move(pair->kme), pair->kme_version};
 }
 
-// Device authentication with the stored KME (DESIGN.md §3): Nonce random, XRsp = Rsp(KME, Nonce).
-Checked<s6a::DeviceChallenge> make_challenge(const store::KmeRecord& stored) {
+// Device authentication with the stored KME (DESIGN.md §3): Nonce random, XRsp = Rsp(KME, Nonce),
+// and the token the ULR returns with the device's Rsp (docs/security.md §3.21).
+Checked<s6a::DeviceChallenge> make_challenge(const HssContext& ctx, const Subject& subject,
+                                             std::int64_t now) {
+  const store::KmeRecord& stored = *subject.stored;
   auto nonce = crypto::random_bytes(crypto::kNonceSize);
   if (!nonce) return refuse(s6a::kUnableToComply, "Nonce: " + nonce.error().what());
   auto xrsp = crypto::compute_rsp(stored.kme, *nonce);
   if (!xrsp) return refuse(s6a::kUnableToComply, "XRsp: " + xrsp.error().what());
-  return s6a::DeviceChallenge{stored.version, std::move(*nonce), std::move(*xrsp)};
+  auto token = crypto::seal_challenge_token(
+      ctx.cookie_keys, {subject.subscriber.imsi, subject.imei, *nonce, now, stored.version});
+  if (!token) return refuse(s6a::kUnableToComply, "challenge token: " + token.error().what());
+  return s6a::DeviceChallenge{stored.version, std::move(*nonce), std::move(*xrsp),
+                              std::move(*token)};
 }
 
 // Seed step 4 of §5.4.4.2.3.3.1 (procedure 1: ECIES(payload) and KME) or of §5.4.4.2.3.3.2
@@ -102,7 +110,7 @@ Checked<s6a::KmeAnswer> answer_kmr(const HssContext& ctx, const s6a::KmeRequest&
 
   s6a::KmeAnswer kma;
   if (stored && !subject->subscriber.kme_renewal_requested) {
-    auto challenge = make_challenge(*stored);
+    auto challenge = make_challenge(ctx, *subject, now);
     if (!challenge) return std::unexpected(challenge.error());
     kma.action = std::move(*challenge);
     note = "device challenge with stored KME version " + std::to_string(stored->version);

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "crypto/challenge_token.h"
 #include "crypto/cookie.h"
 #include "crypto/kme.h"
 #include "crypto/signature.h"
@@ -125,6 +126,41 @@ Checked<std::uint32_t> confirm_kme(const HssContext& ctx, const store::PairView&
   return store_confirmed(ctx, sub.imsi, imei, *kme, confirm);
 }
 
+// kmebind hardening of device authentication (docs/security.md §3.21): the HSS checks the device's
+// Rsp to the challenge it issued against the stored KME itself, not only the CNN.
+Checked<std::uint32_t> check_device_proof(const HssContext& ctx, const store::PairView& pair,
+                                          std::string_view imei, const s6a::DeviceProof& proof,
+                                          std::int64_t now) {
+  auto token =
+      crypto::open_challenge_token(ctx.cookie_keys, proof.challenge_token, pair.subscriber.imsi,
+                                   imei, now, ctx.config.cookie_lifetime_s);
+  if (!token) {
+    switch (token.error().code()) {
+      case Code::kExpired:
+      case Code::kAuthFailed:
+      case Code::kMalformed:
+      case Code::kInvalidArgument:
+        return refuse(s6a::kErrorDeviceProofFailed,
+                      "challenge token refused: " + std::string(to_string(token.error().code())));
+      default:
+        return refuse(s6a::kUnableToComply, "challenge token: " + token.error().what());
+    }
+  }
+  if (!pair.kme) {
+    return refuse(s6a::kErrorDeviceProofFailed, "the pair has no KME stored any more");
+  }
+  if (token->kme_version != pair.kme->version || proof.kme_version != token->kme_version) {
+    return refuse(s6a::kErrorDeviceProofFailed,
+                  "the challenge was made with another KME version than the stored one");
+  }
+  auto expected = crypto::compute_rsp(pair.kme->kme, token->nonce);
+  if (!expected) return refuse(s6a::kUnableToComply, "XRsp: " + expected.error().what());
+  if (!crypto::rsp_matches(*expected, proof.rsp)) {
+    return refuse(s6a::kErrorDeviceProofFailed, "the device's Rsp does not match the stored KME");
+  }
+  return token->kme_version;
+}
+
 Checked<s6a::UpdateLocationAnswer> answer_ulr(const HssContext& ctx,
                                               const s6a::UpdateLocationRequest& ulr,
                                               std::int64_t now, const LinkInfo& link,
@@ -168,7 +204,26 @@ Checked<s6a::UpdateLocationAnswer> answer_ulr(const HssContext& ctx,
   if (!pair.binding_allowed) {
     return refuse(s6a::kErrorBindingViolation, "IMSI/IMEI pair is not allowed");
   }
+  if (ulr.kme_confirm && ulr.device_proof) {
+    return refuse(s6a::kInvalidAvpValue, "ULR carries both KME-Confirm and KME-Device-Proof");
+  }
+  if (ulr.device_proof) {
+    if (sub.binding_mode != store::BindingMode::kKmeRequired) {
+      return refuse(s6a::kErrorProcedureNotAllowed,
+                    "KME-Device-Proof for a subscriber that does not require binding with KME");
+    }
+    auto proven = check_device_proof(ctx, pair, *imei, *ulr.device_proof, now);
+    if (!proven) return std::unexpected(proven.error());
+    note = "location updated; device proved KME version " + std::to_string(*proven);
+    return ula;
+  }
   if (!ulr.kme_confirm) {
+    // docs/security.md §3.21: a KME-required pair is registered only with a proof the HSS checks.
+    if (sub.binding_mode == store::BindingMode::kKmeRequired) {
+      return refuse(s6a::kErrorKmeProofMissing,
+                    pair.kme ? "ULR without KME-Device-Proof for a pair with a stored KME"
+                             : "ULR without KME-Confirm for a pair with no KME stored yet");
+    }
     note = "location updated; IMSI/IMEI pair allowed";
     return ula;
   }

@@ -81,7 +81,15 @@ struct KmeConfirm {
   }
 };
 
-// ULR, TS 29.272 §5.2.1.1.2 (+ KME-Confirm)
+// The CNN's record of a device challenge the device answered, sent in the ULR so that the HSS
+// checks Rsp against the stored KME itself (kmebind hardening, docs/security.md §3.21).
+struct DeviceProof {
+  std::uint32_t kme_version = 0;  // the version challenged
+  Bytes challenge_token;          // as the HSS issued it in the KMA
+  Bytes rsp;                      // 16: the device's Rsp
+};
+
+// ULR, TS 29.272 §5.2.1.1.2 (+ KME-Confirm or KME-Device-Proof)
 struct UpdateLocationRequest {
   std::string imsi;
   Bytes visited_plmn_id;
@@ -89,6 +97,7 @@ struct UpdateLocationRequest {
   std::uint32_t ulr_flags = 0x22;  // S6a/S6d-Indicator | Initial-Attach-Indicator, §7.3.7
   std::optional<TerminalInformation> terminal;
   std::optional<KmeConfirm> kme_confirm;
+  std::optional<DeviceProof> device_proof;
 };
 
 // ULA, TS 29.272 §5.2.1.1.3 (+ stored KME version)
@@ -120,8 +129,9 @@ struct KmeProvisioning {
 // Device authentication with a stored KME (DESIGN.md §3): a challenge prepared statelessly.
 struct DeviceChallenge {
   std::uint32_t kme_version = 0;
-  Bytes nonce;  // 16
-  Bytes xrsp;   // 16
+  Bytes nonce;            // 16
+  Bytes xrsp;             // 16
+  Bytes challenge_token;  // crypto/challenge_token.h: returned in the ULR's DeviceProof
 };
 
 // KME-Answer (KMA)

@@ -20,6 +20,8 @@ std::string_view describe(ResultCode rc) {
   if (rc == kErrorCookieExpired) return "KME_ERROR_COOKIE_EXPIRED";
   if (rc == kErrorProcedureNotAllowed) return "KME_ERROR_PROCEDURE_NOT_ALLOWED";
   if (rc == kErrorKmeVersionConflict) return "KME_ERROR_VERSION_CONFLICT";
+  if (rc == kErrorKmeProofMissing) return "KME_ERROR_PROOF_MISSING";
+  if (rc == kErrorDeviceProofFailed) return "KME_ERROR_DEVICE_PROOF_FAILED";
   return "unrecognised result";
 }
 

@@ -40,6 +40,9 @@ inline constexpr ResultCode kErrorKmeConfirmFailed{kVendorKmebind, 5903};  // Co
 inline constexpr ResultCode kErrorCookieExpired{kVendorKmebind, 5904};
 inline constexpr ResultCode kErrorProcedureNotAllowed{kVendorKmebind, 5905};
 inline constexpr ResultCode kErrorKmeVersionConflict{kVendorKmebind, 5906};  // stale or replayed confirm
+// A KME-required pair's ULR without the proof the HSS checks itself (docs/security.md §3.21)
+inline constexpr ResultCode kErrorKmeProofMissing{kVendorKmebind, 5907};
+inline constexpr ResultCode kErrorDeviceProofFailed{kVendorKmebind, 5908};  // token or Rsp refused
 
 std::string_view describe(ResultCode rc);
 

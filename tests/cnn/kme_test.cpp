@@ -120,7 +120,8 @@ TEST_F(KmeTest, DeviceChallengeWithStoredKme) {
   const SecretBytes kme = filled(0x51, 32);
   const Bytes nonce(16, 0x77);
   s6a::KmeAnswer kma;
-  kma.action = s6a::DeviceChallenge{3, nonce, take(crypto::compute_rsp(kme, nonce))};
+  kma.action =
+      s6a::DeviceChallenge{3, nonce, take(crypto::compute_rsp(kme, nonce)), Bytes(61, 0x61)};
   auto request = std::get<nas::DeviceAuthenticationRequest>(give_kma(ue, kmr, std::move(kma)));
   EXPECT_EQ(Bytes(request.nonce.begin(), request.nonce.end()), nonce);
   EXPECT_EQ(request.kme_version, 3u);
@@ -132,6 +133,11 @@ TEST_F(KmeTest, DeviceChallengeWithStoredKme) {
   const auto& ulr = request_of<s6a::UpdateLocationRequest>(only_s6a(last_));
   EXPECT_FALSE(ulr.kme_confirm);
   ASSERT_TRUE(ulr.terminal);
+  // The HSS checks the Rsp itself (docs/security.md §3.21): token and Rsp travel in the ULR.
+  ASSERT_TRUE(ulr.device_proof);
+  EXPECT_EQ(ulr.device_proof->kme_version, 3u);
+  EXPECT_EQ(ulr.device_proof->challenge_token, Bytes(61, 0x61));
+  EXPECT_EQ(ulr.device_proof->rsp, rsp);
   finish_attach(ue, only_s6a(last_).txn, ula_ok());
   EXPECT_EQ(event_of(last_, CnnEventKind::kDeviceAuthenticated).kme_version, 3u);
   EXPECT_FALSE(has_event(last_, CnnEventKind::kKmeProvisioned));
@@ -173,7 +179,9 @@ TEST_F(KmeTest, BindingViolationAtUlaRejectsWithIllegalMe) {
 }
 
 TEST_F(KmeTest, ConfirmRefusedAtUlaRejectsWithIllegalMe) {
-  for (auto rc : {s6a::kErrorKmeConfirmFailed, s6a::kErrorKmeVersionConflict, s6a::kErrorCookieExpired}) {
+  for (auto rc :
+       {s6a::kErrorKmeConfirmFailed, s6a::kErrorKmeVersionConflict, s6a::kErrorCookieExpired,
+        s6a::kErrorKmeProofMissing, s6a::kErrorDeviceProofFailed}) {
     TestUe ue;
     const TxnId kmr = to_kme_request(ue);
     auto command = std::get<nas::KmeProvisioningCommand>(
@@ -202,7 +210,8 @@ TEST_F(KmeTest, DeviceThatDoesNotKnowTheKmeFailsTheChallenge) {
   const TxnId kmr = to_kme_request(ue);
   const Bytes nonce(16, 0x01);
   s6a::KmeAnswer kma;
-  kma.action = s6a::DeviceChallenge{2, nonce, take(crypto::compute_rsp(filled(1, 32), nonce))};
+  kma.action = s6a::DeviceChallenge{2, nonce, take(crypto::compute_rsp(filled(1, 32), nonce)),
+                                    Bytes(61, 0x61)};
   give_kma(ue, kmr, std::move(kma));
   nas::DeviceAuthenticationResponse r;
   const Bytes rsp = take(crypto::compute_rsp(filled(2, 32), nonce));  // another device's KME
@@ -237,7 +246,7 @@ TEST_F(KmeTest, RejectsFromTheDeviceRejectTheAttachWithIllegalMe) {
     TestUe ue;
     const TxnId kmr = to_kme_request(ue);
     s6a::KmeAnswer kma;
-    kma.action = s6a::DeviceChallenge{1, Bytes(16, 2), Bytes(16, 3)};
+    kma.action = s6a::DeviceChallenge{1, Bytes(16, 2), Bytes(16, 3), Bytes(61, 4)};
     give_kma(ue, kmr, std::move(kma));
     kme_up(ue, nas::DeviceAuthenticationReject{nas::DeviceAuthenticationRejectCause::kNoKme});
     EXPECT_EQ(reject_in(ue).emm_cause, EmmCause::kIllegalMe);
@@ -288,7 +297,7 @@ TEST_F(KmeTest, KmaWithoutActionOrWithShortXrspIsNotUsed) {
     TestUe ue;
     const TxnId kmr = to_kme_request(ue);
     s6a::KmeAnswer kma;
-    kma.action = s6a::DeviceChallenge{1, Bytes(16, 2), Bytes(15, 3)};
+    kma.action = s6a::DeviceChallenge{1, Bytes(16, 2), Bytes(15, 3), Bytes(61, 4)};
     answer(kmr, std::move(kma));
     EXPECT_EQ(reject_in(ue).emm_cause, EmmCause::kNetworkFailure);
   }

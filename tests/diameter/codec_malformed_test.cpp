@@ -41,6 +41,17 @@ MsgPtr valid_ulr(s6a::KmeProcedure procedure) {
   return m;
 }
 
+MsgPtr valid_ulr_with_proof() {
+  s6a::UpdateLocationRequest ulr;
+  ulr.imsi = "001010123456789";
+  ulr.visited_plmn_id = {0x00, 0xF1, 0x10};
+  ulr.terminal = s6a::TerminalInformation{"35693803564380", "01"};
+  ulr.device_proof = s6a::DeviceProof{2, pattern(61, 4), pattern(16, 5)};
+  auto m = new_request(dict().ulr);
+  EXPECT_TRUE(append_request(dict(), ulr, m.get()));
+  return m;
+}
+
 MsgPtr valid_aia() {
   s6a::AuthenticationInformationAnswer aia;
   aia.vectors.push_back(
@@ -200,6 +211,33 @@ TEST(S6aCodecMalformed, KmeValuesOutOfRangeAreRefused) {
       expect_error(decode_ulr(d, wire(u.get()).get()), s6a::kMissingAvp, "KME-Confirm/KME-Cookie");
     }
     {
+      auto u = valid_ulr_with_proof();
+      set_octets(find(find(u.get(), d.kme_device_proof), d.kme_rsp), pattern(15, 0));
+      expect_error(decode_ulr(d, wire(u.get()).get()), s6a::kInvalidAvpValue,
+                   "KME-Device-Proof/KME-Rsp");
+    }
+    {
+      auto u = valid_ulr_with_proof();
+      drop(find(u.get(), d.kme_device_proof), d.kme_challenge_token);
+      expect_error(decode_ulr(d, wire(u.get()).get()), s6a::kMissingAvp,
+                   "KME-Device-Proof/KME-Challenge-Token");
+    }
+    {
+      auto u = valid_ulr_with_proof();
+      drop(find(u.get(), d.kme_device_proof), d.kme_version);
+      expect_error(decode_ulr(d, wire(u.get()).get()), s6a::kMissingAvp,
+                   "KME-Device-Proof/KME-Version");
+    }
+    {
+      s6a::KmeAnswer kma{s6a::kSuccess,
+                         s6a::DeviceChallenge{1, pattern(16, 1), pattern(16, 2), pattern(61, 3)}};
+      auto m = new_answer(d.kmr);
+      ASSERT_TRUE(append_answer(d, kma, m.get()));
+      drop(find(m.get(), d.kme_device_challenge), d.kme_challenge_token);
+      expect_error(decode_kma(d, wire(m.get()).get()), s6a::kMissingAvp,
+                   "KME-Device-Challenge/KME-Challenge-Token");
+    }
+    {
       s6a::KmeRequest kmr{"001010123456789", "35693803564380", 3};
       auto m = new_request(d.kmr);
       ASSERT_TRUE(append_request(d, kmr, m.get()));
@@ -211,7 +249,8 @@ TEST(S6aCodecMalformed, KmeValuesOutOfRangeAreRefused) {
       expect_error(decode_kmr(d, wire(n.get()).get()), s6a::kMissingAvp, "Terminal-Information");
     }
     {
-      s6a::KmeAnswer kma{s6a::kSuccess, s6a::DeviceChallenge{1, pattern(16, 1), pattern(16, 2)}};
+      s6a::KmeAnswer kma{s6a::kSuccess,
+                         s6a::DeviceChallenge{1, pattern(16, 1), pattern(16, 2), pattern(61, 3)}};
       auto m = new_answer(d.kmr);
       ASSERT_TRUE(append_answer(d, kma, m.get()));
       s6a::KmeProvisioning p;
@@ -356,6 +395,7 @@ TEST(S6aCodecMalformed, TruncatedAndCorruptedOctetsNeverCrash) {
     hammer(to_wire(valid_air().get()), kCmdAuthenticationInformation, true);
     hammer(to_wire(valid_aia().get()), kCmdAuthenticationInformation, false);
     hammer(to_wire(valid_ulr(s6a::KmeProcedure::kHiddenFromCnn).get()), kCmdUpdateLocation, true);
+    hammer(to_wire(valid_ulr_with_proof().get()), kCmdUpdateLocation, true);
     s6a::KmeProvisioning p;
     p.procedure = s6a::KmeProcedure::kHiddenFromCnn;
     p.encrypted_payload = pattern(100, 1);

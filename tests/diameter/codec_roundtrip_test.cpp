@@ -151,7 +151,7 @@ TEST(S6aCodec, ProtocolErrorSetsEBitAndCarriesOnlyTheResult) {
   in_child([] {
     s6a::KmeAnswer kma;
     kma.result = s6a::kTooBusy;
-    kma.action = s6a::DeviceChallenge{1, pattern(16, 1), pattern(16, 2)};
+    kma.action = s6a::DeviceChallenge{1, pattern(16, 1), pattern(16, 2), pattern(61, 3)};
     auto m = new_answer(dict().kmr);
     ASSERT_TRUE(append_answer(dict(), kma, m.get()));
     EXPECT_TRUE(detail::has_error_bit(m.get()));
@@ -183,6 +183,24 @@ TEST(S6aCodec, UlrRoundTripWithTerminalInformationAndProcedure2Confirm) {
     EXPECT_EQ(got->kme_confirm->signature_algorithm, 2);
     EXPECT_EQ(got->kme_confirm->signature, pattern(71, 9));
     EXPECT_TRUE(got->kme_confirm->kme.empty());
+  });
+}
+
+TEST(S6aCodec, UlrRoundTripWithDeviceProof) {
+  in_child([] {
+    auto ulr = sample_ulr();
+    ulr.kme_confirm.reset();
+    ulr.device_proof = s6a::DeviceProof{5, pattern(61, 0x30), pattern(16, 0x40)};
+    auto m = new_request(dict().ulr);
+    ASSERT_TRUE(append_request(dict(), ulr, m.get()));
+    EXPECT_EQ(find(m.get(), dict().kme_confirm), nullptr);
+    auto got = decode_ulr(dict(), wire(m.get()).get());
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_FALSE(got->kme_confirm);
+    ASSERT_TRUE(got->device_proof);
+    EXPECT_EQ(got->device_proof->kme_version, 5u);
+    EXPECT_EQ(got->device_proof->challenge_token, pattern(61, 0x30));
+    EXPECT_EQ(got->device_proof->rsp, pattern(16, 0x40));
   });
 }
 
@@ -316,7 +334,8 @@ TEST(S6aCodec, KmaRoundTripProvisioningProcedure2HasNoKme) {
 
 TEST(S6aCodec, KmaRoundTripDeviceChallengeAndResultOnly) {
   in_child([] {
-    s6a::KmeAnswer kma{s6a::kSuccess, s6a::DeviceChallenge{4, pattern(16, 1), pattern(16, 2)}};
+    s6a::KmeAnswer kma{s6a::kSuccess,
+                       s6a::DeviceChallenge{4, pattern(16, 1), pattern(16, 2), pattern(61, 3)}};
     auto m = new_answer(dict().kmr);
     ASSERT_TRUE(append_answer(dict(), kma, m.get()));
     auto got = decode_kma(dict(), wire(m.get()).get());
@@ -326,6 +345,7 @@ TEST(S6aCodec, KmaRoundTripDeviceChallengeAndResultOnly) {
     EXPECT_EQ(c->kme_version, 4u);
     EXPECT_EQ(c->nonce, pattern(16, 1));
     EXPECT_EQ(c->xrsp, pattern(16, 2));
+    EXPECT_EQ(c->challenge_token, pattern(61, 3));
 
     s6a::KmeAnswer refusal{s6a::kErrorNoDeviceKey, {}};
     auto r = new_answer(dict().kmr);
@@ -340,8 +360,9 @@ TEST(S6aCodec, KmaRoundTripDeviceChallengeAndResultOnly) {
 TEST(S6aCodec, AvpFlagsFollowTheSpecsAndKmeAvpsAreNotMandatory) {
   in_child([] {
     const S6aDictionary& d = dict();
-    for (const AvpDef* def : {&d.kme, &d.kme_confirm, &d.kme_binding_requirement, &d.kme_stored_version,
-                              &d.rat_type}) {
+    for (const AvpDef* def :
+         {&d.kme, &d.kme_confirm, &d.kme_binding_requirement, &d.kme_stored_version,
+          &d.kme_device_proof, &d.kme_challenge_token, &d.kme_rsp, &d.rat_type}) {
       dict_avp_data data{};
       ASSERT_EQ(fd_dict_getval(def->model, &data), 0);
       EXPECT_EQ(data.avp_vendor, def == &d.rat_type ? 10415u : 32473u) << def->name;

@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "crypto/challenge_token.h"
 #include "crypto/cookie.h"
 #include "crypto/ecies.h"
 #include "crypto/kdf.h"

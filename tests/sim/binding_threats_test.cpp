@@ -87,6 +87,35 @@ TEST_F(BindingThreatTest, SpoofedImeiFailsTheDeviceChallengeOfTheStoredKme) {
   EXPECT_EQ(snapshot(*store_), before);
 }
 
+// docs/security.md §3.21 (was residual risk §4.2): a CNN that ignores step 2a — legacy or
+// compromised — and sends the ULR without running the device challenge cannot register a clone
+// that claims an allowed IMEI: the HSS wants the proof it checks itself.
+TEST_F(BindingThreatTest, CnnThatSkipsTheKmeProcedureCannotRegisterACloneOfAnAllowedImei) {
+  const ue::UeProfile victim = profile(1);
+  ASSERT_TRUE(attach(add_ue(victim, only_procedure(2))).attached);
+  ue::UeProfile clone = other_device_with_uicc_of(victim, 600);
+  clone.imei14 = victim.imei14;
+  clone.imei15 = victim.imei15;
+  const StoreSnapshot before = snapshot(*store_);
+  recorder_->clear();
+
+  recorder_->on_answer = [](cnn::S6aAnswer& a) {
+    if (auto* aia = std::get_if<s6a::AuthenticationInformationAnswer>(&a)) {
+      aia->binding = s6a::BindingRequirement::kNone;  // the CNN acts as if step 2a said nothing
+    }
+  };
+  const UeIndex i = add_device(clone);
+  const AttachOutcome o = attach(i);
+  expect_illegal_me(o, i, victim.imsi);
+  EXPECT_EQ(recorder_->last<s6a::KmeRequest>(victim.imsi), nullptr);
+  const S6aRecord* ulr = recorder_->last<s6a::UpdateLocationRequest>(victim.imsi);
+  ASSERT_NE(ulr, nullptr);
+  EXPECT_EQ(ulr->req<s6a::UpdateLocationRequest>()->terminal->imei, victim.imei14);
+  EXPECT_FALSE(ulr->req<s6a::UpdateLocationRequest>()->device_proof.has_value());
+  EXPECT_EQ(result_of(*ulr->answer), s6a::kErrorKmeProofMissing);
+  EXPECT_EQ(snapshot(*store_), before);
+}
+
 TEST_F(BindingThreatTest, KmeRequestForAnImeiWithoutKeysIsRefusedWithNoDeviceKey) {
   const ue::UeProfile p = profile(1);
   SubscriptionPolicy policy = only_procedure(2);

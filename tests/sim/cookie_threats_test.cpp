@@ -69,7 +69,10 @@ TEST_F(CookieThreatTest, OldCookieAndSignatureReplayedAfterANewerKmeIsAVersionCo
   const StoreSnapshot before = snapshot(*store_);
 
   // Into the ULR of a later attach (device authentication, nothing to confirm).
-  on_ulr_of(p.imsi, [&](s6a::UpdateLocationRequest& ulr) { ulr.kme_confirm = old_confirm.clone(); });
+  on_ulr_of(p.imsi, [&](s6a::UpdateLocationRequest& ulr) {
+    ulr.device_proof.reset();
+    ulr.kme_confirm = old_confirm.clone();
+  });
   const AttachOutcome o = attach(i);
   expect_illegal_me(o, i, p.imsi);
   EXPECT_EQ(result_of_last<s6a::UpdateLocationRequest>(p.imsi), s6a::kErrorKmeVersionConflict);
