@@ -172,10 +172,14 @@ void kme_and_crypto_seeds(const fs::path& root) {
       {"provisioning_command_procedure2", cmd2},
       {"provisioning_response_procedure1", rsp1},
       {"provisioning_response_procedure2", rsp2},
-      {"provisioning_reject", nas::KmeProvisioningReject{nas::KmeProvisioningRejectCause::kImeiMismatch}},
+      {"provisioning_reject",
+       nas::KmeProvisioningReject{nas::KmeProvisioningRejectCause::kImeiMismatch, std::nullopt}},
+      {"provisioning_reject_version",
+       nas::KmeProvisioningReject{nas::KmeProvisioningRejectCause::kVersionNotNewer, 3}},
       {"device_authentication_request", dar},
       {"device_authentication_response", dares},
-      {"device_authentication_reject", nas::DeviceAuthenticationReject{nas::DeviceAuthenticationRejectCause::kNoKme}},
+      {"device_authentication_reject",
+       nas::DeviceAuthenticationReject{nas::DeviceAuthenticationRejectCause::kNoKme}},
   };
   for (const auto& [name, message] : messages) {
     auto container = nas::encode_kme(message);

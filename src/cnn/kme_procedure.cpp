@@ -133,6 +133,22 @@ void on_provisioning_response(Step& s, const nas::KmeProvisioningResponse& r) {
   update_location::request(s);
 }
 
+// A device that refuses the offered version as not newer than its own is locked out until the
+// HSS issues one above it (docs/security.md §4.3): say which versions, and for which pair.
+void on_provisioning_reject(Step& s, const nas::KmeProvisioningReject& j) {
+  std::string detail =
+      "KME Provisioning Reject, cause " + std::to_string(static_cast<unsigned>(j.cause));
+  if (j.cause == nas::KmeProvisioningRejectCause::kVersionNotNewer && j.committed_kme_version) {
+    const auto& state = std::get<KmeProvisioningState>(s.attach().kme);
+    detail += ": the device holds KME version " + std::to_string(*j.committed_kme_version) +
+              ", the HSS offered " + std::to_string(state.kme_version) + " (imsi=" + s.ue.imsi +
+              " imei=" + s.attach().imei + "; `kmebind admin kme renew --imsi " + s.ue.imsi +
+              " --imei " + s.attach().imei + " --after-version " +
+              std::to_string(*j.committed_kme_version) + "` lets the HSS issue the next one)";
+  }
+  device_check_failed(s, std::move(detail));
+}
+
 void on_device_authentication_response(Step& s, const nas::DeviceAuthenticationResponse& r) {
   auto& state = std::get<DeviceChallengeState>(s.attach().kme);
   stop_timer(s);
@@ -191,8 +207,7 @@ void on_uplink_transport(Step& s, const nas::UplinkGenericNasTransport& transpor
     }
     if (const auto* j = std::get_if<nas::KmeProvisioningReject>(&*message)) {
       stop_timer(s);
-      device_check_failed(s, "KME Provisioning Reject, cause " +
-                                 std::to_string(static_cast<unsigned>(j->cause)));
+      on_provisioning_reject(s, *j);
       return;
     }
   } else if (step == AttachStep::kDeviceAuthentication) {

@@ -103,8 +103,18 @@ struct KmeTable<KmeProvisioningResponse> {
 template <>
 struct KmeTable<KmeProvisioningReject> {
   using M = KmeProvisioningReject;
-  static constexpr auto kFields = std::tuple{field("Cause", KmeTag::kCause, 1, 1, kM, &M::cause)};
-  static Status validate(const M&) { return {}; }
+  static constexpr auto kFields = std::tuple{
+      field("Cause", KmeTag::kCause, 1, 1, kM, &M::cause),
+      field("KME version", KmeTag::kKmeVersion, 4, 4, kC, &M::committed_kme_version),
+  };
+  static Status validate(const M& m) {
+    const bool rollback = m.cause == KmeProvisioningRejectCause::kVersionNotNewer;
+    if (rollback && !m.committed_kme_version)
+      return fail(Code::kMalformed, "KME version missing (cause 5)");
+    if (!rollback && m.committed_kme_version)
+      return fail(Code::kMalformed, "KME version present (cause not 5)");
+    return {};
+  }
 };
 
 template <>

@@ -58,6 +58,7 @@ enum class KmeProvisioningRejectCause : std::uint8_t {
   kImeiMismatch = 2,
   kUnsupportedProfileOrProcedure = 3,
   kMalformed = 4,
+  kVersionNotNewer = 5,  // offered KME version not above the committed one (rollback or replay)
 };
 enum class DeviceAuthenticationRejectCause : std::uint8_t { kNoKme = 1, kOther = 2 };
 
@@ -101,6 +102,9 @@ struct KmeProvisioningReject {
   static constexpr KmeMessageType kMessageType = KmeMessageType::kProvisioningReject;
   static constexpr std::string_view kName = "KME Provisioning Reject";
   KmeProvisioningRejectCause cause = KmeProvisioningRejectCause::kMalformed;
+  // Present exactly with cause 5: the device's committed KME version, so that an operator can
+  // let the HSS issue one above it (docs/admin.md, the lock-out recovery section).
+  std::optional<std::uint32_t> committed_kme_version;
   bool operator==(const KmeProvisioningReject&) const = default;
 };
 

@@ -23,9 +23,10 @@ nas::SignatureAlgorithm nas_algorithm(crypto::SignatureAlgorithm a) {
                                                    : nas::SignatureAlgorithm::kEcdsaP256;
 }
 
-KmeHandling provisioning_reject(KmeProvisioningRejectCause cause, std::string reason) {
+KmeHandling provisioning_reject(KmeProvisioningRejectCause cause, std::string reason,
+                                std::optional<std::uint32_t> committed_version = std::nullopt) {
   KmeHandling h;
-  h.reply = nas::KmeProvisioningReject{cause};
+  h.reply = nas::KmeProvisioningReject{cause, committed_version};
   h.event = UeEvent(UeEventKind::kKmeProvisioningRejected, std::move(reason)).with_kme_cause(static_cast<std::uint8_t>(cause));
   return h;
 }
@@ -66,9 +67,15 @@ KmeHandling on_provisioning_command(const nas::KmeProvisioningCommand& cmd, std:
                                "ECIES profile is not the device's");
   }
   const StoredKme* committed = me.kmes().committed();
-  if (cmd.kme_version == 0 || (committed != nullptr && cmd.kme_version <= committed->version)) {
-    return provisioning_reject(KmeProvisioningRejectCause::kMalformed,
-                               "KME version not above the committed version (replayed command?)");
+  if (cmd.kme_version == 0) {
+    return provisioning_reject(KmeProvisioningRejectCause::kMalformed, "KME version 0");
+  }
+  if (committed != nullptr && cmd.kme_version <= committed->version) {
+    return provisioning_reject(KmeProvisioningRejectCause::kVersionNotNewer,
+                               "KME version " + std::to_string(cmd.kme_version) +
+                                   " not above the committed version " +
+                                   std::to_string(committed->version) + " (replayed command?)",
+                               committed->version);
   }
   auto plaintext = me.ecies_decrypt(cmd.ecies_scheme_output);
   if (!plaintext) return provisioning_reject(KmeProvisioningRejectCause::kDecryptionFailed, "ECIES decryption failed");

@@ -239,7 +239,8 @@ TEST_F(KmeTest, RejectsFromTheDeviceRejectTheAttachWithIllegalMe) {
     TestUe ue;
     const TxnId kmr = to_kme_request(ue);
     give_kma(ue, kmr, provisioning_for(ue, s6a::KmeProcedure::kSharedWithCnn, 1).kma);
-    kme_up(ue, nas::KmeProvisioningReject{nas::KmeProvisioningRejectCause::kImeiMismatch});
+    kme_up(ue, nas::KmeProvisioningReject{nas::KmeProvisioningRejectCause::kImeiMismatch,
+                                          std::nullopt});
     EXPECT_EQ(reject_in(ue).emm_cause, EmmCause::kIllegalMe);
   }
   {
@@ -251,6 +252,22 @@ TEST_F(KmeTest, RejectsFromTheDeviceRejectTheAttachWithIllegalMe) {
     kme_up(ue, nas::DeviceAuthenticationReject{nas::DeviceAuthenticationRejectCause::kNoKme});
     EXPECT_EQ(reject_in(ue).emm_cause, EmmCause::kIllegalMe);
   }
+}
+
+// docs/security.md §4.3: the device's own version and the pair reach the log, so an operator can
+// raise the HSS's counter above it.
+TEST_F(KmeTest, AVersionNotNewerRejectNamesBothVersionsAndThePair) {
+  TestUe ue;
+  const TxnId kmr = to_kme_request(ue);
+  give_kma(ue, kmr, provisioning_for(ue, s6a::KmeProcedure::kHiddenFromCnn, 3).kma);
+  kme_up(ue, nas::KmeProvisioningReject{nas::KmeProvisioningRejectCause::kVersionNotNewer, 1000});
+  EXPECT_EQ(reject_in(ue).emm_cause, EmmCause::kIllegalMe);
+  const std::string& detail = event_of(last_, CnnEventKind::kDeviceAuthenticationFailed).detail;
+  EXPECT_NE(detail.find("the device holds KME version 1000, the HSS offered 3"), std::string::npos)
+      << detail;
+  EXPECT_NE(detail.find("--imsi 001010123456789 --imei 35693803564380 --after-version 1000"),
+            std::string::npos)
+      << detail;
 }
 
 TEST_F(KmeTest, KmeMessageOfTheOtherProcedureIsDiscarded) {

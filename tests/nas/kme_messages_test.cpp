@@ -32,8 +32,14 @@ std::vector<KmeMessage> samples() {
   r2.signature_algorithm = SignatureAlgorithm::kEd25519;
   r2.signature = KmeSignature{};
   r2.signature->fill(0x5e);
-  return {p1, p2, r1, r2, KmeProvisioningReject{KmeProvisioningRejectCause::kImeiMismatch},
-          DeviceAuthenticationRequest{nonce(), 3}, DeviceAuthenticationResponse{KmeRsp{}},
+  return {p1,
+          p2,
+          r1,
+          r2,
+          KmeProvisioningReject{KmeProvisioningRejectCause::kImeiMismatch, std::nullopt},
+          KmeProvisioningReject{KmeProvisioningRejectCause::kVersionNotNewer, 41},
+          DeviceAuthenticationRequest{nonce(), 3},
+          DeviceAuthenticationResponse{KmeRsp{}},
           DeviceAuthenticationReject{DeviceAuthenticationRejectCause::kNoKme}};
 }
 
@@ -85,6 +91,23 @@ TEST(KmeMessages, MissingMandatoryFieldIsRefused) {
   ASSERT_FALSE(m);
   EXPECT_NE(m.error().message().find("Device Authentication Request: KME version: missing"), std::string::npos);
   EXPECT_FALSE(decode_kme(hex("03 01")));  // reject without cause
+}
+
+// Cause 5 (version not newer) carries the device's committed version; no other cause does.
+TEST(KmeMessages, ProvisioningRejectCarriesTheCommittedVersionExactlyWithCause5) {
+  auto bytes = encode_kme(KmeProvisioningReject{KmeProvisioningRejectCause::kVersionNotNewer, 41});
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ(to_hex(*bytes), to_hex(hex("03 01 09 0001 05 05 0004 00000029")));
+  EXPECT_FALSE(encode_kme(
+      KmeProvisioningReject{KmeProvisioningRejectCause::kVersionNotNewer, std::nullopt}));
+  EXPECT_FALSE(encode_kme(KmeProvisioningReject{KmeProvisioningRejectCause::kMalformed, 41}));
+  auto missing = decode_kme(hex("03 01 09 0001 05"));
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message().find("cause 5"), std::string::npos)
+      << missing.error().message();
+  auto extra = decode_kme(hex("03 01 09 0001 04 05 0004 00000029"));
+  ASSERT_FALSE(extra);
+  EXPECT_EQ(extra.error().code(), Code::kMalformed);
 }
 
 TEST(KmeMessages, ConditionalFieldsFollowTheProcedure) {

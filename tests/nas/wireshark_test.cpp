@@ -157,7 +157,9 @@ TEST_F(Wireshark, DissectsEveryKmeMessageInGenericNasTransport) {
   const std::vector<std::pair<KmeMessage, Direction>> messages = {
       {cmd, Direction::kDownlink},
       {rsp, Direction::kUplink},
-      {KmeProvisioningReject{KmeProvisioningRejectCause::kDecryptionFailed}, Direction::kUplink},
+      {KmeProvisioningReject{KmeProvisioningRejectCause::kDecryptionFailed, std::nullopt},
+       Direction::kUplink},
+      {KmeProvisioningReject{KmeProvisioningRejectCause::kVersionNotNewer, 7}, Direction::kUplink},
       {DeviceAuthenticationRequest{KmeNonce{}, 1}, Direction::kDownlink},
       {DeviceAuthenticationResponse{KmeRsp{}}, Direction::kUplink},
       {DeviceAuthenticationReject{DeviceAuthenticationRejectCause::kNoKme}, Direction::kUplink}};

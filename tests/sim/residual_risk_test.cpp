@@ -27,7 +27,7 @@ TEST_F(ResidualRiskTest, LyingCnnCanLockTheDeviceOutByPushingItsKmeVersionAhead)
   // can make one. A serving CNN that lies on both links (it strips the confirm from the ULR,
   // ignores the HSS's refusal of that ULR and tells the UE the KME was stored) makes the device
   // commit a KME of its own choice with a high version. The HSS then issues version 1, which the
-  // device refuses as a rollback (cause 4), and `kme renew` does not help: nothing is stored, so
+  // device refuses as a rollback (cause 5), and `kme renew` does not help: nothing is stored, so
   // the next issue is version 1 again.
   const ue::UeProfile p = profile(1);
   const UeIndex i = add_ue(p, only_procedure(2));
@@ -74,7 +74,10 @@ TEST_F(ResidualRiskTest, LyingCnnCanLockTheDeviceOutByPushingItsKmeVersionAhead)
     expect_illegal_me(o, i, p.imsi);
     const NasRecord* reject = recorder_->last_nas<nas::KmeProvisioningReject>(*recorder_->ue_id_of(p.imsi));
     ASSERT_NE(reject, nullptr) << recorder_->dump();
-    EXPECT_EQ(reject->as_kme<nas::KmeProvisioningReject>()->cause, nas::KmeProvisioningRejectCause::kMalformed);
+    EXPECT_EQ(reject->as_kme<nas::KmeProvisioningReject>()->cause,
+              nas::KmeProvisioningRejectCause::kVersionNotNewer);
+    EXPECT_EQ(reject->as_kme<nas::KmeProvisioningReject>()->committed_kme_version,
+              std::optional<std::uint32_t>(kForgedVersion));
     EXPECT_EQ(device_kme(i)->version, kForgedVersion);
   }
 }

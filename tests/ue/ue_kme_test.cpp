@@ -200,9 +200,12 @@ TEST_F(UeKmeTest, OldVersionIsRefusedSoACommandCannotBeReplayedToRollTheKmeBack)
   attach_with_kme(2);
   attach_until_secure();
   auto replayed = net_.provisioning(nas::KmeProcedure::kSharedWithCnn, 2);
-  EXPECT_EQ(rejected(replayed.command), nas::KmeProvisioningRejectCause::kMalformed);
+  EXPECT_EQ(rejected(replayed.command), nas::KmeProvisioningRejectCause::kVersionNotNewer);
   auto older = net_.provisioning(nas::KmeProcedure::kSharedWithCnn, 1);
-  EXPECT_EQ(rejected(older.command), nas::KmeProvisioningRejectCause::kMalformed);
+  auto reply = provision(older.command);
+  const auto& reject = std::get<nas::KmeProvisioningReject>(reply);
+  EXPECT_EQ(reject.cause, nas::KmeProvisioningRejectCause::kVersionNotNewer);
+  EXPECT_EQ(reject.committed_kme_version, std::optional<std::uint32_t>(2));  // for the operator
   EXPECT_EQ(committed()->version, 2u);
   EXPECT_EQ(pending(), nullptr);
 }
