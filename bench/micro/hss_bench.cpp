@@ -5,7 +5,7 @@
 //   hss/air                  AIR → AIA, one vector, subscribers taken round robin
 //   hss/kme-request/<combo>  KME-Request → KME-Answer (provisioning; stores nothing, repeatable)
 //   hss/ulr-confirm/<combo>  ULR with KME-Confirm → ULA: stores the KME (one subscriber each)
-//   hss/ulr-plain            ULR without KME-Confirm (binding check only)
+//   hss/ulr-plain            ULR of an imei-check subscriber (binding check only)
 #include <benchmark/benchmark.h>
 
 #include <vector>
@@ -143,7 +143,8 @@ void ulr_confirm(benchmark::State& state, const Combo& combo) {
 void ulr_plain(benchmark::State& state) {
   Bed bed;
   const Combo combo{};
-  ue::UeProfile p = bed.add_subscriber(1, combo);
+  // imei-check: a kme-required pair's ULR needs a KME proof (docs/security.md §3.21).
+  ue::UeProfile p = bed.add_subscriber(1, combo, store::BindingMode::kImeiCheck);
   s6a::UpdateLocationRequest ulr;
   ulr.imsi = p.imsi;
   ulr.visited_plmn_id = plmn();

@@ -8,8 +8,9 @@
 #
 # Builds kmebind and kmebind_s6a_bench (release preset, unless --build names a build directory
 # holding both), provisions a fresh store per engine in --stores (default sqlite) with the same N
-# subscribers (`kmebind admin generate-import` + `import`: kme-required, one allowed IMEI each —
-# TEST DATA), makes a throw-away CA with certificates for the HSS and the client, then for each
+# subscribers (`kmebind admin generate-import` + `import`, turned into imei-check subscribers —
+# the plain ULRs of the load client carry no KME proof, which a kme-required pair needs — one
+# allowed IMEI each; TEST DATA), makes a throw-away CA with certificates for the HSS and the client, then for each
 # transport:
 #   1. K times, for each store in turn (A B A B …): starts `kmebind hss` on that store, runs the
 #      load client once per entry of LIST (default air:1,air:64,ulr:1,ulr:64:
@@ -22,7 +23,7 @@
 # reported next to the HSS's.
 # Prints one table of medians over the K repetitions (answers/s, share of the echo rate, latency,
 # lost = sent − answered, which must be 0), or with --json one JSON object (every run and the
-# medians). Exit 1 when a request was lost or a run failed.
+# medians). Exit 1 when a request was lost, an answer was not DIAMETER_SUCCESS, or a run failed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -118,6 +119,9 @@ current_setting(name), ' ' ORDER BY name) FROM pg_settings WHERE name IN ('serve
   fi
 done
 "$kmebind" admin generate-import --count "$subscribers" --out "$work/subscribers.csv" 2>/dev/null
+# The load client's ULRs are plain (binding check only): a kme-required pair would refuse them
+# with KME_ERROR_PROOF_MISSING (docs/security.md §3.21), so the subscribers are imei-check.
+sed -i 's/,kme-required,/,imei-check,/' "$work/subscribers.csv"
 for store in $stores; do
   admin=("$kmebind" admin --store "${location[$store]}" --key-file "${key_file[$store]}")
   "${admin[@]}" init >/dev/null
@@ -232,6 +236,12 @@ run_client() {
       pg_after=$(pg_ticks)
       syncs_after=$(pg_wal_syncs "$store")
       out=$(grep '^\[' <<<"$out" | tail -1 || true)
+      # A figure of refused requests is not a figure of the HSS's work: every answer must succeed.
+      if [[ -n "$out" ]] && ! python3 -c 'import json, sys
+sys.exit(any(set(r.get("results", {})) - {"DIAMETER_SUCCESS"} for r in json.loads(sys.argv[1])))' "$out"; then
+        failed=1
+        log "$server/$transport $spec repetition $rep: answers other than DIAMETER_SUCCESS: $out"
+      fi
       [[ -n "$out" ]] && echo "{\"server\": \"$server\", \"store\": \"$store\", \"rep\": $rep, \"load\": $(uptime | sed 's/.*load average: //; s/,.*//'), \"server_cpu_s\": $(awk -v a="$before" -v b="$after" -v hz="$hz" 'BEGIN { print (b - a) / hz }'), \"pg_cpu_s\": $(awk -v a="$pg_before" -v b="$pg_after" -v hz="$hz" 'BEGIN { print (b - a) / hz }'), \"pg_wal_syncs\": $((syncs_after - syncs_before)), \"runs\": $out}" >> "$results"
     done
   done

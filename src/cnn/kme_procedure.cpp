@@ -102,15 +102,15 @@ void on_provisioning(Step& s, s6a::KmeProvisioning&& p) {
 }
 
 void on_challenge(Step& s, s6a::DeviceChallenge&& c) {
-  if (c.nonce.size() != crypto::kNonceSize || c.xrsp.size() != crypto::kRspSize) {
-    unusable_answer(s, "device challenge without a 16-octet Nonce and XRsp");
+  if (c.nonce.size() != crypto::kNonceSize || c.hxrsp.size() != crypto::kRspSize) {
+    unusable_answer(s, "device challenge without a 16-octet Nonce and HXRsp");
     return;
   }
   nas::DeviceAuthenticationRequest request;
   request.nonce = to_array<nas::kKmeNonceSize>(c.nonce);
   request.kme_version = c.kme_version;
-  s.attach().kme =
-      DeviceChallengeState{c.kme_version, std::move(c.xrsp), std::move(c.challenge_token), {}};
+  s.attach().kme = DeviceChallengeState{
+      c.kme_version, std::move(c.nonce), std::move(c.hxrsp), std::move(c.challenge_token), {}};
   send_kme(s, request, AttachStep::kDeviceAuthentication);
 }
 
@@ -152,7 +152,9 @@ void on_provisioning_reject(Step& s, const nas::KmeProvisioningReject& j) {
 void on_device_authentication_response(Step& s, const nas::DeviceAuthenticationResponse& r) {
   auto& state = std::get<DeviceChallengeState>(s.attach().kme);
   stop_timer(s);
-  if (!crypto::rsp_matches(state.xrsp, r.rsp)) {
+  // HXRsp = hash(Nonce ‖ Rsp): the CNN checks the device's answer, the HSS checks it again.
+  auto hxrsp = crypto::compute_hxrsp(state.nonce, r.rsp);
+  if (!hxrsp || !crypto::rsp_matches(state.hxrsp, *hxrsp)) {
     device_check_failed(s, "Device Authentication Response: Rsp does not match");
     return;
   }

@@ -19,7 +19,8 @@ void request(Step& s);
 //    {procedure 1, profile, ECIES output, Nonce, version};
 //  - KmeProvisioning, procedure 2: keeps Cookie and XRsp, wipes any KME the answer carried (the
 //    CNN must not hold it), and sends the Command {procedure 2, profile, ECIES output, version};
-//  - DeviceChallenge: keeps XRsp and sends Device Authentication Request {Nonce, version}.
+//  - DeviceChallenge: keeps HXRsp and the token and sends Device Authentication Request
+//    {Nonce, version}; a Rsp whose hash is HXRsp goes to the HSS in the ULR's device proof.
 // An answer this CNN cannot use (no action, a procedure it does not support, wrong sizes) → #17.
 void on_kma(Step& s, s6a::KmeAnswer&& kma);
 

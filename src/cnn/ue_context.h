@@ -58,9 +58,10 @@ struct KmeProvisioningState {
 // A device challenge with the stored KME (DESIGN.md §3).
 struct DeviceChallengeState {
   std::uint32_t kme_version = 0;
-  Bytes xrsp;
+  Bytes nonce;
+  Bytes hxrsp;            // the HSS's hash of XRsp: the CNN can check Rsp, not make it
   Bytes challenge_token;  // the HSS's, returned in the ULR with the device's Rsp
-  Bytes rsp;              // the device's, once it matched XRsp
+  Bytes rsp;              // the device's, once it matched HXRsp
 };
 
 struct AttachProcedure {

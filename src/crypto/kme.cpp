@@ -45,6 +45,16 @@ Result<Bytes> compute_rsp(const SecretBytes& kme, ByteView nonce) {
   return Bytes(mac->view().begin(), mac->view().begin() + kRspSize);
 }
 
+Result<Bytes> compute_hxrsp(ByteView nonce, ByteView rsp) {
+  if (auto st = check_size(nonce.size(), kNonceSize, "Nonce"); !st) {
+    return std::unexpected(st.error());
+  }
+  if (auto st = check_size(rsp.size(), kRspSize, "Rsp"); !st) return std::unexpected(st.error());
+  auto digest = sha256({nonce, rsp});
+  if (!digest) return std::unexpected(digest.error());
+  return Bytes(digest->end() - kRspSize, digest->end());
+}
+
 bool rsp_matches(ByteView expected, ByteView received) {
   return expected.size() == kRspSize && equal_ct(expected, received);
 }

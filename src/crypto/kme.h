@@ -36,6 +36,12 @@ inline constexpr std::string_view kWrapLabel = "kmebind kme-wrap v1";
 // Rsp (UE) and XRsp (HSS/CNN). REQUIRES kme of 32 and nonce of 16 octets, else kInvalidArgument.
 Result<Bytes> compute_rsp(const SecretBytes& kme, ByteView nonce);
 
+// HXRsp = the 128 least significant bits of SHA-256(Nonce ‖ Rsp): what a device challenge gives
+// the CNN instead of XRsp, so the CNN can check the device's Rsp without being able to make one
+// (the construction of HXRES*, TS 33.501 Annex A.5). REQUIRES nonce and rsp of 16 octets, else
+// kInvalidArgument.
+Result<Bytes> compute_hxrsp(ByteView nonce, ByteView rsp);
+
 // Constant-time comparison of XRsp and Rsp. False unless both are exactly 16 octets and equal
 // (so an empty or missing expected value never matches).
 bool rsp_matches(ByteView expected, ByteView received);

@@ -136,6 +136,7 @@ const std::array kSpecs{
     AvpSpec{&D::kme_signature, 12, kKmeb, "KME-Signature", Kind::kOctets, false, {}},
     AvpSpec{&D::kme_challenge_token, 17, kKmeb, "KME-Challenge-Token", Kind::kOctets, false, {}},
     AvpSpec{&D::kme_rsp, 18, kKmeb, "KME-Rsp", Kind::kOctets, false, {}},
+    AvpSpec{&D::kme_hxrsp, 20, kKmeb, "KME-HXRsp", Kind::kOctets, false, {}},
     AvpSpec{&D::kme_provisioning, 13, kKmeb, "KME-Provisioning", Kind::kGrouped, false, {}},
     AvpSpec{&D::kme_device_challenge, 14, kKmeb, "KME-Device-Challenge", Kind::kGrouped, false, {}},
     AvpSpec{&D::kme_confirm, 15, kKmeb, "KME-Confirm", Kind::kGrouped, false, {}},

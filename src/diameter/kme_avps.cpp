@@ -113,7 +113,7 @@ Status add_kme_device_challenge(void* parent, const S6aDictionary& d,
   if (!g) return std::unexpected(g.error());
   if (auto st = add_u32(*g, d.kme_version, c.kme_version); !st) return st;
   if (auto st = add_octets(*g, d.kme_nonce, c.nonce); !st) return st;
-  if (auto st = add_octets(*g, d.kme_xrsp, c.xrsp); !st) return st;
+  if (auto st = add_octets(*g, d.kme_hxrsp, c.hxrsp); !st) return st;
   return add_octets(*g, d.kme_challenge_token, c.challenge_token);
 }
 
@@ -125,12 +125,12 @@ Decoded<s6a::DeviceChallenge> read_kme_device_challenge(const AvpReader& g,
   out.kme_version = *version;
   auto nonce = g.octets(d.kme_nonce, limits::kNonceSize, limits::kNonceSize);
   if (!nonce) return std::unexpected(nonce.error());
-  auto xrsp = g.octets(d.kme_xrsp, limits::kXrspSize, limits::kXrspSize);
-  if (!xrsp) return std::unexpected(xrsp.error());
+  auto hxrsp = g.octets(d.kme_hxrsp, limits::kXrspSize, limits::kXrspSize);
+  if (!hxrsp) return std::unexpected(hxrsp.error());
   auto token = g.octets(d.kme_challenge_token, 1, limits::kChallengeTokenMax);
   if (!token) return std::unexpected(token.error());
   out.nonce = copy(*nonce);
-  out.xrsp = copy(*xrsp);
+  out.hxrsp = copy(*hxrsp);
   out.challenge_token = copy(*token);
   return out;
 }

@@ -20,7 +20,7 @@ Decoded<s6a::KmeConfirm> read_kme_confirm(const AvpReader& group, const S6aDicti
 Status add_kme_provisioning(void* parent, const S6aDictionary& d, const s6a::KmeProvisioning& p);
 Decoded<s6a::KmeProvisioning> read_kme_provisioning(const AvpReader& group, const S6aDictionary& d);
 
-// KME-Device-Challenge ::= { KME-Version } { KME-Nonce } { KME-XRsp } { KME-Challenge-Token }
+// KME-Device-Challenge ::= { KME-Version } { KME-Nonce } { KME-HXRsp } { KME-Challenge-Token }
 Status add_kme_device_challenge(void* parent, const S6aDictionary& d, const s6a::DeviceChallenge& c);
 Decoded<s6a::DeviceChallenge> read_kme_device_challenge(const AvpReader& group,
                                                         const S6aDictionary& d);

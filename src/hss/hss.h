@@ -79,8 +79,8 @@ class Hss {
   // ask); pair on the binding list (KME_ERROR_BINDING_VIOLATION); device public keys
   // (KME_ERROR_NO_DEVICE_KEY). Then:
   //  - a KME is stored and no renewal is requested → DeviceChallenge {stored version, random
-  //    Nonce, XRsp = Rsp(KME, Nonce), challenge token sealing IMSI, IMEI, Nonce, version and
-  //    now under the Cookie key ring (crypto/challenge_token.h)};
+  //    Nonce, HXRsp = compute_hxrsp(Nonce, Rsp(KME, Nonce)), challenge token sealing IMSI, IMEI,
+  //    Nonce, version and now under the Cookie key ring (crypto/challenge_token.h)};
   //  - otherwise → KmeProvisioning for a new random KME of version stored + 1 (1 for the first),
   //    procedure chosen by policy: procedure 2 if the subscriber allows it and the CNN supports
   //    it; else procedure 1 if the subscriber allows it, the CNN supports it,

@@ -49,8 +49,9 @@ Checked<Subject> check_subject(const HssContext& ctx, const s6a::KmeRequest& kmr
                  std::move(pair->kme), pair->kme_version};
 }
 
-// Device authentication with the stored KME (DESIGN.md §3): Nonce random, XRsp = Rsp(KME, Nonce),
-// and the token the ULR returns with the device's Rsp (docs/security.md §3.21).
+// Device authentication with the stored KME (DESIGN.md §3): Nonce random, HXRsp of XRsp =
+// Rsp(KME, Nonce) for the CNN, and the token the ULR returns with the device's Rsp
+// (docs/security.md §3.21).
 Checked<s6a::DeviceChallenge> make_challenge(const HssContext& ctx, const Subject& subject,
                                              std::int64_t now) {
   const store::KmeRecord& stored = *subject.stored;
@@ -58,10 +59,12 @@ Checked<s6a::DeviceChallenge> make_challenge(const HssContext& ctx, const Subjec
   if (!nonce) return refuse(s6a::kUnableToComply, "Nonce: " + nonce.error().what());
   auto xrsp = crypto::compute_rsp(stored.kme, *nonce);
   if (!xrsp) return refuse(s6a::kUnableToComply, "XRsp: " + xrsp.error().what());
+  auto hxrsp = crypto::compute_hxrsp(*nonce, *xrsp);
+  if (!hxrsp) return refuse(s6a::kUnableToComply, "HXRsp: " + hxrsp.error().what());
   auto token = crypto::seal_challenge_token(
       ctx.cookie_keys, {subject.subscriber.imsi, subject.imei, *nonce, now, stored.version});
   if (!token) return refuse(s6a::kUnableToComply, "challenge token: " + token.error().what());
-  return s6a::DeviceChallenge{stored.version, std::move(*nonce), std::move(*xrsp),
+  return s6a::DeviceChallenge{stored.version, std::move(*nonce), std::move(*hxrsp),
                               std::move(*token)};
 }
 

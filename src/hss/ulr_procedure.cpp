@@ -149,6 +149,10 @@ Checked<std::uint32_t> check_device_proof(const HssContext& ctx, const store::Pa
   if (!pair.kme) {
     return refuse(s6a::kErrorDeviceProofFailed, "the pair has no KME stored any more");
   }
+  if (pair.subscriber.kme_renewal_requested) {
+    // The next KME-Request provisions: a challenge issued before the renewal no longer counts.
+    return refuse(s6a::kErrorDeviceProofFailed, "a KME renewal was requested since the challenge");
+  }
   if (token->kme_version != pair.kme->version || proof.kme_version != token->kme_version) {
     return refuse(s6a::kErrorDeviceProofFailed,
                   "the challenge was made with another KME version than the stored one");
@@ -188,9 +192,10 @@ Checked<s6a::UpdateLocationAnswer> answer_ulr(const HssContext& ctx,
   s6a::UpdateLocationAnswer ula;
   if (ctx.config.msisdn) ula.msisdn = *ctx.config.msisdn;
   if (sub.binding_mode == store::BindingMode::kNone) {
-    if (ulr.kme_confirm) {
+    if (ulr.kme_confirm || ulr.device_proof) {
       return refuse(s6a::kErrorProcedureNotAllowed,
-                    "KME-Confirm for a subscriber without IMSI/IMEI binding");
+                    std::string(ulr.kme_confirm ? "KME-Confirm" : "KME-Device-Proof") +
+                        " for a subscriber without IMSI/IMEI binding");
     }
     note = "location updated";
     return ula;

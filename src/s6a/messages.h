@@ -127,10 +127,12 @@ struct KmeProvisioning {
   Bytes xrsp;               // procedure 2 only: expected response, 16 octets
 };
 // Device authentication with a stored KME (DESIGN.md §3): a challenge prepared statelessly.
+// The CNN gets HXRsp, not XRsp, so that it can check the device's Rsp but not make one
+// (docs/security.md §3.21).
 struct DeviceChallenge {
   std::uint32_t kme_version = 0;
   Bytes nonce;            // 16
-  Bytes xrsp;             // 16
+  Bytes hxrsp;            // 16: crypto::compute_hxrsp(Nonce, XRsp)
   Bytes challenge_token;  // crypto/challenge_token.h: returned in the ULR's DeviceProof
 };
 

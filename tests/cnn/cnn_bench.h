@@ -256,6 +256,11 @@ inline SecretBytes filled(std::uint8_t first, std::size_t n) {
   return s;
 }
 
+// HXRsp of a device challenge with `kme`, as the HSS makes it (crypto::compute_hxrsp).
+inline Bytes hxrsp_of(const SecretBytes& kme, ByteView nonce) {
+  return take(crypto::compute_hxrsp(nonce, take(crypto::compute_rsp(kme, nonce))));
+}
+
 // A KMA with provisioning material, as the HSS makes it (seed step 4/5): the KME payload
 // ECIES-encrypted to the device; procedure 1 also gives the KME, procedure 2 a Cookie and XRsp.
 struct Provisioned {

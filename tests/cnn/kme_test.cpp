@@ -120,8 +120,7 @@ TEST_F(KmeTest, DeviceChallengeWithStoredKme) {
   const SecretBytes kme = filled(0x51, 32);
   const Bytes nonce(16, 0x77);
   s6a::KmeAnswer kma;
-  kma.action =
-      s6a::DeviceChallenge{3, nonce, take(crypto::compute_rsp(kme, nonce)), Bytes(61, 0x61)};
+  kma.action = s6a::DeviceChallenge{3, nonce, hxrsp_of(kme, nonce), Bytes(61, 0x61)};
   auto request = std::get<nas::DeviceAuthenticationRequest>(give_kma(ue, kmr, std::move(kma)));
   EXPECT_EQ(Bytes(request.nonce.begin(), request.nonce.end()), nonce);
   EXPECT_EQ(request.kme_version, 3u);
@@ -210,8 +209,7 @@ TEST_F(KmeTest, DeviceThatDoesNotKnowTheKmeFailsTheChallenge) {
   const TxnId kmr = to_kme_request(ue);
   const Bytes nonce(16, 0x01);
   s6a::KmeAnswer kma;
-  kma.action = s6a::DeviceChallenge{2, nonce, take(crypto::compute_rsp(filled(1, 32), nonce)),
-                                    Bytes(61, 0x61)};
+  kma.action = s6a::DeviceChallenge{2, nonce, hxrsp_of(filled(1, 32), nonce), Bytes(61, 0x61)};
   give_kma(ue, kmr, std::move(kma));
   nas::DeviceAuthenticationResponse r;
   const Bytes rsp = take(crypto::compute_rsp(filled(2, 32), nonce));  // another device's KME

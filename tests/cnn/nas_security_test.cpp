@@ -15,8 +15,7 @@ class NasSecurityTest : public CnnBench {
     const SecretBytes kme = filled(0x61, 32);
     const Bytes nonce(16, 0x42);
     s6a::KmeAnswer kma;
-    kma.action =
-        s6a::DeviceChallenge{1, nonce, take(crypto::compute_rsp(kme, nonce)), Bytes(61, 0x61)};
+    kma.action = s6a::DeviceChallenge{1, nonce, hxrsp_of(kme, nonce), Bytes(61, 0x61)};
     answer(kmr, std::move(kma));
     (void)kme_in(ue.receive(only_nas(last_).pdu));
     nas::DeviceAuthenticationResponse r;

@@ -59,6 +59,22 @@ TEST(Rsp, BadSizesAreInvalidArgument) {
 }
 
 // Layout: label ‖ len ‖ IMSI ‖ len ‖ IMEI ‖ len ‖ Nonce ‖ SHA-256(KME).
+// HXRsp = the 128 least significant bits of SHA-256(Nonce ‖ Rsp), as HXRES* (TS 33.501 A.5).
+// Expected value from Python's hashlib: sha256(bytes(range(32))).hexdigest()[32:].
+TEST(HxRsp, IsTheLowHalfOfSha256OverNonceAndRsp) {
+  Bytes nonce(kNonceSize), rsp(kRspSize);
+  for (std::size_t i = 0; i < kNonceSize; ++i) nonce[i] = static_cast<std::uint8_t>(i);
+  for (std::size_t i = 0; i < kRspSize; ++i) rsp[i] = static_cast<std::uint8_t>(16 + i);
+  auto hxrsp = compute_hxrsp(nonce, rsp);
+  ASSERT_TRUE(hxrsp) << hxrsp.error().what();
+  EXPECT_EQ(to_hex(*hxrsp), "f412a49c732db2c8abc1b8581bd710dd");
+  rsp[0] ^= 1;
+  EXPECT_NE(to_hex(compute_hxrsp(nonce, rsp).value_or(Bytes{})),
+            "f412a49c732db2c8abc1b8581bd710dd");
+  EXPECT_EQ(compute_hxrsp(Bytes(15, 0), rsp).error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(compute_hxrsp(nonce, Bytes(17, 0)).error().code(), Code::kInvalidArgument);
+}
+
 TEST(KmeTranscript, HasTheDocumentedLayout) {
   const SecretBytes kme = kme_of(0x5a);
   const Bytes nonce(kNonceSize, 0xee);

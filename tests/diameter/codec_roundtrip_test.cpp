@@ -344,7 +344,7 @@ TEST(S6aCodec, KmaRoundTripDeviceChallengeAndResultOnly) {
     ASSERT_NE(c, nullptr);
     EXPECT_EQ(c->kme_version, 4u);
     EXPECT_EQ(c->nonce, pattern(16, 1));
-    EXPECT_EQ(c->xrsp, pattern(16, 2));
+    EXPECT_EQ(c->hxrsp, pattern(16, 2));
     EXPECT_EQ(c->challenge_token, pattern(61, 3));
 
     s6a::KmeAnswer refusal{s6a::kErrorNoDeviceKey, {}};
@@ -362,7 +362,7 @@ TEST(S6aCodec, AvpFlagsFollowTheSpecsAndKmeAvpsAreNotMandatory) {
     const S6aDictionary& d = dict();
     for (const AvpDef* def :
          {&d.kme, &d.kme_confirm, &d.kme_binding_requirement, &d.kme_stored_version,
-          &d.kme_device_proof, &d.kme_challenge_token, &d.kme_rsp, &d.rat_type}) {
+          &d.kme_device_proof, &d.kme_challenge_token, &d.kme_rsp, &d.kme_hxrsp, &d.rat_type}) {
       dict_avp_data data{};
       ASSERT_EQ(fd_dict_getval(def->model, &data), 0);
       EXPECT_EQ(data.avp_vendor, def == &d.rat_type ? 10415u : 32473u) << def->name;

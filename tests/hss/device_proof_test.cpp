@@ -61,6 +61,28 @@ TEST_F(DeviceProofTest, AUlrWithoutConfirmForAPairWithNoKmeYetIsRefused) {
   EXPECT_FALSE(snapshot(kImsi, kImei).has_value());
 }
 
+// The review's forgery: the CNN gets HXRsp, a hash of the device's Rsp, and cannot turn the
+// challenge into a proof without the device (TS 33.501 Annex A.5's HXRES* construction).
+TEST_F(DeviceProofTest, ACnnHoldingOnlyTheChallengeCannotMakeTheProof) {
+  const Device device = kme_subscriber();
+  const Bytes kme = provisioned(device);
+  const s6a::DeviceChallenge c = challenge();
+  s6a::UpdateLocationRequest req = proof_ulr(c, kme);
+  EXPECT_NE(req.device_proof->rsp, c.hxrsp);
+  req.device_proof->rsp = c.hxrsp;
+  EXPECT_EQ(ulr(req).result, s6a::kErrorDeviceProofFailed);
+  EXPECT_EQ(ulr(proof_ulr(c, kme)).result, s6a::kSuccess) << event_.reason;
+}
+
+TEST_F(DeviceProofTest, AProofIssuedBeforeARenewalRequestIsRefusedAfterIt) {
+  const Device device = kme_subscriber();
+  const Bytes kme = provisioned(device);
+  const s6a::DeviceChallenge c = challenge();
+  expect_ok(store_->request_kme_renewal(kImsi, "test"));
+  EXPECT_EQ(ulr(proof_ulr(c, kme)).result, s6a::kErrorDeviceProofFailed);
+  EXPECT_NE(event_.reason.find("renewal"), std::string::npos) << event_.reason;
+}
+
 TEST_F(DeviceProofTest, ARspMadeWithAnotherKmeIsRefused) {
   const Device device = kme_subscriber();
   provisioned(device);
@@ -154,6 +176,10 @@ TEST_F(DeviceProofTest, AProofForASubscriberWithoutKmeBindingIsProcedureNotAllow
   req.device_proof = s6a::DeviceProof{1, Bytes(crypto::kChallengeTokenSize, 1), Bytes(16, 2)};
   EXPECT_EQ(ulr(req).result, s6a::kErrorProcedureNotAllowed);
   EXPECT_EQ(ulr(ulr_for(kImsi, kImei)).result, s6a::kSuccess);  // imei-check needs no proof
+  add_subscriber(kImsi2, store::BindingMode::kNone);
+  s6a::UpdateLocationRequest none = ulr_for(kImsi2, kImei);
+  none.device_proof = req.device_proof;
+  EXPECT_EQ(ulr(none).result, s6a::kErrorProcedureNotAllowed);
 }
 
 }  // namespace

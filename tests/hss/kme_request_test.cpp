@@ -146,10 +146,14 @@ TEST_F(KmeRequestTest, StoredKmeGivesADeviceChallengeTheDeviceAnswers) {
   ASSERT_NE(challenge, nullptr);
   EXPECT_EQ(challenge->kme_version, 1u);
   ASSERT_EQ(challenge->nonce.size(), crypto::kNonceSize);
+  // The CNN gets HXRsp: the hash of the device's Rsp, not the Rsp itself (security.md §3.21).
   const Bytes rsp = take(crypto::compute_rsp(SecretBytes(ByteView(kme)), challenge->nonce));
-  EXPECT_TRUE(crypto::rsp_matches(challenge->xrsp, rsp));
+  EXPECT_FALSE(crypto::rsp_matches(challenge->hxrsp, rsp));
+  EXPECT_TRUE(
+      crypto::rsp_matches(challenge->hxrsp, take(crypto::compute_hxrsp(challenge->nonce, rsp))));
   const Bytes wrong = take(crypto::compute_rsp(filled(1, 32), challenge->nonce));
-  EXPECT_FALSE(crypto::rsp_matches(challenge->xrsp, wrong));
+  EXPECT_FALSE(
+      crypto::rsp_matches(challenge->hxrsp, take(crypto::compute_hxrsp(challenge->nonce, wrong))));
   auto again = kmr(kImsi, kImei);
   EXPECT_NE(std::get<s6a::DeviceChallenge>(again.action).nonce, challenge->nonce);
 }

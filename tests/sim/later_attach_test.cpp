@@ -37,7 +37,9 @@ class LaterAttachTest : public SimTest, public ::testing::WithParamInterface<int
     const auto stored = stored_kme(p);
     ASSERT_TRUE(stored.has_value());
     ASSERT_EQ(stored->version, version);
-    EXPECT_EQ(take(crypto::compute_rsp(stored->kme, challenge->nonce)), challenge->xrsp);
+    const Bytes xrsp = take(crypto::compute_rsp(stored->kme, challenge->nonce));
+    EXPECT_EQ(take(crypto::compute_hxrsp(challenge->nonce, xrsp)), challenge->hxrsp);
+    EXPECT_NE(xrsp, challenge->hxrsp) << "the CNN never sees XRsp itself";
 
     const cnn::UeId ue = *rec.ue_id_of(p.imsi);
     const NasRecord* request = rec.last_nas<nas::DeviceAuthenticationRequest>(ue);
@@ -48,11 +50,14 @@ class LaterAttachTest : public SimTest, public ::testing::WithParamInterface<int
     const NasRecord* response = rec.last_nas<nas::DeviceAuthenticationResponse>(ue);
     ASSERT_NE(response, nullptr);
     const auto& rsp = response->as_kme<nas::DeviceAuthenticationResponse>()->rsp;
-    EXPECT_EQ(Bytes(rsp.begin(), rsp.end()), challenge->xrsp);
+    EXPECT_EQ(Bytes(rsp.begin(), rsp.end()), xrsp);
 
-    // The ULR confirms nothing new; the store is exactly as before.
+    // The ULR confirms nothing new but carries the device's proof; the store is as before.
     const auto* ulr = rec.last<s6a::UpdateLocationRequest>(p.imsi)->req<s6a::UpdateLocationRequest>();
     EXPECT_FALSE(ulr->kme_confirm.has_value());
+    ASSERT_TRUE(ulr->device_proof.has_value());
+    EXPECT_EQ(ulr->device_proof->rsp, xrsp);
+    EXPECT_EQ(ulr->device_proof->challenge_token, challenge->challenge_token);
     EXPECT_EQ(snapshot(*store_), before);
     EXPECT_EQ(device_kme(i)->version, version);
   }

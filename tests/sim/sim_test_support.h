@@ -67,6 +67,7 @@ inline s6a::UpdateLocationRequest clone(const s6a::UpdateLocationRequest& r) {
   c.ulr_flags = r.ulr_flags;
   c.terminal = r.terminal;
   if (r.kme_confirm) c.kme_confirm = r.kme_confirm->clone();
+  c.device_proof = r.device_proof;
   return c;
 }
 inline s6a::AuthenticationInformationAnswer clone(const s6a::AuthenticationInformationAnswer& a) {

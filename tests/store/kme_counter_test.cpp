@@ -329,10 +329,16 @@ TYPED_TEST(KmeCounterTest, VersionTwoStoreIsUpgradedKeepingItsKmesAndThenTakesAR
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(rows.back().action, "schema-upgrade");
   EXPECT_EQ(rows.back().detail.substr(0, 6), "2 -> 3");
-  // The rebuilt (SQLite) or re-constrained (PostgreSQL) table still refuses unknown procedures.
-  EXPECT_NE(this->engine_.exec("INSERT INTO kme_records VALUES ('001010000000002', '" +
-                               std::string(kImei) + "', 1, NULL, 1, 'x', 'hss')"),
-            "");
+  // The rebuilt (SQLite) or re-constrained (PostgreSQL) table still refuses unknown procedures:
+  // the same row with a known procedure is accepted, so it is the CHECK that refuses 'x' (not
+  // the subscriber's foreign key).
+  const auto row_with = [&](const char* procedure) {
+    return "INSERT INTO kme_records VALUES (" + imsi + ", '35209900176150', 1, NULL, 1, '" +
+           procedure + "', 'hss')";
+  };
+  EXPECT_NE(this->engine_.exec(row_with("x")), "");
+  EXPECT_EQ(this->engine_.exec(row_with("none")), "");
+  EXPECT_EQ(this->engine_.exec("DELETE FROM kme_records WHERE imei = '35209900176150'"), "");
   auto before = s.raise_kme_version(kImsi, kImei2, 9, "admin");
   ASSERT_TRUE(before) << before.error().what();
   EXPECT_EQ(before->counter, 5u);
