@@ -66,6 +66,24 @@ void answer_if_refused(const Decoded<T>& decoded, MsgPtr& request) {
   KMEBIND_FUZZ_CHECK(parsed != nullptr && dict_ok);
 }
 
+// freeDiameter's own error answer to a request that does not parse (fd_msg_parse_or_error, which
+// its routing runs before dispatch; RFC 6733 §7.1.5) must go on the wire too: one it cannot
+// bufferize is not sent, and the link to the peer is dropped.
+void answer_parse_error(MsgPtr& m) {
+  msg_hdr* hdr = nullptr;
+  if (fd_msg_hdr(m.get(), &hdr) != 0 || (hdr->msg_flags & CMD_FLAG_REQUEST) == 0) return;
+  struct msg* request = m.release();
+  struct msg* error = nullptr;
+  (void)fd_msg_parse_or_error(&request, &error);
+  m.reset(request);  // null when the error answer took the request over
+  if (error == nullptr) return;
+  MsgPtr answer(error);
+  std::uint8_t* buffer = nullptr;
+  std::size_t len = 0;
+  KMEBIND_FUZZ_CHECK(fd_msg_bufferize(answer.get(), &buffer, &len) == 0);
+  std::free(buffer);
+}
+
 void decode_message(MsgPtr& m) {
   msg_hdr* hdr = nullptr;
   if (fd_msg_hdr(m.get(), &hdr) != 0) return;
@@ -100,6 +118,8 @@ void decode_message(MsgPtr& m) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   g_dict = &fuzz::s6a_dictionary();
+  // The daemons' hooks: fd_msg_parse_or_error calls the parsing error one, as on a live link.
+  if (!detail::install_receive_guard()) std::abort();
   return 0;
 }
 
@@ -120,7 +140,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool blanked_dict_ok = false;
   MsgPtr blanked_msg = parse(blanked, blanked_dict_ok);
   KMEBIND_FUZZ_CHECK(blanked_msg != nullptr);
-  if (!dict_ok) return 0;
+  if (!dict_ok) {
+    answer_parse_error(m);
+    return 0;
+  }
   decode_message(m);
   return 0;
 }

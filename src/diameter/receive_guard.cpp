@@ -55,6 +55,10 @@ bool session_id_with_nul(struct avp* a, const avp_hdr& h) {
 bool proxy_info_freediameter_cannot_copy(struct avp* a, const avp_hdr& h) {
   if (h.avp_code != kProxyInfo || h.avp_vendor != 0) return false;
   if (parse_dict(a, fd_g_config->cnf_dict) != 0) return true;
+  // With the V bit (never set on Proxy-Info) the lookup by Vendor-Id 0 finds no model: an
+  // unknown AVP, which freeDiameter cannot copy when its value is empty.
+  dict_object* own_model = nullptr;
+  if (fd_msg_model(a, &own_model) != 0 || own_model == nullptr) return true;
   void* child = nullptr;
   if (fd_msg_browse_internal(a, MSG_BRW_FIRST_CHILD, &child, nullptr) != 0) return true;
   while (child != nullptr) {
@@ -122,7 +126,45 @@ void guard_hook(enum fd_hook_type, struct msg* m, struct peer_hdr* peer, void* o
   }
 }
 
+// HOOK_MESSAGE_PARSING_ERROR runs in fd_msg_parse_or_error before freeDiameter makes its error
+// answer, whose Failed-AVP (RFC 6733 §7.5) is a raw copy of the offending AVP sized from its
+// header: an AVP with an empty value gives a copy without data, which freeDiameter 1.2.1 cannot
+// bufferize, so the answer is not sent and the link to the peer is dropped.
+void parsing_error_hook(enum fd_hook_type, struct msg* m, struct peer_hdr*, void*,
+                        struct fd_hook_permsgdata*, void*) {
+  if (m != nullptr) widen_empty_unparsed_avps(m);
+}
+
+fd_hook_hdl* g_parsing_error_hook = nullptr;
+
 }  // namespace
+
+unsigned widen_empty_unparsed_avps(struct msg* m) {
+  msg_hdr* mh = nullptr;
+  if (fd_msg_hdr(m, &mh) != 0 || (mh->msg_flags & CMD_FLAG_REQUEST) == 0) return 0;
+  unsigned widened = 0;
+  void* at = nullptr;
+  if (fd_msg_browse_internal(m, MSG_BRW_WALK, &at, nullptr) != 0) return 0;
+  while (at != nullptr) {
+    avp_hdr* h = nullptr;
+    if (fd_msg_avp_hdr(static_cast<struct avp*>(at), &h) == 0 && h->avp_value == nullptr) {
+      const std::uint32_t header = (h->avp_flags & AVP_FLAG_VENDOR) != 0 ? 12 : 8;
+      dict_object* model = nullptr;
+      (void)fd_msg_model(at, &model);
+      dict_avp_data data{};
+      const bool grouped = model != nullptr && fd_dict_getval(model, &data) == 0 &&
+                           data.avp_basetype == AVP_TYPE_GROUPED;
+      if (!grouped && h->avp_len <= header) {
+        h->avp_len = header + 4;
+        ++widened;
+      }
+    }
+    void* next = nullptr;
+    if (fd_msg_browse_internal(at, MSG_BRW_WALK, &next, nullptr) != 0) break;
+    at = next;
+  }
+  return widened;
+}
 
 int parse_dict(void* msg_or_avp, struct dictionary* dict) {
   fd_pei pei{};
@@ -182,6 +224,11 @@ Status install_receive_guard() {
   if (int rc = fd_hook_register(mask, guard_hook, nullptr, nullptr, &g_guard_hook); rc != 0) {
     g_guard_hook = nullptr;
     return fail(Code::kInternal, "freeDiameter refused the receive guard hook");
+  }
+  const std::uint32_t parsing = fd_hook_mask_helper(0, HOOK_MESSAGE_PARSING_ERROR, -1);
+  if (fd_hook_register(parsing, parsing_error_hook, nullptr, nullptr, &g_parsing_error_hook) != 0) {
+    g_parsing_error_hook = nullptr;
+    return fail(Code::kInternal, "freeDiameter refused the parsing error hook");
   }
   return {};
 }

@@ -56,6 +56,11 @@ GuardResult guard_received(struct msg* m);
 // caller must free; this frees it, for callers that only want the verdict.
 int parse_dict(void* msg_or_avp, struct dictionary* dict);
 
+// Gives every AVP of the request `m` whose value is empty and was not parsed a 4-octet length,
+// so that freeDiameter's Failed-AVP copy of it holds 4 zero octets and can be sent (the hook on
+// HOOK_MESSAGE_PARSING_ERROR); returns how many. Changes nothing in an answer.
+unsigned widen_empty_unparsed_avps(struct msg* m);
+
 // The process totals of guard_received (relaxed atomic reads; any thread).
 ReceiveGuardStats receive_guard_totals();
 

@@ -190,6 +190,58 @@ const Case kCases[] = {
      },
      {2001},
      "removed 1 Proxy-Info AVP"},
+    // Found by diameter_s6a_fuzz (fuzz/corpus/diameter_s6a_fuzz/regress-proxy-info-v-bit-no-
+    // content): a Proxy-Info with the V bit, Vendor-Id 0 and no content has no model, and
+    // freeDiameter cannot copy it into an answer. Before the guard removed it: no answer (and a
+    // leaked answer), and on the routing thread the Diameter core stopped (the HSS exited 1).
+    {"ProxyInfoWithVBitAndNoContentIsRemovedAndTheRequestServed",
+     [](std::uint32_t id) { return air(id, session_id(id), air_body() + avp(284, "", kAvpV, 0)); },
+     {2001},
+     "removed 1 Proxy-Info AVP"},
+    {"ProxyInfoWithVBitAndNoContentWithoutDestinationRealmIsRefusedByRouting",
+     [](std::uint32_t id) {
+       return air(id, session_id(id), air_body(false) + avp(284, "", kAvpV, 0));
+     },
+     {3001},
+     "removed 1 Proxy-Info AVP"},
+    {"ProxyInfoWithVBitAndNoContentInAnAirThatDoesNotDecodeIsRefused",
+     [](std::uint32_t id) {
+       return air(id, session_id(id),
+                  avp(277, u32(1)) + avp(264, kHost) + avp(296, kRealm) + avp(283, kRealm) +
+                      avp(284, "", kAvpV, 0));
+     },
+     {5005},
+     "removed 1 Proxy-Info AVP"},
+    // An AVP that does not parse and has no value: freeDiameter's own error answer copied it into
+    // Failed-AVP without data, could not bufferize the answer, and dropped it and the link (the
+    // parsing error hook now gives such an AVP 4 zero octets; regress-unknown-mandatory-avp-no-
+    // value, regress-auth-session-state-no-value).
+    {"UnknownMandatoryAvpWithNoValueIsRefusedAsUnsupported",
+     [](std::uint32_t id) { return air(id, session_id(id), air_body() + avp(99999, "", kAvpM)); },
+     {5001},
+     "does not parse: DIAMETER_AVP_UNSUPPORTED"},
+    {"UnknownVendorAvpWithNoValueIsRefusedAsUnsupported",
+     [](std::uint32_t id) { return air(id, session_id(id), air_body() + vavp(263, "", k3gpp)); },
+     {5001},
+     "does not parse: DIAMETER_AVP_UNSUPPORTED"},
+    {"NestedUnknownMandatoryAvpWithNoValueIsRefusedAsUnsupported",
+     [](std::uint32_t id) {
+       return air(id, session_id(id),
+                  avp(277, u32(1)) + avp(264, kHost) + avp(296, kRealm) + avp(283, kRealm) +
+                      avp(1, kImsi) + vavp(1407, std::string("\x00\xf1\x10", 3), k3gpp) +
+                      vavp(1408, vavp(1410, u32(1), k3gpp) + avp(99999, "", kAvpM), k3gpp));
+     },
+     {5001},
+     "does not parse: DIAMETER_AVP_UNSUPPORTED"},
+    {"Unsigned32AvpWithNoValueIsRefusedWithInvalidLength",
+     [](std::uint32_t id) {
+       return air(id, session_id(id),
+                  avp(277, "") + avp(264, kHost) + avp(296, kRealm) + avp(283, kRealm) +
+                      avp(1, kImsi) + vavp(1407, std::string("\x00\xf1\x10", 3), k3gpp) +
+                      vavp(1408, vavp(1410, u32(1), k3gpp), k3gpp));
+     },
+     {5014},
+     "does not parse"},
     // A watchdog request (link-local, answered by freeDiameter itself) aborted the HSS the same
     // way.
     {"WatchdogRequestWithSessionIdWithVBitIsAnswered",
