@@ -386,7 +386,8 @@ void setup_kme(CLI::App* admin, Context& ctx) {
       group, "renew",
       "Mark a subscriber's KME for re-provisioning (device sold, operator change); with --imei and "
       "--after-version N, make the next KME of that pair version N+1 (a device refusing the HSS's "
-      "KMEs as a rollback, KME Provisioning Reject cause #4; docs/admin.md)");
+      "KMEs as a rollback, KME Provisioning Reject cause 5, whose log line names the device's "
+      "version; docs/admin.md)");
   renew->add_option("--imsi", r->imsi, "IMSI")->required();
   renew->add_option("--imei", r->imei, "IMEI of the pair whose version counter --after-version raises");
   renew->add_option(
