@@ -547,7 +547,7 @@ TEST_F(AdminCli, KmeRenewAfterVersionRaisesThePairsCounterAndNeverLowersIt) {
   EXPECT_EQ(run("admin kme status --imei 35209900176148").code, 2);
   CliRun help = ok("admin kme renew --help");
   EXPECT_TRUE(contains(help.out, "--after-version")) << help.out;
-  EXPECT_TRUE(contains(help.out, "#4")) << help.out;
+  EXPECT_TRUE(contains(help.out, "Reject cause 5")) << help.out;
 }
 
 TEST_F(AdminCli, GeneratedImportFileImports) {
