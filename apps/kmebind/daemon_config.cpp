@@ -634,18 +634,23 @@ Result<HssDaemonConfig> parse_hss_config(const net::YamlDoc& doc) {
                       hss->child_path("workers");
   }
   if (hss) {
-    KMEBIND_CHECK(net::check_keys(*hss, {"workers", "queue_limit", "cookie_lifetime_s",
-                                         "allow_procedure1", "max_vectors_per_air"}));
+    KMEBIND_CHECK(
+        net::check_keys(*hss, {"workers", "queue_limit", "cookie_lifetime_s",
+                               "challenge_lifetime_s", "allow_procedure1", "max_vectors_per_air"}));
     KMEBIND_TRY(workers, net::get_uint_or(*hss, "workers", 1, 256, c.workers));
     KMEBIND_TRY(queue, net::get_uint_or(*hss, "queue_limit", 1, 1'000'000, c.queue_limit));
     KMEBIND_TRY(lifetime, net::get_uint_or(*hss, "cookie_lifetime_s", 1, 86'400,
                                            static_cast<std::uint64_t>(c.hss.cookie_lifetime_s)));
+    KMEBIND_TRY(challenge,
+                net::get_uint_or(*hss, "challenge_lifetime_s", 1, 3'600,
+                                 static_cast<std::uint64_t>(c.hss.challenge_lifetime_s)));
     KMEBIND_TRY(p1, net::get_bool_or(*hss, "allow_procedure1", c.hss.allow_procedure1));
     KMEBIND_TRY(vectors,
                 net::get_uint_or(*hss, "max_vectors_per_air", 1, 32, c.hss.max_vectors_per_air));
     c.workers = static_cast<unsigned>(workers);
     c.queue_limit = static_cast<std::size_t>(queue);
     c.hss.cookie_lifetime_s = static_cast<std::int64_t>(lifetime);
+    c.hss.challenge_lifetime_s = static_cast<std::int64_t>(challenge);
     c.hss.allow_procedure1 = p1;
     c.hss.max_vectors_per_air = static_cast<std::uint32_t>(vectors);
     if (auto st = c.hss.validate(); !st) return std::unexpected(at(*hss, st.error()));

@@ -111,7 +111,7 @@ class Hss {
   // the ULA then carries kme_version_stored. For a kKmeRequired subscriber the ULR must carry
   // either a KME-Confirm or a KME-Device-Proof (neither → KME_ERROR_PROOF_MISSING; both →
   // INVALID_AVP_VALUE; docs/security.md §3.21): the proof's challenge token must open for this
-  // IMSI and IMEI within cookie_lifetime_s, name the stored KME's version (as must the proof),
+  // IMSI and IMEI within challenge_lifetime_s, name the stored KME's version (as must the proof),
   // and Rsp must equal Rsp(stored KME, Nonce) (else KME_ERROR_DEVICE_PROOF_FAILED); a proof
   // for another binding mode → KME_ERROR_PROCEDURE_NOT_ALLOWED. Nothing is stored on any
   // refusal, nor for a proof.

@@ -9,6 +9,9 @@ Status HssConfig::validate() const {
   if (cookie_lifetime_s <= 0) {
     return fail(Code::kInvalidArgument, "HSS config: cookie lifetime must be positive seconds");
   }
+  if (challenge_lifetime_s <= 0) {
+    return fail(Code::kInvalidArgument, "HSS config: challenge lifetime must be positive seconds");
+  }
   if (sqn_step == 0 || !std::has_single_bit(sqn_step) || sqn_step > (std::uint64_t{1} << 16)) {
     return fail(Code::kInvalidArgument,
                 "HSS config: SQN step must be a power of two between 1 and 65536 (2^IND bits)");

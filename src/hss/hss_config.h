@@ -17,6 +17,10 @@ inline constexpr std::uint64_t kDefaultSqnStep = std::uint64_t{1} << kIndBits;
 struct HssConfig {
   // How long a procedure-2 Cookie is accepted after it is issued (DESIGN.md §4).
   std::int64_t cookie_lifetime_s = 300;
+  // How long a device challenge's token is accepted in a ULR's KME-Device-Proof after it is
+  // issued (docs/security.md §3.21): a challenge is one NAS round trip (at most 5 × T3460-like
+  // guard expiries, 30 s), so a short window limits the replay of a seen token and Rsp.
+  std::int64_t challenge_lifetime_s = 60;
   // SQN increment per authentication vector (TS 33.102 Annex C.3.2): 2^IND-bits. 1 means no IND.
   std::uint64_t sqn_step = kDefaultSqnStep;
   // Vectors one AIR may ask for; larger requests are answered with this many (TS 29.272
@@ -28,7 +32,7 @@ struct HssConfig {
   // confirm accepted only when this is true AND the call's link is confidential (LinkInfo).
   bool allow_procedure1 = false;
 
-  // kInvalidArgument naming the first bad field: lifetime <= 0, sqn_step not a power of two
+  // kInvalidArgument naming the first bad field: a lifetime <= 0, sqn_step not a power of two
   // in [1, 2^16], max_vectors_per_air outside [1, 32], MSISDN not 1-15 digits.
   Status validate() const;
 };

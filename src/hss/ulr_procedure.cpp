@@ -133,7 +133,7 @@ Checked<std::uint32_t> check_device_proof(const HssContext& ctx, const store::Pa
                                           std::int64_t now) {
   auto token =
       crypto::open_challenge_token(ctx.cookie_keys, proof.challenge_token, pair.subscriber.imsi,
-                                   imei, now, ctx.config.cookie_lifetime_s);
+                                   imei, now, ctx.config.challenge_lifetime_s);
   if (!token) {
     switch (token.error().code()) {
       case Code::kExpired:

@@ -151,6 +151,17 @@ TEST(HssDaemonConfig, ValidDocumentFillsEveryField) {
   EXPECT_EQ(c->log.level, "debug");
 }
 
+TEST(HssDaemonConfig, ChallengeLifetimeIsReadAndBounded) {
+  auto c = hss(with(kHss, "  cookie_lifetime_s: 120\n",
+                    "  cookie_lifetime_s: 120\n  challenge_lifetime_s: 45\n"));
+  ASSERT_TRUE(c) << error_of(c);
+  EXPECT_EQ(c->hss.challenge_lifetime_s, 45);
+  auto zero = hss(with(kHss, "  cookie_lifetime_s: 120\n",
+                       "  cookie_lifetime_s: 120\n  challenge_lifetime_s: 0\n"));
+  ASSERT_FALSE(zero);
+  EXPECT_NE(error_of(zero).find("hss.challenge_lifetime_s"), std::string::npos) << error_of(zero);
+}
+
 TEST(HssDaemonConfig, OptionalSectionsTakeTheirDefaults) {
   std::string text = kHss.substr(0, kHss.find("hss:\n"));
   text = with(text, "  kme_command_code: 16777215\n  dispatch_threads: 6\n", "");
@@ -160,6 +171,7 @@ TEST(HssDaemonConfig, OptionalSectionsTakeTheirDefaults) {
   EXPECT_FALSE(c->store.key_file);
   EXPECT_EQ(c->workers, 64u);
   EXPECT_EQ(c->hss.cookie_lifetime_s, 300);
+  EXPECT_EQ(c->hss.challenge_lifetime_s, 60);
   EXPECT_FALSE(c->hss.allow_procedure1);
   EXPECT_EQ(c->hss.max_vectors_per_air, 5u);
   EXPECT_EQ(c->diameter.kme_command_code, diameter::kDefaultKmeCommandCode);
