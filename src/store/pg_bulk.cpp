@@ -11,24 +11,14 @@
 #include <optional>
 #include <unordered_set>
 
+#include "store/engine_util.h"
 #include "store/pg_rows.h"
 #include "store/pg_store.h"
 
 namespace kmebind::store::pg {
 namespace {
 
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
-
 constexpr std::size_t kChunkRows = 1000;  // rows per multi-row INSERT (11,000 parameters at most)
-
-std::int64_t now_unix_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // An IMSI (6..15 digits, checked) as one number that keeps leading zeros apart: length ‖ digits.
 std::uint64_t imsi_key(std::string_view imsi) {

@@ -1,25 +1,11 @@
 // PostgreSQL engine: KME records (TR 33.868 §5.4.4.2.3.3).
 #include <chrono>
 
+#include "store/engine_util.h"
 #include "store/pg_rows.h"
 #include "store/pg_store.h"
 
 namespace kmebind::store::pg {
-namespace {
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
-
-std::int64_t now_unix_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 Result<std::optional<KmeRecord>> PgStore::get_kme(std::string_view imsi, std::string_view imei_in) {
   if (auto st = check_imsi(imsi); !st) return pass(st);
   auto imei = normalize_imei(imei_in);

@@ -2,23 +2,13 @@
 // (docs/security.md §4.3).
 #include <chrono>
 
+#include "store/engine_util.h"
 #include "store/kme_counter.h"
 #include "store/pg_rows.h"
 #include "store/pg_store.h"
 
 namespace kmebind::store::pg {
 namespace {
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
-
-std::int64_t now_unix_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Locks the pair's binding row (the pair's lock, as store_kme_row takes it: a concurrent
 // store_kme or deny_binding of the pair waits) and reads its kme_records row; nullopt when the

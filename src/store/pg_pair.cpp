@@ -2,16 +2,12 @@
 // trip and one snapshot instead of five of each (docs/performance-s6a.md "PostgreSQL").
 #include <string>
 
+#include "store/engine_util.h"
 #include "store/pg_rows.h"
 #include "store/pg_store.h"
 
 namespace kmebind::store::pg {
 namespace {
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
 
 // Columns: 0-8 kSubscriberColumns, 9 binding allowed, 10-14 kDeviceColumns (NULL: no device),
 // 15-19 the pair's kme_records row (NULL: none; kme_sealed NULL: revoked, the counter stays).

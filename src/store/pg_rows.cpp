@@ -2,16 +2,9 @@
 
 #include <limits>
 
+#include "store/engine_util.h"
+
 namespace kmebind::store::pg {
-namespace {
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
-
-}  // namespace
-
 Status validate_subscriber(const SubscriberRecord& record) {
   if (auto st = check_imsi(record.imsi); !st) return st;
   if (record.k.size() != kKeySize) return fail(Code::kInvalidArgument, "K must be 16 octets");

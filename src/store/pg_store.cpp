@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "store/engine_util.h"
 #include "store/pg_rows.h"
 
 namespace kmebind::store::pg {
@@ -10,17 +11,6 @@ namespace {
 
 constexpr std::string_view kKeyCheckName = "kmebind.key_check";
 constexpr std::string_view kSealedPrefix = "sealed.";
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
-
-std::int64_t now_unix_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Status check_setting_name(std::string_view name) {
   if (name.empty() || name.size() > 200 || name == "schema_version" ||

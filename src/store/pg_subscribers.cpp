@@ -1,22 +1,12 @@
 // PostgreSQL engine: subscribers, SQN, binding mode and KME procedure policy.
 #include <chrono>
 
+#include "store/engine_util.h"
 #include "store/pg_rows.h"
 #include "store/pg_store.h"
 
 namespace kmebind::store::pg {
 namespace {
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
-
-std::int64_t now_unix_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Status not_found(std::string_view imsi) {
   return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));

@@ -1,17 +1,9 @@
 // SQLite engine: the IMSI/IMEI binding list and device public keys.
+#include "store/engine_util.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
 
 namespace kmebind::store::sqlite {
-namespace {
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
-
-}  // namespace
-
 Status SqliteStore::allow_binding(std::string_view imsi, std::string_view imei_in,
                                   std::string_view actor) {
   if (auto st = check_imsi(imsi); !st) return st;

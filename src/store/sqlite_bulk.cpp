@@ -1,16 +1,12 @@
 // SQLite engine: batched import and snapshot export.
 #include <optional>
 
+#include "store/engine_util.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
 
 namespace kmebind::store::sqlite {
 namespace {
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
 
 class SqliteBulkImport final : public BulkImport {
  public:

@@ -1,17 +1,13 @@
 // SQLite engine: KME records (TR 33.868 §5.4.4.2.3.3).
 #include <limits>
 
+#include "store/engine_util.h"
 #include "store/sqlite_listings.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
 
 namespace kmebind::store::sqlite {
 namespace {
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
 
 Result<std::uint32_t> version_of(const Statement& s, int col) {
   const std::int64_t v = s.column_int(col);

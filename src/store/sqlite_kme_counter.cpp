@@ -2,17 +2,13 @@
 // (docs/security.md §4.3).
 #include <limits>
 
+#include "store/engine_util.h"
 #include "store/kme_counter.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
 
 namespace kmebind::store::sqlite {
 namespace {
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
 
 // The subscriber, the pair's binding and its kme_records row in one statement; nullopt when the
 // pair is not allowed.

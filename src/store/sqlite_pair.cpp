@@ -2,16 +2,12 @@
 // (one connection, one WAL snapshot, instead of five of each).
 #include <limits>
 
+#include "store/engine_util.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
 
 namespace kmebind::store::sqlite {
 namespace {
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
 
 const std::string& subscriber_query() {
   static const std::string sql =

@@ -2,13 +2,10 @@
 
 #include <limits>
 
+#include "store/engine_util.h"
+
 namespace kmebind::store::sqlite {
 namespace {
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
 
 void bind_optional_text(Statement& s, int index, std::string_view text) {
   if (text.empty()) {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "store/engine_util.h"
 #include "store/sqlite_rows.h"
 
 namespace kmebind::store::sqlite {
@@ -13,11 +14,6 @@ constexpr std::string_view kKeyCheckName = "kmebind.key_check";
 // enough that one batch holds the write lock for only a few milliseconds.
 constexpr std::size_t kMaxGroupCommitBatch = 256;
 constexpr std::string_view kSealedPrefix = "sealed.";
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
 
 Status check_setting_name(std::string_view name) {
   if (name.empty() || name.size() > 200 || name == "schema_version" || name.starts_with("kmebind.") ||
@@ -63,12 +59,6 @@ Status check_foreign_database(Connection& conn) {
 }
 
 }  // namespace
-
-std::int64_t now_unix_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<int> read_schema_version(Connection& conn) {
   auto s = conn.prepare("SELECT version FROM schema_version");

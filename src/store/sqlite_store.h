@@ -31,8 +31,6 @@ Status migrate(Connection& conn, int target);
 // The schema version recorded in the database (0 for an empty one).
 Result<int> read_schema_version(Connection& conn);
 
-std::int64_t now_unix_s();
-
 class SqliteStore final : public SubscriberStore {
  public:
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, SecretBytes master_key,

@@ -1,15 +1,11 @@
 // SQLite engine: subscribers, SQN, binding mode and KME procedure policy.
+#include "store/engine_util.h"
 #include "store/sqlite_listings.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
 
 namespace kmebind::store::sqlite {
 namespace {
-
-template <class T>
-std::unexpected<Error> pass(const Result<T>& r) {
-  return std::unexpected(r.error());
-}
 
 // Runs an UPDATE on one subscriber; kNotFound when no row matched.
 Status update_one(Connection& c, std::string_view sql, std::string_view imsi,
