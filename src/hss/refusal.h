@@ -29,6 +29,13 @@ inline std::unexpected<Refusal> refuse(s6a::ResultCode result, std::string reaso
 // the store call ("get_subscriber"); the store's message is secret-free by its contract.
 Refusal store_refusal(const Error& error, std::string_view operation);
 
+// A Cookie or challenge token that did not open (crypto/hss_token.h): kExpired → `expired`;
+// forged, tampered or presented for another IMSI/IMEI (kAuthFailed, kMalformed,
+// kInvalidArgument) → `refused`; anything else is the HSS's own failure (UNABLE_TO_COMPLY).
+// `what` names the token ("Cookie", "challenge token").
+Refusal sealed_token_refusal(const Error& error, std::string_view what, s6a::ResultCode expired,
+                             s6a::ResultCode refused);
+
 // Writes `refusal` into `event` and returns its result code.
 inline s6a::ResultCode report(const Refusal& refusal, HssEvent& event) {
   event.result = refusal.result;

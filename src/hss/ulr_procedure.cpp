@@ -28,17 +28,8 @@ Checked<SecretBytes> open_confirm_cookie(const HssContext& ctx, std::string_view
   auto content = crypto::open_cookie(ctx.cookie_keys, confirm.cookie, imsi, imei, now,
                                      ctx.config.cookie_lifetime_s);
   if (!content) {
-    switch (content.error().code()) {
-      case Code::kExpired:
-        return refuse(s6a::kErrorCookieExpired, "Cookie expired");
-      case Code::kAuthFailed:
-      case Code::kMalformed:
-      case Code::kInvalidArgument:
-        return refuse(s6a::kErrorKmeConfirmFailed,
-                      "Cookie refused: " + std::string(to_string(content.error().code())));
-      default:
-        return refuse(s6a::kUnableToComply, "Cookie: " + content.error().what());
-    }
+    return std::unexpected(sealed_token_refusal(content.error(), "Cookie", s6a::kErrorCookieExpired,
+                                                s6a::kErrorKmeConfirmFailed));
   }
   if (content->kme_version != confirm.kme_version) {
     return refuse(s6a::kErrorKmeConfirmFailed,
@@ -135,16 +126,9 @@ Checked<std::uint32_t> check_device_proof(const HssContext& ctx, const store::Pa
       crypto::open_challenge_token(ctx.cookie_keys, proof.challenge_token, pair.subscriber.imsi,
                                    imei, now, ctx.config.challenge_lifetime_s);
   if (!token) {
-    switch (token.error().code()) {
-      case Code::kExpired:
-      case Code::kAuthFailed:
-      case Code::kMalformed:
-      case Code::kInvalidArgument:
-        return refuse(s6a::kErrorDeviceProofFailed,
-                      "challenge token refused: " + std::string(to_string(token.error().code())));
-      default:
-        return refuse(s6a::kUnableToComply, "challenge token: " + token.error().what());
-    }
+    return std::unexpected(sealed_token_refusal(token.error(), "challenge token",
+                                                s6a::kErrorDeviceProofFailed,
+                                                s6a::kErrorDeviceProofFailed));
   }
   if (!pair.kme) {
     return refuse(s6a::kErrorDeviceProofFailed, "the pair has no KME stored any more");
