@@ -108,6 +108,7 @@ void InProcessNetwork::take_ue_output(UeIndex index, ue::UeOutput&& out) {
 }
 
 void InProcessNetwork::take_cnn_output(cnn::CnnOutput& out) {
+  if (cnn_output_tap_) cnn_output_tap_(out);
   for (cnn::NasSend& s : out.nas) {
     queue_.push_back(Delivery{Delivery::Kind::kDownlink, s.ue, std::move(s.pdu), 0, {}});
   }

@@ -69,6 +69,10 @@ class InProcessNetwork {
   std::int64_t now_unix_s() const { return start_unix_s_ + now_ms_ / 1000; }
 
   void set_tap(NasTap tap) { tap_ = std::move(tap); }
+  // Sees every output of the CNN core before the network acts on it — NAS PDUs, S6a requests with
+  // their UE id, and the events of every UE id, known to the network or not (property checks).
+  using CnnOutputTap = std::function<void(const cnn::CnnOutput&)>;
+  void set_cnn_output_tap(CnnOutputTap tap) { cnn_output_tap_ = std::move(tap); }
 
   // Fault injection for tests (an attacker on a link, a misbehaving CNN, an HSS restart):
   // Called for every NAS PDU before delivery; may modify it; returning false drops it.
@@ -122,6 +126,7 @@ class InProcessNetwork {
   std::deque<Delivery> queue_;
   cnn::CnnOutput scratch_;
   NasTap tap_;
+  CnnOutputTap cnn_output_tap_;
   NasHook nas_hook_;
   S6aRequestHook s6a_request_hook_;
   S6aAnswerHook s6a_answer_hook_;

@@ -1,0 +1,278 @@
+// libFuzzer harness: a man in the middle on the radio link during whole attaches (TS 24.301
+// §5.5.1 with the KME procedures of TR 33.868 §5.4.4.2.3.3; docs/fuzzing.md). Four devices
+// (attach_fuzz_world.h: procedure 1, procedure 2, a device challenge, an IMEI not allowed) attach
+// at once through sim::InProcessNetwork — real Ue, Cnn and Hss cores on a real SQLite store, on a
+// virtual clock — and the input is the attacker's script: one action for every NAS PDU the network
+// delivers, in delivery order, uplink and downlink alike (an input that runs out means "pass"):
+//
+//   op % 12  0 pass   1 drop   2 flip bits (pos, mask)   3 truncate (len)   4 extend (n, octets)
+//            5 replace with octets of the input (len, octets)   6 replace with an earlier PDU (i)
+//            7 pass and send a duplicate   8 pass and replay an earlier PDU (i, target)
+//            9 pass and advance the clock (which: 1 s … 1 h; T3410, T3460, Cookie, challenge)
+//            10 pass and inject a PDU of the input (target, len, octets)   11 delay (re-queue)
+//   target % 6: device 0-3, an unknown UE id (8) or UE id 0; bit 7 flips the replay direction.
+//
+// Properties (abort on violation): no crash, leak or UB; the run ends within a step bound; the CNN
+// reports kKmeProvisioned / kDeviceAuthenticated / kAttached for a UE id only when its last ULR
+// named the IMSI/IMEI pair of a device allowed that pair, whose ME holds exactly the KME version
+// and value the HSS stores (checked when the event is emitted); after the run every KME a device
+// committed is one the HSS committed for its pair (as read after each S6a answer), and the device
+// whose pair is not allowed holds none; when every action was "pass", the three genuine devices
+// attach with their procedure and the fourth is rejected with #6 (the harness's own sanity check).
+//
+// The HSS draws RAND, KMEs and nonces from OpenSSL's DRBG, so PDU octets differ between runs of
+// one input; the attacker's choices do not depend on them (positions are taken modulo the size).
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attach_fuzz_world.h"
+
+using namespace kmebind;
+using namespace kmebind::fuzz::attach;
+
+namespace {
+
+constexpr std::size_t kMaxSteps = 20'000;  // deliveries; a run that needs more is a livelock
+constexpr std::size_t kMaxHistory = 256;
+constexpr std::uint8_t kIllegalMe = 6;  // TS 24.301 §9.9.3.9
+// Clock jumps: past T3410 (15 s), T3460 / KME guard (6 s), the challenge (60 s) and Cookie
+// (300 s) lifetimes, T3402 (12 min).
+constexpr std::int64_t kAdvanceMs[] = {1'000, 6'000, 15'000, 61'000, 301'000, 720'000, 3'600'000, 500};
+
+// The input, read front to back; exhausted means zeros (pass).
+class Script {
+ public:
+  explicit Script(ByteView data) : data_(data) {}
+  std::uint8_t byte() { return pos_ < data_.size() ? data_[pos_++] : 0; }
+  bool exhausted() const { return pos_ >= data_.size(); }
+  Bytes take(std::size_t n) {
+    n = std::min(n, data_.size() - pos_);
+    Bytes out(data_.begin() + static_cast<std::ptrdiff_t>(pos_),
+              data_.begin() + static_cast<std::ptrdiff_t>(pos_ + n));
+    pos_ += n;
+    return out;
+  }
+
+ private:
+  ByteView data_;
+  std::size_t pos_ = 0;
+};
+
+struct UlrSeen {
+  std::string imsi;
+  std::string imei;  // empty without Terminal-Information
+  bool kme_confirm = false;
+  bool device_proof = false;
+};
+
+class Run {
+ public:
+  explicit Run(ByteView input) : script_(input) {
+    for (std::size_t d = 0; d < kDeviceCount; ++d) record_hss_kme(static_cast<Device>(d));
+    sim::InProcessNetwork& net = *world_.net;
+    net.set_nas_hook([this](cnn::UeId ue, Bytes& pdu, bool uplink) { return on_pdu(ue, pdu, uplink); });
+    net.set_cnn_output_tap([this](const cnn::CnnOutput& out) { on_cnn_output(out); });
+    net.set_s6a_answer_hook([this](cnn::S6aAnswer&) {
+      ++steps_;
+      for (std::size_t d = 0; d < kDeviceCount; ++d) record_hss_kme(static_cast<Device>(d));
+    });
+  }
+
+  void run() {
+    std::vector<sim::UeIndex> all;
+    for (std::size_t d = 0; d < kDeviceCount; ++d) all.push_back(d);
+    const auto outcomes = world_.net->run_attach(all, kMaxSteps);
+    KMEBIND_FUZZ_CHECK(steps_ < kMaxSteps && "the attaches did not end: livelock");
+    check_devices();
+    if (all_pass_) check_genuine_run(outcomes);
+  }
+
+ private:
+  // ---- the attacker -------------------------------------------------------------------------
+  bool on_pdu(cnn::UeId ue, Bytes& pdu, bool uplink) {
+    ++steps_;
+    if (history_.size() < kMaxHistory) history_.push_back({ue, uplink, pdu});
+    const std::uint8_t op = script_.byte() % 12;
+    if (op != 0) all_pass_ = false;
+    switch (op) {
+      case 0: return true;
+      case 1: return false;
+      case 2:
+        if (!pdu.empty()) {
+          const std::uint8_t pos = script_.byte();
+          const std::uint8_t mask = script_.byte();
+          pdu[pos % pdu.size()] ^= mask == 0 ? 0x01 : mask;
+        }
+        return true;
+      case 3:
+        if (!pdu.empty()) pdu.resize(script_.byte() % pdu.size());
+        return true;
+      case 4: {
+        const Bytes more = script_.take(1 + script_.byte() % 64);
+        pdu.insert(pdu.end(), more.begin(), more.end());
+        return true;
+      }
+      case 5: pdu = script_.take(script_.byte()); return true;
+      case 6: pdu = earlier().pdu; return true;
+      case 7: world_.net->inject_nas(index_of(ue), pdu, uplink); return true;
+      case 8: {
+        const Seen& e = earlier();
+        const std::uint8_t target = script_.byte();
+        world_.net->inject_nas(target_index(target), e.pdu, e.uplink != ((target & 0x80) != 0));
+        return true;
+      }
+      case 9: world_.net->advance(kAdvanceMs[script_.byte() % std::size(kAdvanceMs)]); return true;
+      case 10: {
+        const std::uint8_t target = script_.byte();
+        world_.net->inject_nas(target_index(target), script_.take(script_.byte()), (target & 0x80) != 0);
+        return true;
+      }
+      default:  // 11: delay behind everything queued now
+        world_.net->inject_nas(index_of(ue), pdu, uplink);
+        return false;
+    }
+  }
+
+  struct Seen {
+    cnn::UeId ue;
+    bool uplink;
+    Bytes pdu;
+  };
+  const Seen& earlier() { return history_[script_.byte() % history_.size()]; }
+  static sim::UeIndex index_of(cnn::UeId ue) { return static_cast<sim::UeIndex>(ue - 1); }
+  static sim::UeIndex target_index(std::uint8_t target) {
+    switch (target % 6) {
+      case 4: return 7;                             // UE id 8: no such UE
+      case 5: return static_cast<sim::UeIndex>(-1);  // UE id 0
+      default: return target % 6;
+    }
+  }
+
+  // ---- what the CNN concludes, checked when it says so ---------------------------------------
+  void on_cnn_output(const cnn::CnnOutput& out) {
+    for (const cnn::S6aSend& s : out.s6a) {
+      if (const auto* ulr = std::get_if<s6a::UpdateLocationRequest>(&s.request)) {
+        last_ulr_[s.ue] = UlrSeen{ulr->imsi, ulr->terminal ? ulr->terminal->imei : std::string(),
+                                  ulr->kme_confirm.has_value(), ulr->device_proof.has_value()};
+      }
+    }
+    for (const cnn::CnnEvent& ev : out.events) {
+      switch (ev.kind) {
+        case cnn::CnnEventKind::kKmeProvisioned: check_kme_event(ev, true); break;
+        case cnn::CnnEventKind::kDeviceAuthenticated: check_kme_event(ev, false); break;
+        case cnn::CnnEventKind::kAttached: check_attached(ev); break;
+        default: break;
+      }
+    }
+  }
+
+  // The device whose IMSI/IMEI pair the CNN's last ULR for `ue` named; aborts when there is none
+  // or it is the device whose pair is not allowed.
+  Device device_of_last_ulr(cnn::UeId ue, const UlrSeen*& ulr) {
+    auto it = last_ulr_.find(ue);
+    KMEBIND_FUZZ_CHECK(it != last_ulr_.end() && "KME/attach event for a UE id with no ULR");
+    ulr = &it->second;
+    for (std::size_t d = 0; d < kDeviceCount; ++d) {
+      const ue::UeProfile& p = Fixture::get().profile(static_cast<Device>(d));
+      if (p.imsi == ulr->imsi && p.imei14 == ulr->imei) {
+        KMEBIND_FUZZ_CHECK(d != kNotAllowed && "network accepted the pair that is not allowed");
+        return static_cast<Device>(d);
+      }
+    }
+    fuzz::fail("network accepted an IMSI/IMEI pair that is no device's", __FILE__, __LINE__);
+  }
+
+  void check_kme_event(const cnn::CnnEvent& ev, bool provisioned) {
+    const UlrSeen* ulr = nullptr;
+    const Device d = device_of_last_ulr(ev.ue, ulr);
+    KMEBIND_FUZZ_CHECK(provisioned ? ulr->kme_confirm : ulr->device_proof);
+    const auto stored = world_.hss_kme(d);
+    KMEBIND_FUZZ_CHECK(stored.has_value() && stored->version == ev.kme_version);
+    if (provisioned) KMEBIND_FUZZ_CHECK(stored->procedure == ev.kme_procedure);
+    const SecretBytes* held =
+        world_.net->ue(d).mobile_equipment().kmes().find(ev.kme_version);
+    KMEBIND_FUZZ_CHECK(held != nullptr && "the device does not hold the KME version the CNN reports");
+    KMEBIND_FUZZ_CHECK(*held == stored->kme && "the device holds another KME than the HSS");
+    (provisioned ? provisioned_ : authenticated_)[d] = ev.kme_version;
+  }
+
+  void check_attached(const cnn::CnnEvent& ev) {
+    const UlrSeen* ulr = nullptr;
+    const Device d = device_of_last_ulr(ev.ue, ulr);
+    KMEBIND_FUZZ_CHECK((ulr->kme_confirm || ulr->device_proof) && "attached without a KME proof");
+    attached_[d] = true;
+  }
+
+  // ---- the devices against the HSS, after the run ----------------------------------------------
+  void record_hss_kme(Device d) {
+    auto kme = world_.hss_kme(d);
+    if (!kme) return;
+    for (const auto& [version, value] : hss_history_[d]) {
+      if (version == kme->version && value == kme->kme) return;
+    }
+    hss_history_[d].emplace_back(kme->version, std::move(kme->kme));
+  }
+
+  void check_devices() {
+    for (std::size_t d = 0; d < kDeviceCount; ++d) {
+      const ue::KmeStore& kmes = world_.net->ue(d).mobile_equipment().kmes();
+      if (d == kNotAllowed) {
+        KMEBIND_FUZZ_CHECK(kmes.committed() == nullptr && kmes.pending() == nullptr);
+        KMEBIND_FUZZ_CHECK(hss_history_[d].empty());
+        continue;
+      }
+      const ue::StoredKme* c = kmes.committed();
+      if (!c) continue;
+      bool committed_by_hss = false;
+      for (const auto& [version, value] : hss_history_[d]) {
+        committed_by_hss = committed_by_hss || (version == c->version && value == c->kme);
+      }
+      KMEBIND_FUZZ_CHECK(committed_by_hss && "a device committed a KME the HSS never committed");
+    }
+  }
+
+  void check_genuine_run(const std::vector<sim::AttachOutcome>& o) {
+    KMEBIND_FUZZ_CHECK(o[kProcedure1].attached && o[kProcedure1].kme_procedure == 1 &&
+                       o[kProcedure1].kme_version == 1);
+    KMEBIND_FUZZ_CHECK(o[kProcedure2].attached && o[kProcedure2].kme_procedure == 2 &&
+                       o[kProcedure2].kme_version == 1);
+    KMEBIND_FUZZ_CHECK(o[kChallenged].attached && o[kChallenged].device_authenticated &&
+                       o[kChallenged].kme_version == kChallengedVersion);
+    KMEBIND_FUZZ_CHECK(!o[kNotAllowed].attached && o[kNotAllowed].reject_cause == kIllegalMe);
+    KMEBIND_FUZZ_CHECK(provisioned_[kProcedure1] == 1 && provisioned_[kProcedure2] == 1);
+    KMEBIND_FUZZ_CHECK(authenticated_[kChallenged] == kChallengedVersion);
+    KMEBIND_FUZZ_CHECK(attached_[kProcedure1] && attached_[kProcedure2] && attached_[kChallenged]);
+    for (std::size_t d = 0; d < kNotAllowed; ++d) {
+      const ue::StoredKme* c = world_.net->ue(d).mobile_equipment().kmes().committed();
+      KMEBIND_FUZZ_CHECK(c != nullptr && c->version == 1);
+    }
+  }
+
+  World world_;
+  Script script_;
+  std::size_t steps_ = 0;
+  bool all_pass_ = true;
+  std::vector<Seen> history_;
+  std::map<cnn::UeId, UlrSeen> last_ulr_;
+  std::uint32_t provisioned_[kDeviceCount] = {};
+  std::uint32_t authenticated_[kDeviceCount] = {};
+  bool attached_[kDeviceCount] = {};
+  std::vector<std::pair<std::uint32_t, SecretBytes>> hss_history_[kDeviceCount];
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  (void)Fixture::get();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  Run run(fuzz::view(data, size));
+  run.run();
+  return 0;
+}
