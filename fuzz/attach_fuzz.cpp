@@ -24,6 +24,8 @@
 // one input; the attacker's choices do not depend on them (positions are taken modulo the size).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
@@ -86,6 +88,15 @@ class Run {
     std::vector<sim::UeIndex> all;
     for (std::size_t d = 0; d < kDeviceCount; ++d) all.push_back(d);
     const auto outcomes = world_.net->run_attach(all, kMaxSteps);
+    if (trace()) {
+      for (std::size_t d = 0; d < kDeviceCount; ++d) {
+        const sim::AttachOutcome& o = outcomes[d];
+        std::fprintf(stderr, "attach_fuzz: device %zu attached=%d cause=%d kme_procedure=%u "
+                     "kme_version=%u device_authenticated=%d %s\n", d, o.attached,
+                     o.reject_cause ? *o.reject_cause : -1, o.kme_procedure, o.kme_version,
+                     o.device_authenticated, o.detail.c_str());
+      }
+    }
     KMEBIND_FUZZ_CHECK(steps_ < kMaxSteps && "the attaches did not end: livelock");
     check_devices();
     if (all_pass_) check_genuine_run(outcomes);
@@ -98,6 +109,12 @@ class Run {
     if (history_.size() < kMaxHistory) history_.push_back({ue, uplink, pdu});
     const std::uint8_t op = script_.byte() % 12;
     if (op != 0) all_pass_ = false;
+    if (trace()) {
+      std::fprintf(stderr, "attach_fuzz: #%zu t=%lld ms UE %llu %s %zu octets %s action %u\n",
+                   steps_, static_cast<long long>(world_.net->now_ms()),
+                   static_cast<unsigned long long>(ue), uplink ? "UL" : "DL", pdu.size(),
+                   to_hex(ByteView(pdu).first(std::min<std::size_t>(pdu.size(), 8))).c_str(), op);
+    }
     switch (op) {
       case 0: return true;
       case 1: return false;
@@ -135,6 +152,12 @@ class Run {
         world_.net->inject_nas(index_of(ue), pdu, uplink);
         return false;
     }
+  }
+
+  // KMEBIND_ATTACH_FUZZ_TRACE=1 prints every delivery and its action (to replay one input).
+  static bool trace() {
+    static const bool on = std::getenv("KMEBIND_ATTACH_FUZZ_TRACE") != nullptr;
+    return on;
   }
 
   struct Seen {
