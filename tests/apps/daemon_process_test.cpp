@@ -26,7 +26,11 @@
 #include <thread>
 #include <vector>
 
+#include "test_ports.h"
+
 namespace {
+
+using kmebind::test::free_loopback_port;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -44,19 +48,6 @@ std::string slurp(const fs::path& p) {
 
 bool contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
-}
-
-// A loopback TCP port nobody listens on now (bound to port 0, read back, closed).
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
 }
 
 int connect_loopback(std::uint16_t port) {
@@ -197,9 +188,9 @@ class DaemonProcess : public ::testing::Test {
     ASSERT_EQ(std::system(init.c_str()), 0) << slurp(dir_ / "init.err");
     write_key("cookie-1.key", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
     write_key("cookie-2.key", "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100");
-    hss_port_ = free_port();
-    hss_metrics_ = free_port();
-    cnn_metrics_ = free_port();
+    hss_port_ = free_loopback_port();
+    hss_metrics_ = free_loopback_port();
+    cnn_metrics_ = free_loopback_port();
   }
   void TearDown() override {
     std::error_code ec;

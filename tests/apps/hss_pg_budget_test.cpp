@@ -14,23 +14,12 @@
 
 #include "apps/network_harness.h"
 #include "store/pg_private_server.h"
+#include "test_ports.h"
 
 namespace kmebind::test {
 namespace {
 
 using store::testing::PgPrivateServer;
-
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 std::size_t count_of(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
@@ -96,7 +85,7 @@ class HssPgBudget : public ::testing::Test {
                    "  identity: hss.kmebind.test\n"
                    "  realm: kmebind.test\n"
                    "  listen: {address: 127.0.0.1, port: " +
-                   std::to_string(free_port()) +
+                   std::to_string(free_loopback_port()) +
                    "}\n"
                    "  transport: tcp\n"
                    "  allowed_peers: [cnn.kmebind.test]\n"

@@ -16,7 +16,7 @@ TEST(FdCoreLost, ShutdownFreeDiameterStartsOnItsOwnIsReportedAndStopStillWorks) 
   ASSERT_TRUE(TestPki::get().ok());
   in_child([] {
     quiet_logs();
-    auto core = FdCore::create(server_config(kHssId, free_port(), ""));
+    auto core = FdCore::create(server_config(kHssId, free_loopback_port(), ""));
     ASSERT_TRUE(core) << core.error().what();
     ASSERT_TRUE((*core)->start());
     EXPECT_FALSE((*core)->core_lost());
@@ -31,7 +31,7 @@ TEST(FdCoreLost, OrderlyStopIsNotALostCore) {
   ASSERT_TRUE(TestPki::get().ok());
   in_child([] {
     quiet_logs();
-    auto core = FdCore::create(server_config(kHssId, free_port(), ""));
+    auto core = FdCore::create(server_config(kHssId, free_loopback_port(), ""));
     ASSERT_TRUE(core) << core.error().what();
     ASSERT_TRUE((*core)->start());
     (*core)->stop();

@@ -16,7 +16,7 @@ using namespace testing;
 
 TEST(FdLog, PeerClosingItsTlsConnectionIsInfoAndOtherErrorsStayErrors) {
   in_child([] {
-    auto core = FdCore::create(server_config(kHssId, free_port(), ""));
+    auto core = FdCore::create(server_config(kHssId, free_loopback_port(), ""));
     ASSERT_TRUE(core) << core.error().what();  // registers the log handler
     std::ostringstream out;
     auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);

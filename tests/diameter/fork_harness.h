@@ -9,6 +9,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,9 +24,11 @@
 #include <string>
 #include <thread>
 
-#include <gtest/gtest.h>
+#include "test_ports.h"
 
 namespace kmebind::diameter::testing {
+
+using kmebind::test::free_loopback_port;
 
 class Child {
  public:
@@ -133,25 +136,5 @@ class ReadyPipe {
  private:
   int fds_[2];
 };
-
-// A TCP port on 127.0.0.1 that was free a moment ago. Drawn from 20000-31999, below Linux's
-// ephemeral range, so that other processes' bind(0) and outgoing connections rarely take it
-// before the server child binds it.
-inline std::uint16_t free_port() {
-  static std::uint32_t state = static_cast<std::uint32_t>(getpid()) * 2654435761u;
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    state = state * 1103515245u + 12345u;
-    auto port = static_cast<std::uint16_t>(20000 + (state >> 8) % 12000);
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    bool free = bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    close(s);
-    if (free) return port;
-  }
-  return 0;
-}
 
 }  // namespace kmebind::diameter::testing

@@ -15,7 +15,7 @@ PeerConfig clear_peer(const char* identity, std::uint16_t port) {
 
 TEST(S6aLiveClear, AirKmrUlrAnsweredFromAWorkerThread) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t port = free_port();
+  std::uint16_t port = free_loopback_port();
   ReadyPipe ready;
   Child server = Child::spawn([&] {
     serve(server_config(kHssId, port, ""), ready, [port](FdCore& core, S6aServer& s, WorkerHss& hss) {
@@ -79,7 +79,7 @@ TEST(S6aLiveClear, AirKmrUlrAnsweredFromAWorkerThread) {
 
 TEST(S6aLiveClear, ServerAnswersMalformedRequestsItselfAndPassesResultsThrough) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t port = free_port();
+  std::uint16_t port = free_loopback_port();
   ReadyPipe ready;
   Child server = Child::spawn([&] {
     serve(server_config(kHssId, port, ""), ready, [](FdCore&, S6aServer& s, WorkerHss&) {
@@ -116,7 +116,7 @@ TEST(S6aLiveClear, ServerAnswersMalformedRequestsItselfAndPassesResultsThrough) 
 
 TEST(S6aLiveClear, UnansweredRequestTimesOutAsUnavailable) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t port = free_port();
+  std::uint16_t port = free_loopback_port();
   ReadyPipe ready;
   Child server = Child::spawn([&] { serve(server_config(kHssId, port, ""), ready); });
   ASSERT_EQ(ready.wait(10s), 'R');
@@ -147,7 +147,7 @@ TEST(S6aLiveClear, UnansweredRequestTimesOutAsUnavailable) {
 
 TEST(S6aLiveClear, PeerNotOnTheAllowListIsRefused) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t port = free_port();
+  std::uint16_t port = free_loopback_port();
   ReadyPipe ready;
   Child server = Child::spawn([&] {
     serve(server_config(kHssId, port, "", {"other-mme.localdomain"}), ready,
@@ -176,7 +176,7 @@ TEST(S6aLiveClear, PeerNotOnTheAllowListIsRefused) {
 TEST(S6aLiveClear, NoOpenPeerFailsAtOnceWithoutSending) {
   ASSERT_TRUE(TestPki::get().ok());
   in_child([] {
-    ClientNode node = start_client(client_config({clear_peer(kHssId, free_port())}, ""));
+    ClientNode node = start_client(client_config({clear_peer(kHssId, free_loopback_port())}, ""));
     ASSERT_TRUE(node.client);
     auto started = std::chrono::steady_clock::now();
     auto aia = call<s6a::AuthenticationInformationAnswer>(*node.client, air_for(kImsi));

@@ -15,8 +15,8 @@ PeerConfig clear_peer(const char* identity, std::uint16_t port) {
 
 TEST(S6aLiveFailover, TooBusyAnswerIsRetriedOnTheOtherHss) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t busy_port = free_port();
-  std::uint16_t good_port = free_port();
+  std::uint16_t busy_port = free_loopback_port();
+  std::uint16_t good_port = free_loopback_port();
   ReadyPipe busy_ready, good_ready;
   Child busy = Child::spawn([&] {
     serve(server_config(kHssId, busy_port, ""), busy_ready, {}, HssMode::kBusy);
@@ -49,7 +49,7 @@ TEST(S6aLiveFailover, TooBusyAnswerIsRetriedOnTheOtherHss) {
 
 TEST(S6aLiveFailover, TooBusyFromTheOnlyHssReachesTheCaller) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t port = free_port();
+  std::uint16_t port = free_loopback_port();
   ReadyPipe ready;
   Child busy = Child::spawn([&] { serve(server_config(kHssId, port, ""), ready, {}, HssMode::kBusy); });
   ASSERT_EQ(ready.wait(10s), 'R');
@@ -70,8 +70,8 @@ TEST(S6aLiveFailover, TooBusyFromTheOnlyHssReachesTheCaller) {
 
 TEST(S6aLiveFailover, RequestsGoToTheSurvivingHssAfterOneDies) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t port_a = free_port();
-  std::uint16_t port_b = free_port();
+  std::uint16_t port_a = free_loopback_port();
+  std::uint16_t port_b = free_loopback_port();
   ReadyPipe ready_a, ready_b, client_progress, go;
   Child hss_a = Child::spawn([&] { serve(server_config(kHssId, port_a, ""), ready_a); });
   Child hss_b = Child::spawn([&] { serve(server_config(kHss2Id, port_b, ""), ready_b); });
@@ -111,8 +111,8 @@ TEST(S6aLiveFailover, RequestsGoToTheSurvivingHssAfterOneDies) {
 
 TEST(S6aLiveFailover, RequestInFlightMovesToTheOtherHssWhenItsLinkBreaks) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t port_a = free_port();
-  std::uint16_t port_b = free_port();
+  std::uint16_t port_a = free_loopback_port();
+  std::uint16_t port_b = free_loopback_port();
   ReadyPipe ready_a, ready_b, client_progress, go;
   // A takes requests and never answers; B is started only once the request sits at A.
   Child hss_a = Child::spawn([&] {

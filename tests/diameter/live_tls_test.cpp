@@ -17,7 +17,7 @@ PeerConfig tls_peer(const char* identity, std::uint16_t port) {
 
 TEST(S6aLiveTls, MutualTlsCarriesRequestsAndMarksTheLinkConfidential) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t port = free_port();
+  std::uint16_t port = free_loopback_port();
   ReadyPipe ready;
   Child server = Child::spawn([&] {
     serve(server_config(kHssId, port, "hss"), ready, [](FdCore& core, S6aServer& s, WorkerHss& hss) {
@@ -55,7 +55,7 @@ TEST(S6aLiveTls, MutualTlsCarriesRequestsAndMarksTheLinkConfidential) {
 
 TEST(S6aLiveTls, ClientCertificateFromAnotherCaIsRefused) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t port = free_port();
+  std::uint16_t port = free_loopback_port();
   ReadyPipe ready;
   Child server = Child::spawn([&] {
     serve(server_config(kHssId, port, "hss"), ready, [](FdCore& core, S6aServer&, WorkerHss&) {
@@ -79,7 +79,7 @@ TEST(S6aLiveTls, ClientCertificateFromAnotherCaIsRefused) {
 
 TEST(S6aLiveTls, BarePeerClaimingAnotherIdentityGetsUnknownPeer) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t port = free_port();
+  std::uint16_t port = free_loopback_port();
   ReadyPipe ready;
   Child server = Child::spawn([&] {
     serve(server_config(kHssId, port, "hss"), ready, [](FdCore& core, S6aServer&, WorkerHss&) {
@@ -98,7 +98,7 @@ TEST(S6aLiveTls, BarePeerClaimingAnotherIdentityGetsUnknownPeer) {
 
 TEST(S6aLiveTls, CertificateNotNamingTheClaimedIdentityIsRefused) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t port = free_port();
+  std::uint16_t port = free_loopback_port();
   ReadyPipe ready;
   Child server = Child::spawn([&] {
     serve(server_config(kHssId, port, "hss"), ready, [](FdCore& core, S6aServer& s, WorkerHss&) {
@@ -128,7 +128,7 @@ TEST(S6aLiveTls, CertificateNotNamingTheClaimedIdentityIsRefused) {
 
 TEST(S6aLiveTls, ServerWhoseCertificateNamesAnotherIdentityIsNotUsed) {
   ASSERT_TRUE(TestPki::get().ok());
-  std::uint16_t port = free_port();
+  std::uint16_t port = free_loopback_port();
   ReadyPipe ready;
   Child server = Child::spawn([&] {
     // Claims hss.localdomain while presenting hss2.localdomain's certificate.

@@ -18,6 +18,7 @@
 #include "apps/network_harness.h"
 #include "system/raw_diameter_peer.h"
 #include "system/system_harness.h"
+#include "test_ports.h"
 
 namespace kmebind::test {
 namespace {
@@ -28,21 +29,6 @@ using namespace std::chrono_literals;
 constexpr const char* kHss = "hss.kmebind.test";
 constexpr const char* kRealm = "kmebind.test";
 constexpr std::uint32_t kAir = 318;
-
-std::uint16_t free_port() {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  std::uint16_t port = 0;
-  if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  ::close(s);
-  return port;
-}
 
 // The value of the request's Session-Id (RFC 6733 §8.8), empty if it has none.
 std::string session_id_value(const Received& request) {
@@ -67,7 +53,7 @@ class MalformedFromHss : public ::testing::Test {
   void SetUp() override {
     if (!have_program("openssl")) GTEST_SKIP() << "needs the openssl command";
     ASSERT_TRUE(prepare_demo_dir(dir_, 1, 0));
-    const std::uint16_t port = free_port();
+    const std::uint16_t port = free_loopback_port();
     ASSERT_NE(port, 0);
     // The CNN's HSS peer becomes the hand-made one.
     std::string cnn_yaml = slurp(dir_ / "cnn.yaml");

@@ -28,25 +28,11 @@
 #include "apps/network_harness.h"
 #include "store/master_key.h"
 #include "store/subscriber_store.h"
+#include "test_ports.h"
 
 namespace kmebind::test {
 
 using Clock = std::chrono::steady_clock;
-
-inline std::uint16_t free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  std::uint16_t port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  if (fd >= 0) ::close(fd);
-  return port;
-}
 
 // GET /metrics on 127.0.0.1:port; "" when the endpoint does not answer.
 inline std::string scrape_metrics(std::uint16_t port) {

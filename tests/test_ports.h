@@ -1,0 +1,61 @@
+// Loopback TCP ports for tests that start servers (daemons, freeDiameter cores) on 127.0.0.1.
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <string>
+
+namespace kmebind::test {
+
+// A TCP port on 127.0.0.1 that is free now and that no other test process will be given, or 0
+// if 200 tries found none.
+//
+// Drawn from 20000-31999, below Linux's ephemeral range (32768-60999): a port found with bind(0)
+// is an ephemeral one, which an outgoing connection of a test running in parallel (ctest -j2)
+// can take between the check and the server's own bind. And reserved across processes: the
+// caller holds an exclusive flock on /tmp/kmebind-test-ports/<port> until it exits (the lock is
+// inherited by forked children), so two test processes never pick the same port — before, a
+// client of one test could reach the server of another (S6aLiveTls saw a second, undecryptable
+// TLS connection). The sequence is seeded by the process id.
+inline std::uint16_t free_loopback_port() {
+  static std::uint32_t state = static_cast<std::uint32_t>(::getpid()) * 2654435761u;
+  static const std::string dir = [] {
+    const std::string d = "/tmp/kmebind-test-ports";
+    ::mkdir(d.c_str(), 01777);
+    return d;
+  }();
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    state = state * 1103515245u + 12345u;
+    const auto port = static_cast<std::uint16_t>(20000 + (state >> 8) % 12000);
+    const std::string lock_path = dir + "/" + std::to_string(port);
+    const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (lock < 0) continue;
+    if (::flock(lock, LOCK_EX | LOCK_NB) != 0) {  // another test process holds this port
+      ::close(lock);
+      continue;
+    }
+    const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+      ::close(lock);
+      return 0;
+    }
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    const bool free = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(s);
+    if (free) return port;  // `lock` stays open (and locked) until the process exits
+    ::close(lock);
+  }
+  return 0;
+}
+
+}  // namespace kmebind::test
