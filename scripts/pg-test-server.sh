@@ -63,7 +63,9 @@ case "$cmd" in
     mkdir -p "$dir"
     if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
     if [ "$port" = 0 ]; then
-      for candidate in $(shuf -i 20000-60000 -n 100); do
+      # Below Linux's ephemeral range (32768-60999), where outgoing connections take local
+      # ports (a server bound there can find its port taken: "could not bind ... in use").
+      for candidate in $(shuf -i 20000-31999 -n 100); do
         if port_free "$candidate"; then port=$candidate; break; fi
       done
       [ "$port" != 0 ] || { echo "$0: no free port found" >&2; exit 1; }

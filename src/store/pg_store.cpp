@@ -114,6 +114,24 @@ Result<int> migrate_step(Connection& conn, const std::vector<Migration>& steps, 
   return found;
 }
 
+// Validates the CHECK constraints a migration added NOT VALID (schema.cpp, version 3): a scan
+// under SHARE UPDATE EXCLUSIVE, which does not block the HSS's reads and writes, in its own
+// transaction. Once validated there is nothing left to do, so a later open only reads the catalog.
+Status validate_constraints(Connection& conn) {
+  auto pending = conn.query(
+      "SELECT c.conname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+      "WHERE t.relname = 'kme_records' AND t.relnamespace = current_schema()::regnamespace "
+      "AND c.contype = 'c' AND NOT c.convalidated");
+  if (!pending) return pass(pending);
+  for (int i = 0; i < pending->count(); ++i) {
+    const std::string name = pending->text(i, 0);
+    if (auto st = conn.exec("ALTER TABLE kme_records VALIDATE CONSTRAINT \"" + name + "\""); !st) {
+      return std::unexpected(st.error().with_context("validating constraint " + name));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<int> read_schema_version(Connection& conn) {
@@ -163,7 +181,7 @@ Status migrate(Connection& conn, int target) {
       return pass(found);
     }
     first = false;
-    if (*found >= target) return {};
+    if (*found >= target) return validate_constraints(conn);
   }
 }
 

@@ -76,12 +76,15 @@ constexpr std::array<std::string_view, 3> kV2 = {
 // Version 3: a pair's version counter may be set by an operator before any KME exists
 // (SubscriberStore::raise_kme_version, docs/security.md §4.3): such a kme_records row holds no
 // KME and procedure 'none'. Only the CHECK on kme_procedure changes. PostgreSQL replaces the
-// constraint (named table_column_check by PostgreSQL); SQLite cannot alter a CHECK, so the table
-// is rebuilt with its rows (nothing references kme_records).
+// constraint (named table_column_check by PostgreSQL) NOT VALID, so that the migration's ACCESS
+// EXCLUSIVE lock does not last a scan of every KME record (the new CHECK only widens the old one,
+// which every row met); the PostgreSQL engine validates it afterwards, outside the migration's
+// transaction, under a lock that lets reads and writes go on (pg_store.cpp). SQLite cannot alter
+// a CHECK, so the table is rebuilt with its rows (nothing references kme_records).
 constexpr std::array<std::string_view, 1> kV3Postgres = {
     "ALTER TABLE kme_records DROP CONSTRAINT kme_records_kme_procedure_check, "
     "ADD CONSTRAINT kme_records_kme_procedure_check "
-    "CHECK (kme_procedure IN ('1', '2', 'import', 'none'))",
+    "CHECK (kme_procedure IN ('1', '2', 'import', 'none')) NOT VALID",
 };
 constexpr std::array<std::string_view, 4> kV3Sqlite = {
     R"(CREATE TABLE kme_records_v3 (

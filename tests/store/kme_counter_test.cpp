@@ -336,6 +336,14 @@ TYPED_TEST(KmeCounterTest, VersionTwoStoreIsUpgradedKeepingItsKmesAndThenTakesAR
     return "INSERT INTO kme_records VALUES (" + imsi + ", '35209900176150', 1, NULL, 1, '" +
            procedure + "', 'hss')";
   };
+  if constexpr (std::string_view(E::kName) == "postgres") {
+    // Added NOT VALID by the migration (no long lock on a large table), validated after it.
+    EXPECT_EQ(this->engine_.exec(
+                  "DO $$ BEGIN IF NOT (SELECT convalidated FROM pg_constraint WHERE conname = "
+                  "'kme_records_kme_procedure_check') THEN RAISE EXCEPTION 'not validated'; "
+                  "END IF; END $$"),
+              "");
+  }
   EXPECT_NE(this->engine_.exec(row_with("x")), "");
   EXPECT_EQ(this->engine_.exec(row_with("none")), "");
   EXPECT_EQ(this->engine_.exec("DELETE FROM kme_records WHERE imei = '35209900176150'"), "");

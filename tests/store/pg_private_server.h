@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "test_ports.h"
+
 namespace kmebind::store::testing {
 
 class PgPrivateServer {
@@ -27,7 +29,10 @@ class PgPrivateServer {
     std::random_device rd;
     dir_ = std::filesystem::temp_directory_path() /
            ("kmebind-pg-private-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    if (script("start '" + dir_.string() + "' 0",
+    // A port reserved for this test process (test_ports.h), not the script's pick: the script
+    // can only see whether someone listens, not which port another test is about to take.
+    const std::uint16_t port = kmebind::test::free_loopback_port();
+    if (script("start '" + dir_.string() + "' " + std::to_string(port),
                "KMEBIND_PG_TEST_OPTIONS='-c fsync=off -c full_page_writes=off -c autovacuum=off " +
                    options + "' ") != 0) {
       ADD_FAILURE() << "cannot start a private PostgreSQL server with " << kScript();
