@@ -2,15 +2,20 @@
 // §5.5.1 with the KME procedures of TR 33.868 §5.4.4.2.3.3; docs/fuzzing.md). Four devices
 // (attach_fuzz_world.h: procedure 1, procedure 2, a device challenge, an IMEI not allowed) attach
 // at once through sim::InProcessNetwork — real Ue, Cnn and Hss cores on a real SQLite store, on a
-// virtual clock — and the input is the attacker's script: one action for every NAS PDU the network
-// delivers, in delivery order, uplink and downlink alike (an input that runs out means "pass"):
+// virtual clock — and the input is the attacker's script: records `gap op args…`, each acting on
+// the NAS PDU delivered `gap` deliveries after the previous record's (the first counts from the
+// first delivery; gap 0 acts on the same PDU again, or on the next one after a drop), in delivery
+// order, uplink and downlink alike; every other PDU passes, and so does everything once the
+// script runs out. A short input can so act on any PDU of the run.
 //
-//   op % 12  0 pass   1 drop   2 flip bits (pos, mask)   3 truncate (len)   4 extend (n, octets)
-//            5 replace with octets of the input (len, octets)   6 replace with an earlier PDU (i)
-//            7 pass and send a duplicate   8 pass and replay an earlier PDU (i, target)
-//            9 pass and advance the clock (which: 1 s … 1 h; T3410, T3460, Cookie, challenge)
-//            10 pass and inject a PDU of the input (target, len, octets)   11 delay (re-queue)
-//   target % 6: device 0-3, an unknown UE id (8) or UE id 0; bit 7 flips the replay direction.
+//   op % 12  0 overwrite an octet (pos, value)   1 drop   2 flip bits (pos, mask)
+//            3 truncate (len)   4 extend (n, octets)   5 replace with octets of the input (len,
+//            octets)   6 replace with an earlier PDU (i)   7 send a duplicate too
+//            8 replay an earlier PDU too (i, target)   9 advance the clock (which: 0.5 s … 1 h;
+//            T3410, T3460, Cookie and challenge lifetimes)   10 inject a PDU of the input too
+//            (target, len, octets)   11 delay (re-queue behind everything queued)
+//   target % 6: device 0-3, an unknown UE id (8) or UE id 0; bit 7 flips the replay direction
+//   (for 10: set = uplink).
 //
 // Properties (abort on violation): no crash, leak or UB; the run ends within a step bound; the CNN
 // reports kKmeProvisioned / kDeviceAuthenticated / kAttached for a UE id only when its last ULR
@@ -18,7 +23,8 @@
 // and value the HSS stores (checked when the event is emitted); after the run every KME a device
 // committed is one the HSS committed for its pair (as read after each S6a answer), and the device
 // whose pair is not allowed holds none; when every action was "pass", the three genuine devices
-// attach with their procedure and the fourth is rejected with #6 (the harness's own sanity check).
+// attach with their procedure and the fourth is rejected with #6 (the harness's own sanity check;
+// it applies to every input whose records all lie past the end of the run, the empty one first).
 //
 // The HSS draws RAND, KMEs and nonces from OpenSSL's DRBG, so PDU octets differ between runs of
 // one input; the attacker's choices do not depend on them (positions are taken modulo the size).
@@ -45,7 +51,7 @@ constexpr std::uint8_t kIllegalMe = 6;  // TS 24.301 §9.9.3.9
 // (300 s) lifetimes, T3402 (12 min).
 constexpr std::int64_t kAdvanceMs[] = {1'000, 6'000, 15'000, 61'000, 301'000, 720'000, 3'600'000, 500};
 
-// The input, read front to back; exhausted means zeros (pass).
+// The input, read front to back; exhausted means zeros.
 class Script {
  public:
   explicit Script(ByteView data) : data_(data) {}
@@ -74,6 +80,7 @@ struct UlrSeen {
 class Run {
  public:
   explicit Run(ByteView input) : script_(input) {
+    next_at_ = script_.exhausted() ? kNever : script_.byte();
     for (std::size_t d = 0; d < kDeviceCount; ++d) record_hss_kme(static_cast<Device>(d));
     sim::InProcessNetwork& net = *world_.net;
     net.set_nas_hook([this](cnn::UeId ue, Bytes& pdu, bool uplink) { return on_pdu(ue, pdu, uplink); });
@@ -105,26 +112,39 @@ class Run {
  private:
   // ---- the attacker -------------------------------------------------------------------------
   bool on_pdu(cnn::UeId ue, Bytes& pdu, bool uplink) {
+    const std::size_t n = deliveries_++;
     ++steps_;
     if (history_.size() < kMaxHistory) history_.push_back({ue, uplink, pdu});
-    const std::uint8_t op = script_.byte() % 12;
-    if (op != 0) all_pass_ = false;
     if (trace()) {
-      std::fprintf(stderr, "attach_fuzz: #%zu t=%lld ms UE %llu %s %zu octets %s action %u\n",
-                   steps_, static_cast<long long>(world_.net->now_ms()),
-                   static_cast<unsigned long long>(ue), uplink ? "UL" : "DL", pdu.size(),
-                   to_hex(ByteView(pdu).first(std::min<std::size_t>(pdu.size(), 8))).c_str(), op);
+      std::fprintf(stderr, "attach_fuzz: #%zu t=%lld ms UE %llu %s %zu octets %s\n", n,
+                   static_cast<long long>(world_.net->now_ms()), static_cast<unsigned long long>(ue),
+                   uplink ? "UL" : "DL", pdu.size(),
+                   to_hex(ByteView(pdu).first(std::min<std::size_t>(pdu.size(), 8))).c_str());
     }
+    while (next_at_ <= n && !script_.exhausted()) {
+      all_pass_ = false;
+      const std::uint8_t op = script_.byte() % 12;
+      if (trace()) std::fprintf(stderr, "attach_fuzz:   action %u\n", op);
+      const bool keep = act(op, ue, pdu, uplink);
+      next_at_ = script_.exhausted() ? kNever : n + script_.byte();
+      if (!keep) return false;
+    }
+    return true;
+  }
+
+  // One action on the PDU in delivery; false drops it.
+  bool act(std::uint8_t op, cnn::UeId ue, Bytes& pdu, bool uplink) {
     switch (op) {
-      case 0: return true;
-      case 1: return false;
+      case 0:
       case 2:
         if (!pdu.empty()) {
           const std::uint8_t pos = script_.byte();
-          const std::uint8_t mask = script_.byte();
-          pdu[pos % pdu.size()] ^= mask == 0 ? 0x01 : mask;
+          const std::uint8_t value = script_.byte();
+          std::uint8_t& octet = pdu[pos % pdu.size()];
+          octet = op == 0 ? value : static_cast<std::uint8_t>(octet ^ (value == 0 ? 0x01 : value));
         }
         return true;
+      case 1: return false;
       case 3:
         if (!pdu.empty()) pdu.resize(script_.byte() % pdu.size());
         return true;
@@ -278,6 +298,9 @@ class Run {
   World world_;
   Script script_;
   std::size_t steps_ = 0;
+  std::size_t deliveries_ = 0;                // NAS PDUs delivered so far
+  std::size_t next_at_ = 0;                   // the delivery the next record acts on
+  static constexpr std::size_t kNever = static_cast<std::size_t>(-1);
   bool all_pass_ = true;
   std::vector<Seen> history_;
   std::map<cnn::UeId, UlrSeen> last_ulr_;

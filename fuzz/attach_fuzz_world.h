@@ -9,7 +9,8 @@
 //   kChallenged   ECIES profile A, Ed25519,    both allowed, KME version 1 held by the HSS and the
 //                 ME (the device-challenge path runs)
 //   kNotAllowed   ECIES profile B, ECDSA P-256, its IMSI/IMEI pair is not on the binding list
-// The store lives under /dev/shm (tmpfs): SQLite's synchronous=FULL syncs cost nothing there.
+// The store lives under /dev/shm (tmpfs; SQLite's synchronous=FULL syncs cost nothing there), or
+// the temporary directory where there is no /dev/shm.
 // Nothing here is a production key.
 #pragma once
 
@@ -96,7 +97,11 @@ class Fixture {
 
  private:
   Fixture() {
-    dir_ = "/dev/shm/kmebind-attach-fuzz-" + std::to_string(::getpid());
+    std::error_code ec;
+    const std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec)
+                                           ? std::filesystem::path("/dev/shm")
+                                           : std::filesystem::temp_directory_path();
+    dir_ = (base / ("kmebind-attach-fuzz-" + std::to_string(::getpid()))).string();
     std::filesystem::create_directories(dir_);
     work_ = dir_ + "/work.db";
     must(ring_.add_key(kCookieKeyId, cookie_key()), "cookie key");
