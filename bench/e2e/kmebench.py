@@ -219,10 +219,18 @@ class BenchNetwork:
     hss_workers: int | None = 64
     connections: int = 2
     dispatch_threads: int | None = None  # diameter.dispatch_threads of both daemons (default 4)
+    # The store: None = the SQLite file kmebind.db in the working directory; else a location such
+    # as a postgresql:// URL (an empty database), used by `admin` and, unless hss_store_url names
+    # another (e.g. with its own application_name), by the hss.
+    store_url: str | None = None
+    hss_store_url: str | None = None
 
     # ---- preparation ----------------------------------------------------------------------
+    def store_location(self) -> str:
+        return self.store_url or str(self.work / "kmebind.db")
+
     def admin(self, *args: str) -> subprocess.CompletedProcess:
-        return run([str(self.binary), "admin", "--store", str(self.work / "kmebind.db"),
+        return run([str(self.binary), "admin", "--store", self.store_location(),
                     "--key-file", str(self.work / "kmebind.key"), *args])
 
     def prepare(self) -> None:
@@ -236,6 +244,9 @@ class BenchNetwork:
         self.admin("init", "--import-public-out", str(self.work / "import-public"))
         hss = (self.work / "hss.yaml").read_text()
         hss = hss.replace("level: info", "level: warn")
+        if self.store_url:
+            hss = re.sub(r'location: "[^"]*"',
+                         lambda _: f'location: "{self.hss_store_url or self.store_url}"', hss, count=1)
         if self.hss_workers:
             hss = re.sub(r"workers: \d+", f"workers: {self.hss_workers}", hss)
         hss += "metrics: {address: 127.0.0.1, port: 0}\n"

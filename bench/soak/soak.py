@@ -3,7 +3,7 @@
 and `kmebind cnn` daemons, with their resources sampled from /proc and judged.
 
   scripts/soak.sh --minutes M [--rate R] [--ues N] [--renew K] [--round-seconds S]
-                  [--build DIR] [--no-build] [--out DIR] [--keep]
+                  [--store sqlite|postgres] [--build DIR] [--no-build] [--out DIR] [--keep]
 
   --minutes M        how long rounds are started (default 60); the round running at the end
                      is finished
@@ -15,6 +15,10 @@ and `kmebind cnn` daemons, with their resources sampled from /proc and judged.
                      round's devices that already hold a KME (default 25)
   --round-seconds S  a round lasts about S seconds: the population is split into
                      ceil(N / (R * S)) slices, one slice per round (default 30)
+  --store S          sqlite (default): the store is a SQLite file in the network directory;
+                     postgres: a private PostgreSQL server started for the run with
+                     `scripts/pg-test-server.sh start OUT/pg 0` (this process its owner) and
+                     stopped at the end (kept, halted, with --keep or after a failure)
   --build DIR        build directory of apps/kmebind/kmebind (default build/release); the
                      `kmebind` target is built first (incremental; build/release is configured
                      with `scripts/setup.sh release kmebind` when it is not yet)
@@ -34,7 +38,10 @@ device file after each round (devices.save), so the devices carry their KMEs and
 
 Every SAMPLE_INTERVAL_S seconds, and at the end of each round once the sim has exited, it
 samples hss and cnn (VmRSS, open fds, threads, CPU), the store files (db, WAL) and a few metrics
-counters, into soak.csv. Verdict (exit code 0 pass, 1 fail, 2 usage): the VERDICT constants of
+counters, into soak.csv. On PostgreSQL the store connections are the hss's sockets to the
+server, and the store figures come from the server (one psql call: the hss's sessions in
+pg_stat_activity, its oldest open transaction, live and dead rows and size of the kmebind tables,
+pg_database_size) and the size of its pg_wal. Verdict (exit code 0 pass, 1 fail, 2 usage): the VERDICT constants of
 bench/soak/soak.py, described in docs/reliability.md "Soak".
 SIGINT or SIGTERM stops it cleanly: the running sim is interrupted, the daemons get SIGTERM, the
 summary is written and judged on what was measured.
@@ -97,6 +104,24 @@ STORE_CONNECTION_RSS_KIB = 2048 + 256
 # every write.
 WAL_FLOOR_BYTES = 32 * 1024 * 1024
 WAL_GROWTH_FACTOR = 2.0
+# PostgreSQL (--store postgres). The HSS's connections are sockets to the server, not files: its
+# store connections are its TCP connections to the server's port (the client side) and its
+# sessions in pg_stat_activity (application_name kmebind-hss, the server side); both are judged
+# against the pool as above (STORE_CONNECTIONS_MAX: the PostgreSQL pool's size is the same
+# min(hss.workers + 2, 64)). The WAL check does not apply: the server's pg_wal is recycled by its
+# checkpoints (max_wal_size), which the HSS cannot hold up; what a client can hold up is VACUUM,
+# with a transaction left open: no HSS session may be in a transaction for longer than this.
+PG_TRANSACTION_MAX_S = 30.0
+# A libpq connection costs the HSS its buffers and the results of its prepared statements, far
+# less than a SQLite page cache: the RSS allowance per connection opened after the warm-up.
+PG_CONNECTION_RSS_KIB = 512
+# The kmebind tables' size (heap, indexes, TOAST) may grow with the live rows (the audit trail,
+# renewed KMEs) but not with the updates: bytes per live row at the end ≤ PG_BLOAT_FACTOR × at the
+# baseline, plus PG_BLOAT_FLOOR_BYTES. Each attach updates rows (SQN, KME counter): dead versions
+# that VACUUM cannot remove (a transaction held open, autovacuum never reaching the table) grow the
+# tables with every attach.
+PG_BLOAT_FACTOR = 1.5
+PG_BLOAT_FLOOR_BYTES = 8 * 1024 * 1024
 # Also a failure: a daemon that exited or was replaced (another start time), a round with an
 # unexpected outcome or a sim exit code other than 0, an `admin kme renew` that failed, a
 # Diameter link failure counted by the HSS, a sim round of an uninterrupted run that
@@ -106,6 +131,24 @@ ROLES = ("hss", "cnn")
 CURVE_POINTS = 8  # round ends shown in the summary's curve
 DRIFT_ROUNDS = 5  # rounds whose medians are compared for the CPU and latency drift
 STORE_FILES = ("/kmebind.db", "/kmebind.db-wal", "/kmebind.db-shm")
+PG_SERVER_SCRIPT = ROOT / "scripts" / "pg-test-server.sh"
+PG_HSS_APPLICATION = "kmebind-hss"  # the hss's application_name in its store URL
+PG_ADMIN_APPLICATION = "kmebind-admin"  # `admin` (generate, kme renew)
+PG_COLUMNS = ("pg_hss_connections", "pg_hss_busy", "pg_hss_oldest_xact_s", "pg_client_connections",
+              "pg_live_rows", "pg_dead_rows", "pg_table_bytes", "pg_autovacuums")
+# One statement, one row: the PG_COLUMNS, then pg_database_size.
+PG_SAMPLE_SQL = f"""
+SELECT count(*) FILTER (WHERE application_name = '{PG_HSS_APPLICATION}'),
+       count(*) FILTER (WHERE application_name = '{PG_HSS_APPLICATION}' AND state <> 'idle'),
+       coalesce(round(max(extract(epoch FROM clock_timestamp() - xact_start))
+                      FILTER (WHERE application_name = '{PG_HSS_APPLICATION}'), 1), 0),
+       count(*) FILTER (WHERE backend_type = 'client backend'),
+       (SELECT coalesce(sum(n_live_tup), 0) FROM pg_stat_user_tables),
+       (SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables),
+       (SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_stat_user_tables),
+       (SELECT coalesce(sum(autovacuum_count), 0) FROM pg_stat_user_tables),
+       pg_database_size(current_database())
+FROM pg_stat_activity"""
 METRICS = {  # CSV column → metric name (summed over its labels)
     "cnn_ues": "kmebind_cnn_ues",
     "cnn_nas_connections": "kmebind_cnn_nas_connections",
@@ -138,9 +181,25 @@ def metric_sums(port: int | None) -> dict[str, float]:
     return out
 
 
-def proc_snapshot(pid: int) -> dict:
-    """RSS, fds, threads, CPU seconds and start time of a live process; {} once it is gone."""
+def pg_sockets(pid: int, port: int) -> set[str]:
+    """The fd links ("socket:[inode]") of PID's TCP connections to 127.0.0.1:PORT, any state."""
+    remote = f"0100007F:{port:04X}"
+    found = set()
     try:
+        for line in Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]:
+            cols = line.split()
+            if len(cols) > 9 and cols[2] == remote:
+                found.add(f"socket:[{cols[9]}]")
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return found
+
+
+def proc_snapshot(pid: int, pg_port: int | None = None) -> dict:
+    """RSS, fds, threads, CPU seconds and start time of a live process; {} once it is gone.
+    Its store connections: fds on the SQLite files, or (PG_PORT) its sockets to the server."""
+    try:
+        sockets = pg_sockets(pid, pg_port) if pg_port else set()
         stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         status = Path(f"/proc/{pid}/status").read_text()
         links = []
@@ -151,7 +210,12 @@ def proc_snapshot(pid: int) -> dict:
                 pass
     except (FileNotFoundError, ProcessLookupError):
         return {}
-    store_fds = [x for x in links if x.endswith(STORE_FILES)]
+    if pg_port:
+        store_fds = [x for x in links if x in sockets]
+        connections = len(store_fds)
+    else:
+        store_fds = [x for x in links if x.endswith(STORE_FILES)]
+        connections = sum(1 for x in store_fds if x.endswith("/kmebind.db"))
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
     return {
         "rss_kib": int(fields["VmRSS"].split()[0]),
@@ -159,7 +223,7 @@ def proc_snapshot(pid: int) -> dict:
         "threads": int(fields["Threads"].strip()),
         "fds": len(links),
         "other_fds": len(links) - len(store_fds),  # sockets, pipes, logs, epoll, ...
-        "store_connections": sum(1 for x in store_fds if x.endswith("/kmebind.db")),
+        "store_connections": connections,
         "cpu_s": (int(stat[11]) + int(stat[12])) / kb.CLK_TCK,
         "start_ticks": int(stat[19]),  # field 22, starttime
     }
@@ -190,6 +254,70 @@ class SoakNetwork(kb.BenchNetwork):
         return d
 
 
+class PgServer:
+    """A private PostgreSQL server for --store postgres: scripts/pg-test-server.sh in DIR, with
+    this process as its owner (the script's watcher stops it and removes DIR once the soak is gone,
+    whatever the way it ended)."""
+
+    def __init__(self, directory: Path):
+        self.dir = directory
+        self.url = ""
+        self.port = 0
+        self.psql = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
+
+    def start(self) -> None:
+        env = dict(os.environ, KMEBIND_PG_TEST_OWNER_PID=str(os.getpid()))
+        # Its own session: a terminal's Ctrl-C reaches only the soak, which stops the server.
+        r = kb.run([str(PG_SERVER_SCRIPT), "start", str(self.dir), "0"], env=env,
+                   start_new_session=True)
+        self.url = r.stdout.strip().splitlines()[-1]
+        m = re.match(r"postgresql://[^@]+@127\.0\.0\.1:(\d+)/", self.url)
+        if not m:
+            raise RuntimeError(f"pg-test-server.sh printed no URL: {r.stdout.strip()[-300:]}")
+        self.port = int(m.group(1))
+
+    def location(self, application: str) -> str:
+        return f"{self.url}?application_name={application}"
+
+    def sample(self) -> dict:
+        """PG_COLUMNS and db_bytes from one psql call; {} when the server does not answer."""
+        try:
+            r = subprocess.run([self.psql, "-X", "-A", "-t", "-q", "-F", ",",
+                                "-d", self.location("kmebind-soak"), "-c", PG_SAMPLE_SQL],
+                               capture_output=True, text=True, timeout=15, start_new_session=True)
+        except (OSError, subprocess.TimeoutExpired):
+            return {}
+        values = r.stdout.strip().split(",")
+        if r.returncode != 0 or len(values) != len(PG_COLUMNS) + 1:
+            return {}
+        out = {k: csv_value(v) for k, v in zip(PG_COLUMNS + ("db_bytes",), values)}
+        return out
+
+    def wal_bytes(self) -> int:
+        """Size of the server's pg_wal (reported, not judged)."""
+        total = 0
+        for f in (self.dir / "data" / "pg_wal").glob("*"):
+            try:
+                total += f.stat().st_size if f.is_file() else 0
+            except FileNotFoundError:  # recycled meanwhile
+                pass
+        return total
+
+    def stop(self, keep: bool) -> None:
+        """Stops the server; KEEP leaves DIR (data, log) for a look and tells the watcher so."""
+        if not (self.dir / "port").exists():
+            return
+        if keep:
+            (self.dir / "owner").write_text("kept by soak.py\n")  # the watcher then leaves it
+            cmd = "halt"
+        else:
+            cmd = "stop"
+        r = subprocess.run([str(PG_SERVER_SCRIPT), cmd, str(self.dir)], capture_output=True,
+                           text=True, start_new_session=True)
+        if r.returncode != 0:
+            kb.log(f"soak: pg-test-server.sh {cmd} exited {r.returncode}: {r.stderr.strip()[-300:]}")
+
+
 class Slice:
     """One device file of the population, attached by one round at a time."""
 
@@ -213,6 +341,9 @@ class Soak:
         self.binary = binary
         self.out = out
         self.net = SoakNetwork(binary, out / "net")
+        self.store = getattr(args, "store", "sqlite")  # older summaries: SQLite
+        # The private server, beside net/ (which prepare() empties).
+        self.pg = PgServer(out / "pg") if self.store == "postgres" else None
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.t0 = time.monotonic()
@@ -233,7 +364,8 @@ class Soak:
                      "round": self.round_no, "kind": kind, "load1": kb.loadavg()}
         for role in ROLES:
             d = self.net.daemons.get(role)
-            snap = proc_snapshot(d.pid) if d and d.proc.poll() is None else {}
+            pg_port = self.pg.port if self.pg and role == "hss" else None
+            snap = proc_snapshot(d.pid, pg_port) if d and d.proc.poll() is None else {}
             if not snap:
                 self.event(f"{role} is not running (exit code {d.proc.poll() if d else '?'})")
             elif self.start_ticks.setdefault(role, snap["start_ticks"]) != snap["start_ticks"]:
@@ -252,9 +384,15 @@ class Soak:
                 row[f"{role}_cpu_pct"] = round(100 * (row[f"{role}_cpu_s"] - prev[f"{role}_cpu_s"]) / dt, 1)
             else:
                 row[f"{role}_cpu_pct"] = ""
-        for f, col in (("kmebind.db", "db_bytes"), ("kmebind.db-wal", "wal_bytes")):
-            p = self.net.work / f
-            row[col] = p.stat().st_size if p.exists() else 0
+        if self.pg:
+            pg = self.pg.sample()
+            for col in PG_COLUMNS + ("db_bytes",):
+                row[col] = pg.get(col, "")
+            row["wal_bytes"] = self.pg.wal_bytes()  # the server's pg_wal: reported only
+        else:
+            for f, col in (("kmebind.db", "db_bytes"), ("kmebind.db-wal", "wal_bytes")):
+                p = self.net.work / f
+                row[col] = p.stat().st_size if p.exists() else 0
         for role in ROLES:
             lf = row.get(f"{role}_link_failures")
             first = next((s[f"{role}_link_failures"] for s in self.samples
@@ -304,7 +442,7 @@ class Soak:
             if self.stop.is_set():
                 return
             t = time.monotonic()
-            r = subprocess.run([str(self.binary), "admin", "--store", str(self.net.work / "kmebind.db"),
+            r = subprocess.run([str(self.binary), "admin", "--store", self.net.store_location(),
                                 "--key-file", str(self.net.work / "kmebind.key"), "kme", "renew",
                                 "--imsi", imsi], capture_output=True, text=True,
                                start_new_session=True)
@@ -435,7 +573,14 @@ class Soak:
 
     # ---- the run ----------------------------------------------------------------------------
     def run(self) -> dict:
-        kb.log(f"soak: preparing the network in {self.net.work}")
+        if self.pg:
+            kb.log(f"soak: starting a private PostgreSQL server in {self.pg.dir}")
+            self.pg.start()
+            self.net.store_url = self.pg.location(PG_ADMIN_APPLICATION)
+            self.net.hss_store_url = self.pg.location(PG_HSS_APPLICATION)
+            if self.stop.is_set():
+                raise RuntimeError("stopped while the PostgreSQL server started")
+        kb.log(f"soak: preparing the network in {self.net.work} ({self.store} store)")
         self.net.prepare()
         slices = self.make_slices()
         kb.log(f"soak: {self.a.ues} devices in {len(slices)} slices of ~{len(slices[0])}; "
@@ -456,6 +601,8 @@ class Soak:
             r.update({f"{role}_{k}": row[f"{role}_{k}"] for role in ROLES
                       for k in ("rss_kib", "fds", "other_fds", "store_connections", "threads")})
             r["wal_bytes"], r["db_bytes"], r["t_s"] = row["wal_bytes"], row["db_bytes"], row["t_s"]
+            if self.pg:
+                r.update({k: row[k] for k in PG_COLUMNS})
             # CPU per attach since the previous round end (a drift hints at state that grows).
             prev = self.rounds[-1] if self.rounds else start
             for role in ROLES:
@@ -470,7 +617,7 @@ class Soak:
                    f"RSS hss {row['hss_rss_kib'] or 0:.0f} KiB cnn {row['cnn_rss_kib'] or 0:.0f} "
                    f"KiB, fds {row['hss_fds']}/{row['cnn_fds']} (store connections "
                    f"{row['hss_store_connections']}), threads "
-                   f"{row['hss_threads']}/{row['cnn_threads']}, WAL {row['wal_bytes'] / 2**20:.1f} MiB, "
+                   f"{row['hss_threads']}/{row['cnn_threads']}, {self.store_figures(row)}, "
                    f"load {row['load1']}")
             for d in r["unexpected_details"]:
                 kb.log(f"soak:   unexpected: {d}")
@@ -478,6 +625,14 @@ class Soak:
         self.stop.set()
         sampler.join()
         return self.verdict(len(slices))
+
+    def store_figures(self, row: dict) -> str:
+        if not self.pg:
+            return f"WAL {row['wal_bytes'] / 2**20:.1f} MiB"
+        mib = (lambda k: f"{row[k] / 2**20:.1f}" if row.get(k) != "" else "?")
+        return (f"PostgreSQL: hss sessions {row['pg_hss_connections']}, tables "
+                f"{mib('pg_table_bytes')} MiB ({row['pg_live_rows']} live, {row['pg_dead_rows']} "
+                f"dead rows), db {mib('db_bytes')} MiB, pg_wal {row['wal_bytes'] / 2**20:.0f} MiB")
 
     def shutdown(self) -> dict:
         codes = {}
@@ -503,6 +658,9 @@ class Soak:
             if r["unexpected"]:
                 fails.append(f"round {r['round']}: {r['unexpected']} unexpected outcome(s)")
         fails += [f"admin kme renew failed: {f}" for f in self.renew_failures[:5]]
+        postgres = self.store == "postgres"
+        if postgres:
+            fails += self.pg_session_failures()
         done = [r for r in self.rounds if not r["interrupted"]]
         duration = self.a.minutes * 60
         warm = None
@@ -522,8 +680,9 @@ class Soak:
                             "max_after_warmup": max(x[f"{role}_{k}"] for x in done[warm:])}
                 rss = g["rss_kib"]
                 opened = max(0, g["store_connections"]["end"] - g["store_connections"]["baseline"])
+                per_connection = PG_CONNECTION_RSS_KIB if postgres else STORE_CONNECTION_RSS_KIB
                 rss["allowed_growth_kib"] = (max(RSS_GROWTH_MIN_KIB, RSS_GROWTH_FRACTION * rss["baseline"])
-                                             + STORE_CONNECTION_RSS_KIB * opened)
+                                             + per_connection * opened)
                 if rss["end"] - rss["baseline"] > rss["allowed_growth_kib"]:
                     fails.append(f"{role} RSS grew {rss['end'] - rss['baseline']} KiB after the warm-up "
                                  f"({rss['baseline']} → {rss['end']} KiB; allowed "
@@ -541,11 +700,24 @@ class Soak:
                 growth[role] = g
             wal_warm = max(s["wal_bytes"] for s in self.samples if s["t_s"] <= base["t_s"])
             wal_after = max(s["wal_bytes"] for s in self.samples if s["t_s"] > base["t_s"])
-            wal_limit = max(WAL_FLOOR_BYTES, WAL_GROWTH_FACTOR * wal_warm)
-            growth["wal"] = {"max_warmup_bytes": wal_warm, "max_after_bytes": wal_after,
-                             "limit_bytes": wal_limit}
-            if wal_after > wal_limit:
-                fails.append(f"the WAL grew to {wal_after} bytes after the warm-up (limit {wal_limit:.0f})")
+            if postgres:  # the server's pg_wal: reported, not judged (see PG_TRANSACTION_MAX_S)
+                growth["wal"] = {"max_warmup_bytes": wal_warm, "max_after_bytes": wal_after,
+                                 "limit_bytes": None}
+                growth["pg"] = pg = self.pg_growth(base, last)
+                if not pg:
+                    fails.append("the PostgreSQL server did not answer at the baseline or the end")
+                elif pg["end_bytes"] > pg["allowed_bytes"]:
+                    fails.append(f"the PostgreSQL tables grew to {pg['end_bytes']} bytes for "
+                                 f"{pg['end_live_rows']} live rows after the warm-up (allowed "
+                                 f"{pg['allowed_bytes']:.0f}: {PG_BLOAT_FACTOR} × "
+                                 f"{pg['baseline_bytes_per_row']:.0f} bytes per row + "
+                                 f"{PG_BLOAT_FLOOR_BYTES}): dead rows not vacuumed")
+            else:
+                wal_limit = max(WAL_FLOOR_BYTES, WAL_GROWTH_FACTOR * wal_warm)
+                growth["wal"] = {"max_warmup_bytes": wal_warm, "max_after_bytes": wal_after,
+                                 "limit_bytes": wal_limit}
+                if wal_after > wal_limit:
+                    fails.append(f"the WAL grew to {wal_after} bytes after the warm-up (limit {wal_limit:.0f})")
             growth["warmup_end"] = {"round": base["round"], "t_s": base["t_s"]}
             # Not judged, reported: medians of the first DRIFT_ROUNDS rounds after the warm-up
             # against those of the last DRIFT_ROUNDS (one round is noisy on a shared machine).
@@ -575,8 +747,8 @@ class Soak:
                        for k in range(CURVE_POINTS)}) if done else []
         curve = [{k: done[i].get(k) for k in (
             "round", "t_s", "hss_rss_kib", "cnn_rss_kib", "hss_other_fds", "cnn_other_fds",
-            "hss_store_connections", "hss_threads", "cnn_threads", "wal_bytes", "db_bytes")}
-            for i in pick]
+            "hss_store_connections", "hss_threads", "cnn_threads", "wal_bytes", "db_bytes")
+            + (PG_COLUMNS if postgres else ())} for i in pick]
         totals = {k: sum(r.get(k, 0) for r in self.rounds) for k in
                   ("first_attach", "device_authenticated", "reprovisioned", "unexpected")}
         return {"passed": not fails, "failures": fails, "growth_judged": judged, "growth": growth,
@@ -586,8 +758,48 @@ class Soak:
                 "load_average": {"min": min(loads, default=0), "max": max(loads, default=0),
                                  "mean": round(sum(loads) / max(1, len(loads)), 2)},
                 "wal_bytes_max": max((s["wal_bytes"] for s in self.samples), default=0),
+                "store": self.store, "pg": self.pg_maxima() if postgres else None,
                 "curve": curve,
                 "interrupted": self.interrupted}
+
+    def pg_samples(self, column: str) -> list:
+        return [s[column] for s in self.samples if s.get(column) not in ("", None)]
+
+    def pg_session_failures(self) -> list[str]:
+        """The HSS's sessions as the server saw them, in every sample: within the pool, and none
+        in a transaction for longer than PG_TRANSACTION_MAX_S."""
+        fails = []
+        sessions = self.pg_samples("pg_hss_connections")
+        if sessions and max(sessions) > STORE_CONNECTIONS_MAX:
+            fails.append(f"the server saw {max(sessions)} sessions of the hss, more than its pool "
+                         f"({STORE_CONNECTIONS_MAX})")
+        oldest = self.pg_samples("pg_hss_oldest_xact_s")
+        if oldest and max(oldest) > PG_TRANSACTION_MAX_S:
+            fails.append(f"an hss session was in one transaction for {max(oldest)} s (limit "
+                         f"{PG_TRANSACTION_MAX_S:.0f} s): a transaction left open holds up VACUUM")
+        return fails
+
+    def pg_growth(self, base: dict, last: dict) -> dict:
+        """The kmebind tables' bytes against their live rows, baseline → end (PG_BLOAT_*); {} when
+        the server did not answer one of the two samples."""
+        keys = ("pg_table_bytes", "pg_live_rows", "pg_dead_rows", "pg_autovacuums")
+        if any(not isinstance(x.get(k), (int, float)) for x in (base, last) for k in keys):
+            return {}
+        per_row = base["pg_table_bytes"] / max(1, base["pg_live_rows"])
+        allowed = PG_BLOAT_FACTOR * per_row * max(last["pg_live_rows"], base["pg_live_rows"]) \
+            + PG_BLOAT_FLOOR_BYTES
+        return {"baseline_bytes": base["pg_table_bytes"], "end_bytes": last["pg_table_bytes"],
+                "baseline_live_rows": base["pg_live_rows"], "end_live_rows": last["pg_live_rows"],
+                "baseline_bytes_per_row": round(per_row, 1),
+                "end_bytes_per_row": round(last["pg_table_bytes"] / max(1, last["pg_live_rows"]), 1),
+                "allowed_bytes": allowed, "dead_rows_end": last["pg_dead_rows"],
+                "autovacuums": [base["pg_autovacuums"], last["pg_autovacuums"]]}
+
+    def pg_maxima(self) -> dict:
+        """Largest figures of the run's samples (and how many samples the server did not answer)."""
+        out = {k: max(self.pg_samples(k), default=None) for k in PG_COLUMNS}
+        out["unanswered_samples"] = sum(1 for s in self.samples if s.get("pg_hss_connections") in ("", None))
+        return out
 
 
 def trend_pct_per_hour(points: list[tuple[float, float]]) -> float | None:
@@ -611,7 +823,9 @@ def thresholds() -> dict:
             "thread_growth_max": THREAD_GROWTH_MAX,
             "store_connections_max": STORE_CONNECTIONS_MAX,
             "store_connection_rss_kib": STORE_CONNECTION_RSS_KIB, "wal_floor_bytes": WAL_FLOOR_BYTES,
-            "wal_growth_factor": WAL_GROWTH_FACTOR}
+            "wal_growth_factor": WAL_GROWTH_FACTOR, "pg_transaction_max_s": PG_TRANSACTION_MAX_S,
+            "pg_connection_rss_kib": PG_CONNECTION_RSS_KIB, "pg_bloat_factor": PG_BLOAT_FACTOR,
+            "pg_bloat_floor_bytes": PG_BLOAT_FLOOR_BYTES}
 
 
 def ensure_binary(build: Path, no_build: bool) -> Path:
@@ -659,9 +873,24 @@ def print_table(summary: dict) -> None:
                   f"{x['threads']['end']:<3}")
         print("  (fds*: open fds other than the store's files)")
         w = g["wal"]
-        print(f"  WAL max {w['max_warmup_bytes'] / 2**20:.1f} MiB in the warm-up, "
-              f"{w['max_after_bytes'] / 2**20:.1f} MiB after (limit {w['limit_bytes'] / 2**20:.0f} MiB); "
-              f"db {g['db_bytes']['baseline'] / 2**20:.1f} → {g['db_bytes']['end'] / 2**20:.1f} MiB")
+        if v.get("store") == "postgres":
+            pg, top = g.get("pg") or {}, v["pg"]
+            print(f"  PostgreSQL: hss sessions at most {top['pg_hss_connections']} (pool "
+                  f"{STORE_CONNECTIONS_MAX}); longest hss transaction {top['pg_hss_oldest_xact_s']} s "
+                  f"(limit {PG_TRANSACTION_MAX_S:.0f} s); {top['unanswered_samples']} samples unanswered")
+            if pg:
+                print(f"  tables {pg['baseline_bytes'] / 2**20:.1f} → {pg['end_bytes'] / 2**20:.1f} MiB "
+                      f"for {pg['baseline_live_rows']} → {pg['end_live_rows']} live rows "
+                      f"({pg['baseline_bytes_per_row']:.0f} → {pg['end_bytes_per_row']:.0f} bytes/row; "
+                      f"allowed {pg['allowed_bytes'] / 2**20:.1f} MiB); dead rows at the end "
+                      f"{pg['dead_rows_end']}, autovacuums {pg['autovacuums'][0]} → {pg['autovacuums'][1]}")
+            print(f"  pg_wal max {w['max_warmup_bytes'] / 2**20:.0f} MiB in the warm-up, "
+                  f"{w['max_after_bytes'] / 2**20:.0f} MiB after (not judged); database "
+                  f"{g['db_bytes']['baseline'] / 2**20:.1f} → {g['db_bytes']['end'] / 2**20:.1f} MiB")
+        else:
+            print(f"  WAL max {w['max_warmup_bytes'] / 2**20:.1f} MiB in the warm-up, "
+                  f"{w['max_after_bytes'] / 2**20:.1f} MiB after (limit {w['limit_bytes'] / 2**20:.0f} MiB); "
+                  f"db {g['db_bytes']['baseline'] / 2**20:.1f} → {g['db_bytes']['end'] / 2**20:.1f} MiB")
         d = g["drift"]
         print(f"  median of the first {DRIFT_ROUNDS} rounds after the warm-up → of the last {DRIFT_ROUNDS} "
               "(reported, not judged): CPU ms/attach "
@@ -673,12 +902,20 @@ def print_table(summary: dict) -> None:
     else:
         print("soak: growth not judged: the run ended before a round after the warm-up")
     if v["curve"]:
-        print("soak: round ends  t(s)  RSS hss / cnn (MiB)  fds* hss / cnn  store conns  WAL / db (MiB)")
+        pg = v.get("store") == "postgres"
+        print("soak: round ends  t(s)  RSS hss / cnn (MiB)  fds* hss / cnn  store conns  "
+              + ("sessions  tables / db (MiB)  dead rows" if pg else "WAL / db (MiB)"))
         for c in v["curve"]:
-            print(f"  round {c['round']:>4} {c['t_s']:>7.0f}  {(c['hss_rss_kib'] or 0) / 1024:>7.1f} / "
-                  f"{(c['cnn_rss_kib'] or 0) / 1024:<7.1f} {c['hss_other_fds']:>6} / "
-                  f"{c['cnn_other_fds']:<6} {c['hss_store_connections']:>6}   "
-                  f"{c['wal_bytes'] / 2**20:>6.1f} / {c['db_bytes'] / 2**20:.1f}")
+            line = (f"  round {c['round']:>4} {c['t_s']:>7.0f}  {(c['hss_rss_kib'] or 0) / 1024:>7.1f} / "
+                    f"{(c['cnn_rss_kib'] or 0) / 1024:<7.1f} {c['hss_other_fds']:>6} / "
+                    f"{c['cnn_other_fds']:<6} {c['hss_store_connections']:>6}   ")
+            if pg:
+                mib = (lambda x: f"{x / 2**20:.1f}" if isinstance(x, (int, float)) else "?")
+                line += (f"{c.get('pg_hss_connections')!s:>8}  {mib(c.get('pg_table_bytes')):>6} / "
+                         f"{mib(c.get('db_bytes')):<6}  {c.get('pg_dead_rows')}")
+            else:
+                line += f"{c['wal_bytes'] / 2**20:>6.1f} / {c['db_bytes'] / 2**20:.1f}"
+            print(line)
     la = v["load_average"]
     print(f"soak: load average (1 min) {la['min']}–{la['max']}, mean {la['mean']} "
           f"({os.cpu_count()} cores); daemons' exit codes after SIGTERM: {summary['exit_codes']}")
@@ -729,6 +966,7 @@ def main() -> int:
     ap.add_argument("--ues", type=int, default=20000)
     ap.add_argument("--renew", type=int, default=25)
     ap.add_argument("--round-seconds", type=float, default=30.0)
+    ap.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     ap.add_argument("--build", type=Path, default=ROOT / "build" / "release")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--keep", action="store_true")
@@ -777,10 +1015,13 @@ def main() -> int:
             verdict["failures"].append(f"{name} exit code after SIGTERM: {code}")
     if soak.csv_file:
         soak.csv_file.close()
+    if soak.pg:  # after the hss; kept (halted, with its log) when the network is kept
+        soak.pg.stop(keep=a.keep or not verdict["passed"])
     summary = {"started_utc": started, "ended_utc": utc(), "out": str(out),
                "binary": str(binary), "options": {"minutes": a.minutes, "rate": a.rate,
                                                     "ues": a.ues, "renew": a.renew,
-                                                    "round_seconds": a.round_seconds},
+                                                    "round_seconds": a.round_seconds,
+                                                    "store": a.store},
                "thresholds": thresholds(), "verdict": verdict, "exit_codes": exit_codes,
                "events": soak.events, "rounds": soak.rounds, "cpus": os.cpu_count()}
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
@@ -789,6 +1030,9 @@ def main() -> int:
         shutil.rmtree(soak.net.work, ignore_errors=True)
     elif soak.net.work.exists():
         print(f"soak: the network's files are in {soak.net.work}")
+        if soak.pg and soak.pg.dir.exists():
+            print(f"soak: the PostgreSQL server's data and log are in {soak.pg.dir} (stopped; "
+                  f"`scripts/pg-test-server.sh resume {soak.pg.dir}` starts it again, `stop` removes it)")
     return 0 if verdict["passed"] else 1
 
 
