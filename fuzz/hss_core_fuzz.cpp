@@ -28,15 +28,17 @@
 //    the stored KME's version, within the challenge lifetime, with Rsp = Rsp(stored KME, Nonce).
 //
 // Input (read from the front, 0 past the end): one octet of HssConfig flags (bit 0
-// allow_procedure1, bit 1 an MSISDN), then up to 8 requests, each: op (mod 5: 0 AIR, 1 KMR,
-// 2 ULR, 3 ULR with a KME-Confirm, 4 ULR with a KME-Device-Proof), clock step (kClockSteps[mod
-// 16]), then
-//   AIR:     IMSI, PLMN, vectors, resync (mod 8: 0-3 none, 4 genuine AUTS for SQN_HE + 32 × next
+// allow_procedure1, bit 1 an MSISDN), then up to 8 requests, each: op (mod 6: 0 AIR, 1 KMR,
+// 2 ULR, 3 ULR with a KME-Confirm, 4 ULR with a KME-Device-Proof, 5 an operator's change of the
+// store), clock step (kClockSteps[mod 16]), then
+//   AIR:     IMSI, PLMN, vectors (1-7; 0xe0-0xef: 0), resync (mod 8: 0-3 none, 4 genuine AUTS for SQN_HE + 32 × next
 //            octet, 5 genuine AUTS near 2^48, 6 AUTS that does not verify, 7 wrong lengths)
 //   KMR:     IMSI, IMEI, supported procedures, link (bit 0 confidential)
 //   ULR:     IMSI, IMEI (0xff: no Terminal-Information), PLMN, link
 //   confirm: which earlier provisioning (mod count), link, mutations (below)
 //   proof:   which earlier challenge (mod count), link, mutations
+//   change:  action (mod 4: 0 KME renewal request, 1 deny binding, 2 allow binding, 3 raise the
+//            KME version counter by the next octet mod 3), IMSI, IMEI (not for 0)
 // where IMSI/IMEI/PLMN are selector octets (pick_imsi, pick_imei, pick_plmn) and a mutation is one
 // octet (kind mod 16; bit 7: another mutation follows, at most 3).
 #include <algorithm>
@@ -176,23 +178,26 @@ bool only(const std::set<std::string>& changes, std::initializer_list<std::strin
 class Session {
  public:
   Session(Reader& in, hc::World& world, const hss::Hss& hss)
-      : in_(in), world_(world), hss_(hss) {}
+      : in_(in), world_(world), hss_(hss), before_(world.initial()) {}
 
   void request() {
-    const std::uint8_t op = in_.byte() % 5;
+    const std::uint8_t op = in_.byte() % 6;
     now_ += kClockSteps[in_.byte() % kClockSteps.size()];
-    before_ = world_.snapshot();
     switch (op) {
       case 0: air(); break;
       case 1: kmr(); break;
       case 2: plain_ulr(); break;
       case 3: confirm_ulr(); break;
-      default: proof_ulr(); break;
+      case 4: proof_ulr(); break;
+      default: operator_action(); break;
     }
     // TS 33.102 Annex C: SQN_HE never goes back, whatever the request did.
-    const hc::StoreSnapshot after = world_.snapshot();
-    for (const auto& [imsi, sqn] : before_.sqn) KMEBIND_FUZZ_CHECK(after.sqn.at(imsi) >= sqn);
+    for (const auto& [imsi, sqn] : before_.sqn) KMEBIND_FUZZ_CHECK(after_.sqn.at(imsi) >= sqn);
+    before_ = std::move(after_);  // nothing changes the store between two requests
   }
+
+  // The store as the last request left it.
+  const hc::StoreSnapshot& state() const { return before_; }
 
  private:
   // --- value pickers: mostly plausible, sometimes anything ----------------------------------
@@ -233,13 +238,34 @@ class Session {
     return in_.bytes(b % 6);
   }
 
+  // --- the operator changes the store between two requests (docs/admin.md) -----------------
+  // A renewal request, a revoked or re-allowed binding, a raised KME version counter: the HSS
+  // must then refuse the challenges and Cookies it issued before. Refusals of the store are fine.
+  void operator_action() {
+    const std::uint8_t what = in_.byte();
+    const std::string imsi = pick_imsi();
+    auto& st = world_.store();
+    if (what % 4 == 0) {
+      (void)st.request_kme_renewal(imsi, "fuzz");
+    } else {
+      const auto imei14 = normalized(pick_imei());
+      if (imei14 && what % 4 == 1) (void)st.deny_binding(imsi, *imei14, "fuzz");
+      if (imei14 && what % 4 == 2) (void)st.allow_binding(imsi, *imei14, "fuzz");
+      if (imei14 && what % 4 == 3) {
+        auto counter = st.kme_version(imsi, *imei14);
+        if (counter) (void)st.raise_kme_version(imsi, *imei14, *counter + in_.byte() % 3, "fuzz");
+      }
+    }
+    after_ = world_.snapshot();
+  }
+
   // --- AIR ----------------------------------------------------------------------------------
   void air() {
     s6a::AuthenticationInformationRequest req;
     req.imsi = pick_imsi();
     req.visited_plmn_id = pick_plmn();
     const std::uint8_t n = in_.byte();
-    req.number_of_vectors = n < 0xf0 ? n % 8u : (n == 0xff ? 0xffffffffu : 1000u);
+    req.number_of_vectors = n < 0xe0 ? 1u + n % 7u : n < 0xf0 ? 0u : n == 0xff ? 0xffffffffu : 1000u;
     const hc::Subscriber* sub = world_.subscriber(req.imsi);
     const auto before_sqn = before_.sqn.find(req.imsi);
     std::optional<std::uint64_t> genuine_sqn_ms;  // SQN_MS of a genuine AUTS
@@ -274,7 +300,8 @@ class Session {
     const s6a::AuthenticationInformationAnswer aia = hss_.on_air(req, now_, event);
     check_result(aia.result);
     count(req.resync ? "AIR+resync" : "AIR", aia.result);
-    const hc::StoreSnapshot after = world_.snapshot();
+    after_ = world_.snapshot();
+    const hc::StoreSnapshot& after = after_;
     KMEBIND_FUZZ_CHECK(only(changed(before_, after), {"subscribers.sqn", "subscribers.updated_at"}));
     for (const auto& [imsi, sqn] : before_.sqn) {
       if (imsi != req.imsi) KMEBIND_FUZZ_CHECK(after.sqn.at(imsi) == sqn);
@@ -346,7 +373,8 @@ class Session {
           : std::holds_alternative<s6a::KmeProvisioning>(kma.action) ? "KMR provisioning"
                                                                      : "KMR",
           kma.result);
-    KMEBIND_FUZZ_CHECK(world_.snapshot() == before_);  // a KME-Request stores nothing
+    after_ = world_.snapshot();
+    KMEBIND_FUZZ_CHECK(after_ == before_);  // a KME-Request stores nothing
     if (!kma.result.ok()) return;
 
     const hc::Subscriber* sub = world_.subscriber(req.imsi);
@@ -643,8 +671,8 @@ class Session {
           : req.device_proof ? "ULR proof"
                              : "ULR",
           ula.result);
-    const hc::StoreSnapshot after = world_.snapshot();
-    const std::set<std::string> changes = changed(before_, after);
+    after_ = world_.snapshot();
+    const std::set<std::string> changes = changed(before_, after_);
     if (!ula.result.ok() || !req.kme_confirm) {
       KMEBIND_FUZZ_CHECK(changes.empty());
       KMEBIND_FUZZ_CHECK(!ula.kme_version_stored);
@@ -737,7 +765,8 @@ class Session {
   hc::World& world_;
   const hss::Hss& hss_;
   std::int64_t now_ = hc::kStartUnixS;
-  hc::StoreSnapshot before_;
+  hc::StoreSnapshot before_;  // the store before the current request
+  hc::StoreSnapshot after_;   // and after it
   std::vector<Provision> provisions_;
   std::vector<Challenge> challenges_;
   Bytes last_rand_;
@@ -757,5 +786,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   KMEBIND_FUZZ_CHECK(hss.has_value());
   Session session(in, world, *hss);
   for (std::size_t i = 0; i < kMaxRequests && !in.done(); ++i) session.request();
+  world.finished(session.state());
   return 0;
 }

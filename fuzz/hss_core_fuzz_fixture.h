@@ -121,12 +121,17 @@ class World {
     return nullptr;
   }
 
-  // Puts every table back as the fixture left it (only when something changed).
+  // Puts every table back as the fixture left it, when the last input (finished()) changed it.
   void reset() {
-    if (snapshot() == initial_) return;
+    if (!dirty_) return;
     exec(restore_sql_);
     KMEBIND_FUZZ_CHECK(snapshot() == initial_);
+    dirty_ = false;
   }
+  // The store as an input found it (after reset()).
+  const StoreSnapshot& initial() const { return initial_; }
+  // How the input left the store: the harness's last snapshot of it.
+  void finished(const StoreSnapshot& state) { dirty_ = !(state == initial_); }
 
   StoreSnapshot snapshot() {
     StoreSnapshot s;
@@ -308,6 +313,7 @@ class World {
   std::map<std::string, sqlite3_stmt*> statements_;
   std::string restore_sql_;
   StoreSnapshot initial_;
+  bool dirty_ = false;
 };
 
 }  // namespace kmebind::fuzz::hss_core
