@@ -22,8 +22,8 @@
 // named the IMSI/IMEI pair of a device allowed that pair, whose ME holds exactly the KME version
 // and value the HSS stores (checked when the event is emitted); after the run every KME a device
 // committed is one the HSS committed for its pair (as read after each S6a answer), and the device
-// whose pair is not allowed holds none; when every action was "pass", the three genuine devices
-// attach with their procedure and the fourth is rejected with #6 (the harness's own sanity check;
+// whose pair is not allowed holds none; when no record acted (every PDU passed), the genuine devices
+// attach with their procedures and the fourth is rejected with #6 (the harness's own sanity check;
 // it applies to every input whose records all lie past the end of the run, the empty one first).
 //
 // The HSS draws RAND, KMEs and nonces from OpenSSL's DRBG, so PDU octets differ between runs of
