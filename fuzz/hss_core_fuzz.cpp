@@ -28,7 +28,8 @@
 //    the stored KME's version, within the challenge lifetime, with Rsp = Rsp(stored KME, Nonce).
 //
 // Input (read from the front, 0 past the end): one octet of HssConfig flags (bit 0
-// allow_procedure1, bit 1 an MSISDN), then up to 8 requests, each: op (mod 6: 0 AIR, 1 KMR,
+// allow_procedure1, bit 1 an MSISDN, bits 2-3 sqn_step 32/1/2^16/4, bits 4-5 max_vectors_per_air
+// 5/1/32/7, bit 6 lifetimes of 30 s (Cookie) and 1 s (challenge)), then up to 8 requests, each: op (mod 6: 0 AIR, 1 KMR,
 // 2 ULR, 3 ULR with a KME-Confirm, 4 ULR with a KME-Device-Proof, 5 an operator's change of the
 // store), clock step (kClockSteps[mod 16]), then
 //   AIR:     IMSI, PLMN, vectors (1-7; 0xe0-0xef: 0), resync (mod 8: 0-3 none, 4 genuine AUTS for SQN_HE + 32 × next
@@ -70,7 +71,6 @@ namespace hc = kmebind::fuzz::hss_core;
 namespace {
 
 constexpr std::size_t kMaxRequests = 8;
-constexpr std::uint64_t kStep = hss::kDefaultSqnStep;
 constexpr std::array<std::int64_t, 16> kClockSteps = {0,  0,   1,   2,   5,   10,   59,  60,
                                                       61, 120, 299, 300, 301, 3600, -30, -61};
 constexpr std::string_view kUnknownImsi = "001010000000099";
@@ -268,6 +268,7 @@ class Session {
     req.number_of_vectors = n < 0xe0 ? 1u + n % 7u : n < 0xf0 ? 0u : n == 0xff ? 0xffffffffu : 1000u;
     const hc::Subscriber* sub = world_.subscriber(req.imsi);
     const auto before_sqn = before_.sqn.find(req.imsi);
+    const std::uint64_t step = hss_.config().sqn_step;
     std::optional<std::uint64_t> genuine_sqn_ms;  // SQN_MS of a genuine AUTS
     const int resync = in_.byte() % 8;
     switch (resync) {
@@ -278,9 +279,9 @@ class Session {
         const std::uint64_t he = before_sqn != before_.sqn.end() ? before_sqn->second : 0;
         std::uint64_t sqn_ms = hc::kSqnMax - d;  // 5: a USIM near the end of the SQN space
         if (resync == 4 && d < 0x80) {  // ahead of SQN_HE
-          sqn_ms = std::min(hc::kSqnMax, he + kStep * d);
+          sqn_ms = std::min(hc::kSqnMax, he + step * d);
         } else if (resync == 4) {  // behind SQN_HE
-          const std::uint64_t back = kStep * (d - 0x80u);
+          const std::uint64_t back = step * (d - 0x80u);
           sqn_ms = he >= back ? he - back : 0;
         }
         req.resync = s6a::ResyncInfo{rand, auts(sub, rand, sqn_ms)};
@@ -311,14 +312,15 @@ class Session {
       return;
     }
     KMEBIND_FUZZ_CHECK(sub != nullptr && before_sqn != before_.sqn.end());
-    const std::uint32_t count = std::min<std::uint32_t>(req.number_of_vectors, 5);
+    const std::uint32_t count =
+        std::min<std::uint32_t>(req.number_of_vectors, hss_.config().max_vectors_per_air);
     KMEBIND_FUZZ_CHECK(req.number_of_vectors > 0 && aia.vectors.size() == count);
     std::uint64_t base = before_sqn->second;
     if (genuine_sqn_ms && *genuine_sqn_ms >= base) base = *genuine_sqn_ms;
     for (std::uint32_t i = 0; i < count; ++i) {
-      check_vector(*sub, aia.vectors[i], req.visited_plmn_id, base + kStep * (i + 1));
+      check_vector(*sub, aia.vectors[i], req.visited_plmn_id, base + step * (i + 1));
     }
-    KMEBIND_FUZZ_CHECK(after.sqn.at(req.imsi) == base + kStep * count);
+    KMEBIND_FUZZ_CHECK(after.sqn.at(req.imsi) == base + step * count);
     KMEBIND_FUZZ_CHECK(static_cast<int>(aia.binding) == static_cast<int>(sub->mode));
     last_rand_ = aia.vectors.back().rand;
   }
@@ -375,7 +377,10 @@ class Session {
           kma.result);
     after_ = world_.snapshot();
     KMEBIND_FUZZ_CHECK(after_ == before_);  // a KME-Request stores nothing
-    if (!kma.result.ok()) return;
+    if (!kma.result.ok()) {
+      KMEBIND_FUZZ_CHECK(std::holds_alternative<std::monostate>(kma.action));
+      return;
+    }
 
     const hc::Subscriber* sub = world_.subscriber(req.imsi);
     const auto imei14 = normalized(req.imei);
@@ -405,6 +410,7 @@ class Session {
     auto counter = world_.store().kme_version(req.imsi, *imei14);
     KMEBIND_FUZZ_CHECK(counter.has_value() && p->kme_version == *counter + 1);
     const bool p1 = p->procedure == s6a::KmeProcedure::kSharedWithCnn;
+    KMEBIND_FUZZ_CHECK(p->ecies_profile == (device->enc_profile == crypto::EciesProfile::kA ? 1 : 2));
     if (p1) {
       // Procedure 1 puts the KME on the S6a link (hss_config.h allow_procedure1).
       KMEBIND_FUZZ_CHECK(link.confidential && hss_.config().allow_procedure1 && sub->procedure1 &&
@@ -782,6 +788,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   hss::HssConfig config;
   config.allow_procedure1 = (flags & 1) != 0;
   if ((flags & 2) != 0) config.msisdn = "4915112345678";
+  constexpr std::array<std::uint64_t, 4> kSqnSteps = {hss::kDefaultSqnStep, 1, 1u << 16, 4};
+  constexpr std::array<std::uint32_t, 4> kMaxVectors = {5, 1, 32, 7};
+  config.sqn_step = kSqnSteps[(flags >> 2) & 3];
+  config.max_vectors_per_air = kMaxVectors[(flags >> 4) & 3];
+  if ((flags & 0x40) != 0) {
+    config.cookie_lifetime_s = 30;
+    config.challenge_lifetime_s = 1;
+  }
   auto hss = hss::Hss::create(world.store(), world.cookie_keys(), config);
   KMEBIND_FUZZ_CHECK(hss.has_value());
   Session session(in, world, *hss);
