@@ -2,7 +2,8 @@
 // §5.5.1 with the KME procedures of TR 33.868 §5.4.4.2.3.3; docs/fuzzing.md). Four devices
 // (attach_fuzz_world.h: procedure 1, procedure 2, a device challenge, an IMEI not allowed) attach
 // at once through sim::InProcessNetwork — real Ue, Cnn and Hss cores on a real SQLite store, on a
-// virtual clock — and the input is the attacker's script: records `gap op args…`, each acting on
+// virtual clock — and then once more (a later attach challenges the KME the first left) — and the
+// input is the attacker's script: records `gap op args…`, each acting on
 // the NAS PDU delivered `gap` deliveries after the previous record's (the first counts from the
 // first delivery; gap 0 acts on the same PDU again, or on the next one after a drop), in delivery
 // order, uplink and downlink alike; every other PDU passes, and so does everything once the
@@ -23,11 +24,13 @@
 // and value the HSS stores (checked when the event is emitted); after the run every KME a device
 // committed is one the HSS committed for its pair (as read after each S6a answer), and the device
 // whose pair is not allowed holds none; when no record acted (every PDU passed), the genuine devices
-// attach with their procedures and the fourth is rejected with #6 (the harness's own sanity check;
-// it applies to every input whose records all lie past the end of the run, the empty one first).
+// attach with their procedures, then prove KME version 1, and the fourth is rejected with #6 both
+// times (the harness's own sanity check; for the first attaches it applies to every input whose
+// records all lie past them, the empty one first).
 //
 // The HSS draws RAND, KMEs and nonces from OpenSSL's DRBG, so PDU octets differ between runs of
 // one input; the attacker's choices do not depend on them (positions are taken modulo the size).
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -91,22 +94,17 @@ class Run {
     });
   }
 
+  // The first attach of every device, then a later one (DESIGN.md §3 "afterwards"), in which
+  // the KME the first left behind — committed, or only pending when an Attach accept was lost —
+  // is challenged. The script runs on across both.
   void run() {
-    std::vector<sim::UeIndex> all;
-    for (std::size_t d = 0; d < kDeviceCount; ++d) all.push_back(d);
-    const auto outcomes = world_.net->run_attach(all, kMaxSteps);
-    if (trace()) {
-      for (std::size_t d = 0; d < kDeviceCount; ++d) {
-        const sim::AttachOutcome& o = outcomes[d];
-        std::fprintf(stderr, "attach_fuzz: device %zu attached=%d cause=%d kme_procedure=%u "
-                     "kme_version=%u device_authenticated=%d %s\n", d, o.attached,
-                     o.reject_cause ? *o.reject_cause : -1, o.kme_procedure, o.kme_version,
-                     o.device_authenticated, o.detail.c_str());
-      }
-    }
-    KMEBIND_FUZZ_CHECK(steps_ < kMaxSteps && "the attaches did not end: livelock");
-    check_devices();
-    if (all_pass_) check_genuine_run(outcomes);
+    const auto first = attach_all();
+    if (all_pass_) check_first_attaches(first);
+    provisioned_ = {};
+    authenticated_ = {};
+    attached_ = {};
+    const auto later = attach_all();
+    if (all_pass_) check_later_attaches(later);
   }
 
  private:
@@ -278,7 +276,26 @@ class Run {
     }
   }
 
-  void check_genuine_run(const std::vector<sim::AttachOutcome>& o) {
+  std::vector<sim::AttachOutcome> attach_all() {
+    std::vector<sim::UeIndex> all;
+    for (std::size_t d = 0; d < kDeviceCount; ++d) all.push_back(d);
+    steps_ = 0;
+    auto outcomes = world_.net->run_attach(all, kMaxSteps);
+    if (trace()) {
+      for (std::size_t d = 0; d < kDeviceCount; ++d) {
+        const sim::AttachOutcome& o = outcomes[d];
+        std::fprintf(stderr, "attach_fuzz: device %zu attached=%d cause=%d kme_procedure=%u "
+                     "kme_version=%u device_authenticated=%d %s\n", d, o.attached,
+                     o.reject_cause ? *o.reject_cause : -1, o.kme_procedure, o.kme_version,
+                     o.device_authenticated, o.detail.c_str());
+      }
+    }
+    KMEBIND_FUZZ_CHECK(steps_ < kMaxSteps && "the attaches did not end: livelock");
+    check_devices();
+    return outcomes;
+  }
+
+  void check_first_attaches(const std::vector<sim::AttachOutcome>& o) {
     KMEBIND_FUZZ_CHECK(o[kProcedure1].attached && o[kProcedure1].kme_procedure == 1 &&
                        o[kProcedure1].kme_version == 1);
     KMEBIND_FUZZ_CHECK(o[kProcedure2].attached && o[kProcedure2].kme_procedure == 2 &&
@@ -295,6 +312,16 @@ class Run {
     }
   }
 
+  // Every genuine device proves KME version 1; nothing is provisioned.
+  void check_later_attaches(const std::vector<sim::AttachOutcome>& o) {
+    for (std::size_t d = 0; d < kNotAllowed; ++d) {
+      KMEBIND_FUZZ_CHECK(o[d].attached && o[d].device_authenticated && o[d].kme_version == 1 &&
+                         o[d].kme_procedure == 0);
+      KMEBIND_FUZZ_CHECK(authenticated_[d] == 1 && provisioned_[d] == 0 && attached_[d]);
+    }
+    KMEBIND_FUZZ_CHECK(!o[kNotAllowed].attached && o[kNotAllowed].reject_cause == kIllegalMe);
+  }
+
   World world_;
   Script script_;
   std::size_t steps_ = 0;
@@ -304,9 +331,9 @@ class Run {
   bool all_pass_ = true;
   std::vector<Seen> history_;
   std::map<cnn::UeId, UlrSeen> last_ulr_;
-  std::uint32_t provisioned_[kDeviceCount] = {};
-  std::uint32_t authenticated_[kDeviceCount] = {};
-  bool attached_[kDeviceCount] = {};
+  std::array<std::uint32_t, kDeviceCount> provisioned_{};    // KME version per device, this phase
+  std::array<std::uint32_t, kDeviceCount> authenticated_{};
+  std::array<bool, kDeviceCount> attached_{};
   std::vector<std::pair<std::uint32_t, SecretBytes>> hss_history_[kDeviceCount];
 };
 
