@@ -29,17 +29,19 @@
 //
 // Input (read from the front, 0 past the end): one octet of HssConfig flags (bit 0
 // allow_procedure1, bit 1 an MSISDN, bits 2-3 sqn_step 32/1/2^16/4, bits 4-5 max_vectors_per_air
-// 5/1/32/7, bit 6 lifetimes of 30 s (Cookie) and 1 s (challenge)), then up to 8 requests, each: op (mod 6: 0 AIR, 1 KMR,
-// 2 ULR, 3 ULR with a KME-Confirm, 4 ULR with a KME-Device-Proof, 5 an operator's change of the
-// store), clock step (kClockSteps[mod 16]), then
-//   AIR:     IMSI, PLMN, vectors (1-7; 0xe0-0xef: 0), resync (mod 8: 0-3 none, 4 genuine AUTS for SQN_HE + 32 × next
-//            octet, 5 genuine AUTS near 2^48, 6 AUTS that does not verify, 7 wrong lengths)
+// 5/1/32/7, bit 6 lifetimes of 30 s (Cookie) and 1 s (challenge)), then up to 8 requests, each: op
+// (mod 6: 0 AIR, 1 KMR, 2 ULR, 3 ULR with a KME-Confirm, 4 ULR with a KME-Device-Proof, 5 an
+// operator's change of the store), clock step (kClockSteps[mod 16]), then
+//   AIR:     IMSI, PLMN, vectors (1-7; 0xe0-0xef: 0), resync (mod 8: 0-3 none, 4 genuine AUTS
+//            for SQN_HE ± sqn_step × next octet, 5 genuine AUTS near 2^48, 6 AUTS that does not
+//            verify, 7 wrong lengths)
 //   KMR:     IMSI, IMEI, supported procedures, link (bit 0 confidential)
 //   ULR:     IMSI, IMEI (0xff: no Terminal-Information), PLMN, link
 //   confirm: which earlier provisioning (mod count), link, mutations (below)
 //   proof:   which earlier challenge (mod count), link, mutations
 //   change:  action (mod 4: 0 KME renewal request, 1 deny binding, 2 allow binding, 3 raise the
-//            KME version counter by the next octet mod 3), IMSI, IMEI (not for 0)
+//            KME version counter by the next octet mod 3, or from 0xf0 near 2^32), IMSI, IMEI
+//            (not for 0)
 // where IMSI/IMEI/PLMN are selector octets (pick_imsi, pick_imei, pick_plmn) and a mutation is one
 // octet (kind mod 16; bit 7: another mutation follows, at most 3).
 #include <algorithm>
@@ -83,8 +85,8 @@ void count(std::string_view what, const s6a::ResultCode& rc) {
   static std::map<std::string, std::uint64_t>* counts = [] {
     auto* m = new std::map<std::string, std::uint64_t>();
     std::atexit([] {
-      for (const auto& [k, v] : *counts) std::fprintf(stderr, "%10llu %s\n",
-                                                      static_cast<unsigned long long>(v), k.c_str());
+      for (const auto& [k, v] : *counts)
+        std::fprintf(stderr, "%10llu %s\n", static_cast<unsigned long long>(v), k.c_str());
     });
     return m;
   }();
@@ -137,7 +139,9 @@ struct Challenge {
   std::int64_t issued_at = 0;
 };
 
-std::string imei15(std::string_view imei14) { return hss::imei_with_check_digit(imei14); }
+std::string imei15(std::string_view imei14) {
+  return hss::imei_with_check_digit(imei14);
+}
 
 std::optional<std::string> normalized(std::string_view imei) {
   auto n = store::normalize_imei(imei);
@@ -157,7 +161,9 @@ std::uint64_t sqn_value(ByteView octets) {
   return v;
 }
 
-bool secret_equals(const SecretBytes& a, ByteView b) { return equal_ct(a.view(), b); }
+bool secret_equals(const SecretBytes& a, ByteView b) {
+  return equal_ct(a.view(), b);
+}
 
 // Which parts of the store differ between two snapshots.
 std::set<std::string> changed(const hc::StoreSnapshot& a, const hc::StoreSnapshot& b) {
@@ -184,12 +190,24 @@ class Session {
     const std::uint8_t op = in_.byte() % 6;
     now_ += kClockSteps[in_.byte() % kClockSteps.size()];
     switch (op) {
-      case 0: air(); break;
-      case 1: kmr(); break;
-      case 2: plain_ulr(); break;
-      case 3: confirm_ulr(); break;
-      case 4: proof_ulr(); break;
-      default: operator_action(); break;
+      case 0:
+        air();
+        break;
+      case 1:
+        kmr();
+        break;
+      case 2:
+        plain_ulr();
+        break;
+      case 3:
+        confirm_ulr();
+        break;
+      case 4:
+        proof_ulr();
+        break;
+      default:
+        operator_action();
+        break;
     }
     // TS 33.102 Annex C: SQN_HE never goes back, whatever the request did.
     for (const auto& [imsi, sqn] : before_.sqn) KMEBIND_FUZZ_CHECK(after_.sqn.at(imsi) >= sqn);
@@ -253,7 +271,11 @@ class Session {
       if (imei14 && what % 4 == 2) (void)st.allow_binding(imsi, *imei14, "fuzz");
       if (imei14 && what % 4 == 3) {
         auto counter = st.kme_version(imsi, *imei14);
-        if (counter) (void)st.raise_kme_version(imsi, *imei14, *counter + in_.byte() % 3, "fuzz");
+        const std::uint8_t by = in_.byte();
+        // mostly a step up; sometimes to the end of the version space (2^32 - 2 is the highest)
+        const std::uint32_t to =
+            by < 0xf0 ? (counter ? *counter + by % 3 : 0) : 0xfffffffeu - (by & 3);
+        if (counter) (void)st.raise_kme_version(imsi, *imei14, to, "fuzz");
       }
     }
     after_ = world_.snapshot();
@@ -265,7 +287,10 @@ class Session {
     req.imsi = pick_imsi();
     req.visited_plmn_id = pick_plmn();
     const std::uint8_t n = in_.byte();
-    req.number_of_vectors = n < 0xe0 ? 1u + n % 7u : n < 0xf0 ? 0u : n == 0xff ? 0xffffffffu : 1000u;
+    req.number_of_vectors = n < 0xe0    ? 1u + n % 7u
+                            : n < 0xf0  ? 0u
+                            : n == 0xff ? 0xffffffffu
+                                        : 1000u;
     const hc::Subscriber* sub = world_.subscriber(req.imsi);
     const auto before_sqn = before_.sqn.find(req.imsi);
     const std::uint64_t step = hss_.config().sqn_step;
@@ -278,7 +303,7 @@ class Session {
         const Bytes rand = last_rand_.empty() ? Bytes(16, 0x5a) : last_rand_;
         const std::uint64_t he = before_sqn != before_.sqn.end() ? before_sqn->second : 0;
         std::uint64_t sqn_ms = hc::kSqnMax - d;  // 5: a USIM near the end of the SQN space
-        if (resync == 4 && d < 0x80) {  // ahead of SQN_HE
+        if (resync == 4 && d < 0x80) {           // ahead of SQN_HE
           sqn_ms = std::min(hc::kSqnMax, he + step * d);
         } else if (resync == 4) {  // behind SQN_HE
           const std::uint64_t back = step * (d - 0x80u);
@@ -288,13 +313,16 @@ class Session {
         if (sub != nullptr) genuine_sqn_ms = sqn_ms;
         break;
       }
-      case 6: req.resync = s6a::ResyncInfo{in_.bytes(16), in_.bytes(14)}; break;
+      case 6:
+        req.resync = s6a::ResyncInfo{in_.bytes(16), in_.bytes(14)};
+        break;
       case 7: {
         const std::uint8_t len = in_.byte();
         req.resync = s6a::ResyncInfo{in_.bytes(len % 20), in_.bytes(len / 20 % 16)};
         break;
       }
-      default: break;
+      default:
+        break;
     }
 
     hss::HssEvent event;
@@ -303,7 +331,8 @@ class Session {
     count(req.resync ? "AIR+resync" : "AIR", aia.result);
     after_ = world_.snapshot();
     const hc::StoreSnapshot& after = after_;
-    KMEBIND_FUZZ_CHECK(only(changed(before_, after), {"subscribers.sqn", "subscribers.updated_at"}));
+    KMEBIND_FUZZ_CHECK(
+        only(changed(before_, after), {"subscribers.sqn", "subscribers.updated_at"}));
     for (const auto& [imsi, sqn] : before_.sqn) {
       if (imsi != req.imsi) KMEBIND_FUZZ_CHECK(after.sqn.at(imsi) == sqn);
     }
@@ -401,8 +430,8 @@ class Session {
       auto hxrsp = crypto::compute_hxrsp(c->nonce, *rsp);
       KMEBIND_FUZZ_CHECK(hxrsp.has_value() && *hxrsp == c->hxrsp);
       KMEBIND_FUZZ_CHECK(c->challenge_token.size() == crypto::kChallengeTokenSize);
-      challenges_.push_back({req.imsi, *imei14, c->kme_version, c->nonce, c->hxrsp,
-                             c->challenge_token, now_});
+      challenges_.push_back(
+          {req.imsi, *imei14, c->kme_version, c->nonce, c->hxrsp, c->challenge_token, now_});
       return;
     }
     auto* p = std::get_if<s6a::KmeProvisioning>(&kma.action);
@@ -410,24 +439,35 @@ class Session {
     auto counter = world_.store().kme_version(req.imsi, *imei14);
     KMEBIND_FUZZ_CHECK(counter.has_value() && p->kme_version == *counter + 1);
     const bool p1 = p->procedure == s6a::KmeProcedure::kSharedWithCnn;
-    KMEBIND_FUZZ_CHECK(p->ecies_profile == (device->enc_profile == crypto::EciesProfile::kA ? 1 : 2));
+    KMEBIND_FUZZ_CHECK(p->ecies_profile ==
+                       (device->enc_profile == crypto::EciesProfile::kA ? 1 : 2));
     if (p1) {
       // Procedure 1 puts the KME on the S6a link (hss_config.h allow_procedure1).
       KMEBIND_FUZZ_CHECK(link.confidential && hss_.config().allow_procedure1 && sub->procedure1 &&
                          (req.supported_procedures & 1) != 0);
     } else {
       KMEBIND_FUZZ_CHECK(p->procedure == s6a::KmeProcedure::kHiddenFromCnn && sub->procedure2 &&
-                         (req.supported_procedures & 2) != 0 && p->cookie.size() == crypto::kCookieSize);
+                         (req.supported_procedures & 2) != 0 &&
+                         p->cookie.size() == crypto::kCookieSize);
     }
     // Seed step 7: the genuine device opens the payload with its private key.
-    auto plain = crypto::ecies_decrypt(device->enc_profile, device->enc_private, p->encrypted_payload);
+    auto plain =
+        crypto::ecies_decrypt(device->enc_profile, device->enc_private, p->encrypted_payload);
     KMEBIND_FUZZ_CHECK(plain.has_value());
     auto payload = nas::decode_kme_payload(plain->view());
     KMEBIND_FUZZ_CHECK(payload.has_value());
     KMEBIND_FUZZ_CHECK(payload->imei == imei15(*imei14) && payload->kme_version == p->kme_version);
     KMEBIND_FUZZ_CHECK(static_cast<int>(payload->procedure) == static_cast<int>(p->procedure));
-    Provision rec{req.imsi, *imei14, p->procedure, p->kme_version, p->cookie,
-                  payload->kme.clone(), {}, {}, device->sig_code(), now_};
+    Provision rec{req.imsi,
+                  *imei14,
+                  p->procedure,
+                  p->kme_version,
+                  p->cookie,
+                  payload->kme.clone(),
+                  {},
+                  {},
+                  device->sig_code(),
+                  now_};
     if (p1) {
       KMEBIND_FUZZ_CHECK(!payload->nonce && p->kme == payload->kme && p->cookie.empty());
     } else {
@@ -435,8 +475,9 @@ class Session {
       rec.nonce.assign(payload->nonce->begin(), payload->nonce->end());
       auto xrsp = crypto::compute_rsp(payload->kme, rec.nonce);
       KMEBIND_FUZZ_CHECK(xrsp.has_value() && *xrsp == p->xrsp);
-      auto signature = crypto::sign(device->sig_alg, device->sig_private,
-                                    crypto::kme_transcript(req.imsi, *imei14, rec.nonce, payload->kme));
+      auto signature =
+          crypto::sign(device->sig_alg, device->sig_private,
+                       crypto::kme_transcript(req.imsi, *imei14, rec.nonce, payload->kme));
       KMEBIND_FUZZ_CHECK(signature.has_value());
       rec.signature = std::move(*signature);
     }
@@ -547,7 +588,9 @@ class Session {
 
   void common_mutation(s6a::UpdateLocationRequest& req, int kind) {
     switch (kind) {
-      case 3: req.imsi = pick_imsi(); break;
+      case 3:
+        req.imsi = pick_imsi();
+        break;
       case 4: {
         const std::uint8_t b = in_.byte();
         if (b == 0xff) {
@@ -559,17 +602,23 @@ class Session {
         }
         break;
       }
-      default: req.visited_plmn_id = pick_plmn(); break;
+      default:
+        req.visited_plmn_id = pick_plmn();
+        break;
     }
   }
 
   std::uint32_t other_version(std::uint32_t v) {
     const std::uint8_t b = in_.byte();
     switch (b % 4) {
-      case 0: return v + 1;
-      case 1: return v - 1;
-      case 2: return 0;
-      default: return 0x01010101u * b;
+      case 0:
+        return v + 1;
+      case 1:
+        return v - 1;
+      case 2:
+        return 0;
+      default:
+        return 0x01010101u * b;
     }
   }
 
@@ -584,13 +633,21 @@ class Session {
           flip(c.cookie, a, in_.byte());
         }
         break;
-      case 2: c.cookie.resize(a % (c.cookie.size() + 1)); break;
-      case 6: flip(c.signature, a, in_.byte()); break;
+      case 2:
+        c.cookie.resize(a % (c.cookie.size() + 1));
+        break;
+      case 6:
+        flip(c.signature, a, in_.byte());
+        break;
       case 7:
         c.signature = provisions_.empty() ? Bytes{} : provisions_[a % provisions_.size()].signature;
         break;
-      case 8: c.signature_algorithm = a % 4; break;
-      case 9: c.kme_version = other_version(c.kme_version); break;
+      case 8:
+        c.signature_algorithm = a % 4;
+        break;
+      case 9:
+        c.kme_version = other_version(c.kme_version);
+        break;
       case 10:  // the other procedure, or none
         c.procedure = a % 3 == 0   ? static_cast<s6a::KmeProcedure>(a % 4 == 0 ? 0 : 3)
                       : a % 3 == 1 ? s6a::KmeProcedure::kSharedWithCnn
@@ -603,15 +660,21 @@ class Session {
         }
         break;
       case 12:
-        req.device_proof = s6a::DeviceProof{c.kme_version, challenges_.empty() ? in_.bytes(61)
-                                                           : challenges_[a % challenges_.size()].token,
-                                            in_.bytes(16)};
+        req.device_proof = s6a::DeviceProof{
+            c.kme_version,
+            challenges_.empty() ? in_.bytes(61) : challenges_[a % challenges_.size()].token,
+            in_.bytes(16)};
         break;
       case 13:  // a challenge token where the Cookie goes
-        c.cookie = challenges_.empty() ? in_.bytes(a % 100) : challenges_[a % challenges_.size()].token;
+        c.cookie =
+            challenges_.empty() ? in_.bytes(a % 100) : challenges_[a % challenges_.size()].token;
         break;
-      case 14: c.kme = SecretBytes(in_.bytes(a % 40)); break;
-      default: c.cookie = in_.bytes(a % 100); break;
+      case 14:
+        c.kme = SecretBytes(in_.bytes(a % 40));
+        break;
+      default:
+        c.cookie = in_.bytes(a % 100);
+        break;
     }
   }
 
@@ -619,14 +682,24 @@ class Session {
     s6a::DeviceProof& p = *req.device_proof;
     const std::uint8_t a = in_.byte();
     switch (kind) {
-      case 1: flip(p.challenge_token, a, in_.byte()); break;
-      case 2: p.challenge_token.resize(a % (p.challenge_token.size() + 1)); break;
-      case 6: flip(p.rsp, a, in_.byte()); break;
+      case 1:
+        flip(p.challenge_token, a, in_.byte());
+        break;
+      case 2:
+        p.challenge_token.resize(a % (p.challenge_token.size() + 1));
+        break;
+      case 6:
+        flip(p.rsp, a, in_.byte());
+        break;
       case 7:  // HXRsp, what the CNN holds, as Rsp
         if (!challenges_.empty()) p.rsp = challenges_[a % challenges_.size()].hxrsp;
         break;
-      case 8: p.rsp.resize(a % 17); break;
-      case 9: p.kme_version = other_version(p.kme_version); break;
+      case 8:
+        p.rsp.resize(a % 17);
+        break;
+      case 9:
+        p.kme_version = other_version(p.kme_version);
+        break;
       case 10:  // a Cookie where the token goes
         if (!provisions_.empty()) p.challenge_token = provisions_[a % provisions_.size()].cookie;
         break;
@@ -653,8 +726,12 @@ class Session {
       case 13:  // another challenge's token with this one's Rsp
         if (!challenges_.empty()) p.challenge_token = challenges_[a % challenges_.size()].token;
         break;
-      case 14: p.rsp = in_.bytes(16); break;
-      default: p.challenge_token = in_.bytes(a % 80); break;
+      case 14:
+        p.rsp = in_.bytes(16);
+        break;
+      default:
+        p.challenge_token = in_.bytes(a % 80);
+        break;
     }
   }
 
@@ -671,9 +748,9 @@ class Session {
     hss::HssEvent event;
     const s6a::UpdateLocationAnswer ula = hss_.on_ulr(req, now_, link, event);
     check_result(ula.result);
-    count(req.kme_confirm ? (req.kme_confirm->procedure == s6a::KmeProcedure::kSharedWithCnn
-                                 ? "ULR confirm-1"
-                                 : "ULR confirm-2")
+    count(req.kme_confirm
+              ? (req.kme_confirm->procedure == s6a::KmeProcedure::kSharedWithCnn ? "ULR confirm-1"
+                                                                                 : "ULR confirm-2")
           : req.device_proof ? "ULR proof"
                              : "ULR",
           ula.result);
@@ -709,9 +786,9 @@ class Session {
   void check_accepted_proof(const s6a::UpdateLocationRequest& req, const std::string& imei14,
                             const std::optional<store::KmeRecord>& kme) {
     const s6a::DeviceProof& proof = *req.device_proof;
-    const auto issued = std::find_if(challenges_.begin(), challenges_.end(), [&](const Challenge& c) {
-      return c.token == proof.challenge_token;
-    });
+    const auto issued =
+        std::find_if(challenges_.begin(), challenges_.end(),
+                     [&](const Challenge& c) { return c.token == proof.challenge_token; });
     KMEBIND_FUZZ_CHECK(issued != challenges_.end());
     KMEBIND_FUZZ_CHECK(issued->imsi == req.imsi && issued->imei14 == imei14);
     KMEBIND_FUZZ_CHECK(proof.kme_version == issued->version);
@@ -758,8 +835,8 @@ class Session {
     if (kme_before && kme_before->version == c.kme_version) {
       KMEBIND_FUZZ_CHECK(changes.empty());  // the same confirm again: nothing written
     } else {
-      KMEBIND_FUZZ_CHECK(only(changes, {"kme_records", "audit", "subscribers.renewal",
-                                        "subscribers.updated_at"}));
+      KMEBIND_FUZZ_CHECK(
+          only(changes, {"kme_records", "audit", "subscribers.renewal", "subscribers.updated_at"}));
     }
   }
 

@@ -46,7 +46,6 @@ struct Device {
   SecretBytes enc_private;
   crypto::SignatureAlgorithm sig_alg = crypto::SignatureAlgorithm::kEd25519;
   SecretBytes sig_private;
-  Bytes sig_public;
   bool registered = true;
 
   std::uint8_t sig_code() const {  // KME-Confirm's Signature-Algorithm (docs/protocol.md)
@@ -66,13 +65,17 @@ struct Subscriber {
 
 inline Subscriber make_subscriber(std::string_view imsi, std::uint8_t seed, store::BindingMode mode,
                                   bool procedure1, bool procedure2) {
-  return Subscriber{std::string(imsi), fixed_key(16, seed),
-                    fixed_key(16, static_cast<std::uint8_t>(seed + 0x40)), mode, procedure1,
+  return Subscriber{std::string(imsi),
+                    fixed_key(16, seed),
+                    fixed_key(16, static_cast<std::uint8_t>(seed + 0x40)),
+                    mode,
+                    procedure1,
                     procedure2};
 }
 
 inline Device make_device(std::string_view imei14, crypto::EciesProfile profile,
-                          crypto::SignatureAlgorithm alg, std::uint8_t seed, bool registered = true) {
+                          crypto::SignatureAlgorithm alg, std::uint8_t seed,
+                          bool registered = true) {
   Device d;
   d.imei14 = std::string(imei14);
   d.enc_profile = profile;
@@ -146,7 +149,8 @@ class World {
     s.parts["subscribers.renewal"] =
         rows("SELECT imsi, kme_renewal_requested FROM subscribers ORDER BY imsi");
     s.parts["subscribers.sqn"] = rows("SELECT imsi, sqn FROM subscribers ORDER BY imsi");
-    s.parts["subscribers.updated_at"] = rows("SELECT imsi, updated_at FROM subscribers ORDER BY imsi");
+    s.parts["subscribers.updated_at"] =
+        rows("SELECT imsi, updated_at FROM subscribers ORDER BY imsi");
     sqlite3_stmt* st = statement("SELECT imsi, sqn FROM subscribers ORDER BY imsi");
     while (sqlite3_step(st) == SQLITE_ROW) {
       const auto* imsi = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
@@ -182,11 +186,12 @@ class World {
     sqlite3_busy_timeout(db_, 5000);
     exec("ATTACH DATABASE ':memory:' AS tmpl");
     restore_sql_ = "BEGIN IMMEDIATE;";
-    for (const char* table : {"meta", "subscribers", "bindings", "devices", "kme_records", "audit"}) {
+    for (const char* table :
+         {"meta", "subscribers", "bindings", "devices", "kme_records", "audit"}) {
       const std::string t(table);
       exec("CREATE TABLE tmpl." + t + " AS SELECT * FROM main." + t);
-      restore_sql_ += "DELETE FROM main." + t + "; INSERT INTO main." + t + " SELECT * FROM tmpl." +
-                      t + ";";
+      restore_sql_ +=
+          "DELETE FROM main." + t + "; INSERT INTO main." + t + " SELECT * FROM tmpl." + t + ";";
     }
     restore_sql_ += "COMMIT;";
     initial_ = snapshot();
@@ -212,11 +217,11 @@ class World {
       auto enc_public = crypto::ecies_public_from_private(d.enc_profile, d.enc_private);
       auto sig_public = crypto::signature_public_from_private(d.sig_alg, d.sig_private);
       must(enc_public.has_value() && sig_public.has_value(), "device keys");
-      d.sig_public = *sig_public;
       if (!d.registered) continue;
-      must(store_->put_device({d.imei14, d.enc_profile, *enc_public, d.sig_alg, *sig_public},
-                              "fuzz").has_value(),
-           "put_device");
+      must(
+          store_->put_device({d.imei14, d.enc_profile, *enc_public, d.sig_alg, *sig_public}, "fuzz")
+              .has_value(),
+          "put_device");
     }
     subscribers_.push_back(make_subscriber("001010000000001", 0x01, BM::kKmeRequired, true, true));
     subscribers_.push_back(make_subscriber("001010000000002", 0x02, BM::kKmeRequired, false, true));
@@ -240,15 +245,17 @@ class World {
     const std::array<std::pair<int, int>, 11> allowed = {
         {{0, 0}, {0, 1}, {0, 4}, {1, 1}, {1, 2}, {1, 3}, {2, 2}, {3, 0}, {3, 3}, {4, 0}, {5, 0}}};
     for (auto [s, d] : allowed) {
-      must(store_->allow_binding(subscribers_[static_cast<std::size_t>(s)].imsi,
-                                 devices_[static_cast<std::size_t>(d)].imei14, "fuzz")
+      must(store_
+               ->allow_binding(subscribers_[static_cast<std::size_t>(s)].imsi,
+                               devices_[static_cast<std::size_t>(d)].imei14, "fuzz")
                .has_value(),
            "allow_binding");
     }
     const auto kme_of = [&](int s, int d, std::uint8_t seed) {
-      must(store_->store_kme(subscribers_[static_cast<std::size_t>(s)].imsi,
-                             devices_[static_cast<std::size_t>(d)].imei14, fixed_key(32, seed),
-                             store::kKmeProcedure2, "fuzz", std::nullopt)
+      must(store_
+               ->store_kme(subscribers_[static_cast<std::size_t>(s)].imsi,
+                           devices_[static_cast<std::size_t>(d)].imei14, fixed_key(32, seed),
+                           store::kKmeProcedure2, "fuzz", std::nullopt)
                .has_value(),
            "store_kme");
     };
@@ -257,8 +264,7 @@ class World {
     kme_of(1, 3, 0xa2);  // (S1, D3) version 1
     kme_of(2, 2, 0xa3);  // (S2, D2) version 1, then a renewal is requested for S2
     must(store_->request_kme_renewal(subscribers_[2].imsi, "fuzz").has_value(), "renewal");
-    must(store_->raise_kme_version(subscribers_[1].imsi, devices_[1].imei14, 5, "fuzz")
-             .has_value(),
+    must(store_->raise_kme_version(subscribers_[1].imsi, devices_[1].imei14, 5, "fuzz").has_value(),
          "raise_kme_version");  // (S1, D1): counter 5, no KME: the next is version 6
   }
 
@@ -295,7 +301,8 @@ class World {
         out += static_cast<char>('0' + type);
         out += std::to_string(size);
         out += ':';
-        if (blob != nullptr) out.append(static_cast<const char*>(blob), static_cast<std::size_t>(size));
+        if (blob != nullptr)
+          out.append(static_cast<const char*>(blob), static_cast<std::size_t>(size));
       }
       out += '\n';
     }
