@@ -13,7 +13,7 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
                                         std::to_string(wait_.count()) + " ms");
   }
   if (!idle_.empty()) {
-    auto conn = std::move(idle_.back());
+    auto conn = std::move(idle_.back().conn);
     idle_.pop_back();
     return Lease(this, std::move(conn));
   }
@@ -34,7 +34,7 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
 void ConnectionPool::adopt(std::unique_ptr<Connection> conn) {
   std::lock_guard lock(mu_);
   ++open_;
-  idle_.push_back(std::move(conn));
+  idle_.push_back({std::move(conn), Clock::now()});
   cv_.notify_one();
 }
 
@@ -45,13 +45,19 @@ void ConnectionPool::give_back(std::unique_ptr<Connection> conn) {
     if (conn->broken() || !conn->idle()) {
       closing.push_back(std::move(conn));
       if (closing.back()->broken()) {
-        for (auto& c : idle_) closing.push_back(std::move(c));
+        for (auto& c : idle_) closing.push_back(std::move(c.conn));
         idle_.clear();
       }
-      open_ -= static_cast<int>(closing.size());
     } else {
-      idle_.push_back(std::move(conn));
+      const auto now = Clock::now();
+      idle_.push_back({std::move(conn), now});
+      // The front is the connection given back longest ago; the one just given back stays.
+      std::size_t n = 0;
+      while (n + 1 < idle_.size() && now - idle_[n].since > idle_timeout_) ++n;
+      for (std::size_t i = 0; i < n; ++i) closing.push_back(std::move(idle_[i].conn));
+      idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(n));
     }
+    open_ -= static_cast<int>(closing.size());
     cv_.notify_all();
   }
 }

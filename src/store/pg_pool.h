@@ -5,7 +5,11 @@
 // server 64 simultaneous logins outlasted the connect timeout (docs/performance-s6a.md
 // "PostgreSQL"). Connections are dropped when they break (server restart, terminated backend): a
 // broken one also drops the idle ones, which most likely share its fate, so the next call
-// reconnects. Thread-safe.
+// reconnects. One left idle for longer than the idle timeout is closed when another is given back
+// (the most recently returned is lent first, so after a burst the extra connections age at the
+// far end), keeping at least one open: each connection is a backend process on the server and a
+// slot of its max_connections, which a pool grown by one stall would otherwise hold for the life
+// of the process (docs/reliability.md "Soak"). Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -40,11 +44,16 @@ class ConnectionPool {
   };
 
   static constexpr int kMaxConnecting = 2;
+  static constexpr std::chrono::seconds kDefaultIdleTimeout{60};
 
   // REQUIRES: max_connections >= 1.
   ConnectionPool(ConnectSettings settings, int max_connections,
-                 std::chrono::milliseconds wait_timeout)
-      : settings_(std::move(settings)), max_(max_connections), wait_(wait_timeout) {}
+                 std::chrono::milliseconds wait_timeout,
+                 std::chrono::milliseconds idle_timeout = kDefaultIdleTimeout)
+      : settings_(std::move(settings)),
+        max_(max_connections),
+        wait_(wait_timeout),
+        idle_timeout_(idle_timeout) {}
 
   // An idle connection, a new one while fewer than max are open (and fewer than kMaxConnecting
   // are being opened), or the first one given back within the wait timeout (kUnavailable after
@@ -64,14 +73,20 @@ class ConnectionPool {
   }
 
  private:
+  using Clock = std::chrono::steady_clock;
+  struct Idle {
+    std::unique_ptr<Connection> conn;
+    Clock::time_point since;
+  };
   void give_back(std::unique_ptr<Connection> conn);
 
   const ConnectSettings settings_;
   const int max_;
   const std::chrono::milliseconds wait_;
+  const std::chrono::milliseconds idle_timeout_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::unique_ptr<Connection>> idle_;
+  std::vector<Idle> idle_;  // back: the most recently given back, lent first
   int open_ = 0;  // connections created and not closed (idle or leased), or being opened
   int connecting_ = 0;
   int peak_connecting_ = 0;
