@@ -22,7 +22,7 @@
 // reports kKmeProvisioned / kDeviceAuthenticated / kAttached for a UE id only when its last ULR
 // named the IMSI/IMEI pair of a device allowed that pair, whose ME holds exactly the KME version
 // and value the HSS stores (checked when the event is emitted); after the run every KME a device
-// committed is one the HSS committed for its pair (as read after each S6a answer), and the device
+// committed is one the HSS committed for its pair (as read after each ULA), and the device
 // whose pair is not allowed holds none; when no record acted (every PDU passed), the genuine devices
 // attach with their procedures, then prove KME version 1, and the fourth is rejected with #6 both
 // times (the harness's own sanity check; for the first attaches it applies to every input whose
@@ -38,6 +38,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "attach_fuzz_world.h"
@@ -88,8 +89,10 @@ class Run {
     sim::InProcessNetwork& net = *world_.net;
     net.set_nas_hook([this](cnn::UeId ue, Bytes& pdu, bool uplink) { return on_pdu(ue, pdu, uplink); });
     net.set_cnn_output_tap([this](const cnn::CnnOutput& out) { on_cnn_output(out); });
-    net.set_s6a_answer_hook([this](cnn::S6aAnswer&) {
+    net.set_s6a_answer_hook([this](cnn::S6aAnswer& a) {
       ++steps_;
+      // The HSS stores a KME only when it answers a ULR (TR 33.868 §5.4.4.2.3.3 step 11).
+      if (!std::holds_alternative<s6a::UpdateLocationAnswer>(a)) return;
       for (std::size_t d = 0; d < kDeviceCount; ++d) record_hss_kme(static_cast<Device>(d));
     });
   }
