@@ -22,7 +22,8 @@ while (($#)); do
 done
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "fuzz: --time takes whole seconds" >&2; exit 2; }
 if ((${#harnesses[@]} == 0)); then
-  harnesses=(nas_decode_fuzz nas_security_fuzz kme_fuzz crypto_open_fuzz diameter_s6a_fuzz config_fuzz attach_fuzz)
+  harnesses=(nas_decode_fuzz nas_security_fuzz kme_fuzz crypto_open_fuzz diameter_s6a_fuzz config_fuzz attach_fuzz
+    hss_core_fuzz)
 fi
 
 # Toolchain (installed by setup.sh when missing and root), configure and build the fuzz preset.
