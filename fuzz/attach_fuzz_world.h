@@ -14,9 +14,11 @@
 // Nothing here is a production key.
 #pragma once
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -101,7 +103,8 @@ class Fixture {
     const std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec)
                                            ? std::filesystem::path("/dev/shm")
                                            : std::filesystem::temp_directory_path();
-    dir_ = (base / ("kmebind-attach-fuzz-" + std::to_string(::getpid()))).string();
+    remove_stale_dirs(base);
+    dir_ = (base / (std::string(kDirPrefix) + std::to_string(::getpid()))).string();
     std::filesystem::create_directories(dir_);
     work_ = dir_ + "/work.db";
     must(ring_.add_key(kCookieKeyId, cookie_key()), "cookie key");
@@ -114,6 +117,22 @@ class Fixture {
     std::ifstream in(path, std::ios::binary);
     template_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     if (template_.empty()) fail("empty template store", __FILE__, __LINE__);
+  }
+
+  static constexpr std::string_view kDirPrefix = "kmebind-attach-fuzz-";
+
+  // The directories of harness processes that are gone (a finding aborts before cleaning up).
+  static void remove_stale_dirs(const std::filesystem::path& base) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!name.starts_with(kDirPrefix)) continue;
+      const std::string pid = name.substr(kDirPrefix.size());
+      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      if (::kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH) {
+        std::filesystem::remove_all(entry.path(), ec);
+      }
+    }
   }
 
   void make_profiles() {
