@@ -1,9 +1,9 @@
 // libFuzzer harness: a man in the middle on the radio link during whole attaches (TS 24.301
-// §5.5.1 with the KME procedures of TR 33.868 §5.4.4.2.3.3; docs/fuzzing.md). Four devices
-// (attach_fuzz_world.h: procedure 1, procedure 2, a device challenge, an IMEI not allowed) attach
-// at once through sim::InProcessNetwork — real Ue, Cnn and Hss cores on a real SQLite store, on a
-// virtual clock — and then once more (a later attach challenges the KME the first left) — and the
-// input is the attacker's script: records `gap op args…`, each acting on
+// §5.5.1 with the KME procedures of TR 33.868 §5.4.4.2.3.3; docs/fuzzing.md). Five devices
+// (attach_fuzz_world.h: procedure 1, procedure 2, a device challenge, a renewal to KME version 2,
+// an IMEI not allowed) attach at once through sim::InProcessNetwork — real Ue, Cnn and Hss cores
+// on a real SQLite store, on a virtual clock — and then once more (a later attach challenges the
+// KME the first left). The input is the attacker's script: records `gap op args…`, each acting on
 // the NAS PDU delivered `gap` deliveries after the previous record's (the first counts from the
 // first delivery; gap 0 acts on the same PDU again, or on the next one after a drop), in delivery
 // order, uplink and downlink alike; every other PDU passes, and so does everything once the
@@ -15,7 +15,7 @@
 //            8 replay an earlier PDU too (i, target)   9 advance the clock (which: 0.5 s … 1 h;
 //            T3410, T3460, Cookie and challenge lifetimes)   10 inject a PDU of the input too
 //            (target, len, octets)   11 delay (re-queue behind everything queued)
-//   target % 6: device 0-3, an unknown UE id (8) or UE id 0; bit 7 flips the replay direction
+//   target % 7: device 0-4, an unknown UE id (8) or UE id 0; bit 7 flips the replay direction
 //   (for 10: set = uplink).
 //
 // Properties (abort on violation): no crash, leak or UB; the run ends within a step bound; the CNN
@@ -23,10 +23,10 @@
 // named the IMSI/IMEI pair of a device allowed that pair, whose ME holds exactly the KME version
 // and value the HSS stores (checked when the event is emitted); after the run every KME a device
 // committed is one the HSS committed for its pair (as read after each ULA), and the device
-// whose pair is not allowed holds none; when no record acted (every PDU passed), the genuine devices
-// attach with their procedures, then prove KME version 1, and the fourth is rejected with #6 both
-// times (the harness's own sanity check; for the first attaches it applies to every input whose
-// records all lie past them, the empty one first).
+// whose pair is not allowed holds none; when no record acted (every PDU passed), the genuine
+// devices attach with their procedures, then prove the KME version they hold, and the last one is
+// rejected with #6 both times (the harness's own sanity check; for the first attaches it applies
+// to every input whose records all lie past them, the empty one first).
 //
 // The HSS draws RAND, KMEs and nonces from OpenSSL's DRBG, so PDU octets differ between runs of
 // one input; the attacker's choices do not depend on them (positions are taken modulo the size).
@@ -189,10 +189,10 @@ class Run {
   const Seen& earlier() { return history_[script_.byte() % history_.size()]; }
   static sim::UeIndex index_of(cnn::UeId ue) { return static_cast<sim::UeIndex>(ue - 1); }
   static sim::UeIndex target_index(std::uint8_t target) {
-    switch (target % 6) {
-      case 4: return 7;                             // UE id 8: no such UE
-      case 5: return static_cast<sim::UeIndex>(-1);  // UE id 0
-      default: return target % 6;
+    switch (target % 7) {
+      case 5: return 7;                             // UE id 8: no such UE
+      case 6: return static_cast<sim::UeIndex>(-1);  // UE id 0
+      default: return target % 7;
     }
   }
 
@@ -298,29 +298,35 @@ class Run {
     return outcomes;
   }
 
+  // The KME version each genuine device holds after an undisturbed first attach.
+  static std::uint32_t expected_version(std::size_t d) { return d == kRenewal ? 2 : 1; }
+
   void check_first_attaches(const std::vector<sim::AttachOutcome>& o) {
     KMEBIND_FUZZ_CHECK(o[kProcedure1].attached && o[kProcedure1].kme_procedure == 1 &&
-                       o[kProcedure1].kme_version == 1);
+                       o[kProcedure1].kme_version == 1 && provisioned_[kProcedure1] == 1);
     KMEBIND_FUZZ_CHECK(o[kProcedure2].attached && o[kProcedure2].kme_procedure == 2 &&
-                       o[kProcedure2].kme_version == 1);
+                       o[kProcedure2].kme_version == 1 && provisioned_[kProcedure2] == 1);
     KMEBIND_FUZZ_CHECK(o[kChallenged].attached && o[kChallenged].device_authenticated &&
-                       o[kChallenged].kme_version == kChallengedVersion);
+                       o[kChallenged].kme_version == kChallengedVersion &&
+                       authenticated_[kChallenged] == kChallengedVersion);
+    // Both procedures allowed: the HSS chooses procedure 2 (hss/procedure_policy.h).
+    KMEBIND_FUZZ_CHECK(o[kRenewal].attached && o[kRenewal].kme_procedure == 2 &&
+                       o[kRenewal].kme_version == 2 && provisioned_[kRenewal] == 2);
     KMEBIND_FUZZ_CHECK(!o[kNotAllowed].attached && o[kNotAllowed].reject_cause == kIllegalMe);
-    KMEBIND_FUZZ_CHECK(provisioned_[kProcedure1] == 1 && provisioned_[kProcedure2] == 1);
-    KMEBIND_FUZZ_CHECK(authenticated_[kChallenged] == kChallengedVersion);
-    KMEBIND_FUZZ_CHECK(attached_[kProcedure1] && attached_[kProcedure2] && attached_[kChallenged]);
     for (std::size_t d = 0; d < kNotAllowed; ++d) {
+      KMEBIND_FUZZ_CHECK(attached_[d]);
       const ue::StoredKme* c = world_.net->ue(d).mobile_equipment().kmes().committed();
-      KMEBIND_FUZZ_CHECK(c != nullptr && c->version == 1);
+      KMEBIND_FUZZ_CHECK(c != nullptr && c->version == expected_version(d));
     }
   }
 
-  // Every genuine device proves KME version 1; nothing is provisioned.
+  // Every genuine device proves the KME version it holds; nothing is provisioned.
   void check_later_attaches(const std::vector<sim::AttachOutcome>& o) {
     for (std::size_t d = 0; d < kNotAllowed; ++d) {
-      KMEBIND_FUZZ_CHECK(o[d].attached && o[d].device_authenticated && o[d].kme_version == 1 &&
-                         o[d].kme_procedure == 0);
-      KMEBIND_FUZZ_CHECK(authenticated_[d] == 1 && provisioned_[d] == 0 && attached_[d]);
+      KMEBIND_FUZZ_CHECK(o[d].attached && o[d].device_authenticated &&
+                         o[d].kme_version == expected_version(d) && o[d].kme_procedure == 0);
+      KMEBIND_FUZZ_CHECK(authenticated_[d] == expected_version(d) && provisioned_[d] == 0 &&
+                         attached_[d]);
     }
     KMEBIND_FUZZ_CHECK(!o[kNotAllowed].attached && o[kNotAllowed].reject_cause == kIllegalMe);
   }

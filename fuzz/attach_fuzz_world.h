@@ -1,4 +1,4 @@
-// The world of the attach harness (fuzz/attach_fuzz.cpp, docs/fuzzing.md): four simulated
+// The world of the attach harness (fuzz/attach_fuzz.cpp, docs/fuzzing.md): five simulated
 // devices provisioned once per process into a template SQLite store, and per input a fresh copy
 // of that store with a fresh Hss, InProcessNetwork, Cnn and Ue set, so that every input starts
 // from the same state and a crash input reproduces alone.
@@ -8,6 +8,8 @@
 //   kProcedure2   ECIES profile B, ECDSA P-256, only procedure 2 allowed, no KME yet
 //   kChallenged   ECIES profile A, Ed25519,    both allowed, KME version 1 held by the HSS and the
 //                 ME (the device-challenge path runs)
+//   kRenewal      ECIES profile B, ECDSA P-256, both allowed, KME version 1 held by both and a
+//                 renewal requested (`kme renew`): the HSS provisions version 2 over it
 //   kNotAllowed   ECIES profile B, ECDSA P-256, its IMSI/IMEI pair is not on the binding list
 // The store lives under /dev/shm (tmpfs; SQLite's synchronous=FULL syncs cost nothing there), or
 // the temporary directory where there is no /dev/shm.
@@ -36,7 +38,9 @@
 
 namespace kmebind::fuzz::attach {
 
-enum Device : std::size_t { kProcedure1, kProcedure2, kChallenged, kNotAllowed, kDeviceCount };
+enum Device : std::size_t {
+  kProcedure1, kProcedure2, kChallenged, kRenewal, kNotAllowed, kDeviceCount
+};
 inline constexpr std::int64_t kStartUnix = 1'790'000'000;  // the virtual clock's 0
 inline constexpr std::string_view kPlmn = "001-01";
 inline constexpr std::uint32_t kChallengedVersion = 1;
@@ -52,6 +56,7 @@ inline void must(const Status& st, const char* what) {
 
 inline SecretBytes store_master_key() { return fixed_key(32, 0x81); }
 inline SecretBytes challenged_kme() { return fixed_key(32, 0x91); }
+inline SecretBytes renewal_kme() { return fixed_key(32, 0xa1); }
 
 inline ue::UeConfig ue_config() {
   ue::UeConfig c;
@@ -139,7 +144,7 @@ class Fixture {
     using crypto::EciesProfile;
     using crypto::SignatureAlgorithm;
     for (std::size_t d = 0; d < kDeviceCount; ++d) {
-      const bool b = d == kProcedure2 || d == kNotAllowed;
+      const bool b = d == kProcedure2 || d == kRenewal || d == kNotAllowed;
       profiles_[d] = must(ue::make_ue_profile("00101000000000" + std::to_string(d + 1), d + 1,
                                               b ? EciesProfile::kB : EciesProfile::kA,
                                               b ? SignatureAlgorithm::kEcdsaP256Sha256
@@ -161,6 +166,11 @@ class Fixture {
                                        "hss", 0u),
                         "store the challenged device's KME");
     if (v != kChallengedVersion) fail("challenged KME version", __FILE__, __LINE__);
+    const ue::UeProfile& r = profiles_[kRenewal];
+    must(sim::provision_subscription(store, r, {}), "provision renewal");
+    must(store.store_kme(r.imsi, r.imei14, renewal_kme(), store::kKmeProcedure2, "hss", 0u),
+         "store the renewal device's KME");
+    must(store.request_kme_renewal(r.imsi, "sim"), "request the renewal");
     sim::SubscriptionPolicy na;
     na.allow_pair = false;
     must(sim::provision_subscription(store, profiles_[kNotAllowed], na), "provision not allowed");
@@ -188,6 +198,7 @@ struct World {
     for (std::size_t d = 0; d < kDeviceCount; ++d) {
       ue::Ue u = must(ue::make_ue(f.profile(static_cast<Device>(d)), ue_config()), "make ue");
       if (d == kChallenged) u.mobile_equipment().kmes().set_committed(kChallengedVersion, challenged_kme());
+      if (d == kRenewal) u.mobile_equipment().kmes().set_committed(1, renewal_kme());
       net->add_ue(std::move(u));
     }
   }
