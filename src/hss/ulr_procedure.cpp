@@ -110,6 +110,19 @@ Checked<std::uint32_t> confirm_kme(const HssContext& ctx, const store::PairView&
     if (confirm.kme.size() != crypto::kKmeSize) {
       return refuse(s6a::kInvalidAvpValue, "procedure 1 KME is not 32 octets");
     }
+    // A procedure-1 confirm carries the KME itself (no Cookie binds it to a KME-Request), so the
+    // HSS takes one only where its KME-Request would have provisioned (kme_request_procedure.cpp):
+    // the pair holds no KME, or a renewal was requested. Otherwise that request would have
+    // challenged the device, and a confirm would let the CNN replace a KME — even one it never
+    // saw (procedure 2) — with one of its own choosing. The same confirm again (a ULR re-sent
+    // after the store committed it) is still answered by store_confirmed.
+    if (pair.kme && !sub.kme_renewal_requested &&
+        !(pair.kme->version == confirm.kme_version &&
+          pair.kme->procedure == store::kKmeProcedure1)) {
+      return refuse(s6a::kErrorKmeConfirmFailed,
+                    "procedure 1 KME-Confirm for a pair that holds a KME with no renewal "
+                    "requested: its KME-Request challenges the device, it does not provision");
+    }
     return store_confirmed(ctx, sub.imsi, imei, confirm.kme, confirm);
   }
   auto kme = open_confirm_cookie(ctx, sub.imsi, imei, pair.device, confirm, now);

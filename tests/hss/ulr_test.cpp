@@ -85,6 +85,38 @@ TEST_F(UlrTest, Procedure1ConfirmForASubscriberLimitedToProcedure2IsRefused) {
   EXPECT_FALSE(snapshot(kImsi, kImei).has_value());
 }
 
+// Found by hss_core_fuzz: a procedure-1 confirm needs no KME-Request, so without this check a CNN
+// replaced a pair's KME (here one provisioned by procedure 2, which the CNN never saw) with one of
+// its own choosing although the pair's KME-Request would only have challenged the device.
+TEST_F(UlrTest, Procedure1ConfirmCannotReplaceAKmeWhenNoRenewalWasRequested) {
+  config_.allow_procedure1 = true;
+  rebuild_hss();
+  const Device device = kme_subscriber();
+  const Bytes kme = provision2(kImsi, device);
+  const KmeSnapshot before = snapshot(kImsi, kImei);
+  ASSERT_EQ(before, KmeSnapshot(std::make_pair(1u, kme)));
+  s6a::UpdateLocationRequest req = ulr_for(kImsi, kImei);
+  s6a::KmeConfirm c;
+  c.procedure = s6a::KmeProcedure::kSharedWithCnn;
+  c.kme_version = 2;
+  c.kme = filled(3, 32);  // a KME the CNN made up
+  req.kme_confirm = std::move(c);
+  EXPECT_EQ(ulr(req, kNow, LinkInfo{true}).result, s6a::kErrorKmeConfirmFailed);
+  EXPECT_EQ(snapshot(kImsi, kImei), before);
+
+  // After a renewal request the KME-Request provisions, and so a procedure-1 confirm is taken.
+  ASSERT_TRUE(store_->request_kme_renewal(kImsi, "admin"));
+  auto [renewal, device_kme] = run_procedure1(device);
+  ASSERT_EQ(renewal.kme_confirm->kme_version, 2u);
+  auto ula = ulr(renewal, kNow, LinkInfo{true});
+  ASSERT_EQ(ula.result, s6a::kSuccess) << event_.reason;
+  EXPECT_EQ(snapshot(kImsi, kImei), KmeSnapshot(std::make_pair(2u, device_kme)));
+  // The same confirm again (a ULR re-sent after the commit) gets the same answer.
+  auto again = ulr(renewal, kNow, LinkInfo{true});
+  EXPECT_EQ(again.result, s6a::kSuccess) << event_.reason;
+  EXPECT_EQ(again.kme_version_stored, std::optional<std::uint32_t>(2));
+}
+
 TEST_F(UlrTest, MalformedConfirmsAreInvalidAvpValue) {
   config_.allow_procedure1 = true;
   rebuild_hss();
