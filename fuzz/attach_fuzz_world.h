@@ -39,7 +39,12 @@
 namespace kmebind::fuzz::attach {
 
 enum Device : std::size_t {
-  kProcedure1, kProcedure2, kChallenged, kRenewal, kNotAllowed, kDeviceCount
+  kProcedure1,
+  kProcedure2,
+  kChallenged,
+  kRenewal,
+  kNotAllowed,
+  kDeviceCount
 };
 inline constexpr std::int64_t kStartUnix = 1'790'000'000;  // the virtual clock's 0
 inline constexpr std::string_view kPlmn = "001-01";
@@ -54,9 +59,15 @@ inline void must(const Status& st, const char* what) {
   if (!st) fail(what, __FILE__, __LINE__);
 }
 
-inline SecretBytes store_master_key() { return fixed_key(32, 0x81); }
-inline SecretBytes challenged_kme() { return fixed_key(32, 0x91); }
-inline SecretBytes renewal_kme() { return fixed_key(32, 0xa1); }
+inline SecretBytes store_master_key() {
+  return fixed_key(32, 0x81);
+}
+inline SecretBytes challenged_kme() {
+  return fixed_key(32, 0x91);
+}
+inline SecretBytes renewal_kme() {
+  return fixed_key(32, 0xa1);
+}
 
 inline ue::UeConfig ue_config() {
   ue::UeConfig c;
@@ -162,9 +173,9 @@ class Fixture {
     must(sim::provision_subscription(store, profiles_[kProcedure2], p2), "provision procedure 2");
     must(sim::provision_subscription(store, profiles_[kChallenged], {}), "provision challenged");
     const ue::UeProfile& c = profiles_[kChallenged];
-    const auto v = must(store.store_kme(c.imsi, c.imei14, challenged_kme(), store::kKmeProcedure2,
-                                       "hss", 0u),
-                        "store the challenged device's KME");
+    const auto v =
+        must(store.store_kme(c.imsi, c.imei14, challenged_kme(), store::kKmeProcedure2, "hss", 0u),
+             "store the challenged device's KME");
     if (v != kChallengedVersion) fail("challenged KME version", __FILE__, __LINE__);
     const ue::UeProfile& r = profiles_[kRenewal];
     must(sim::provision_subscription(store, r, {}), "provision renewal");
@@ -197,7 +208,8 @@ struct World {
                                                   hss::LinkInfo{.confidential = true});
     for (std::size_t d = 0; d < kDeviceCount; ++d) {
       ue::Ue u = must(ue::make_ue(f.profile(static_cast<Device>(d)), ue_config()), "make ue");
-      if (d == kChallenged) u.mobile_equipment().kmes().set_committed(kChallengedVersion, challenged_kme());
+      if (d == kChallenged)
+        u.mobile_equipment().kmes().set_committed(kChallengedVersion, challenged_kme());
       if (d == kRenewal) u.mobile_equipment().kmes().set_committed(1, renewal_kme());
       net->add_ue(std::move(u));
     }
