@@ -23,27 +23,29 @@ namespace kmebind::test {
 // caller holds an exclusive flock on /tmp/kmebind-test-ports/<port> until it exits (the lock is
 // inherited by forked children), so two test processes never pick the same port — before, a
 // client of one test could reach the server of another (S6aLiveTls saw a second, undecryptable
-// TLS connection). The sequence is seeded by the process id.
+// TLS connection). The sequence is seeded by the process id. The directory is made writable by
+// every user (whoever runs the tests next) and the lock files readable by all (flock needs no
+// write access); where no lock file can be had, the port is handed out unreserved (bind-checked).
 inline std::uint16_t free_loopback_port() {
   static std::uint32_t state = static_cast<std::uint32_t>(::getpid()) * 2654435761u;
   static const std::string dir = [] {
     const std::string d = "/tmp/kmebind-test-ports";
     ::mkdir(d.c_str(), 01777);
+    ::chmod(d.c_str(), 01777);  // mkdir's mode is narrowed by the umask; fails unless ours
     return d;
   }();
   for (int attempt = 0; attempt < 200; ++attempt) {
     state = state * 1103515245u + 12345u;
     const auto port = static_cast<std::uint16_t>(20000 + (state >> 8) % 12000);
     const std::string lock_path = dir + "/" + std::to_string(port);
-    const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (lock < 0) continue;
-    if (::flock(lock, LOCK_EX | LOCK_NB) != 0) {  // another test process holds this port
+    const int lock = ::open(lock_path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (lock >= 0 && ::flock(lock, LOCK_EX | LOCK_NB) != 0) {  // another test process holds it
       ::close(lock);
       continue;
     }
     const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s < 0) {
-      ::close(lock);
+      if (lock >= 0) ::close(lock);
       return 0;
     }
     sockaddr_in a{};
@@ -53,7 +55,7 @@ inline std::uint16_t free_loopback_port() {
     const bool free = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     ::close(s);
     if (free) return port;  // `lock` stays open (and locked) until the process exits
-    ::close(lock);
+    if (lock >= 0) ::close(lock);
   }
   return 0;
 }
