@@ -31,6 +31,7 @@
 //
 // The HSS draws RAND, KMEs and nonces from OpenSSL's DRBG, so PDU octets differ between runs of
 // one input; the attacker's choices do not depend on them (positions are taken modulo the size).
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
