@@ -23,7 +23,8 @@
 //  - a ULR stores a KME only (procedure 2) when its Cookie is one the HSS issued for that IMSI,
 //    IMEI and version, within the Cookie lifetime, and its signature is the one the genuine device
 //    made over the genuine transcript, or (procedure 1) on a link and for a subscriber procedure 1
-//    is allowed on; the stored KME is then the confirmed one;
+//    is allowed on, for a pair with no KME or a renewal requested (or the same confirm again); the
+//    stored KME is then the confirmed one;
 //  - a ULR with a device proof is accepted only for a token the HSS issued for that IMSI, IMEI and
 //    the stored KME's version, within the challenge lifetime, with Rsp = Rsp(stored KME, Nonce).
 //
@@ -738,12 +739,16 @@ class Session {
   // Sends the ULR and checks what it did to the store against what the CNN could prove.
   void ulr(const s6a::UpdateLocationRequest& req, const hss::LinkInfo& link) {
     std::optional<store::KmeRecord> kme_before;
+    bool renewal_before = false;
     std::optional<std::string> imei14;
     if (req.terminal) imei14 = normalized(req.terminal->imei);
     if (imei14 && world_.subscriber(req.imsi) != nullptr) {
       auto k = world_.store().get_kme(req.imsi, *imei14);
       KMEBIND_FUZZ_CHECK(k.has_value());
       kme_before = std::move(*k);
+      auto s = world_.store().get_subscriber(req.imsi);
+      KMEBIND_FUZZ_CHECK(s.has_value());
+      renewal_before = s->kme_renewal_requested;
     }
     hss::HssEvent event;
     const s6a::UpdateLocationAnswer ula = hss_.on_ulr(req, now_, link, event);
@@ -780,7 +785,7 @@ class Session {
       KMEBIND_FUZZ_CHECK(sub->mode == store::BindingMode::kImeiCheck);
       return;
     }
-    check_accepted_confirm(req, *imei14, *sub, link, kme_before, changes, ula);
+    check_accepted_confirm(req, *imei14, *sub, link, kme_before, renewal_before, changes, ula);
   }
 
   void check_accepted_proof(const s6a::UpdateLocationRequest& req, const std::string& imei14,
@@ -804,7 +809,7 @@ class Session {
   void check_accepted_confirm(const s6a::UpdateLocationRequest& req, const std::string& imei14,
                               const hc::Subscriber& sub, const hss::LinkInfo& link,
                               const std::optional<store::KmeRecord>& kme_before,
-                              const std::set<std::string>& changes,
+                              bool renewal_before, const std::set<std::string>& changes,
                               const s6a::UpdateLocationAnswer& ula) {
     const s6a::KmeConfirm& c = *req.kme_confirm;
     KMEBIND_FUZZ_CHECK(sub.mode == store::BindingMode::kKmeRequired);
@@ -812,6 +817,12 @@ class Session {
     const SecretBytes* confirmed = nullptr;
     if (c.procedure == s6a::KmeProcedure::kSharedWithCnn) {
       KMEBIND_FUZZ_CHECK(link.confidential && hss_.config().allow_procedure1 && sub.procedure1);
+      // No Cookie ties it to a KME-Request: taken only where the pair's KME-Request would have
+      // provisioned (no KME, or a renewal requested), or as the very same confirm again.
+      KMEBIND_FUZZ_CHECK(!kme_before || renewal_before ||
+                         (kme_before->version == c.kme_version &&
+                          kme_before->procedure == store::kKmeProcedure1 &&
+                          secret_equals(c.kme, kme_before->kme.view())));
       confirmed = &c.kme;
     } else {
       KMEBIND_FUZZ_CHECK(c.procedure == s6a::KmeProcedure::kHiddenFromCnn && sub.procedure2);
