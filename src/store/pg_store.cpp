@@ -118,15 +118,16 @@ Result<int> migrate_step(Connection& conn, const std::vector<Migration>& steps, 
 // under SHARE UPDATE EXCLUSIVE, which does not block the HSS's reads and writes, in its own
 // transaction. Once validated there is nothing left to do, so a later open only reads the catalog.
 // Only kmebind's own constraint: one an operator added NOT VALID on purpose is not ours to check.
+// The table is found as the statements find it, through search_path (to_regclass: a schema name
+// cast to regnamespace would be case-folded, and a store in schema "Site2" would not open).
 // A NOT VALID CHECK already holds for every row written since, and it only widens the old one, so
 // the open goes on when the validation cannot run now — another process opening the store holds
 // the lock while it validates (55P03 after lock_timeout), or a statement_timeout cut the scan short
 // (57014) — and a later open validates.
 Status validate_constraints(Connection& conn) {
   auto pending = conn.query(
-      "SELECT 1 FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-      "WHERE t.relname = 'kme_records' AND t.relnamespace = current_schema()::regnamespace "
-      "AND c.conname = 'kme_records_kme_procedure_check' AND NOT c.convalidated");
+      "SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('kme_records') "
+      "AND conname = 'kme_records_kme_procedure_check' AND NOT convalidated");
   if (!pending) return pass(pending);
   if (pending->count() == 0) return {};
   if (auto st =

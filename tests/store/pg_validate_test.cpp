@@ -86,5 +86,27 @@ TEST(PgValidateTest, AConstraintAnOperatorAddedNotValidIsLeftAsItIs) {
   EXPECT_EQ(convalidated(db, "kme_records_kme_procedure_check"), "t");
 }
 
+// docs/store.md: front-ends may share a database in schemas of their own (search_path in the URL);
+// a schema name is case-sensitive when quoted, and the validation must find its table there too.
+TEST(PgValidateTest, AStoreInAMixedCaseSchemaOpensAndIsValidated) {
+  PgTestDatabase db;
+  ASSERT_TRUE(db.ok());
+  ASSERT_EQ(db.exec("CREATE SCHEMA \"Site2\""), "");
+  const std::string url = db.url() + (db.url().find('?') == std::string::npos ? "?" : "&") +
+                          "options=-csearch_path%3D%22Site2%22";
+  {
+    auto s = open_store(url, key_of(7));
+    ASSERT_TRUE(s) << s.error().what();
+  }
+  ASSERT_EQ(db.exec("SET search_path = \"Site2\"; " + std::string(kUnvalidated)), "");
+  auto s = open_store(url, key_of(7));
+  ASSERT_TRUE(s) << s.error().what();
+  EXPECT_EQ(db.exec("DO $$ BEGIN IF NOT (SELECT convalidated FROM pg_constraint WHERE conrelid = "
+                    "'\"Site2\".kme_records'::regclass AND conname = "
+                    "'kme_records_kme_procedure_check') THEN RAISE EXCEPTION 'not validated'; "
+                    "END IF; END $$"),
+            "");
+}
+
 }  // namespace
 }  // namespace kmebind::store
