@@ -85,6 +85,7 @@ struct UlrSeen {
   std::string imei;  // empty without Terminal-Information
   bool kme_confirm = false;
   bool device_proof = false;
+  bool kme_event = false;  // the CNN reported a KME outcome (checked) since this ULR
 };
 
 class Run {
@@ -262,6 +263,7 @@ class Run {
     const UlrSeen* ulr = nullptr;
     const Device d = device_of_last_ulr(ev.ue, ulr);
     KMEBIND_FUZZ_CHECK(provisioned ? ulr->kme_confirm : ulr->device_proof);
+    last_ulr_[ev.ue].kme_event = true;
     const auto stored = world_.hss_kme(d);
     KMEBIND_FUZZ_CHECK(stored.has_value() && stored->version == ev.kme_version);
     if (provisioned) KMEBIND_FUZZ_CHECK(stored->procedure == ev.kme_procedure);
@@ -276,6 +278,10 @@ class Run {
     const UlrSeen* ulr = nullptr;
     const Device d = device_of_last_ulr(ev.ue, ulr);
     KMEBIND_FUZZ_CHECK((ulr->kme_confirm || ulr->device_proof) && "attached without a KME proof");
+    // The ULA of that ULR succeeded: the CNN reported its KME outcome (checked in
+    // check_kme_event) after that ULR and before attaching. Not "in this phase": an Attach
+    // Complete the attacker held back may finish the first attach during the later one.
+    KMEBIND_FUZZ_CHECK(ulr->kme_event && "attached without a KME outcome since the last ULR");
     attached_[d] = true;
   }
 
