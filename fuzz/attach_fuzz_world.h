@@ -31,6 +31,7 @@
 #include "crypto/cookie.h"
 #include "fuzz_fixture.h"
 #include "hss/hss.h"
+#include "scratch_dirs.h"
 #include "sim/in_process_network.h"
 #include "sim/provisioning.h"
 #include "store/subscriber_store.h"
@@ -119,7 +120,7 @@ class Fixture {
     const std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec)
                                            ? std::filesystem::path("/dev/shm")
                                            : std::filesystem::temp_directory_path();
-    remove_stale_dirs(base);
+    remove_stale_scratch_dirs(base, kDirPrefix);
     dir_ = (base / (std::string(kDirPrefix) + std::to_string(::getpid()))).string();
     std::filesystem::create_directories(dir_);
     work_ = dir_ + "/work.db";
@@ -136,20 +137,6 @@ class Fixture {
   }
 
   static constexpr std::string_view kDirPrefix = "kmebind-attach-fuzz-";
-
-  // The directories of harness processes that are gone (a finding aborts before cleaning up).
-  static void remove_stale_dirs(const std::filesystem::path& base) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
-      const std::string name = entry.path().filename().string();
-      if (!name.starts_with(kDirPrefix)) continue;
-      const std::string pid = name.substr(kDirPrefix.size());
-      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
-      if (::kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH) {
-        std::filesystem::remove_all(entry.path(), ec);
-      }
-    }
-  }
 
   void make_profiles() {
     using crypto::EciesProfile;

@@ -29,6 +29,7 @@
 #include "crypto/ecies.h"
 #include "crypto/signature.h"
 #include "fuzz_fixture.h"
+#include "scratch_dirs.h"
 #include "store/subscriber_store.h"
 
 namespace kmebind::fuzz::hss_core {
@@ -166,7 +167,7 @@ class World {
     const std::filesystem::path base = std::filesystem::is_directory(shm)
                                            ? std::filesystem::path(shm)
                                            : std::filesystem::temp_directory_path();
-    remove_stale(base);
+    remove_stale_scratch_dirs(base, kDirPrefix);
     dir_ = base / (std::string(kDirPrefix) + std::to_string(::getpid()));
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -199,22 +200,6 @@ class World {
   }
 
   static constexpr std::string_view kDirPrefix = "kmebind-hss-core-fuzz-";
-
-  // The directories of earlier runs that aborted (a finding: no exit handler ran), recognised by
-  // the prefix and a process id that no longer runs.
-  static void remove_stale(const std::filesystem::path& base) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
-      const std::string name = entry.path().filename().string();
-      if (!name.starts_with(kDirPrefix)) continue;
-      const std::string pid = name.substr(kDirPrefix.size());
-      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::error_code ignored;
-      if (!std::filesystem::exists("/proc/" + pid, ignored)) {
-        std::filesystem::remove_all(entry.path(), ignored);
-      }
-    }
-  }
 
   static void must(bool ok, const char* what) {
     if (!ok) fail(what, __FILE__, __LINE__);
