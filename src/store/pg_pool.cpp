@@ -13,8 +13,7 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
                                         std::to_string(wait_.count()) + " ms");
   }
   if (!idle_.empty()) {
-    auto conn = std::move(idle_.back().conn);
-    idle_.pop_back();
+    auto conn = idle_.take();
     return Lease(this, std::move(conn));
   }
   ++open_;
@@ -34,7 +33,7 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
 void ConnectionPool::adopt(std::unique_ptr<Connection> conn) {
   std::lock_guard lock(mu_);
   ++open_;
-  idle_.push_back({std::move(conn), Clock::now()});
+  idle_.add(std::move(conn));
   cv_.notify_one();
 }
 
@@ -45,17 +44,10 @@ void ConnectionPool::give_back(std::unique_ptr<Connection> conn) {
     if (conn->broken() || !conn->idle()) {
       closing.push_back(std::move(conn));
       if (closing.back()->broken()) {
-        for (auto& c : idle_) closing.push_back(std::move(c.conn));
-        idle_.clear();
+        idle_.take_all(closing);
       }
     } else {
-      const auto now = Clock::now();
-      idle_.push_back({std::move(conn), now});
-      // The front is the connection given back longest ago; the one just given back stays.
-      std::size_t n = 0;
-      while (n + 1 < idle_.size() && now - idle_[n].since > idle_timeout_) ++n;
-      for (std::size_t i = 0; i < n; ++i) closing.push_back(std::move(idle_[i].conn));
-      idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(n));
+      idle_.give_back(std::move(conn), idle_timeout_, closing);
     }
     open_ -= static_cast<int>(closing.size());
     cv_.notify_all();

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <vector>
 
+#include "store/idle_connections.h"
 #include "store/pg_db.h"
 
 namespace kmebind::store::pg {
@@ -73,11 +74,6 @@ class ConnectionPool {
   }
 
  private:
-  using Clock = std::chrono::steady_clock;
-  struct Idle {
-    std::unique_ptr<Connection> conn;
-    Clock::time_point since;
-  };
   void give_back(std::unique_ptr<Connection> conn);
 
   const ConnectSettings settings_;
@@ -86,7 +82,7 @@ class ConnectionPool {
   const std::chrono::milliseconds idle_timeout_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<Idle> idle_;  // back: the most recently given back, lent first
+  IdleConnections<Connection> idle_;
   int open_ = 0;  // connections created and not closed (idle or leased), or being opened
   int connecting_ = 0;
   int peak_connecting_ = 0;

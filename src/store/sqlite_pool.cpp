@@ -9,8 +9,7 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
                                         std::to_string(wait_.count()) + " ms");
   }
   if (!idle_.empty()) {
-    auto conn = std::move(idle_.back().conn);
-    idle_.pop_back();
+    auto conn = idle_.take();
     return Lease(this, std::move(conn));
   }
   ++open_;
@@ -28,7 +27,7 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
 void ConnectionPool::adopt(std::unique_ptr<Connection> conn) {
   std::lock_guard lock(mu_);
   ++open_;
-  idle_.push_back({std::move(conn), Clock::now()});
+  idle_.add(std::move(conn));
   cv_.notify_one();
 }
 
@@ -41,13 +40,7 @@ void ConnectionPool::give_back(std::unique_ptr<Connection> conn) {
   std::vector<std::unique_ptr<Connection>> expired;  // closed after the lock is released
   {
     std::lock_guard lock(mu_);
-    const auto now = Clock::now();
-    idle_.push_back({std::move(conn), now});
-    // The front is the connection given back longest ago; the one just given back stays.
-    std::size_t n = 0;
-    while (n + 1 < idle_.size() && now - idle_[n].since > idle_timeout_) ++n;
-    for (std::size_t i = 0; i < n; ++i) expired.push_back(std::move(idle_[i].conn));
-    idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(n));
+    const std::size_t n = idle_.give_back(std::move(conn), idle_timeout_, expired);
     open_ -= static_cast<int>(n);
     if (n == 0) {
       cv_.notify_one();

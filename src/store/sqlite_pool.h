@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "store/idle_connections.h"
 #include "store/sqlite_db.h"
 
 namespace kmebind::store::sqlite {
@@ -61,11 +62,6 @@ class ConnectionPool {
   int open_connections();
 
  private:
-  using Clock = std::chrono::steady_clock;
-  struct Idle {
-    std::unique_ptr<Connection> conn;
-    Clock::time_point since;
-  };
   void give_back(std::unique_ptr<Connection> conn);
 
   const std::string path_;
@@ -75,7 +71,7 @@ class ConnectionPool {
   const std::chrono::milliseconds idle_timeout_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<Idle> idle_;  // back: the most recently given back, lent first
+  IdleConnections<Connection> idle_;
   int open_ = 0;  // connections created and not closed (idle or leased)
 };
 
