@@ -10,7 +10,7 @@
 
 #include "common/bytes.h"
 
-namespace kmebind::diameter::test {
+namespace kmebind::diameter::testing {
 
 // Classic pcap, DLT USER0 (147), one Diameter message per record.
 inline void write_pcap(const std::filesystem::path& path, const std::vector<Bytes>& messages) {
@@ -53,4 +53,4 @@ inline std::string tshark(const std::filesystem::path& pcap, const std::string& 
              extra + " 2>&1");
 }
 
-}  // namespace kmebind::diameter::test
+}  // namespace kmebind::diameter::testing

@@ -16,13 +16,13 @@
 
 #include "codec_fixture.h"
 #include "diameter/fd_include.h"
+#include "six_s6a_messages.h"
 #include "tshark_support.h"
 
 namespace kmebind::diameter {
 namespace {
 
 using namespace testing;
-using namespace kmebind::diameter::test;
 namespace fs = std::filesystem;
 
 int count_of(const std::string& text, const std::string& what) {
@@ -102,32 +102,17 @@ TEST(WiresharkDictionary, RefusesACommandCodeThatIsNotFree) {
   }
 }
 
-// Messages that between them carry all 20 kmebind AVPs.
+// Messages that between them carry all 20 kmebind AVPs: the six of the interop test (KME-Binding-
+// Requirement, a procedure-2 KME-Confirm, KME-Stored-Version, KME-Supported-Procedures) and
+// KME-Answers with each action, and a ULR with a KME-Device-Proof.
 std::vector<Bytes> kmebind_messages() {
   const S6aDictionary& d = dict();
-  std::vector<Bytes> out;
+  std::vector<Bytes> out = six_s6a_messages();
   auto answer = [&](const s6a::KmeAnswer& kma) {
     auto m = new_answer(d.kmr);
     EXPECT_TRUE(append_answer(d, kma, m.get()));
     out.push_back(to_wire(m.get()));
   };
-  auto request = [&](const s6a::UpdateLocationRequest& ulr) {
-    auto m = new_request(d.ulr);
-    EXPECT_TRUE(append_request(d, ulr, m.get()));
-    out.push_back(to_wire(m.get()));
-  };
-  auto m = new_request(d.kmr);
-  EXPECT_TRUE(append_request(d, s6a::KmeRequest{"001010123456789", "35693803564380", 3}, m.get()));
-  out.push_back(to_wire(m.get()));
-
-  s6a::AuthenticationInformationAnswer aia;
-  aia.vectors.push_back(s6a::EutranVector{pattern(16, 1), pattern(8, 2), pattern(16, 3),
-                                          SecretBytes(pattern(32, 4))});
-  aia.binding = s6a::BindingRequirement::kKmeRequired;
-  m = new_answer(d.air);
-  EXPECT_TRUE(append_answer(d, aia, m.get()));
-  out.push_back(to_wire(m.get()));
-
   s6a::KmeProvisioning p1{s6a::KmeProcedure::kSharedWithCnn, 1,  1, pattern(80, 7),
                           SecretBytes(pattern(32, 8)),       {}, {}};
   answer(s6a::KmeAnswer{s6a::kSuccess, std::move(p1)});
@@ -145,24 +130,9 @@ std::vector<Bytes> kmebind_messages() {
   s6a::UpdateLocationRequest ulr;
   ulr.imsi = "001010123456789";
   ulr.visited_plmn_id = {0x00, 0xF1, 0x10};
-  ulr.terminal = s6a::TerminalInformation{"35693803564380", "01"};
-  s6a::KmeConfirm c;
-  c.procedure = s6a::KmeProcedure::kHiddenFromCnn;
-  c.kme_version = 2;
-  c.cookie = pattern(93, 5);
-  c.signature_algorithm = 1;
-  c.signature = pattern(64, 6);
-  ulr.kme_confirm = std::move(c);
-  request(ulr);
-  ulr.kme_confirm.reset();
   ulr.device_proof = s6a::DeviceProof{3, pattern(61, 14), pattern(16, 15)};
-  request(ulr);
-
-  s6a::UpdateLocationAnswer ula;
-  ula.msisdn = "4915123456789";
-  ula.kme_version_stored = 2;
-  m = new_answer(d.ulr);
-  EXPECT_TRUE(append_answer(d, ula, m.get()));
+  auto m = new_request(d.ulr);
+  EXPECT_TRUE(append_request(d, ulr, m.get()));
   out.push_back(to_wire(m.get()));
   return out;
 }
