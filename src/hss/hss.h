@@ -78,7 +78,9 @@ class Hss {
   // must be kKmeRequired (else KME_ERROR_PROCEDURE_NOT_ALLOWED: the AIA told the CNN not to
   // ask); pair on the binding list (KME_ERROR_BINDING_VIOLATION); device public keys
   // (KME_ERROR_NO_DEVICE_KEY). Then:
-  //  - a KME is stored and no renewal is requested → DeviceChallenge {stored version, random
+  //  - a KME is stored for the pair and no renewal is requested for it (KmeRecord::
+  //    renewal_requested: per pair, SubscriberStore::request_kme_renewal) → DeviceChallenge
+  //    {stored version, random
   //    Nonce, HXRsp = compute_hxrsp(Nonce, Rsp(KME, Nonce)), challenge token sealing IMSI, IMEI,
   //    Nonce, version and now under the Cookie key ring (crypto/challenge_token.h)};
   //  - otherwise → KmeProvisioning for a new random KME of version stored + 1 (1 for the first),

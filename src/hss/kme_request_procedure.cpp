@@ -112,7 +112,9 @@ Checked<s6a::KmeAnswer> answer_kmr(const HssContext& ctx, const s6a::KmeRequest&
   const std::optional<store::KmeRecord>& stored = subject->stored;
 
   s6a::KmeAnswer kma;
-  if (stored && !subject->subscriber.kme_renewal_requested) {
+  // The pair's own renewal state (request_kme_renewal marks each pair's KME; storing the new KME
+  // clears that pair's mark only), read with the pair's KME row.
+  if (stored && !stored->renewal_requested) {
     auto challenge = make_challenge(ctx, *subject, now);
     if (!challenge) return std::unexpected(challenge.error());
     kma.action = std::move(*challenge);

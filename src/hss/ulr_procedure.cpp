@@ -112,11 +112,12 @@ Checked<std::uint32_t> confirm_kme(const HssContext& ctx, const store::PairView&
     }
     // A procedure-1 confirm carries the KME itself (no Cookie binds it to a KME-Request), so the
     // HSS takes one only where its KME-Request would have provisioned (kme_request_procedure.cpp):
-    // the pair holds no KME, or a renewal was requested. Otherwise that request would have
-    // challenged the device, and a confirm would let the CNN replace a KME — even one it never
+    // the pair holds no KME, or a renewal was requested for the pair's KME (KmeRecord::
+    // renewal_requested; the subscriber's other pairs do not count). Otherwise that request would
+    // have challenged the device, and a confirm would let the CNN replace a KME — even one it never
     // saw (procedure 2) — with one of its own choosing. The same confirm again (a ULR re-sent
     // after the store committed it) is still answered by store_confirmed.
-    if (pair.kme && !sub.kme_renewal_requested &&
+    if (pair.kme && !pair.kme->renewal_requested &&
         !(pair.kme->version == confirm.kme_version &&
           pair.kme->procedure == store::kKmeProcedure1)) {
       return refuse(s6a::kErrorKmeConfirmFailed,
@@ -146,7 +147,7 @@ Checked<std::uint32_t> check_device_proof(const HssContext& ctx, const store::Pa
   if (!pair.kme) {
     return refuse(s6a::kErrorDeviceProofFailed, "the pair has no KME stored any more");
   }
-  if (pair.subscriber.kme_renewal_requested) {
+  if (pair.kme->renewal_requested) {
     // The next KME-Request provisions: a challenge issued before the renewal no longer counts.
     return refuse(s6a::kErrorDeviceProofFailed, "a KME renewal was requested since the challenge");
   }

@@ -37,7 +37,7 @@ Status PgStore::deny_binding(std::string_view imsi, std::string_view imei_in,
     }
     const std::int64_t now = now_unix_s();
     auto revoke = c.query(
-        "UPDATE kme_records SET kme_sealed = NULL, stored_at = $1 "
+        "UPDATE kme_records SET kme_sealed = NULL, renewal_requested = 0, stored_at = $1 "
         "WHERE imsi = $2 AND imei = $3 AND kme_sealed IS NOT NULL RETURNING 1",
         Params().integer(now).text(imsi).text(*imei));
     if (!revoke) return pass(revoke);

@@ -54,7 +54,6 @@ struct PendingSubscriber {
   std::string binding_mode;
   int procedure1 = 1;
   int procedure2 = 1;
-  int renewal = 0;
   std::vector<std::string> imeis;
   std::string detail;  // of the subscriber-import audit row
 };
@@ -103,7 +102,6 @@ class PgBulkImport final : public BulkImport {
     p.binding_mode = std::string(to_string(record.binding_mode));
     p.procedure1 = record.procedure1_allowed ? 1 : 0;
     p.procedure2 = record.procedure2_allowed ? 1 : 0;
-    p.renewal = record.kme_renewal_requested ? 1 : 0;
     p.detail = "binding " + p.binding_mode + ", imeis";
     std::sort(p.imeis.begin(), p.imeis.end());
     p.imeis.erase(std::unique(p.imeis.begin(), p.imeis.end()), p.imeis.end());
@@ -225,14 +223,13 @@ class PgBulkImport final : public BulkImport {
             .text(s.binding_mode)
             .integer(s.procedure1)
             .integer(s.procedure2)
-            .integer(s.renewal)
             .integer(now_)
             .integer(now_);
       }
       auto r = insert_rows(
           "subscribers (imsi, k_sealed, opc_sealed, amf, sqn, binding_mode, procedure1_allowed, "
-          "procedure2_allowed, kme_renewal_requested, created_at, updated_at)",
-          n, 11, "ON CONFLICT (imsi) DO NOTHING RETURNING imsi", p);
+          "procedure2_allowed, created_at, updated_at)",
+          n, 10, "ON CONFLICT (imsi) DO NOTHING RETURNING imsi", p);
       if (!r) return poison(r.error());
       std::unordered_set<std::string> inserted;
       for (int row = 0; row < r->count(); ++row) inserted.insert(r->text(row, 0));

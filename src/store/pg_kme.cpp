@@ -12,7 +12,8 @@ Result<std::optional<KmeRecord>> PgStore::get_kme(std::string_view imsi, std::st
   if (!imei) return pass(imei);
   return run(Txn::kNone, [&](Connection& c) -> Result<std::optional<KmeRecord>> {
     auto r = c.query(
-        "SELECT version, kme_sealed, stored_at, kme_procedure, source FROM kme_records "
+        "SELECT version, kme_sealed, stored_at, kme_procedure, source, renewal_requested "
+        "FROM kme_records "
         "WHERE imsi = $1 AND imei = $2 AND kme_sealed IS NOT NULL",
         Params().text(imsi).text(*imei));
     if (!r) return pass(r);
@@ -31,6 +32,7 @@ Result<std::optional<KmeRecord>> PgStore::get_kme(std::string_view imsi, std::st
     if (!procedure) return pass(procedure);
     k.procedure = *procedure;
     k.source = r->text(0, 4);
+    k.renewal_requested = r->integer_or_zero(0, 5) != 0;
     return std::optional<KmeRecord>(std::move(k));
   });
 }
@@ -65,9 +67,8 @@ Result<std::uint32_t> PgStore::kme_version(std::string_view imsi, std::string_vi
 
 // Keyset paging (subscriber_store.h): one range scan of the primary key (imsi, imei) from
 // `after` on (a row comparison, which a B-tree index scan takes as its start); with `imsi`, an
-// equality on the key's first column. The planner joins the subscribers by a merge join, whose
-// scan of the subscribers' key would start at the first IMSI (a page costing O(position) again)
-// without `s.imsi >= $1`, which the row comparison implies but the planner does not derive.
+// equality on the key's first column. Every column is the KME row's own (the renewal state too,
+// schema.cpp version 4): no join, so no second scan whose start the planner could misplace.
 Result<std::vector<KmeStatus>> PgStore::list_kme_status(std::optional<std::string_view> imsi,
                                                         std::size_t limit,
                                                         const std::optional<PairKey>& after) {
@@ -86,12 +87,11 @@ Result<std::vector<KmeStatus>> PgStore::list_kme_status(std::optional<std::strin
     p.text(from.imsi).text(from.imei).integer(sql_limit(limit));
     constexpr std::string_view kSelect =
         "SELECT k.imsi, k.imei, k.version, k.stored_at, k.kme_procedure, k.source, "
-        "k.kme_sealed IS NOT NULL, s.kme_renewal_requested "
-        "FROM kme_records k JOIN subscribers s ON s.imsi = k.imsi ";
+        "k.kme_sealed IS NOT NULL, k.renewal_requested FROM kme_records k ";
     auto r = c.query(
         std::string(kSelect) +
             (imsi ? "WHERE k.imsi = $1 AND (k.imsi, k.imei) > ($2, $3) ORDER BY k.imei LIMIT $4"
-                  : "WHERE (k.imsi, k.imei) > ($1, $2) AND s.imsi >= $1 "
+                  : "WHERE (k.imsi, k.imei) > ($1, $2) "
                     "ORDER BY k.imsi, k.imei LIMIT $3"),
         p);
     if (!r) return pass(r);

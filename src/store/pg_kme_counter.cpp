@@ -56,7 +56,8 @@ Result<KmeCounter> PgStore::raise_kme_version(std::string_view imsi, std::string
         "INSERT INTO kme_records (imsi, imei, version, kme_sealed, stored_at, kme_procedure, "
         "source) VALUES ($1, $2, $3, NULL, $4, 'none', $5) "
         "ON CONFLICT (imsi, imei) DO UPDATE SET version = excluded.version, kme_sealed = NULL, "
-        "stored_at = excluded.stored_at, kme_procedure = 'none', source = excluded.source",
+        "renewal_requested = 0, stored_at = excluded.stored_at, kme_procedure = 'none', source = "
+        "excluded.source",
         Params().text(imsi).text(*imei).integer(version).integer(now).text(actor));
     if (!w) return pass(w);
     const std::string detail = kme_counter_raise_detail(**state, version);

@@ -10,7 +10,7 @@ namespace kmebind::store::pg {
 namespace {
 
 // Columns: 0-8 kSubscriberColumns, 9 binding allowed, 10-14 kDeviceColumns (NULL: no device),
-// 15-19 the pair's kme_records row (NULL: none; kme_sealed NULL: revoked, the counter stays).
+// 15-20 the pair's kme_records row (NULL: none; kme_sealed NULL: revoked, the counter stays).
 constexpr int kBindingColumn = 9;
 constexpr int kDeviceFirst = 10;
 constexpr int kKmeFirst = 15;
@@ -19,10 +19,10 @@ const std::string& pair_query() {
   static const std::string sql =
       "SELECT s.*, EXISTS (SELECT 1 FROM bindings b WHERE b.imsi = $1 AND b.imei = $2), "
       "d.imei, d.enc_profile, d.enc_public_key, d.sig_alg, d.sig_public_key, "
-      "k.version, k.kme_sealed, k.stored_at, k.kme_procedure, k.source "
+      "k.version, k.kme_sealed, k.stored_at, k.kme_procedure, k.source, k.renewal_requested "
       "FROM (SELECT " +
-      std::string(kSubscriberColumns) +
-      " FROM subscribers WHERE imsi = $1) s "
+      std::string(kPairSubscriberColumns) +
+      " FROM subscribers s WHERE s.imsi = $1) s "
       "LEFT JOIN devices d ON d.imei = $2 "
       "LEFT JOIN kme_records k ON k.imsi = $1 AND k.imei = $2";
   return sql;
@@ -66,6 +66,7 @@ Result<PairView> PgStore::get_pair(std::string_view imsi, std::string_view imei_
     if (!procedure) return pass(procedure);
     k.procedure = *procedure;
     k.source = r->text(0, kKmeFirst + 4);
+    k.renewal_requested = r->integer_or_zero(0, kKmeFirst + 5) != 0;
     view.kme = std::move(k);
     return view;
   });

@@ -61,12 +61,11 @@ Status insert_subscriber(Connection& conn, const KeyWrap& keys, const Subscriber
       .text(to_string(record.binding_mode))
       .integer(record.procedure1_allowed ? 1 : 0)
       .integer(record.procedure2_allowed ? 1 : 0)
-      .integer(record.kme_renewal_requested ? 1 : 0)
       .integer(now);
   auto r = conn.query(
       "INSERT INTO subscribers (imsi, k_sealed, opc_sealed, amf, sqn, binding_mode, "
-      "procedure1_allowed, procedure2_allowed, kme_renewal_requested, created_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT (imsi) DO NOTHING "
+      "procedure1_allowed, procedure2_allowed, created_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (imsi) DO NOTHING "
       "RETURNING 1",
       p);
   if (!r) return pass(r);
@@ -181,13 +180,15 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
         .text(source)
         .integer(current);
     // The WHERE re-checks the version read above (belt and braces for engines without the lock).
+    // The new KME has no renewal pending: a renewal requested for the pair's previous KME is done
+    // (schema.cpp version 4).
     auto r = conn.query(
         "INSERT INTO kme_records (imsi, imei, version, kme_sealed, stored_at, kme_procedure, "
-        "source) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7) "
+        "source, renewal_requested) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, 0) "
         "ON CONFLICT (imsi, imei) DO UPDATE SET version = excluded.version, "
         "kme_sealed = excluded.kme_sealed, stored_at = excluded.stored_at, "
-        "kme_procedure = excluded.kme_procedure, source = excluded.source "
+        "kme_procedure = excluded.kme_procedure, source = excluded.source, renewal_requested = 0 "
         "WHERE kme_records.version = $8 RETURNING 1",
         p);
     if (!r) return pass(r);
@@ -195,13 +196,6 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
       return fail(Code::kUnavailable, "KME version of IMSI " + std::string(imsi) +
                                           " changed concurrently; KME not stored, retry");
     }
-  }
-  {
-    auto r = conn.query(
-        "UPDATE subscribers SET kme_renewal_requested = 0, updated_at = $1 "
-        "WHERE imsi = $2 AND kme_renewal_requested <> 0",
-        Params().integer(now).text(imsi));
-    if (!r) return pass(r);
   }
   const std::string detail =
       "version " + std::to_string(version) + ", procedure " + std::string(proc);

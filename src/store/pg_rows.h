@@ -54,11 +54,19 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
                                     std::optional<std::uint32_t> expected_previous_version,
                                     std::int64_t now);
 
+// The subscriber from "subscribers s"; the last column is SubscriberRecord::kme_renewal_requested,
+// derived from the pairs (schema.cpp version 4): an index range read of the IMSI's KME rows.
 inline constexpr std::string_view kSubscriberColumns =
-    "imsi, k_sealed, opc_sealed, amf, sqn, binding_mode, procedure1_allowed, procedure2_allowed, "
-    "kme_renewal_requested";
-// Decodes row `row` selected with kSubscriberColumns from column `first`; K and OPc are unsealed
-// only if `with_keys`.
+    "s.imsi, s.k_sealed, s.opc_sealed, s.amf, s.sqn, s.binding_mode, s.procedure1_allowed, "
+    "s.procedure2_allowed, EXISTS (SELECT 1 FROM kme_records r WHERE r.imsi = s.imsi AND "
+    "r.renewal_requested <> 0)";
+// The same columns for PairView::subscriber, which leaves kme_renewal_requested false (the pair's
+// own state comes with its KME row): get_pair reads no other pair's row.
+inline constexpr std::string_view kPairSubscriberColumns =
+    "s.imsi, s.k_sealed, s.opc_sealed, s.amf, s.sqn, s.binding_mode, s.procedure1_allowed, "
+    "s.procedure2_allowed, FALSE";
+// Decodes row `row` selected with kSubscriberColumns or kPairSubscriberColumns from column
+// `first`; K and OPc are unsealed only if `with_keys`.
 Result<SubscriberRecord> decode_subscriber(const Rows& rows, int row, const KeyWrap& keys,
                                            bool with_keys, int first = 0);
 

@@ -114,29 +114,30 @@ Result<int> migrate_step(Connection& conn, const std::vector<Migration>& steps, 
   return found;
 }
 
-// Validates the CHECK constraint the version-3 migration added NOT VALID (schema.cpp): a scan
-// under SHARE UPDATE EXCLUSIVE, which does not block the HSS's reads and writes, in its own
-// transaction. Once validated there is nothing left to do, so a later open only reads the catalog.
-// Only kmebind's own constraint: one an operator added NOT VALID on purpose is not ours to check.
-// The table is found as the statements find it, through search_path (to_regclass: a schema name
-// cast to regnamespace would be case-folded, and a store in schema "Site2" would not open).
-// A NOT VALID CHECK already holds for every row written since, and it only widens the old one, so
-// the open goes on when the validation cannot run now — another process opening the store holds
-// the lock while it validates (55P03 after lock_timeout), or a statement_timeout cut the scan short
-// (57014) — and a later open validates.
+// Validates the CHECK constraints the version-3 and version-4 migrations added NOT VALID
+// (schema.cpp): a scan under SHARE UPDATE EXCLUSIVE, which does not block the HSS's reads and
+// writes, in its own transaction. Once validated there is nothing left to do, so a later open only
+// reads the catalog. Only kmebind's own constraints: one an operator added NOT VALID on purpose is
+// not ours to check. The table is found as the statements find it, through search_path
+// (to_regclass: a schema name cast to regnamespace would be case-folded, and a store in schema
+// "Site2" would not open). A NOT VALID CHECK already holds for every row written since, and every
+// row older than it met it (the version-3 one only widens the old CHECK; the version-4 column was
+// added with the default 0), so the open goes on when the validation cannot run now — another
+// process opening the store holds the lock while it validates (55P03 after lock_timeout), or a
+// statement_timeout cut the scan short (57014) — and a later open validates.
 Status validate_constraints(Connection& conn) {
   auto pending = conn.query(
-      "SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('kme_records') "
-      "AND conname = 'kme_records_kme_procedure_check' AND NOT convalidated");
+      "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass('kme_records') "
+      "AND conname IN ('kme_records_kme_procedure_check', 'kme_records_renewal_requested_check') "
+      "AND NOT convalidated ORDER BY conname");
   if (!pending) return pass(pending);
-  if (pending->count() == 0) return {};
-  if (auto st =
-          conn.exec("ALTER TABLE kme_records VALIDATE CONSTRAINT kme_records_kme_procedure_check");
-      !st) {
-    const std::string& state = conn.last_sqlstate();
-    if (!conn.broken() && (state == "55P03" || state == "57014")) return {};
-    return std::unexpected(
-        st.error().with_context("validating constraint kme_records_kme_procedure_check"));
+  for (int i = 0; i < pending->count(); ++i) {
+    const std::string name = pending->text(i, 0);
+    if (auto st = conn.exec("ALTER TABLE kme_records VALIDATE CONSTRAINT " + name); !st) {
+      const std::string& state = conn.last_sqlstate();
+      if (!conn.broken() && (state == "55P03" || state == "57014")) return {};
+      return std::unexpected(st.error().with_context("validating constraint " + name));
+    }
   }
   return {};
 }

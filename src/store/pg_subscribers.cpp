@@ -1,7 +1,9 @@
-// PostgreSQL engine: subscribers, SQN, binding mode and KME procedure policy.
+// PostgreSQL engine: subscribers, SQN, binding mode, KME procedure policy and KME renewal
+// requests.
 #include <chrono>
 
 #include "store/engine_util.h"
+#include "store/kme_renewal.h"
 #include "store/pg_rows.h"
 #include "store/pg_store.h"
 
@@ -37,9 +39,9 @@ Status PgStore::do_add_subscriber(const SubscriberRecord& record, std::string_vi
 Result<SubscriberRecord> PgStore::get_subscriber(std::string_view imsi) {
   if (auto st = check_imsi(imsi); !st) return pass(st);
   return run(Txn::kNone, [&](Connection& c) -> Result<SubscriberRecord> {
-    auto r =
-        c.query("SELECT " + std::string(kSubscriberColumns) + " FROM subscribers WHERE imsi = $1",
-                Params().text(imsi));
+    auto r = c.query(
+        "SELECT " + std::string(kSubscriberColumns) + " FROM subscribers s WHERE s.imsi = $1",
+        Params().text(imsi));
     if (!r) return pass(r);
     if (r->count() == 0) return pass(not_found(imsi));
     return decode_subscriber(*r, 0, keys_, /*with_keys=*/true);
@@ -167,19 +169,42 @@ Status PgStore::set_procedures_allowed(std::string_view imsi, bool procedure1, b
   });
 }
 
+// Marks every pair of the IMSI that holds a KME now (schema.cpp version 4), one audit row each.
+// The subscriber row is locked first (FOR SHARE), so the IMSI cannot be removed meanwhile; a
+// store_kme of one of its pairs committing first is marked too (the UPDATE re-reads the row), one
+// committing after clears its pair's mark.
 Status PgStore::request_kme_renewal(std::string_view imsi, std::string_view actor) {
   if (auto st = check_imsi(imsi); !st) return st;
   return run(Txn::kWrite, [&](Connection& c) -> Status {
-    const std::int64_t now = now_unix_s();
-    if (auto st = update_one(c,
-                             "UPDATE subscribers SET kme_renewal_requested = 1, updated_at = $2 "
-                             "WHERE imsi = $1 RETURNING 1",
-                             Params().text(imsi).integer(now), imsi);
-        !st) {
-      return st;
+    {
+      auto sub =
+          c.query("SELECT 1 FROM subscribers WHERE imsi = $1 FOR SHARE", Params().text(imsi));
+      if (!sub) return pass(sub);
+      if (sub->count() == 0) return not_found(imsi);
     }
-    return insert_audit(c, now,
-                        {actor, "kme-renew", imsi, "", "KME re-provisioning requested", ""});
+    const std::int64_t now = now_unix_s();
+    auto r = c.query(
+        "UPDATE kme_records SET renewal_requested = 1 "
+        "WHERE imsi = $1 AND kme_sealed IS NOT NULL RETURNING imei, version",
+        Params().text(imsi));
+    if (!r) return pass(r);
+    std::vector<MarkedKme> marked;
+    for (int i = 0; i < r->count(); ++i) {
+      auto version = version_of(*r, i, 1);
+      if (!version) return pass(version);
+      marked.push_back({r->text(i, 0), *version});
+    }
+    if (marked.empty()) {
+      return insert_audit(c, now, {actor, "kme-renew", imsi, "", kKmeRenewalNothingMarked, ""});
+    }
+    sort_marked(marked);
+    for (const MarkedKme& m : marked) {
+      const std::string detail = kme_renewal_detail(m.version);
+      if (auto st = insert_audit(c, now, {actor, "kme-renew", imsi, m.imei, detail, ""}); !st) {
+        return st;
+      }
+    }
+    return {};
   });
 }
 

@@ -103,6 +103,36 @@ constexpr std::array<std::string_view, 4> kV3Sqlite = {
     "ALTER TABLE kme_records_v3 RENAME TO kme_records",
 };
 
+// Version 4: KME renewal per IMSI/IMEI pair instead of per subscriber. The data model is a flag
+// on the pair's kme_records row: request_kme_renewal sets it on every row of the IMSI that holds a
+// KME, store_kme writes the new KME with the flag 0, and a revocation (deny_binding,
+// raise_kme_version) zeroes it with the KME. The flag sits in the row the HSS already reads per
+// KME-Request (the pair's primary-key read), so renewal costs that hot path nothing; an epoch per
+// subscriber compared with one stored per KME would do as well but needs the subscriber row in
+// every comparison (listings, store_kme) and reads less plainly in the table. The subscriber-level
+// state (SubscriberRecord::kme_renewal_requested, the exchange files' kme_renewal) is derived:
+// some pair of the IMSI has a renewal pending. The migration carries the old meaning over: a
+// subscriber flagged before it has each of its pairs that holds a KME pending after it, and its
+// old column is zeroed and no longer read or written (dropping it would rewrite the subscribers
+// table under SQLite). Finding the flagged subscribers reads the subscribers table once (no index
+// on the old flag); the UPDATEs write only their rows. PostgreSQL adds the column with a constant
+// default (no table rewrite) and its CHECK NOT VALID, validated after the migration like the
+// version-3 CHECK (pg_store.cpp). SQLite checks the new column's CHECK as it adds it.
+constexpr std::array<std::string_view, 4> kV4Postgres = {
+    "ALTER TABLE kme_records ADD COLUMN renewal_requested INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE kme_records ADD CONSTRAINT kme_records_renewal_requested_check "
+    "CHECK (renewal_requested IN (0, 1)) NOT VALID",
+    "UPDATE kme_records SET renewal_requested = 1 WHERE kme_sealed IS NOT NULL AND imsi IN "
+    "(SELECT imsi FROM subscribers WHERE kme_renewal_requested <> 0)",
+    "UPDATE subscribers SET kme_renewal_requested = 0 WHERE kme_renewal_requested <> 0",
+};
+constexpr std::array<std::string_view, 3> kV4Sqlite = {
+    "ALTER TABLE kme_records ADD COLUMN renewal_requested INTEGER NOT NULL DEFAULT 0 "
+    "CHECK (renewal_requested IN (0, 1))",
+    kV4Postgres[2],
+    kV4Postgres[3],
+};
+
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
   for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
     s.replace(pos, from.size(), to);
@@ -135,6 +165,9 @@ std::vector<Migration> migrations(Dialect dialect) {
   steps.push_back({3, "KME version counter without a KME (procedure 'none')",
                    dialect == Dialect::kPostgres ? render_all(kV3Postgres, dialect)
                                                  : render_all(kV3Sqlite, dialect)});
+  steps.push_back({4, "KME renewal per IMSI/IMEI pair (kme_records.renewal_requested)",
+                   dialect == Dialect::kPostgres ? render_all(kV4Postgres, dialect)
+                                                 : render_all(kV4Sqlite, dialect)});
   return steps;
 }
 

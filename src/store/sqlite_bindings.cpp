@@ -35,7 +35,7 @@ Status SqliteStore::deny_binding(std::string_view imsi, std::string_view imei_in
     }
     const std::int64_t now = now_unix_s();
     auto revoke = c.prepare(
-        "UPDATE kme_records SET kme_sealed = NULL, stored_at = ? "
+        "UPDATE kme_records SET kme_sealed = NULL, renewal_requested = 0, stored_at = ? "
         "WHERE imsi = ? AND imei = ? AND kme_sealed IS NOT NULL");
     if (!revoke) return pass(revoke);
     revoke->bind_int(1, now).bind_text(2, imsi).bind_text(3, *imei);

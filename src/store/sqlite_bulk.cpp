@@ -212,7 +212,7 @@ Result<std::unique_ptr<BulkImport>> SqliteStore::begin_bulk_import(
 Status SqliteStore::export_all(const ExportSink& sink, bool with_keys) {
   return read([&](Connection& c) -> Status {
     auto subs = c.prepare("SELECT " + std::string(kSubscriberColumns) +
-                          " FROM subscribers ORDER BY imsi");
+                          " FROM subscribers s ORDER BY s.imsi");
     if (!subs) return pass(subs);
     auto binds = c.prepare("SELECT imsi, imei FROM bindings ORDER BY imsi, imei");
     if (!binds) return pass(binds);

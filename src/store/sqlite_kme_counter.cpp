@@ -56,10 +56,12 @@ Result<KmeCounter> SqliteStore::raise_kme_version(std::string_view imsi,
     if (!*changes) return **state;
     const std::int64_t now = now_unix_s();
     auto s = c.prepare(
-        "INSERT INTO kme_records (imsi, imei, version, kme_sealed, stored_at, kme_procedure, source) "
+        "INSERT INTO kme_records (imsi, imei, version, kme_sealed, stored_at, kme_procedure, "
+        "source) "
         "VALUES (?, ?, ?, NULL, ?, 'none', ?) "
         "ON CONFLICT (imsi, imei) DO UPDATE SET version = excluded.version, kme_sealed = NULL, "
-        "stored_at = excluded.stored_at, kme_procedure = 'none', source = excluded.source");
+        "renewal_requested = 0, stored_at = excluded.stored_at, kme_procedure = 'none', source = "
+        "excluded.source");
     if (!s) return pass(s);
     s->bind_text(1, imsi).bind_text(2, *imei).bind_int(3, version).bind_int(4, now).bind_text(5, actor);
     if (auto st = s->run(); !st) return pass(st);

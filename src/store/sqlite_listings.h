@@ -15,15 +15,15 @@ inline constexpr std::string_view kSubscribers =
 // All pairs, with the columns list_kme_status reads: ?1 IMSI after, ?2 IMEI after, ?3 limit.
 inline constexpr std::string_view kKmeStatus =
     "SELECT k.imsi, k.imei, k.version, k.stored_at, k.kme_procedure, k.source, "
-    "k.kme_sealed IS NOT NULL, s.kme_renewal_requested "
-    "FROM kme_records k JOIN subscribers s ON s.imsi = k.imsi "
+    "k.kme_sealed IS NOT NULL, k.renewal_requested "
+    "FROM kme_records k "
     "WHERE (k.imsi, k.imei) > (?1, ?2) ORDER BY k.imsi, k.imei LIMIT ?3";
 
 // One IMSI's pairs, same columns: ?1 IMSI, ?2 IMSI after, ?3 IMEI after, ?4 limit.
 inline constexpr std::string_view kKmeStatusOfImsi =
     "SELECT k.imsi, k.imei, k.version, k.stored_at, k.kme_procedure, k.source, "
-    "k.kme_sealed IS NOT NULL, s.kme_renewal_requested "
-    "FROM kme_records k JOIN subscribers s ON s.imsi = k.imsi "
+    "k.kme_sealed IS NOT NULL, k.renewal_requested "
+    "FROM kme_records k "
     "WHERE k.imsi = ?1 AND (k.imsi, k.imei) > (?2, ?3) ORDER BY k.imei LIMIT ?4";
 
 }  // namespace kmebind::store::sqlite::listing_sql

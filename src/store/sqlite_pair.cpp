@@ -11,7 +11,7 @@ namespace {
 
 const std::string& subscriber_query() {
   static const std::string sql =
-      "SELECT " + std::string(kSubscriberColumns) + " FROM subscribers WHERE imsi = ?";
+      "SELECT " + std::string(kPairSubscriberColumns) + " FROM subscribers s WHERE s.imsi = ?";
   return sql;
 }
 

@@ -46,8 +46,8 @@ Status insert_subscriber(Connection& conn, const KeyWrap& keys, const Subscriber
   if (!opc) return pass(opc);
   auto s = conn.prepare(
       "INSERT INTO subscribers (imsi, k_sealed, opc_sealed, amf, sqn, binding_mode, "
-      "procedure1_allowed, procedure2_allowed, kme_renewal_requested, created_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "procedure1_allowed, procedure2_allowed, created_at, updated_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!s) return pass(s);
   s->bind_text(1, record.imsi)
       .bind_blob(2, *k)
@@ -57,9 +57,8 @@ Status insert_subscriber(Connection& conn, const KeyWrap& keys, const Subscriber
       .bind_text(6, to_string(record.binding_mode))
       .bind_int(7, record.procedure1_allowed ? 1 : 0)
       .bind_int(8, record.procedure2_allowed ? 1 : 0)
-      .bind_int(9, record.kme_renewal_requested ? 1 : 0)
-      .bind_int(10, now)
-      .bind_int(11, now);
+      .bind_int(9, now)
+      .bind_int(10, now);
   if (auto st = s->run(); !st) {
     if (st.error().code() == Code::kAlreadyExists) {
       return fail(Code::kAlreadyExists, "subscriber " + record.imsi + " already exists");
@@ -144,14 +143,12 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
                                     std::string_view source,
                                     std::optional<std::uint32_t> expected_previous_version,
                                     std::int64_t now) {
-  // The subscriber (and its renewal flag), the pair's binding and its version counter in one
-  // statement: this runs on the group commit's serial path, once per confirmed KME.
+  // The subscriber, the pair's binding and its version counter in one statement: this runs on
+  // the group commit's serial path, once per confirmed KME.
   std::uint32_t current = 0;
-  bool renewal_requested = false;
   {
     auto s = conn.prepare(
-        "SELECT s.kme_renewal_requested, "
-        "EXISTS (SELECT 1 FROM bindings b WHERE b.imsi = ?1 AND b.imei = ?2), "
+        "SELECT EXISTS (SELECT 1 FROM bindings b WHERE b.imsi = ?1 AND b.imei = ?2), "
         "(SELECT k.version FROM kme_records k WHERE k.imsi = ?1 AND k.imei = ?2) "
         "FROM subscribers s WHERE s.imsi = ?1");
     if (!s) return pass(s);
@@ -159,13 +156,12 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
     auto row = s->step();
     if (!row) return pass(row);
     if (!*row) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
-    renewal_requested = s->column_int(0) != 0;
-    if (s->column_int(1) == 0) {
+    if (s->column_int(0) == 0) {
       return fail(Code::kNotAllowed, "IMSI " + std::string(imsi) + " / IMEI " + std::string(imei) +
                                          " is not an allowed pair; KME not stored");
     }
-    if (!s->column_is_null(2)) {
-      const std::int64_t v = s->column_int(2);
+    if (!s->column_is_null(1)) {
+      const std::int64_t v = s->column_int(1);
       if (v < 1 || v > std::numeric_limits<std::uint32_t>::max()) {
         return fail(Code::kCorruption, "KME version out of range for IMSI " + std::string(imsi));
       }
@@ -187,12 +183,14 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
   if (!sealed) return pass(sealed);
   const std::string_view proc = kme_procedure_name(procedure);
   {
+    // The new KME has no renewal pending: a renewal requested for the pair's previous KME is done
+    // (schema.cpp version 4).
     auto s = conn.prepare(
-        "INSERT INTO kme_records (imsi, imei, version, kme_sealed, stored_at, kme_procedure, source) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "INSERT INTO kme_records (imsi, imei, version, kme_sealed, stored_at, kme_procedure, "
+        "source, renewal_requested) VALUES (?, ?, ?, ?, ?, ?, ?, 0) "
         "ON CONFLICT (imsi, imei) DO UPDATE SET version = excluded.version, "
         "kme_sealed = excluded.kme_sealed, stored_at = excluded.stored_at, "
-        "kme_procedure = excluded.kme_procedure, source = excluded.source");
+        "kme_procedure = excluded.kme_procedure, source = excluded.source, renewal_requested = 0");
     if (!s) return pass(s);
     s->bind_text(1, imsi)
         .bind_text(2, imei)
@@ -201,14 +199,6 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
         .bind_int(5, now)
         .bind_text(6, proc)
         .bind_text(7, source);
-    if (auto st = s->run(); !st) return std::unexpected(st.error());
-  }
-  if (renewal_requested) {
-    auto s = conn.prepare(
-        "UPDATE subscribers SET kme_renewal_requested = 0, updated_at = ? "
-        "WHERE imsi = ? AND kme_renewal_requested <> 0");
-    if (!s) return pass(s);
-    s->bind_int(1, now).bind_text(2, imsi);
     if (auto st = s->run(); !st) return std::unexpected(st.error());
   }
   const std::string detail =
@@ -272,6 +262,7 @@ Result<KmeRecord> decode_kme(const Statement& row, const KeyWrap& keys, std::str
   if (!procedure) return std::unexpected(procedure.error());
   r.procedure = *procedure;
   r.source = row.column_text(4);
+  r.renewal_requested = row.column_int(5) != 0;
   return r;
 }
 

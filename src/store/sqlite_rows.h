@@ -52,10 +52,19 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
 Status validate_kme(const SecretBytes& kme, int procedure);
 
 // Column lists and decoders for SELECTs.
+// The subscriber from "subscribers s"; the last column is SubscriberRecord::kme_renewal_requested,
+// derived from the pairs (schema.cpp version 4): an index range read of the IMSI's KME rows.
 inline constexpr std::string_view kSubscriberColumns =
-    "imsi, k_sealed, opc_sealed, amf, sqn, binding_mode, procedure1_allowed, procedure2_allowed, "
-    "kme_renewal_requested";
-// Decodes a row selected with kSubscriberColumns; K and OPc are unsealed only if `with_keys`.
+    "s.imsi, s.k_sealed, s.opc_sealed, s.amf, s.sqn, s.binding_mode, s.procedure1_allowed, "
+    "s.procedure2_allowed, EXISTS (SELECT 1 FROM kme_records r WHERE r.imsi = s.imsi AND "
+    "r.renewal_requested <> 0)";
+// The same columns for PairView::subscriber, which leaves kme_renewal_requested false (the pair's
+// own state comes with its KME row): get_pair reads no other pair's row.
+inline constexpr std::string_view kPairSubscriberColumns =
+    "s.imsi, s.k_sealed, s.opc_sealed, s.amf, s.sqn, s.binding_mode, s.procedure1_allowed, "
+    "s.procedure2_allowed, 0";
+// Decodes a row selected with kSubscriberColumns or kPairSubscriberColumns; K and OPc are
+// unsealed only if `with_keys`.
 Result<SubscriberRecord> decode_subscriber(const Statement& row, const KeyWrap& keys,
                                            bool with_keys);
 
@@ -64,7 +73,7 @@ inline constexpr std::string_view kDeviceColumns =
 Result<DeviceRecord> decode_device(const Statement& row);
 
 inline constexpr std::string_view kKmeColumns =
-    "version, kme_sealed, stored_at, kme_procedure, source";
+    "version, kme_sealed, stored_at, kme_procedure, source, renewal_requested";
 // Decodes a kme_records row selected with kKmeColumns whose KME is present (kme_sealed not NULL),
 // of the pair imsi/imei at `version` (read from column 0 by the caller): the KME is unsealed.
 Result<KmeRecord> decode_kme(const Statement& row, const KeyWrap& keys, std::string_view imsi,

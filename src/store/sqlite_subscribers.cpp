@@ -1,5 +1,8 @@
-// SQLite engine: subscribers, SQN, binding mode and KME procedure policy.
+// SQLite engine: subscribers, SQN, binding mode, KME procedure policy and KME renewal requests.
+#include <limits>
+
 #include "store/engine_util.h"
+#include "store/kme_renewal.h"
 #include "store/sqlite_listings.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
@@ -37,7 +40,7 @@ Result<SubscriberRecord> SqliteStore::get_subscriber(std::string_view imsi) {
   if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
   return read([&](Connection& c) -> Result<SubscriberRecord> {
     auto s = c.prepare("SELECT " + std::string(kSubscriberColumns) +
-                       " FROM subscribers WHERE imsi = ?");
+                       " FROM subscribers s WHERE s.imsi = ?");
     if (!s) return pass(s);
     s->bind_text(1, imsi);
     auto row = s->step();
@@ -168,17 +171,41 @@ Status SqliteStore::set_procedures_allowed(std::string_view imsi, bool procedure
   });
 }
 
+// Marks every pair of the IMSI that holds a KME now (schema.cpp version 4), one audit row each.
 Status SqliteStore::request_kme_renewal(std::string_view imsi, std::string_view actor) {
   if (auto st = check_imsi(imsi); !st) return st;
   return write([&](Connection& c) -> Status {
+    if (auto st = require_subscriber(c, imsi); !st) return st;
     const std::int64_t now = now_unix_s();
-    if (auto st = update_one(c, "UPDATE subscribers SET kme_renewal_requested = 1, updated_at = ?2 "
-                                "WHERE imsi = ?1", imsi,
-                             [&](Statement& s) { s.bind_int(2, now); });
-        !st) {
-      return st;
+    std::vector<MarkedKme> marked;
+    {
+      auto s = c.prepare(
+          "UPDATE kme_records SET renewal_requested = 1 "
+          "WHERE imsi = ? AND kme_sealed IS NOT NULL RETURNING imei, version");
+      if (!s) return pass(s);
+      s->bind_text(1, imsi);
+      for (;;) {
+        auto row = s->step();
+        if (!row) return pass(row);
+        if (!*row) break;
+        const std::int64_t v = s->column_int(1);
+        if (v < 1 || v > std::numeric_limits<std::uint32_t>::max()) {
+          return fail(Code::kCorruption, "KME version out of range for IMSI " + std::string(imsi));
+        }
+        marked.push_back({s->column_text(0), static_cast<std::uint32_t>(v)});
+      }
     }
-    return insert_audit(c, now, {actor, "kme-renew", imsi, "", "KME re-provisioning requested", ""});
+    if (marked.empty()) {
+      return insert_audit(c, now, {actor, "kme-renew", imsi, "", kKmeRenewalNothingMarked, ""});
+    }
+    sort_marked(marked);
+    for (const MarkedKme& m : marked) {
+      const std::string detail = kme_renewal_detail(m.version);
+      if (auto st = insert_audit(c, now, {actor, "kme-renew", imsi, m.imei, detail, ""}); !st) {
+        return st;
+      }
+    }
+    return {};
   });
 }
 

@@ -57,6 +57,10 @@ struct SubscriberRecord {
   BindingMode binding_mode = BindingMode::kNone;
   bool procedure1_allowed = true;   // KME shared with the CNN, TR 33.868 §5.4.4.2.3.3.1
   bool procedure2_allowed = true;   // KME not shared with the CNN, §5.4.4.2.3.3.2
+  // Read (get_subscriber, export_all): some pair of the subscriber holds a KME whose renewal is
+  // pending (request_kme_renewal; the per-pair state is KmeRecord/KmeStatus::renewal_requested).
+  // PairView::subscriber leaves it false: the pair's own state is PairView::kme. Ignored by
+  // add_subscriber and BulkImport::add_subscriber: a new subscriber holds no KME to renew.
   bool kme_renewal_requested = false;
 };
 
@@ -78,6 +82,9 @@ struct KmeRecord {
   std::int64_t stored_at_unix_s = 0;
   int procedure = kKmeProcedure1;  // kKmeProcedure1 | kKmeProcedure2 | kKmeImported
   std::string source;            // who delivered it: "hss", an import source name, ...
+  // request_kme_renewal marked this KME: the HSS provisions the pair a new one at its next
+  // KME-Request instead of challenging the device with this one (storing the new one clears it).
+  bool renewal_requested = false;
 };
 
 // KME metadata without the key, for status displays.
@@ -91,7 +98,8 @@ struct KmeStatus {
   int procedure = kKmeProcedure1;
   std::string source;
   bool present = false;  // false once revoked (deny_binding, raise_kme_version) — the counter stays
-  bool renewal_requested = false;
+  bool renewal_requested =
+      false;  // the present KME's renewal is pending (KmeRecord); never if revoked
 };
 
 // A pair's KME version counter and whether it has a KME present (raise_kme_version).
@@ -155,7 +163,8 @@ class BulkImport {
                                 std::span<const std::string> allowed_imeis) = 0;
   // Inserts or replaces a device's keys (audited as "device-put" when a key changes).
   virtual Status put_device(const DeviceRecord& device) = 0;
-  // As SubscriberStore::store_kme (pair must be allowed; version previous+1; renewal cleared).
+  // As SubscriberStore::store_kme (pair must be allowed; version previous+1; the new KME has no
+  // renewal pending).
   virtual Result<std::uint32_t> store_kme(std::string_view imsi, std::string_view imei,
                                           const SecretBytes& kme, int procedure) = 0;
   // Commits the last batch. The importer is unusable afterwards.
@@ -165,7 +174,9 @@ class BulkImport {
 // What a KME procedure step reads about one IMSI/IMEI pair (TR 33.868 §5.4.4.2.3.3 steps 3 and
 // 11: the subscriber's policy, the binding list, the device's public keys, the stored KME).
 struct PairView {
-  SubscriberRecord subscriber;  // K and OPc left empty (not unsealed)
+  // K and OPc left empty (not unsealed); kme_renewal_requested not read (false): the pair's
+  // renewal state is kme->renewal_requested.
+  SubscriberRecord subscriber;
   bool binding_allowed = false;
   std::optional<DeviceRecord> device;  // nullopt: no public keys for the IMEI
   std::optional<KmeRecord> kme;        // the current KME, as get_kme
@@ -250,7 +261,8 @@ class SubscriberStore {
   // pair is not allowed, or when `expected_previous_version` is given and differs from the current
   // version (0 = none yet) — this guards against a stale or replayed provisioning racing a newer
   // one. kNotFound if the IMSI is absent; kInvalidArgument if the KME is not 32 octets or the
-  // procedure unknown. Clears the subscriber's renewal flag and appends an audit row
+  // procedure unknown. The new KME has no renewal pending (a renewal requested for the pair's
+  // previous KME is done; the subscriber's other pairs keep theirs). Appends an audit row
   // ("kme-store", actor = source) in the same transaction.
   virtual Result<std::uint32_t> store_kme(std::string_view imsi, std::string_view imei,
                                           const SecretBytes& kme, int procedure,
@@ -272,7 +284,13 @@ class SubscriberStore {
   // was before the call. Durable before it returns; audited ("kme-version-raise") when it writes.
   virtual Result<KmeCounter> raise_kme_version(std::string_view imsi, std::string_view imei,
                                                std::uint32_t version, std::string_view actor) = 0;
-  // Marks the subscriber for KME re-provisioning (device sold, operator change). Audited.
+  // KME re-provisioning (device sold, operator change) for every pair of the subscriber that
+  // holds a KME now: each pair's KME is marked (KmeRecord::renewal_requested) and the HSS
+  // provisions that pair a new KME at its own next KME-Request, whichever device attaches first;
+  // storing a KME for a pair clears that pair's mark only. Pairs without a KME (none yet, or
+  // revoked) are provisioned at their next KME-Request anyway, and KMEs stored after the call are
+  // not marked. kNotFound if the IMSI is absent. Audited: one "kme-renew" row per marked pair
+  // (with its IMEI and KME version), or one row without an IMEI when no pair holds a KME.
   virtual Status request_kme_renewal(std::string_view imsi, std::string_view actor) = 0;
   // KME metadata (never the key) for one IMSI, or for all pairs when `imsi` is nullopt; ordered
   // by IMSI then IMEI, at most `limit`, the pairs after `after` (from the first when nullopt);

@@ -78,16 +78,17 @@ TEST(MigrationTest, VersionOneStoreIsUpgradedInPlaceKeepingItsData) {
   // The v2 column exists (old rows got the default) and the upgrade left an audit row.
   auto audit = (*store)->list_audit({});
   ASSERT_TRUE(audit);
-  ASSERT_EQ(audit->size(), 3u);
+  ASSERT_EQ(audit->size(), 4u);
   EXPECT_EQ((*audit)[0].detail, "v1 row");
   EXPECT_EQ((*audit)[0].source, "");
   EXPECT_EQ((*audit)[1].action, "schema-upgrade");
   EXPECT_EQ((*audit)[1].detail.substr(0, 6), "1 -> 2");
   EXPECT_EQ((*audit)[2].action, "schema-upgrade");
   EXPECT_EQ((*audit)[2].detail.substr(0, 6), "2 -> 3");
+  EXPECT_EQ((*audit)[3].detail.substr(0, 6), "3 -> 4");
   // New writes use the v2 column.
   ASSERT_EQ(*(*store)->store_kme(kImsi, kImei, key_of(4), kKmeProcedure1, "hss", 3u), 4u);
-  EXPECT_EQ((*(*store)->list_audit({}))[3].source, "hss");
+  EXPECT_EQ((*(*store)->list_audit({}))[4].source, "hss");
 }
 
 TEST(MigrationTest, UpgradeIsRecordedOnceAndReopenIsANoOp) {
@@ -97,7 +98,7 @@ TEST(MigrationTest, UpgradeIsRecordedOnceAndReopenIsANoOp) {
   ASSERT_TRUE(open_store(path, key_of(7)));
   auto again = open_store(path, key_of(7));
   ASSERT_TRUE(again);
-  EXPECT_EQ((*again)->list_audit({})->size(), 3u);  // v1 row, 1 -> 2, 2 -> 3
+  EXPECT_EQ((*again)->list_audit({})->size(), 4u);  // v1 row, 1 -> 2, 2 -> 3, 3 -> 4
 }
 
 TEST(MigrationTest, StoreNewerThanBinaryIsRefused) {

@@ -1,5 +1,6 @@
-// PostgreSQL engine: the schema-3 CHECK on kme_records.kme_procedure, added NOT VALID by the
-// migration (schema.cpp), is validated by a later open — but that validation never keeps a store
+// PostgreSQL engine: the schema-3 CHECK on kme_records.kme_procedure (and the schema-4 one on
+// kme_records.renewal_requested), added NOT VALID by the migration (schema.cpp), is validated by a
+// later open — but that validation never keeps a store
 // from opening: not while another process holds the table's SHARE UPDATE EXCLUSIVE lock (it is
 // validating, or a VACUUM runs), and not because of a constraint an operator added NOT VALID.
 #include <gtest/gtest.h>
@@ -106,6 +107,22 @@ TEST(PgValidateTest, AStoreInAMixedCaseSchemaOpensAndIsValidated) {
                     "'kme_records_kme_procedure_check') THEN RAISE EXCEPTION 'not validated'; "
                     "END IF; END $$"),
             "");
+}
+
+// The version-4 CHECK on kme_records.renewal_requested, added NOT VALID with its column
+// (schema.cpp), is validated by the open that migrates, or by a later one.
+TEST(PgValidateTest, TheRenewalFlagCheckIsValidatedByTheOpen) {
+  PgTestDatabase db;
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(open_store(db.url(), key_of(7)));
+  EXPECT_EQ(convalidated(db, "kme_records_renewal_requested_check"), "t");
+  ASSERT_EQ(db.exec("ALTER TABLE kme_records DROP CONSTRAINT kme_records_renewal_requested_check, "
+                    "ADD CONSTRAINT kme_records_renewal_requested_check "
+                    "CHECK (renewal_requested IN (0, 1)) NOT VALID"),
+            "");
+  ASSERT_EQ(convalidated(db, "kme_records_renewal_requested_check"), "f");
+  ASSERT_TRUE(open_store(db.url(), key_of(7)));
+  EXPECT_EQ(convalidated(db, "kme_records_renewal_requested_check"), "t");
 }
 
 }  // namespace

@@ -326,10 +326,7 @@ TYPED_TEST(StoreContractTest, KmeVersionsIncreaseAndStaleOrDisallowedStoresAreRe
       s.store_kme(kImsi, kImei, key_of(1, 31), kKmeProcedure1, "hss", std::nullopt).error().code(),
       Code::kInvalidArgument);
   EXPECT_EQ(*s.kme_version(kImsi, kImei), 0u);
-  ASSERT_TRUE(s.request_kme_renewal(kImsi, "admin"));
-  EXPECT_TRUE(s.get_subscriber(kImsi)->kme_renewal_requested);
   ASSERT_EQ(*s.store_kme(kImsi, kImei, key_of(1), kKmeProcedure1, "hss", 0u), 1u);
-  EXPECT_FALSE(s.get_subscriber(kImsi)->kme_renewal_requested);
   // A stale provisioning (expected 0, store has 1) is refused and changes nothing.
   auto stale = s.store_kme(kImsi, kImei, key_of(9), kKmeProcedure1, "hss", 0u);
   ASSERT_FALSE(stale);
@@ -586,16 +583,17 @@ TYPED_TEST(StoreContractTest, VersionOneStoreIsUpgradedInPlaceKeepingItsData) {
   ASSERT_TRUE(stored && stored->has_value());
   EXPECT_EQ((*stored)->kme, key_of(3));
   auto audit = s.list_audit({});
-  ASSERT_EQ(audit->size(), 3u);
+  ASSERT_EQ(audit->size(), 4u);
   EXPECT_EQ((*audit)[0].source, "");
   EXPECT_EQ((*audit)[1].action, "schema-upgrade");
   EXPECT_EQ((*audit)[1].detail.substr(0, 6), "1 -> 2");
   EXPECT_EQ((*audit)[2].detail.substr(0, 6), "2 -> 3");
+  EXPECT_EQ((*audit)[3].detail.substr(0, 6), "3 -> 4");
   ASSERT_EQ(*s.store_kme(kImsi, kImei, key_of(4), kKmeProcedure1, "hss", 3u), 4u);
   EXPECT_EQ(s.list_audit({})->back().source, "hss");
   // Reopening does not upgrade again.
   this->store_.reset();
-  EXPECT_EQ(this->store().list_audit({})->size(), 4u);
+  EXPECT_EQ(this->store().list_audit({})->size(), 5u);
 }
 
 TYPED_TEST(StoreContractTest, StoreNewerThanTheBinaryAndForeignDatabasesAreRefused) {
