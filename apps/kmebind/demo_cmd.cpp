@@ -6,12 +6,13 @@
 // violations, prints the report and stops everything cleanly. Exit 0 only when every outcome was
 // the expected one. `--in-process` runs the same scenario with the three cores in one process.
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-#include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "demo_in_process.h"
@@ -39,7 +40,46 @@ struct DemoArgs {
   std::string dir;
   std::string pcap;
   std::string log_level = "info";
+  std::string diameter_port;  // "" = a free one
+  std::string nas_port;
 };
+
+// A port given on the command line: 1..65535, digits only; 0 when not given.
+Result<std::uint16_t> parse_port(const char* option, const std::string& text) {
+  if (text.empty()) return std::uint16_t{0};
+  unsigned long value = 0;
+  const bool digits = text.size() <= 5 && text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits) value = std::stoul(text);
+  if (!digits || value < 1 || value > 65535) {
+    return fail(Code::kInvalidArgument,
+                std::string(option) + ": expected a port 1..65535, got '" + text + "'");
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
+// The ports given with --diameter-port and --nas-port (0: not given), checked before anything is
+// created: in range, different, and free now on 127.0.0.1 (a daemon would fail on a taken one
+// only after the working directory is made; with --prepare, later still).
+Result<std::pair<std::uint16_t, std::uint16_t>> given_ports(const DemoArgs& args) {
+  auto diameter = parse_port("--diameter-port", args.diameter_port);
+  if (!diameter) return std::unexpected(diameter.error());
+  auto nas = parse_port("--nas-port", args.nas_port);
+  if (!nas) return std::unexpected(nas.error());
+  if (*diameter != 0 && *diameter == *nas) {
+    return fail(Code::kInvalidArgument, "--diameter-port and --nas-port: the same port " +
+                                            std::to_string(*nas) +
+                                            "; the HSS and the CNN each listen on their own");
+  }
+  for (auto [option, port] :
+       {std::pair{"--diameter-port", *diameter}, std::pair{"--nas-port", *nas}}) {
+    if (port == 0) continue;
+    if (auto st = check_loopback_port_free(port); !st) {
+      return fail(Code::kInvalidArgument,
+                  std::string(option) + ": " + st.error().message() + "; pick another port");
+    }
+  }
+  return std::pair{*diameter, *nas};
+}
 
 nlohmann::json to_json(const NetworkDemoReport& r) {
   const SimSummary& s = r.summary;
@@ -110,6 +150,8 @@ int run_network(const DemoArgs& args) {
                                      ? args.violations
                                      : std::min(args.ues, std::max<std::size_t>(2, args.ues / 10));
   if (violations > args.ues) return usage_error("demo", "--violations: at most --ues");
+  auto ports = given_ports(args);
+  if (!ports) return usage_error("demo", ports.error().message());
   std::error_code ec;
   fs::path dir;
   if (!args.dir.empty()) {
@@ -136,6 +178,8 @@ int run_network(const DemoArgs& args) {
   so.ues = args.ues;
   so.violations = violations;
   so.log_level = args.log_level;
+  so.diameter_port = ports->first;
+  so.nas_port = ports->second;
   if (!args.pcap.empty()) so.pcap = fs::absolute(args.pcap, ec);
   auto setup = prepare_demo(dir, so);
   if (!setup) return fail_with(setup.error().message(), dir, keep);
@@ -228,11 +272,19 @@ void setup(CLI::App& root, int* exit_code) {
   cmd->add_option("--log-level", args->log_level,
                   "log level of the daemons' log files: trace, debug, info (default), warn, "
                   "error, critical or off");
+  cmd->add_option("--diameter-port", args->diameter_port,
+                  "port of the hss's Diameter listener on 127.0.0.1 (1..65535; default: a free "
+                  "one)")
+      ->type_name("PORT");
+  cmd->add_option("--nas-port", args->nas_port,
+                  "port of the cnn's NAS listener on 127.0.0.1 (1..65535; default: a free one)")
+      ->type_name("PORT");
   cmd->add_flag("--quiet", args->quiet, "no progress lines");
   cmd->add_flag("--in-process", args->in_process,
                 "run the UE, CNN and HSS cores in this one process, without daemons or sockets");
   cmd->callback([cmd, args, exit_code] {
-    for (const char* name : {"--violations", "--max-in-flight", "--log-level"}) {
+    for (const char* name :
+         {"--violations", "--max-in-flight", "--log-level", "--diameter-port", "--nas-port"}) {
       if (cmd->get_option(name)->count() > 0) args->network_only.emplace_back(name);
     }
     *exit_code = run_demo_command(*args);

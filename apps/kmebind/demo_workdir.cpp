@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 #include "crypto/random.h"
 #include "demo_certs.h"
@@ -87,29 +88,52 @@ std::string cnn_yaml(const DemoSetup& s, const DemoSetupOptions& o) {
 
 }  // namespace
 
-Result<std::pair<std::uint16_t, std::uint16_t>> free_loopback_ports() {
-  std::uint16_t ports[2] = {0, 0};
-  int fds[2] = {-1, -1};
+Result<std::pair<std::uint16_t, std::uint16_t>> demo_ports(std::uint16_t diameter,
+                                                           std::uint16_t nas) {
+  std::uint16_t ports[2] = {diameter, nas};
+  std::vector<int> fds;  // held until both are chosen: the kernel gives no bound port twice
   Status result;
   for (int i = 0; i < 2 && result; ++i) {
-    fds[i] = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fds[i] < 0 || ::bind(fds[i], reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fds[i], reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      result = fail(Code::kIo,
-                    std::string("cannot find a free port on 127.0.0.1: ") + std::strerror(errno));
-      break;
+    while (ports[i] == 0 && result) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd >= 0) fds.push_back(fd);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      socklen_t len = sizeof addr;
+      if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+          ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        result = fail(Code::kIo,
+                      std::string("cannot find a free port on 127.0.0.1: ") + std::strerror(errno));
+        break;
+      }
+      const std::uint16_t found = ntohs(addr.sin_port);
+      if (found != ports[1 - i]) ports[i] = found;  // else: the other port, given; draw again
     }
-    ports[i] = ntohs(addr.sin_port);
   }
-  for (int fd : fds) {
-    if (fd >= 0) ::close(fd);
-  }
+  for (int fd : fds) ::close(fd);
   if (!result) return std::unexpected(result.error());
   return std::pair{ports[0], ports[1]};
+}
+
+Status check_loopback_port_free(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail(Code::kIo, std::string("socket: ") + std::strerror(errno));
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  const int error = errno;
+  ::close(fd);
+  if (bound) return {};
+  if (error == EADDRINUSE) {
+    return fail(Code::kAlreadyExists, "127.0.0.1:" + std::to_string(port) + " is in use");
+  }
+  return fail(Code::kIo,
+              "cannot bind 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(error));
 }
 
 Result<DemoSetup> prepare_demo(const fs::path& dir, const DemoSetupOptions& o) {
@@ -154,7 +178,7 @@ Result<DemoSetup> prepare_demo(const fs::path& dir, const DemoSetupOptions& o) {
   store->reset();
   s.devices = std::move(*devices);
 
-  auto ports = free_loopback_ports();
+  auto ports = demo_ports(o.diameter_port, o.nas_port);
   if (!ports) return std::unexpected(ports.error());
   s.diameter_port = ports->first;
   s.nas_port = ports->second;

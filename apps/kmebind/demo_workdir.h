@@ -8,7 +8,7 @@
 //   kmebind.db                    SQLite store: generated subscribers, bindings, device keys
 //   cookie-1.key                  the HSS's Cookie key (64 hex digits, 0600)
 //   devices.json                  the device file (secrets, 0600)
-//   hss.yaml cnn.yaml sim.yaml    configurations on free loopback ports, mutual TLS
+//   hss.yaml cnn.yaml sim.yaml    configurations on loopback ports (given or free), mutual TLS
 //   hss.log cnn.log               the daemons' logs; hss.out/.err, cnn.out/.err their stdout/stderr
 #pragma once
 
@@ -45,6 +45,8 @@ struct DemoSetupOptions {
   std::optional<std::filesystem::path> pcap;  // the CNN's capture
   std::size_t connections = 2;                // NAS connections of the sim
   std::string log_level = "info";
+  std::uint16_t diameter_port = 0;  // the HSS's Diameter listener; 0: a free one
+  std::uint16_t nas_port = 0;       // the CNN's NAS listener; 0: a free one
 };
 
 struct DemoSetup {
@@ -57,8 +59,16 @@ struct DemoSetup {
 // Fills `dir` (which must exist and hold no store) as above. Errors name the step that failed.
 Result<DemoSetup> prepare_demo(const std::filesystem::path& dir, const DemoSetupOptions& options);
 
-// Two free TCP ports on 127.0.0.1 (bound to port 0 and released; another process could take
-// them before the daemons bind them, which then fail with "address in use").
-Result<std::pair<std::uint16_t, std::uint16_t>> free_loopback_ports();
+// The demo's two ports, {Diameter, NAS}: `diameter` and `nas` where given (not 0), each other
+// one found free by binding port 0 of 127.0.0.1 and releasing it (an ephemeral port: another
+// process could take it before the daemons bind it, which then fail with "address in use"), and
+// never equal to the other port.
+Result<std::pair<std::uint16_t, std::uint16_t>> demo_ports(std::uint16_t diameter,
+                                                           std::uint16_t nas);
+
+// Ok when a server could listen on 127.0.0.1:`port` now (bind with SO_REUSEADDR, as the daemons
+// do, so a closed connection's TIME_WAIT does not count); kAlreadyExists when something is bound
+// to it, naming the port.
+Status check_loopback_port_free(std::uint16_t port);
 
 }  // namespace kmebind::app

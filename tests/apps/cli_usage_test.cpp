@@ -59,9 +59,11 @@ TEST_F(DemoUsage, PcapInADirectoryThatDoesNotExistIsAUsageError) {
 }
 
 TEST_F(DemoUsage, InProcessRefusesOptionsOnlyTheDaemonsUse) {
-  for (const std::vector<std::string>& option :
-       {std::vector<std::string>{"--violations", "3"}, {"--max-in-flight", "10"},
-        {"--log-level", "debug"}}) {
+  for (const std::vector<std::string>& option : {std::vector<std::string>{"--violations", "3"},
+                                                 {"--max-in-flight", "10"},
+                                                 {"--log-level", "debug"},
+                                                 {"--diameter-port", "3868"},
+                                                 {"--nas-port", "36412"}}) {
     CliResult r = demo({"--in-process", option[0], option[1]});
     EXPECT_EQ(r.code, 2) << option[0];
     EXPECT_TRUE(one_line_with(r.err, "kmebind demo: " + option[0] +

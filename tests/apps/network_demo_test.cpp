@@ -25,7 +25,7 @@ TEST(NetworkDemo, RunsBothProceduresThroughTheDaemonsAndCountsEveryOutcome) {
   TempDir tmp;
   // TMPDIR: the demo's working directory goes under the test directory, so that what it leaves
   // behind (files, processes whose command line names it) can be checked.
-  CliResult r = run_kmebind(tmp.path(), "demo", {"demo", "--ues", "20", "--json"},
+  CliResult r = run_kmebind(tmp.path(), "demo", demo_args({"--ues", "20", "--json"}),
                             std::chrono::seconds(90), {"TMPDIR=" + tmp.path().string()});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   auto j = parse_json(r.out);
@@ -60,7 +60,7 @@ TEST(NetworkDemo, RunsBothProceduresThroughTheDaemonsAndCountsEveryOutcome) {
 TEST(NetworkDemo, KeepLeavesTheWorkingDirectoryWithSecretsProtected) {
   TempDir tmp;
   CliResult r = run_kmebind(tmp.path(), "demo",
-                            {"demo", "--ues", "4", "--violations", "2", "--json", "--keep"},
+                            demo_args({"--ues", "4", "--violations", "2", "--json", "--keep"}),
                             std::chrono::seconds(60), {"TMPDIR=" + tmp.path().string()});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   auto j = parse_json(r.out);
@@ -124,7 +124,7 @@ TEST(NetworkDemo, PcapOfTheCnnDecodesInTsharkWithoutMalformedPackets) {
   TempDir tmp;
   const fs::path pcap = tmp / "demo.pcap";
   CliResult r =
-      run_kmebind(tmp.path(), "demo", {"demo", "--ues", "6", "--json", "--pcap", pcap.string()},
+      run_kmebind(tmp.path(), "demo", demo_args({"--ues", "6", "--json", "--pcap", pcap.string()}),
                   std::chrono::seconds(60), {"TMPDIR=" + tmp.path().string()});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   const auto lines = tshark_lines(tmp.path(), pcap, "");
@@ -157,7 +157,7 @@ TEST(NetworkDemo, PcapOfTheCnnNamesTheDiameterCommands) {
   const fs::path pcap = tmp / "demo.pcap";
   CliResult r =
       run_kmebind(tmp.path(), "demo",
-                  {"demo", "--ues", "2", "--violations", "2", "--json", "--pcap", pcap.string()},
+                  demo_args({"--ues", "2", "--violations", "2", "--json", "--pcap", pcap.string()}),
                   std::chrono::seconds(60), {"TMPDIR=" + tmp.path().string()});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   const auto diameter =

@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "test_ports.h"
+
 namespace kmebind::test {
 
 namespace fs = std::filesystem;
@@ -195,13 +197,29 @@ inline CliResult run_kmebind(const fs::path& dir, const std::string& name,
   return r;
 }
 
-// A working directory from `kmebind demo --prepare` (certificates, store, devices, configs).
+// `--diameter-port P --nas-port Q` for `kmebind demo`, on two ports reserved for this test
+// process (test_ports.h): the demo's own choice would be ephemeral ports, which an outgoing
+// connection of a test running beside this one can take before the daemons bind them.
+inline std::vector<std::string> demo_port_args() {
+  return {"--diameter-port", std::to_string(free_loopback_port()), "--nas-port",
+          std::to_string(free_loopback_port())};
+}
+
+// `kmebind demo ARGS PORTS`, with PORTS from demo_port_args().
+inline std::vector<std::string> demo_args(std::vector<std::string> args) {
+  args.insert(args.begin(), "demo");
+  for (auto& a : demo_port_args()) args.push_back(std::move(a));
+  return args;
+}
+
+// A working directory from `kmebind demo --prepare` (certificates, store, devices, configs), its
+// daemons on ports reserved for this test process.
 inline ::testing::AssertionResult prepare_demo_dir(const fs::path& dir, std::size_t ues,
                                                    std::size_t violations) {
   CliResult r =
       run_kmebind(dir.parent_path(), dir.filename().string() + "-prepare",
-                  {"demo", "--prepare", "--dir", dir.string(), "--ues", std::to_string(ues),
-                   "--violations", std::to_string(violations), "--log-level", "debug"});
+                  demo_args({"--prepare", "--dir", dir.string(), "--ues", std::to_string(ues),
+                             "--violations", std::to_string(violations), "--log-level", "debug"}));
   if (r.code != 0)
     return ::testing::AssertionFailure() << "demo --prepare: " << r.code << "\n" << r.out << r.err;
   return ::testing::AssertionSuccess();

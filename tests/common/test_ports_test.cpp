@@ -1,14 +1,20 @@
-// tests/test_ports.h: a port free_loopback_port hands out is reserved against every other test
-// process — even one drawing the very same sequence — and the reservation works for whichever
-// user runs the tests, not only for the one who ran them first.
+// tests/test_ports.h: a port free_loopback_port hands out is one of its 1024 below the ephemeral
+// range, is reserved against every other test process — even one drawing the very same sequence —
+// until the process exits, is never handed to the same process twice, and the reservation works
+// for whichever user runs the tests, not only for the one who ran them first.
 #include "test_ports.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <set>
+#include <string>
 
 namespace kmebind::test {
 namespace {
@@ -78,6 +84,50 @@ TEST(TestPortsTest, ReservationsWorkForAnotherUser) {
   ASSERT_NE(port, -2) << "cannot become nobody";
   EXPECT_GT(port, 0) << "nobody got no port: the reservation directory or its files are not "
                         "usable by another user";
+}
+
+// The low end of Linux's ephemeral port range (ip_local_port_range), 32768 if unreadable.
+int ephemeral_low() {
+  int low = 32768;
+  if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+    if (std::fscanf(f, "%d", &low) != 1) low = 32768;
+    std::fclose(f);
+  }
+  return low;
+}
+
+TEST(TestPortsTest, HandsOutDistinctPortsOfItsRangeBelowTheEphemeralOnes) {
+  ASSERT_LE(kTestPortFirst + kTestPortCount, ephemeral_low());
+  std::set<std::uint16_t> seen;
+  for (int i = 0; i < 64; ++i) {
+    const std::uint16_t port = free_loopback_port();
+    ASSERT_NE(port, 0);
+    EXPECT_GE(port, kTestPortFirst);
+    EXPECT_LT(port, kTestPortFirst + kTestPortCount);
+    // A port this process holds is not handed to it again: its own second lock would fail.
+    EXPECT_TRUE(seen.insert(port).second) << port << " handed out twice";
+  }
+}
+
+TEST(TestPortsTest, APortHandedOutStaysLockedAgainstAnyOtherOpenerUntilExit) {
+  const std::uint16_t port = free_loopback_port();
+  ASSERT_NE(port, 0);
+  const std::string path = std::string(kTestPortLockDir) + "/" + std::to_string(port);
+  // What another process (or pg-test-server.sh with flock(1)) sees: a new open file description.
+  const int other = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(other, 0);
+  EXPECT_NE(::flock(other, LOCK_EX | LOCK_NB), 0);
+  ::close(other);
+  // Once the process that drew it is gone, the port can be had again.
+  const int fd = in_child([] { return static_cast<int>(free_loopback_port()); });
+  ASSERT_GE(fd, 0);
+  const int theirs = read_result(fd);
+  ASSERT_GT(theirs, 0);
+  const std::string theirs_path = std::string(kTestPortLockDir) + "/" + std::to_string(theirs);
+  const int after = ::open(theirs_path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(after, 0);
+  EXPECT_EQ(::flock(after, LOCK_EX | LOCK_NB), 0);
+  ::close(after);
 }
 
 }  // namespace
