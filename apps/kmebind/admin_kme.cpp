@@ -129,7 +129,26 @@ int run_renew(Context& ctx, const RenewOptions& o) {
   auto s = ctx.open_store();
   if (!s) return config_error(cmd, s.error());
   if (auto st = (*s)->request_kme_renewal(o.imsi, "admin"); !st) return operation_error(cmd, st.error());
-  std::cout << "KME of " << o.imsi << " marked for re-provisioning at the next attach\n";
+  // The pairs now pending, as the store lists them (each is renewed at its own next attach).
+  std::size_t pending = 0;
+  std::optional<store::PairKey> after;
+  for (;;) {
+    constexpr std::size_t kPage = 1000;
+    auto rows = (*s)->list_kme_status(o.imsi, kPage, after);
+    if (!rows) return operation_error(cmd, rows.error());
+    for (const auto& k : *rows) pending += k.renewal_requested ? 1 : 0;
+    if (rows->size() < kPage) break;
+    after = store::PairKey{rows->back().imsi, rows->back().imei};
+  }
+  if (pending == 0) {
+    std::cout << "No KME is stored for " << o.imsi
+              << ": each allowed device is provisioned at its next attach anyway\n";
+  } else {
+    std::cout << "KME renewal requested for " << pending << (pending == 1 ? " pair" : " pairs")
+              << " of " << o.imsi
+              << ": each device is re-provisioned at its own next attach (`kme status --imsi "
+              << o.imsi << "`: renewal-requested)\n";
+  }
   return kExitOk;
 }
 
