@@ -306,7 +306,7 @@ Result<SecretBytes> read_sign_key(const std::string& value) {
   if (f == nullptr) return fail(Code::kInvalidArgument, "--sign-key: cannot read " + path);
   std::setvbuf(f, nullptr, _IONBF, 0);  // no stdio buffer holding a copy of the key
   // One allocation (a PEM key is a few hundred octets), so wiping `pem` wipes the only copy.
-  constexpr std::size_t kMaxPem = 64 * 1024;
+  constexpr std::size_t kMaxPem = std::size_t{64} * 1024;
   std::string pem(kMaxPem, '\0');
   const std::size_t n = std::fread(pem.data(), 1, pem.size(), f);
   std::fclose(f);
