@@ -13,7 +13,8 @@
 //    once made" — a verified AUTS sets SQN_HE before the advance that may then find the SQN space
 //    exhausted (TS 33.102 Annex C allows gaps);
 //  - a KME-Request changes nothing (hss.h: "Stores nothing"); an AIR only its subscriber's SQN;
-//    a ULR only the pair's KME (with its audit row and the renewal flag) and only with a confirm;
+//    a ULR only the pair's KME (with its audit row; the new KME has no renewal pending, the
+//    subscriber's other pairs keep theirs) and only with a confirm;
 //  - an SQN never goes back; an accepted AIR's vectors verify on the USIM (TS 33.102 §6.3.3), with
 //    SQNs one step apart after SQN_HE (or after a verified SQN_MS), and SQN_HE is the last one;
 //  - KME material: a provisioning's payload opens with the device's key and names its IMEI,
@@ -23,8 +24,8 @@
 //  - a ULR stores a KME only (procedure 2) when its Cookie is one the HSS issued for that IMSI,
 //    IMEI and version, within the Cookie lifetime, and its signature is the one the genuine device
 //    made over the genuine transcript, or (procedure 1) on a link and for a subscriber procedure 1
-//    is allowed on, for a pair with no KME or a renewal requested (or the same confirm again); the
-//    stored KME is then the confirmed one;
+//    is allowed on, for a pair with no KME or a renewal requested for that pair's KME (or the same
+//    confirm again); the stored KME is then the confirmed one, with no renewal pending;
 //  - a ULR with a device proof is accepted only for a token the HSS issued for that IMSI, IMEI and
 //    the stored KME's version, within the challenge lifetime, with Rsp = Rsp(stored KME, Nonce).
 //
@@ -423,9 +424,9 @@ class Session {
     KMEBIND_FUZZ_CHECK(stored.has_value());
 
     if (auto* c = std::get_if<s6a::DeviceChallenge>(&kma.action)) {
-      auto subscriber = world_.store().get_subscriber(req.imsi);
-      KMEBIND_FUZZ_CHECK(subscriber.has_value() && !subscriber->kme_renewal_requested);
-      KMEBIND_FUZZ_CHECK(stored->has_value() && (*stored)->version == c->kme_version);
+      // A challenge only with a stored KME whose renewal is not pending (the pair's own state).
+      KMEBIND_FUZZ_CHECK(stored->has_value() && !(*stored)->renewal_requested);
+      KMEBIND_FUZZ_CHECK((*stored)->version == c->kme_version);
       auto rsp = crypto::compute_rsp((*stored)->kme, c->nonce);
       KMEBIND_FUZZ_CHECK(rsp.has_value());
       auto hxrsp = crypto::compute_hxrsp(c->nonce, *rsp);
@@ -437,6 +438,8 @@ class Session {
     }
     auto* p = std::get_if<s6a::KmeProvisioning>(&kma.action);
     KMEBIND_FUZZ_CHECK(p != nullptr);
+    // Provisioning only for a pair with no KME or with a renewal pending for its own KME.
+    KMEBIND_FUZZ_CHECK(!stored->has_value() || (*stored)->renewal_requested);
     auto counter = world_.store().kme_version(req.imsi, *imei14);
     KMEBIND_FUZZ_CHECK(counter.has_value() && p->kme_version == *counter + 1);
     const bool p1 = p->procedure == s6a::KmeProcedure::kSharedWithCnn;
@@ -746,9 +749,7 @@ class Session {
       auto k = world_.store().get_kme(req.imsi, *imei14);
       KMEBIND_FUZZ_CHECK(k.has_value());
       kme_before = std::move(*k);
-      auto s = world_.store().get_subscriber(req.imsi);
-      KMEBIND_FUZZ_CHECK(s.has_value());
-      renewal_before = s->kme_renewal_requested;
+      renewal_before = kme_before && kme_before->renewal_requested;
     }
     hss::HssEvent event;
     const s6a::UpdateLocationAnswer ula = hss_.on_ulr(req, now_, link, event);
@@ -800,8 +801,7 @@ class Session {
     KMEBIND_FUZZ_CHECK(now_ <= issued->issued_at + hss_.config().challenge_lifetime_s &&
                        issued->issued_at <= now_ + crypto::kCookieMaxClockSkewS);
     KMEBIND_FUZZ_CHECK(kme.has_value() && kme->version == issued->version);
-    auto subscriber = world_.store().get_subscriber(req.imsi);
-    KMEBIND_FUZZ_CHECK(subscriber.has_value() && !subscriber->kme_renewal_requested);
+    KMEBIND_FUZZ_CHECK(!kme->renewal_requested);
     auto rsp = crypto::compute_rsp(kme->kme, issued->nonce);
     KMEBIND_FUZZ_CHECK(rsp.has_value() && *rsp == proof.rsp);
   }
@@ -818,7 +818,8 @@ class Session {
     if (c.procedure == s6a::KmeProcedure::kSharedWithCnn) {
       KMEBIND_FUZZ_CHECK(link.confidential && hss_.config().allow_procedure1 && sub.procedure1);
       // No Cookie ties it to a KME-Request: taken only where the pair's KME-Request would have
-      // provisioned (no KME, or a renewal requested), or as the very same confirm again.
+      // provisioned (no KME, or a renewal requested for this pair's KME), or as the very same
+      // confirm again.
       KMEBIND_FUZZ_CHECK(!kme_before || renewal_before ||
                          (kme_before->version == c.kme_version &&
                           kme_before->procedure == store::kKmeProcedure1 &&
@@ -844,10 +845,11 @@ class Session {
     KMEBIND_FUZZ_CHECK((*stored)->version == c.kme_version &&
                        secret_equals(*confirmed, (*stored)->kme.view()));
     if (kme_before && kme_before->version == c.kme_version) {
-      KMEBIND_FUZZ_CHECK(changes.empty());  // the same confirm again: nothing written
+      // The same confirm again: nothing written (a renewal requested since stays requested).
+      KMEBIND_FUZZ_CHECK(changes.empty());
     } else {
-      KMEBIND_FUZZ_CHECK(
-          only(changes, {"kme_records", "audit", "subscribers.renewal", "subscribers.updated_at"}));
+      KMEBIND_FUZZ_CHECK(only(changes, {"kme_records", "audit"}));
+      KMEBIND_FUZZ_CHECK(!(*stored)->renewal_requested);  // a new KME has no renewal pending
     }
   }
 

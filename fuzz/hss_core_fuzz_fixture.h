@@ -90,8 +90,8 @@ inline Device make_device(std::string_view imei14, crypto::EciesProfile profile,
 
 // Every table of the store as rows of text, by part: equal snapshots mean an equal store. The
 // subscribers table is split so that a check can say which of its columns may move: SQN and
-// updated_at (an AIR, even a refused one: hss.h "an AIR's SQN reservation stands once made") and
-// the renewal flag (cleared by store_kme).
+// updated_at (an AIR, even a refused one: hss.h "an AIR's SQN reservation stands once made"). The
+// renewal state is per pair, in kme_records (store/schema.cpp version 4).
 struct StoreSnapshot {
   std::map<std::string, std::string> parts;  // part name → its rows
   std::map<std::string, std::uint64_t> sqn;  // imsi → SQN_HE
@@ -147,8 +147,6 @@ class World {
     s.parts["subscribers"] = rows(
         "SELECT imsi, k_sealed, opc_sealed, amf, binding_mode, procedure1_allowed, "
         "procedure2_allowed, created_at FROM subscribers ORDER BY imsi");
-    s.parts["subscribers.renewal"] =
-        rows("SELECT imsi, kme_renewal_requested FROM subscribers ORDER BY imsi");
     s.parts["subscribers.sqn"] = rows("SELECT imsi, sqn FROM subscribers ORDER BY imsi");
     s.parts["subscribers.updated_at"] =
         rows("SELECT imsi, updated_at FROM subscribers ORDER BY imsi");
@@ -206,8 +204,9 @@ class World {
   }
 
   // Subscribers of every binding mode and procedure policy, devices of both profiles and both
-  // signature algorithms, KMEs in several states (present, renewal requested, counter raised with
-  // none present), a subscriber whose SQN is near 2^48 - 1.
+  // signature algorithms, KMEs in several states (present, renewal requested — for two pairs of
+  // one subscriber, renewed independently —, counter raised with none present), a subscriber
+  // whose SQN is near 2^48 - 1.
   void populate() {
     using BM = store::BindingMode;
     using P = crypto::EciesProfile;
@@ -246,8 +245,18 @@ class World {
       r.procedure2_allowed = s.procedure2;
       must(store_->add_subscriber(r, "fuzz").has_value(), "add_subscriber");
     }
-    const std::array<std::pair<int, int>, 11> allowed = {
-        {{0, 0}, {0, 1}, {0, 4}, {1, 1}, {1, 2}, {1, 3}, {2, 2}, {3, 0}, {3, 3}, {4, 0}, {5, 0}}};
+    const std::array<std::pair<int, int>, 12> allowed = {{{0, 0},
+                                                          {0, 1},
+                                                          {0, 4},
+                                                          {1, 1},
+                                                          {1, 2},
+                                                          {1, 3},
+                                                          {2, 0},
+                                                          {2, 2},
+                                                          {3, 0},
+                                                          {3, 3},
+                                                          {4, 0},
+                                                          {5, 0}}};
     for (auto [s, d] : allowed) {
       must(store_
                ->allow_binding(subscribers_[static_cast<std::size_t>(s)].imsi,
@@ -266,7 +275,8 @@ class World {
     kme_of(0, 0, 0xa0);  // version 1, replaced by
     kme_of(0, 0, 0xa1);  // version 2: a device challenge for (S0, D0)
     kme_of(1, 3, 0xa2);  // (S1, D3) version 1
-    kme_of(2, 2, 0xa3);  // (S2, D2) version 1, then a renewal is requested for S2
+    kme_of(2, 2, 0xa3);  // (S2, D2) version 1 and
+    kme_of(2, 0, 0xa4);  // (S2, D0) version 1, then a renewal is requested for S2: both pairs
     must(store_->request_kme_renewal(subscribers_[2].imsi, "fuzz").has_value(), "renewal");
     must(store_->raise_kme_version(subscribers_[1].imsi, devices_[1].imei14, 5, "fuzz").has_value(),
          "raise_kme_version");  // (S1, D1): counter 5, no KME: the next is version 6
