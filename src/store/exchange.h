@@ -12,6 +12,9 @@
 // JSON: {"format": "kmebind-subscribers", "version": 1, "subscribers": [ {...}, ... ],
 //        "devices": [ {...}, ... ]} with the same field names (sqn a number, procedures an array
 //        of 1/2, kme_renewal a boolean, imeis an array of strings).
+// kme_renewal is SubscriberRecord::kme_renewal_requested: written as "some pair of the subscriber
+// has a KME renewal pending"; on import it marks nothing (renewal is per pair's KME, and an
+// imported subscriber holds none; docs/admin.md).
 //
 // Readers stream: each good row goes to the handler as soon as it is read, each bad row is
 // reported with its line number and reason and reading goes on. Only a file that cannot be read

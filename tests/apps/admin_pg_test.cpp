@@ -13,6 +13,7 @@
 #include <string>
 
 #include "store/pg_test_util.h"
+#include "store/schema.h"
 
 namespace {
 
@@ -75,7 +76,9 @@ class AdminPg : public ::testing::Test {
 
 TEST_F(AdminPg, InitAddAndExportOnAPostgresStore) {
   CliRun init = ok(pg() + "init");
-  EXPECT_TRUE(contains(init.out, "store: " + db_.url() + " (schema version 3)")) << init.out;
+  EXPECT_TRUE(contains(init.out, "store: " + db_.url() + " (schema version " +
+                                     std::to_string(kmebind::store::kSchemaVersion) + ")"))
+      << init.out;
   EXPECT_TRUE(fs::exists(dir_ / "import-public.pem"));  // next to the key file
   // A second init finds the store and leaves key file and store alone.
   CliRun again = run("admin --store '" + db_.url() + "' --key-file other.key init");
