@@ -7,7 +7,8 @@
 #
 #   scripts/wireshark-dictionary.sh overlay DIR   for a user: DIR becomes a data directory that
 #                                                 links to the system one, with the fragment added;
-#                                                 then `export WIRESHARK_DATA_DIR=DIR`
+#                                                 then `export WIRESHARK_DATA_DIR=DIR` (DIR new,
+#                                                 empty or an earlier overlay; run again to renew)
 #   scripts/wireshark-dictionary.sh install       as root: into the system data directory
 #   scripts/wireshark-dictionary.sh uninstall     as root: takes it out again
 #
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
   exit 2
 }
 die() {
@@ -64,7 +65,9 @@ without_block() {
 if [[ "$mode" == uninstall ]]; then
   custom="$data_dir/diameter/Custom.xml"
   [[ -f "$custom" ]] || die "$custom not found"
-  without_block "$custom" > "$custom.kmebind-tmp" && mv "$custom.kmebind-tmp" "$custom"
+  without_block "$custom" > "$custom.kmebind-tmp"
+  chmod 0644 "$custom.kmebind-tmp"  # readable by every Wireshark user whatever root's umask
+  mv "$custom.kmebind-tmp" "$custom"
   echo "wireshark-dictionary.sh: kmebind's fragment removed from $custom"
   exit 0
 fi
@@ -97,6 +100,9 @@ write_custom() {
     echo "$fragment"
     echo "$end"
   } > "$target.kmebind-tmp"
+  # Readable by every Wireshark user whatever the umask (under umask 077 a 0600 Custom.xml makes
+  # Wireshark report "Could not open file: 'Custom.xml'" and drop the fragment for everyone else).
+  chmod 0644 "$target.kmebind-tmp"
   mv "$target.kmebind-tmp" "$target"
 }
 
@@ -110,6 +116,13 @@ fi
 # overlay DIR: symbolic links to every entry of the data directory, except diameter/, whose
 # entries are linked one by one except Custom.xml, which is a copy with the fragment.
 system_dir="$(cd "$data_dir" && pwd -P)"
+# DIR must be new, empty or an overlay made before (its Custom.xml holds the block): the links
+# below replace entries of the same names (cfilters, colorfilters, dfilters, ...), which in a
+# personal configuration directory are the user's own.
+if [[ -d "$overlay_dir" && -n "$(ls -A "$overlay_dir")" ]] &&
+    ! grep -qxF "$begin" "$overlay_dir/diameter/Custom.xml" 2>/dev/null; then
+  die "$overlay_dir is not empty and not an overlay made by this script: give a new or empty directory"
+fi
 mkdir -p "$overlay_dir"
 overlay_dir="$(cd "$overlay_dir" && pwd -P)"
 [[ "$overlay_dir" != "$system_dir" ]] || die "the overlay must be another directory than $system_dir"
@@ -119,7 +132,8 @@ for entry in "$system_dir"/* "$system_dir"/.[!.]*; do
   [[ "$name" == diameter ]] && continue
   ln -sfn "$entry" "$overlay_dir/$name"
 done
-rm -f "$overlay_dir/diameter"  # a link left by an older layout
+# A link left by an older layout goes; the directory of an earlier run stays (rm -f fails on it).
+if [[ -L "$overlay_dir/diameter" ]]; then rm -f "$overlay_dir/diameter"; fi
 mkdir -p "$overlay_dir/diameter"
 for entry in "$system_dir"/diameter/*; do
   name="$(basename "$entry")"
@@ -129,7 +143,7 @@ done
 write_custom "$system_dir/diameter/Custom.xml" "$overlay_dir/diameter/Custom.xml"
 chmod -R a+rX "$overlay_dir"
 echo "wireshark-dictionary.sh: overlay ready; for kmebind's AVPs in Wireshark run:"
-echo "  export WIRESHARK_DATA_DIR=$overlay_dir"
+printf '  export WIRESHARK_DATA_DIR=%q\n' "$overlay_dir"
 if [[ "$(id -u)" == 0 ]]; then
   echo "(Wireshark ignores WIRESHARK_DATA_DIR when run as root: as root, use '$0 install')"
 fi

@@ -283,5 +283,63 @@ TEST(WiresharkDictionary, ScriptRefusesABadCommandCodeAndAMissingDataDirectory) 
   fs::remove_all(dir);
 }
 
+// Root's umask may be 077: a Custom.xml written 0600 would be unreadable to every other user, whose
+// Wireshark then reports "Could not open file: 'Custom.xml'" and knows no kmebind AVP.
+TEST(WiresharkDictionary, InstallAndUninstallLeaveCustomXmlReadableByEveryoneUnderUmask077) {
+  const fs::path dir = shared_temp_dir("kmebind-ws-umask");
+  const fs::path data = dir / "data";
+  fs::create_directories(data / "diameter");
+  {
+    std::ofstream(data / "diameter" / "dictionary.xml") << "<dictionary/>\n";
+    std::ofstream(data / "diameter" / "Custom.xml") << "<!-- site additions -->\n";
+  }
+  ::chmod((data / "diameter" / "Custom.xml").c_str(), 0644);
+  const fs::path custom = data / "diameter" / "Custom.xml";
+  auto mode = [&] {
+    struct stat st {};
+    return ::stat(custom.c_str(), &st) == 0 ? st.st_mode & 0777 : 0u;
+  };
+  for (const char* action : {"install", "uninstall"}) {
+    const std::string out = run("umask 077; '" + script().string() + "' " + action +
+                                " --data-dir '" + data.string() + "' --kmebind '" KMEBIND_BINARY
+                                "' 2>&1; echo \"exit=$?\"");
+    ASSERT_NE(out.find("exit=0"), std::string::npos) << out;
+    EXPECT_EQ(mode() & 0444u, 0444u) << action << ": Custom.xml mode " << std::oct << mode();
+  }
+  fs::remove_all(dir);
+}
+
+// The overlay links over entries named as the data directory's (cfilters, colorfilters, dfilters,
+// ...): given a directory that holds other things — a personal configuration directory, say —
+// it changes nothing and says so; a new directory, or one it made before, is fine.
+TEST(WiresharkDictionary, OverlayRefusesADirectoryItDidNotMake) {
+  if (!fs::exists("/usr/share/wireshark/diameter/dictionary.xml"))
+    GTEST_SKIP() << "no Wireshark data directory";
+  const fs::path dir = shared_temp_dir("kmebind-ws-mine");
+  const fs::path mine = dir / "personal";
+  fs::create_directories(mine);
+  std::ofstream(mine / "colorfilters") << "@my filter@tcp@[0,0,0][65535,0,0]\n";
+  const std::string overlay = "'" + script().string() + "' overlay '";
+  std::string out = run(overlay + mine.string() + "' --kmebind '" KMEBIND_BINARY
+                        "' 2>&1; echo \"exit=$?\"");
+  EXPECT_NE(out.find("exit=1"), std::string::npos) << out;
+  EXPECT_NE(out.find("not an overlay made by this script"), std::string::npos) << out;
+  EXPECT_FALSE(fs::is_symlink(mine / "colorfilters"));
+  EXPECT_EQ(read_file(mine / "colorfilters"), "@my filter@tcp@[0,0,0][65535,0,0]\n");
+  EXPECT_FALSE(fs::exists(mine / "diameter"));
+
+  const fs::path fresh = dir / "with space" / "overlay";
+  for (int i = 0; i < 2; ++i) {  // made, then made again over itself
+    out = run(overlay + fresh.string() + "' --kmebind '" KMEBIND_BINARY
+              "' 2>&1; echo \"exit=$?\"");
+    ASSERT_NE(out.find("exit=0"), std::string::npos) << out;
+  }
+  // The line to paste is quoted for the shell (the path has a space).
+  EXPECT_NE(out.find("export WIRESHARK_DATA_DIR=" + (dir / "with\\ space" / "overlay").string()),
+            std::string::npos)
+      << out;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace kmebind::diameter
