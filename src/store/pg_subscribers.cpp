@@ -170,7 +170,8 @@ Status PgStore::set_procedures_allowed(std::string_view imsi, bool procedure1, b
 }
 
 // Marks every pair of the IMSI that holds a KME now (schema.cpp version 4), one audit row each.
-// The subscriber row is locked first (FOR SHARE), so the IMSI cannot be removed meanwhile; a
+// The subscriber row is locked first (FOR KEY SHARE: against its removal only, so an AIR's SQN
+// advance, an UPDATE of a non-key column, neither waits for it nor holds it up); a
 // store_kme of one of its pairs committing first is marked too (the UPDATE re-reads the row), one
 // committing after clears its pair's mark.
 Status PgStore::request_kme_renewal(std::string_view imsi, std::string_view actor) {
@@ -178,7 +179,7 @@ Status PgStore::request_kme_renewal(std::string_view imsi, std::string_view acto
   return run(Txn::kWrite, [&](Connection& c) -> Status {
     {
       auto sub =
-          c.query("SELECT 1 FROM subscribers WHERE imsi = $1 FOR SHARE", Params().text(imsi));
+          c.query("SELECT 1 FROM subscribers WHERE imsi = $1 FOR KEY SHARE", Params().text(imsi));
       if (!sub) return pass(sub);
       if (sub->count() == 0) return not_found(imsi);
     }
