@@ -12,6 +12,7 @@
 
 #include "store/sqlite_db.h"
 #include "store/sqlite_listings.h"
+#include "store/sqlite_rows.h"
 #include "store_engines.h"
 #include "store_test_util.h"
 
@@ -279,6 +280,20 @@ TEST(SqliteListingPlan, ListingsSearchThePrimaryKeysWithoutScanOrSort) {
       EXPECT_EQ(step.find("TEMP B-TREE"), std::string::npos) << sql << "\n  plan step: " << step;
     }
   }
+}
+
+// Every AIR and ULR reads the subscriber, whose derived renewal state (some pair pending) is an
+// EXISTS over kme_records: the partial index of schema 4 answers it without visiting the
+// subscriber's KME rows (a review measured 9.4 µs per read without it, 6.0 µs with it).
+TEST(SqliteSubscriberPlan, TheSubscriberReadFindsPendingRenewalsThroughThePartialIndex) {
+  testing::TempDir dir;
+  const std::string path = dir.file("store.db");
+  ASSERT_TRUE(testing::open_or_die(path));
+  const auto plan = sqlite_plan(path, "SELECT " + std::string(sqlite::kSubscriberColumns) +
+                                          " FROM subscribers s WHERE s.imsi = ?1");
+  ASSERT_EQ(plan.size(), 3u);
+  EXPECT_TRUE(plan[0].starts_with("SEARCH s ")) << plan[0];
+  EXPECT_EQ(plan[2], "SEARCH r USING INDEX kme_records_renewal_pending (imsi=?)");
 }
 
 // The query that OFFSET paging used fails the same check: the test tells the two apart.
