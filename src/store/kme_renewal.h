@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
+
 namespace kmebind::store {
 
 // A pair whose present KME request_kme_renewal marked.
@@ -32,5 +34,18 @@ inline std::string kme_renewal_detail(std::uint32_t version) {
 inline constexpr std::string_view kKmeRenewalNothingMarked =
     "KME re-provisioning requested; no pair holds a KME (each is provisioned at its next "
     "KME-Request anyway)";
+
+// The audit rows of one request_kme_renewal, through the engine's `write(imei, detail)` (a
+// Status): one "kme-renew" row per marked pair in IMEI order, or one without an IMEI when no pair
+// holds a KME.
+template <class Write>
+Status write_kme_renewal_audit(std::vector<MarkedKme>& marked, Write write) {
+  if (marked.empty()) return write(std::string_view{}, kKmeRenewalNothingMarked);
+  sort_marked(marked);
+  for (const MarkedKme& m : marked) {
+    if (auto st = write(std::string_view(m.imei), kme_renewal_detail(m.version)); !st) return st;
+  }
+  return {};
+}
 
 }  // namespace kmebind::store

@@ -195,17 +195,9 @@ Status PgStore::request_kme_renewal(std::string_view imsi, std::string_view acto
       if (!version) return pass(version);
       marked.push_back({r->text(i, 0), *version});
     }
-    if (marked.empty()) {
-      return insert_audit(c, now, {actor, "kme-renew", imsi, "", kKmeRenewalNothingMarked, ""});
-    }
-    sort_marked(marked);
-    for (const MarkedKme& m : marked) {
-      const std::string detail = kme_renewal_detail(m.version);
-      if (auto st = insert_audit(c, now, {actor, "kme-renew", imsi, m.imei, detail, ""}); !st) {
-        return st;
-      }
-    }
-    return {};
+    return write_kme_renewal_audit(marked, [&](std::string_view imei, std::string_view detail) {
+      return insert_audit(c, now, {actor, "kme-renew", imsi, imei, detail, ""});
+    });
   });
 }
 

@@ -195,17 +195,9 @@ Status SqliteStore::request_kme_renewal(std::string_view imsi, std::string_view 
         marked.push_back({s->column_text(0), static_cast<std::uint32_t>(v)});
       }
     }
-    if (marked.empty()) {
-      return insert_audit(c, now, {actor, "kme-renew", imsi, "", kKmeRenewalNothingMarked, ""});
-    }
-    sort_marked(marked);
-    for (const MarkedKme& m : marked) {
-      const std::string detail = kme_renewal_detail(m.version);
-      if (auto st = insert_audit(c, now, {actor, "kme-renew", imsi, m.imei, detail, ""}); !st) {
-        return st;
-      }
-    }
-    return {};
+    return write_kme_renewal_audit(marked, [&](std::string_view imei, std::string_view detail) {
+      return insert_audit(c, now, {actor, "kme-renew", imsi, imei, detail, ""});
+    });
   });
 }
 
