@@ -106,9 +106,11 @@ int run_import(Context& ctx, const ImportOptions& o) {
   options.source = std::filesystem::path(o.file).filename().string();
   auto bulk = (*s)->begin_bulk_import(options);
   if (!bulk) return operation_error(cmd, bulk.error());
+  std::size_t renewal_not_marked = 0;  // rows with kme_renewal 1: a new subscriber has no KME
   store::ExchangeHandler write{
       [&](std::size_t line, store::ExchangeSubscriber&& row) -> Status {
         if (bad_lines.contains(line)) return {};
+        if (row.record.kme_renewal_requested) ++renewal_not_marked;
         auto st = (*bulk)->add_subscriber(row.record, row.imeis);
         if (!st) return std::unexpected(st.error().with_context("line " + std::to_string(line)));
         return {};
@@ -135,6 +137,12 @@ int run_import(Context& ctx, const ImportOptions& o) {
             << " s, written in " << secs(done - checked) << " s)";
   if (!bad.empty()) std::cout << " (" << bad.size() << " bad rows skipped)";
   std::cout << "\n";
+  if (renewal_not_marked > 0) {
+    // The renewal is per pair holding a KME (docs/admin.md, "kme_renewal"): nothing to mark yet.
+    std::cout << "note: " << renewal_not_marked
+              << " subscribers have kme_renewal 1; nothing was marked, as no KME is stored for "
+                 "them yet (after `admin kme import`, `admin kme renew --imsi` marks those KMEs)\n";
+  }
   return kExitOk;
 }
 

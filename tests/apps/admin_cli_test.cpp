@@ -308,15 +308,26 @@ TEST_F(AdminCli, ImportWithBadRowsReportsLinesAndImportsNothingUnlessSkipBad) {
   init();
   const std::string k = "000102030405060708090a0b0c0d0e0f";
   write_file(dir_ / "in.csv",
-             "# subscribers\n"                                                     // 1
-             "imsi,k,opc,amf,sqn,binding_mode,procedures,kme_renewal,imeis\n"      // 2
-             "001010000000001," + k + "," + k + ",8000,0,none,1;2,0,35209900176148\n"  // 3 ok
-             "001010000000002," + k + ",zz,8000,0,none,1;2,0,\n"                  // 4 bad opc
-             "001010000000003," + k + "," + k + ",8000,0,sometimes,1;2,0,\n"       // 5 bad mode
-             "001010000000001," + k + "," + k + ",8000,0,none,1;2,0,\n"            // 6 duplicate
-             "001010000000004," + k + "," + k + ",8000,0,none,1;2,0,\n"            // 7 ok
-             "imei,enc_profile,enc_public_key,sig_alg,sig_public_key\n"            // 8
-             "35209900176148,A," + std::string(64, 'a') + ",ed25519," + std::string(62, 'b') + "\n");  // 9 short
+             "# subscribers\n"                                                 // 1
+             "imsi,k,opc,amf,sqn,binding_mode,procedures,kme_renewal,imeis\n"  // 2
+             "001010000000001," +
+                 k + "," + k +
+                 ",8000,0,none,1;2,0,35209900176148\n"  // 3 ok
+                 "001010000000002," +
+                 k +
+                 ",zz,8000,0,none,1;2,0,\n"  // 4 bad opc
+                 "001010000000003," +
+                 k + "," + k +
+                 ",8000,0,sometimes,1;2,0,\n"  // 5 bad mode
+                 "001010000000001," +
+                 k + "," + k +
+                 ",8000,0,none,1;2,0,\n"  // 6 duplicate
+                 "001010000000004," +
+                 k + "," + k +
+                 ",8000,0,none,1;2,1,\n"                                     // 7 ok
+                 "imei,enc_profile,enc_public_key,sig_alg,sig_public_key\n"  // 8
+                 "35209900176148,A," +
+                 std::string(64, 'a') + ",ed25519," + std::string(62, 'b') + "\n");  // 9 short
   CliRun r = run("admin import --file in.csv");
   EXPECT_EQ(r.code, 1);
   for (const char* line : {"in.csv: line 4: opc:", "in.csv: line 5: binding_mode:",
@@ -329,6 +340,9 @@ TEST_F(AdminCli, ImportWithBadRowsReportsLinesAndImportsNothingUnlessSkipBad) {
 
   CliRun skip = ok("admin import --file in.csv --skip-bad");
   EXPECT_TRUE(contains(skip.out, "imported 2 subscribers, 1 allowed pairs, 0 devices")) << skip.out;
+  // Line 7's kme_renewal 1 marks nothing (no KME yet), and the report says so.
+  EXPECT_TRUE(contains(skip.out, "note: 1 subscribers have kme_renewal 1; nothing was marked"))
+      << skip.out;
   EXPECT_EQ(ok("admin subscriber list").out, "001010000000001\n001010000000004\n");
 
   write_file(dir_ / "bad.json", "{\"format\": \"kmebind-subscribers\", \"subscribers\": [\n  {\"imsi\": 5}\n]}\n");
