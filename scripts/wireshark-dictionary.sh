@@ -72,6 +72,10 @@ if [[ "$mode" == uninstall ]]; then
   exit 0
 fi
 
+# Wireshark reads Custom.xml only because its dictionary.xml includes it (Wireshark 4.0 does).
+grep -q '&Custom;' "$data_dir/diameter/dictionary.xml" ||
+  die "$data_dir/diameter/dictionary.xml does not include Custom.xml (no &Custom; entity), so this Wireshark would not read the fragment; add the output of 'kmebind wireshark-dictionary' to its dictionary by hand"
+
 if [[ -z "$kmebind" ]]; then
   repo="$(cd "$(dirname "$0")/.." && pwd)"
   if command -v kmebind >/dev/null 2>&1; then

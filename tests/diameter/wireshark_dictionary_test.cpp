@@ -267,7 +267,7 @@ TEST(WiresharkDictionary, InstallIsRepeatableAndUninstallRestoresCustomXml) {
       120);
 }
 
-TEST(WiresharkDictionary, ScriptRefusesABadCommandCodeAndAMissingDataDirectory) {
+TEST(WiresharkDictionary, ScriptRefusesBadArgumentsAndAWiresharkThatWouldNotReadTheFragment) {
   const fs::path dir = shared_temp_dir("kmebind-ws-bad");
   std::string out =
       run("'" + script().string() + "' overlay '" + (dir / "o").string() +
@@ -280,6 +280,15 @@ TEST(WiresharkDictionary, ScriptRefusesABadCommandCodeAndAMissingDataDirectory) 
   EXPECT_NE(out.find("dictionary.xml not found"), std::string::npos) << out;
   out = run("'" + script().string() + "' frobnicate 2>&1; echo \"exit=$?\"");
   EXPECT_NE(out.find("exit=2"), std::string::npos) << out;
+  // A Wireshark whose dictionary.xml does not include Custom.xml would never read the fragment.
+  const fs::path other = dir / "other";
+  fs::create_directories(other / "diameter");
+  std::ofstream(other / "diameter" / "dictionary.xml") << "<dictionary></dictionary>\n";
+  out = run("'" + script().string() + "' install --data-dir '" + other.string() +
+            "' --kmebind '" KMEBIND_BINARY "' 2>&1; echo \"exit=$?\"");
+  EXPECT_NE(out.find("exit=1"), std::string::npos) << out;
+  EXPECT_NE(out.find("does not include Custom.xml"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(other / "diameter" / "Custom.xml")) << "nothing may be written";
   fs::remove_all(dir);
 }
 
@@ -290,7 +299,7 @@ TEST(WiresharkDictionary, InstallAndUninstallLeaveCustomXmlReadableByEveryoneUnd
   const fs::path data = dir / "data";
   fs::create_directories(data / "diameter");
   {
-    std::ofstream(data / "diameter" / "dictionary.xml") << "<dictionary/>\n";
+    std::ofstream(data / "diameter" / "dictionary.xml") << "<dictionary>&Custom;</dictionary>\n";
     std::ofstream(data / "diameter" / "Custom.xml") << "<!-- site additions -->\n";
   }
   ::chmod((data / "diameter" / "Custom.xml").c_str(), 0644);
