@@ -3,7 +3,9 @@
 // initializes freeDiameter, so every child starts clean.
 //
 // A child runs its body, then exits 0 if no GoogleTest assertion failed in it (failures are
-// printed by the child as they happen), 1 otherwise, 2 on an exception. A watchdog alarm kills
+// printed by the child as they happen), 1 otherwise, 2 on an exception, kChildSkipped (77) if the
+// body skipped the test (GTEST_SKIP; in_child then skips the test in the parent too, so that a
+// skip is not reported as a pass). A watchdog alarm kills
 // a stuck child; Child's destructor SIGKILLs and reaps a child still running, so a failing test
 // leaves no process behind.
 #pragma once
@@ -30,6 +32,9 @@ namespace kmebind::diameter::testing {
 
 using kmebind::test::free_loopback_port;
 
+// The exit code of a child whose body called GTEST_SKIP (77: "skipped", as in Automake's tests).
+inline constexpr int kChildSkipped = 77;
+
 class Child {
  public:
   // Forks and runs `body` in the child; `watchdog_s` bounds the child's life.
@@ -42,7 +47,7 @@ class Child {
       int code = 0;
       try {
         body();
-        code = ::testing::Test::HasFailure() ? 1 : 0;
+        code = ::testing::Test::HasFailure() ? 1 : ::testing::Test::IsSkipped() ? kChildSkipped : 0;
       } catch (...) {
         std::fprintf(stderr, "child: uncaught exception\n");
         code = 2;
@@ -101,9 +106,11 @@ inline int run_in_child(const std::function<void()>& body, unsigned watchdog_s =
   return child.wait(std::chrono::seconds(watchdog_s + 5));
 }
 
-// Runs `body` in a child and expects it to pass (its own output names any failed assertion).
+// Runs `body` in a child and expects it to pass (its own output names any failed assertion);
+// a body that skipped skips the test.
 inline void in_child(const std::function<void()>& body, unsigned watchdog_s = 20) {
   int exit_code = run_in_child(body, watchdog_s);
+  if (exit_code == kChildSkipped) GTEST_SKIP() << "skipped in the child (see its output above)";
   EXPECT_EQ(exit_code, 0) << "the child process running this test failed (see its output above)";
 }
 
