@@ -80,9 +80,9 @@ class Hss {
   // (KME_ERROR_NO_DEVICE_KEY). Then:
   //  - a KME is stored for the pair and no renewal is requested for it (KmeRecord::
   //    renewal_requested: per pair, SubscriberStore::request_kme_renewal) → DeviceChallenge
-  //    {stored version, random
-  //    Nonce, HXRsp = compute_hxrsp(Nonce, Rsp(KME, Nonce)), challenge token sealing IMSI, IMEI,
-  //    Nonce, version and now under the Cookie key ring (crypto/challenge_token.h)};
+  //    {stored version, random Nonce, HXRsp = compute_hxrsp(Nonce, Rsp(KME, Nonce)), challenge
+  //    token sealing IMSI, IMEI, Nonce, version and now under the Cookie key ring
+  //    (crypto/challenge_token.h)};
   //  - otherwise → KmeProvisioning for a new random KME of version stored + 1 (1 for the first),
   //    procedure chosen by policy: procedure 2 if the subscriber allows it and the CNN supports
   //    it; else procedure 1 if the subscriber allows it, the CNN supports it,
