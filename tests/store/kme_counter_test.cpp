@@ -25,41 +25,27 @@ constexpr const char* kImei = "35209900176148";
 constexpr const char* kImei2 = "35209900176149";
 
 template <class Engine>
-class KmeCounterTest : public ::testing::Test {
+class KmeCounterTest : public testing::EngineStoreTest<Engine> {
  protected:
-  void SetUp() override { ASSERT_TRUE(engine_.ready()) << "no database for this test"; }
-
-  SubscriberStore& store() {
-    if (!store_) {
-      auto s = open_store(engine_.location(), key_of(7));
-      EXPECT_TRUE(s) << s.error().what();
-      if (s) store_ = std::move(*s);
-    }
-    return *store_;
-  }
-  void reopen() { store_.reset(); }
   // The subscriber kImsi with the pair kImsi/kImei allowed.
   void add_pair() {
-    auto st = store().add_subscriber(sample_subscriber(kImsi));
+    auto st = this->store().add_subscriber(sample_subscriber(kImsi));
     ASSERT_TRUE(st) << st.error().what();
-    ASSERT_TRUE(store().allow_binding(kImsi, kImei, "admin"));
+    ASSERT_TRUE(this->store().allow_binding(kImsi, kImei, "admin"));
   }
   std::vector<AuditEntry> audit() {
     AuditQuery q;
     q.limit = 1000;
-    auto rows = store().list_audit(q);
+    auto rows = this->store().list_audit(q);
     EXPECT_TRUE(rows) << rows.error().what();
     return rows ? *rows : std::vector<AuditEntry>{};
   }
   // store_kme as the HSS calls it for a confirm of `confirmed_version` (ulr_procedure.cpp:
   // expected previous = confirmed - 1).
   Result<std::uint32_t> confirm(std::uint32_t confirmed_version, std::uint8_t fill) {
-    return store().store_kme(kImsi, kImei, key_of(fill), kKmeProcedure2, "hss",
-                             confirmed_version - 1);
+    return this->store().store_kme(kImsi, kImei, key_of(fill), kKmeProcedure2, "hss",
+                                   confirmed_version - 1);
   }
-
-  Engine engine_;
-  std::unique_ptr<SubscriberStore> store_;
 };
 
 using testing::EngineNames;

@@ -28,34 +28,25 @@ constexpr const char* kImei2 = "35209900176149";
 constexpr const char* kImei3 = "35209900176150";  // allowed, no KME
 
 template <class Engine>
-class KmeRenewalTest : public ::testing::Test {
+class KmeRenewalTest : public testing::EngineStoreTest<Engine> {
  protected:
-  void SetUp() override { ASSERT_TRUE(engine_.ready()) << "no database for this test"; }
-
-  SubscriberStore& store() {
-    if (!store_) {
-      auto s = open_store(engine_.location(), key_of(7));
-      EXPECT_TRUE(s) << s.error().what();
-      if (s) store_ = std::move(*s);
-    }
-    return *store_;
-  }
   void ok(const Status& st) { ASSERT_TRUE(st) << st.error().what(); }
   // kImsi with three allowed IMEIs; kImei1 and kImei2 hold KME version 1, kImei3 none.
   void two_devices_with_kmes() {
-    ok(store().add_subscriber(sample_subscriber(kImsi)));
-    for (const char* imei : {kImei1, kImei2, kImei3}) ok(store().allow_binding(kImsi, imei, "t"));
-    ASSERT_EQ(*store().store_kme(kImsi, kImei1, key_of(1), kKmeProcedure2, "hss", 0u), 1u);
-    ASSERT_EQ(*store().store_kme(kImsi, kImei2, key_of(2), kKmeProcedure2, "hss", 0u), 1u);
+    ok(this->store().add_subscriber(sample_subscriber(kImsi)));
+    for (const char* imei : {kImei1, kImei2, kImei3})
+      ok(this->store().allow_binding(kImsi, imei, "t"));
+    ASSERT_EQ(*this->store().store_kme(kImsi, kImei1, key_of(1), kKmeProcedure2, "hss", 0u), 1u);
+    ASSERT_EQ(*this->store().store_kme(kImsi, kImei2, key_of(2), kKmeProcedure2, "hss", 0u), 1u);
   }
   bool kme_pending(const char* imsi, const char* imei) {
-    auto k = store().get_kme(imsi, imei);
+    auto k = this->store().get_kme(imsi, imei);
     EXPECT_TRUE(k && k->has_value()) << imei;
     return k && k->has_value() && (*k)->renewal_requested;
   }
   // IMEI → renewal_requested as list_kme_status shows the IMSI's pairs.
   std::map<std::string, bool> listed(const char* imsi) {
-    auto rows = store().list_kme_status(std::string_view(imsi), 100, std::nullopt);
+    auto rows = this->store().list_kme_status(std::string_view(imsi), 100, std::nullopt);
     EXPECT_TRUE(rows) << rows.error().what();
     std::map<std::string, bool> out;
     if (rows) {
@@ -64,13 +55,10 @@ class KmeRenewalTest : public ::testing::Test {
     return out;
   }
   bool subscriber_pending(const char* imsi) {
-    auto sub = store().get_subscriber(imsi);
+    auto sub = this->store().get_subscriber(imsi);
     EXPECT_TRUE(sub) << sub.error().what();
     return sub && sub->kme_renewal_requested;
   }
-
-  Engine engine_;
-  std::unique_ptr<SubscriberStore> store_;
 };
 
 using testing::EngineNames;

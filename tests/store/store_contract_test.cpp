@@ -50,28 +50,14 @@ constexpr const char* kImei = "35209900176148";
 constexpr const char* kImei2 = "35209900176149";
 
 template <class Engine>
-class StoreContractTest : public ::testing::Test {
+class StoreContractTest : public testing::EngineStoreTest<Engine> {
  protected:
-  void SetUp() override { ASSERT_TRUE(engine_.ready()) << "no database for this test"; }
-
-  Result<std::unique_ptr<SubscriberStore>> try_open(std::uint8_t key_fill = 7,
-                                                    StoreOptions options = {}) {
-    return open_store(engine_.location(), key_of(key_fill), options);
-  }
-  SubscriberStore& store() {
-    if (!store_) {
-      auto s = try_open();
-      EXPECT_TRUE(s) << s.error().what();
-      if (s) store_ = std::move(*s);
-    }
-    return *store_;
-  }
   void add(const std::string& imsi, std::uint8_t fill = 1) {
-    auto st = store().add_subscriber(sample_subscriber(imsi, fill));
+    auto st = this->store().add_subscriber(sample_subscriber(imsi, fill));
     ASSERT_TRUE(st) << st.error().what();
   }
   std::vector<std::string> actions() {
-    auto audit = store().list_audit(audit_of(std::nullopt));
+    auto audit = this->store().list_audit(audit_of(std::nullopt));
     EXPECT_TRUE(audit) << audit.error().what();
     std::vector<std::string> out;
     if (audit) {
@@ -79,9 +65,6 @@ class StoreContractTest : public ::testing::Test {
     }
     return out;
   }
-
-  Engine engine_;
-  std::unique_ptr<SubscriberStore> store_;
 };
 
 using testing::EngineNames;

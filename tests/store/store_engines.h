@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "pg_test_util.h"
@@ -54,6 +55,32 @@ struct PostgresEngine {
     return st ? "" : st.error().what();
   }
   static std::string blob(ByteView b) { return "'\\x" + to_hex(b) + "'::bytea"; }
+};
+
+// The fixture of a typed store test: the engine, and the store opened on it under the test
+// master key key_of(7) (or try_open's key and options) at first use of store(), and again after
+// reopen(). Derived fixtures call the base's members through this-> (a dependent base).
+template <class Engine>
+class EngineStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(engine_.ready()) << "no database for this test"; }
+
+  Result<std::unique_ptr<SubscriberStore>> try_open(std::uint8_t key_fill = 7,
+                                                    StoreOptions options = {}) {
+    return open_store(engine_.location(), key_of(key_fill), options);
+  }
+  SubscriberStore& store() {
+    if (!store_) {
+      auto s = try_open();
+      EXPECT_TRUE(s) << s.error().what();
+      if (s) store_ = std::move(*s);
+    }
+    return *store_;
+  }
+  void reopen() { store_.reset(); }
+
+  Engine engine_;
+  std::unique_ptr<SubscriberStore> store_;
 };
 
 struct EngineNames {
