@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -42,6 +43,10 @@ struct AuthenticationInformationRequest {
   Bytes visited_plmn_id;            // Visited-PLMN-Id, 3 octets (TS 29.272 §7.3.9)
   std::uint32_t number_of_vectors = 1;
   std::optional<ResyncInfo> resync;
+  // kmebind extension (docs/protocol.md, "KME material on the AIA"): the KME procedures the CNN
+  // runs (bit 0: procedure 1, bit 1: procedure 2) when it accepts the KME-Answer's material on
+  // the AIA; 0 (the AVP absent) asks for none.
+  std::uint8_t kme_prefetch_procedures = 0;
 };
 
 // E-UTRAN-Vector, TS 29.272 §7.3.18
@@ -54,11 +59,15 @@ struct EutranVector {
   EutranVector clone() const { return {rand, xres, autn, kasme.clone()}; }
 };
 
-// AIA, TS 29.272 §5.2.3.1.3, plus the binding requirement (kmebind AVP, step 2a)
+struct KmePrefetch;
+
+// AIA, TS 29.272 §5.2.3.1.3, plus the binding requirement (kmebind AVP, step 2a) and, when the AIR
+// asked for it, the KME material for the one IMEI the subscription allows.
 struct AuthenticationInformationAnswer {
   ResultCode result = kSuccess;
   std::vector<EutranVector> vectors;
   BindingRequirement binding = BindingRequirement::kNone;
+  std::shared_ptr<KmePrefetch> kme_prefetch;  // null: none (see KmePrefetch)
 };
 
 // Terminal-Information, TS 29.272 §7.3.3
@@ -140,6 +149,16 @@ struct DeviceChallenge {
 struct KmeAnswer {
   ResultCode result = kSuccess;
   std::variant<std::monostate, KmeProvisioning, DeviceChallenge> action;
+};
+
+// KME material on the AIA (kmebind extension, docs/protocol.md "KME material on the AIA"): what a
+// KME-Request for (the AIR's IMSI, `imei`) would have been answered with, made by the HSS at the
+// AIR when the subscription requires KME binding and allows exactly one IMEI. The CNN uses it,
+// instead of sending that KME-Request, only when the IMEISV of Security Mode Complete carries
+// this IMEI; the ULR's checks are the same either way. Saves one S6a round trip per attach.
+struct KmePrefetch {
+  std::string imei;  // 14 digits (TAC + SNR)
+  std::variant<KmeProvisioning, DeviceChallenge> action;
 };
 
 }  // namespace kmebind::s6a
