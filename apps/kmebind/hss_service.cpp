@@ -172,7 +172,8 @@ void HssService::on_air(const diameter::LinkInfo& link,
   dispatch<s6a::AuthenticationInformationAnswer>(
       "air", metrics_.air_seconds, link, std::move(request), std::move(reply),
       [](const hss::Hss& hss, const s6a::AuthenticationInformationRequest& air, std::int64_t now,
-         const hss::LinkInfo&, hss::HssEvent& event) { return hss.on_air(air, now, event); },
+         const hss::LinkInfo& hss_link,
+         hss::HssEvent& event) { return hss.on_air(air, now, hss_link, event); },
       [](const auto&, const auto&, const auto&) {});
 }
 

@@ -9,6 +9,7 @@
 #include "crypto/milenage.h"
 #include "crypto/random.h"
 #include "hss/identity.h"
+#include "hss/kme_prefetch.h"
 #include "hss/sqn.h"
 #include "hss/store_lookups.h"
 
@@ -80,7 +81,8 @@ Checked<s6a::EutranVector> make_vector(crypto::Milenage& milenage, std::uint64_t
 }
 
 Checked<s6a::AuthenticationInformationAnswer> answer_air(
-    const HssContext& ctx, const s6a::AuthenticationInformationRequest& air, std::string& note) {
+    const HssContext& ctx, const s6a::AuthenticationInformationRequest& air, std::int64_t now,
+    const LinkInfo& link, std::string& note) {
   if (auto ok = check_imsi(air.imsi); !ok) return std::unexpected(ok.error());
   if (auto ok = check_plmn_id(air.visited_plmn_id); !ok) return std::unexpected(ok.error());
   if (air.number_of_vectors == 0) {
@@ -126,6 +128,15 @@ Checked<s6a::AuthenticationInformationAnswer> answer_air(
     aia.vectors.push_back(std::move(*vector));
   }
   aia.binding = binding_of(sub->binding_mode);
+  // docs/protocol.md "KME material on the AIA": only when asked, enabled and KME binding applies,
+  // checked before any further store read; nothing it finds changes the answer's result.
+  if (ctx.config.kme_prefetch && air.kme_prefetch_procedures != 0 &&
+      sub->binding_mode == store::BindingMode::kKmeRequired) {
+    std::string prefetched;
+    aia.kme_prefetch =
+        prefetch_kme(ctx, *sub, air.kme_prefetch_procedures, now, link, prefetched);
+    note = (note.empty() ? std::string("vectors issued") : note) + "; " + prefetched;
+  }
   return aia;
 }
 
@@ -133,9 +144,10 @@ Checked<s6a::AuthenticationInformationAnswer> answer_air(
 
 s6a::AuthenticationInformationAnswer run_air(const HssContext& ctx,
                                              const s6a::AuthenticationInformationRequest& air,
+                                             std::int64_t now_unix_s, const LinkInfo& link,
                                              HssEvent& event) {
   std::string note;
-  auto answer = answer_air(ctx, air, note);
+  auto answer = answer_air(ctx, air, now_unix_s, link, note);
   if (!answer) {
     s6a::AuthenticationInformationAnswer refused;
     refused.result = report(answer.error(), event);

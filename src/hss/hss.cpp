@@ -13,15 +13,22 @@ Result<Hss> Hss::create(store::SubscriberStore& store, const crypto::CookieKeyRi
 }
 
 s6a::AuthenticationInformationAnswer Hss::on_air(const s6a::AuthenticationInformationRequest& air,
-                                                 std::int64_t now_unix_s) const {
+                                                 std::int64_t now_unix_s,
+                                                 const LinkInfo& link) const {
   HssEvent ignored;
-  return on_air(air, now_unix_s, ignored);
+  return on_air(air, now_unix_s, link, ignored);
 }
 
 s6a::AuthenticationInformationAnswer Hss::on_air(const s6a::AuthenticationInformationRequest& air,
-                                                 std::int64_t /*now_unix_s*/,
+                                                 std::int64_t now_unix_s,
                                                  HssEvent& event) const {
-  return run_air(HssContext{*store_, *cookie_keys_, config_}, air, event);
+  return on_air(air, now_unix_s, LinkInfo{}, event);
+}
+
+s6a::AuthenticationInformationAnswer Hss::on_air(const s6a::AuthenticationInformationRequest& air,
+                                                 std::int64_t now_unix_s, const LinkInfo& link,
+                                                 HssEvent& event) const {
+  return run_air(HssContext{*store_, *cookie_keys_, config_}, air, now_unix_s, link, event);
 }
 
 s6a::KmeAnswer Hss::on_kme_request(const s6a::KmeRequest& kmr, std::int64_t now_unix_s,

@@ -68,10 +68,23 @@ class Hss {
   // nothing and the vectors continue from SQN_HE (reason says so). A subscriber whose SQN would
   // pass 2^48 - 1 → DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE. `binding` reports the subscriber's
   // binding mode (step 2a).
+  // KME material (docs/protocol.md "KME material on the AIA"): on success only, when
+  // HssConfig::kme_prefetch, air.kme_prefetch_procedures != 0, the binding mode is kKmeRequired
+  // (checked first: other subscribers cost no further store read) and the subscription allows
+  // exactly one IMEI, `kme_prefetch` carries {that IMEI, the action of on_kme_request(
+  // KmeRequest{IMSI, IMEI, kme_prefetch_procedures}, now_unix_s, link)} — the same checks and
+  // material, so the ULR takes its Cookie or challenge token exactly as one from a KME-Answer.
+  // When that KME-Request would be refused, or the store fails, the AIA carries none and is
+  // otherwise unchanged (the CNN then sends the KME-Request and gets the refusal there); the
+  // event's reason says which. Stores nothing more than without it.
   s6a::AuthenticationInformationAnswer on_air(const s6a::AuthenticationInformationRequest& air,
-                                              std::int64_t now_unix_s) const;
+                                              std::int64_t now_unix_s,
+                                              const LinkInfo& link = {}) const;
   s6a::AuthenticationInformationAnswer on_air(const s6a::AuthenticationInformationRequest& air,
                                               std::int64_t now_unix_s, HssEvent& event) const;
+  s6a::AuthenticationInformationAnswer on_air(const s6a::AuthenticationInformationRequest& air,
+                                              std::int64_t now_unix_s, const LinkInfo& link,
+                                              HssEvent& event) const;
 
   // KME-Request → KME-Answer (seed steps 2a, 3, 4; docs/protocol.md step 5). Checks, in order:
   // IMSI/IMEI syntax (MISSING_AVP / INVALID_AVP_VALUE); subscriber (USER_UNKNOWN); binding mode

@@ -31,6 +31,10 @@ struct HssConfig {
   // Procedure 1 (TR 33.868 §5.4.4.2.3.3.1) puts KME on the S6a link. It is offered and its
   // confirm accepted only when this is true AND the call's link is confidential (LinkInfo).
   bool allow_procedure1 = false;
+  // KME material on the AIA (docs/protocol.md): an AIR that asks for it (kme_prefetch_procedures)
+  // gets what the KME-Request for the one IMEI a KME-binding subscription allows would be
+  // answered with, saving the CNN that round trip. False: the AIA never carries any.
+  bool kme_prefetch = true;
 
   // kInvalidArgument naming the first bad field: a lifetime <= 0, sqn_step not a power of two
   // in [1, 2^16], max_vectors_per_air outside [1, 32], MSISDN not 1-15 digits.

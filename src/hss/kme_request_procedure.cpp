@@ -3,6 +3,8 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
+#include <variant>
 
 #include "crypto/challenge_token.h"
 #include "crypto/cookie.h"
@@ -105,21 +107,21 @@ Checked<s6a::KmeProvisioning> make_provisioning(const HssContext& ctx, const Sub
   return out;
 }
 
-Checked<s6a::KmeAnswer> answer_kmr(const HssContext& ctx, const s6a::KmeRequest& kmr,
-                                   std::int64_t now, const LinkInfo& link, std::string& note) {
+}  // namespace
+
+Checked<KmeAction> answer_kme_request(const HssContext& ctx, const s6a::KmeRequest& kmr,
+                                      std::int64_t now, const LinkInfo& link, std::string& note) {
   auto subject = check_subject(ctx, kmr);
   if (!subject) return std::unexpected(subject.error());
   const std::optional<store::KmeRecord>& stored = subject->stored;
 
-  s6a::KmeAnswer kma;
   // The pair's own renewal state (request_kme_renewal marks each pair's KME; storing the new KME
   // clears that pair's mark only), read with the pair's KME row.
   if (stored && !stored->renewal_requested) {
     auto challenge = make_challenge(ctx, *subject, now);
     if (!challenge) return std::unexpected(challenge.error());
-    kma.action = std::move(*challenge);
     note = "device challenge with stored KME version " + std::to_string(stored->version);
-    return kma;
+    return KmeAction(std::move(*challenge));
   }
 
   const auto procedure =
@@ -142,24 +144,22 @@ Checked<s6a::KmeAnswer> answer_kmr(const HssContext& ctx, const s6a::KmeRequest&
   note = "KME version " + std::to_string(previous + 1) + " provisioning by procedure " +
          std::to_string(static_cast<int>(*procedure)) +
          (stored ? " (renewal requested)" : "");
-  kma.action = std::move(*provisioning);
-  return kma;
+  return KmeAction(std::move(*provisioning));
 }
-
-}  // namespace
 
 s6a::KmeAnswer run_kme_request(const HssContext& ctx, const s6a::KmeRequest& kmr,
                                std::int64_t now_unix_s, const LinkInfo& link, HssEvent& event) {
   std::string note;
-  auto answer = answer_kmr(ctx, kmr, now_unix_s, link, note);
-  if (!answer) {
-    s6a::KmeAnswer refused;
-    refused.result = report(answer.error(), event);
-    return refused;
+  auto action = answer_kme_request(ctx, kmr, now_unix_s, link, note);
+  s6a::KmeAnswer kma;
+  if (!action) {
+    kma.result = report(action.error(), event);
+    return kma;
   }
+  std::visit([&kma](auto&& made) { kma.action = std::move(made); }, std::move(*action));
   event.result = s6a::kSuccess;
   event.reason = std::move(note);
-  return std::move(*answer);
+  return kma;
 }
 
 }  // namespace kmebind::hss

@@ -3,12 +3,25 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <variant>
 
 #include "hss/hss_context.h"
 #include "hss/hss_event.h"
+#include "hss/refusal.h"
 #include "s6a/messages.h"
 
 namespace kmebind::hss {
+
+// What a successful KME-Request tells the CNN to do with the device.
+using KmeAction = std::variant<s6a::KmeProvisioning, s6a::DeviceChallenge>;
+
+// The KME-Request's checks and material (Hss::on_kme_request, hss.h), as a value: the action, or
+// the first refusal. `note` gets a short, secret-free line on what was made. Stores nothing.
+// Shared by the KME-Request and the AIR's KME material (kme_prefetch.h), so both check the same.
+Checked<KmeAction> answer_kme_request(const HssContext& ctx, const s6a::KmeRequest& kmr,
+                                      std::int64_t now_unix_s, const LinkInfo& link,
+                                      std::string& note);
 
 // Answers one KME-Request; stores nothing. Contract in detail: Hss::on_kme_request (hss.h).
 s6a::KmeAnswer run_kme_request(const HssContext& ctx, const s6a::KmeRequest& kmr,
