@@ -299,6 +299,8 @@ void diameter_seeds(const fs::path& root) {
   air.resync.reset();
   air.number_of_vectors = 1;
   request_seed(dir, "air", d.air, air);
+  air.kme_prefetch_procedures = 0x03;
+  request_seed(dir, "air_kme_prefetch", d.air, air);
 
   s6a::AuthenticationInformationAnswer aia;
   aia.binding = s6a::BindingRequirement::kKmeRequired;
@@ -306,6 +308,20 @@ void diameter_seeds(const fs::path& root) {
     aia.vectors.push_back({pattern(16, i), pattern(8, 0x20), pattern(16, 0x30), fixed_key(32, 0x44)});
   }
   answer_seed(dir, "aia_two_vectors", d.air, aia);
+  s6a::KmeProvisioning prefetched;
+  prefetched.procedure = s6a::KmeProcedure::kHiddenFromCnn;
+  prefetched.kme_version = 1;
+  prefetched.encrypted_payload = pattern(100, 0x51);
+  prefetched.cookie = pattern(crypto::kCookieSize, 0x52);
+  prefetched.xrsp = pattern(16, 0x53);
+  aia.kme_prefetch = std::make_shared<s6a::KmePrefetch>(
+      s6a::KmePrefetch{std::string(kImei.substr(0, 14)), std::move(prefetched)});
+  answer_seed(dir, "aia_kme_prefetch_provisioning", d.air, aia);
+  aia.kme_prefetch = std::make_shared<s6a::KmePrefetch>(s6a::KmePrefetch{
+      std::string(kImei.substr(0, 14)),
+      s6a::DeviceChallenge{2, pattern(16, 0x54), pattern(16, 0x55), pattern(61, 0x56)}});
+  answer_seed(dir, "aia_kme_prefetch_challenge", d.air, aia);
+  aia.kme_prefetch.reset();
   answer_seed(dir, "aia_user_unknown", d.air, s6a::AuthenticationInformationAnswer{s6a::kErrorUserUnknown, {}, {}});
   answer_seed(dir, "aia_too_busy", d.air, s6a::AuthenticationInformationAnswer{s6a::kTooBusy, {}, {}});
 

@@ -143,6 +143,7 @@ inline constexpr std::array kSpecs{
     AvpSpec{&D::kme_confirm, 15, kKmeb, "KME-Confirm", Kind::kGrouped, false, {}},
     AvpSpec{&D::kme_stored_version, 16, kKmeb, "KME-Stored-Version", Kind::kUnsigned32, false, {}},
     AvpSpec{&D::kme_device_proof, 19, kKmeb, "KME-Device-Proof", Kind::kGrouped, false, {}},
+    AvpSpec{&D::kme_prefetch, 21, kKmeb, "KME-Prefetch", Kind::kGrouped, false, {}},
 };
 
 }  // namespace kmebind::diameter::avp_spec

@@ -123,7 +123,7 @@ struct S6aDictionary {
   AvpDef kme_binding_requirement, kme_supported_procedures, kme_procedure, kme_version,
       kme_ecies_profile, kme_encrypted_payload, kme, kme_cookie, kme_xrsp, kme_nonce,
       kme_signature_algorithm, kme_signature, kme_provisioning, kme_device_challenge, kme_confirm,
-      kme_stored_version, kme_challenge_token, kme_rsp, kme_device_proof, kme_hxrsp;
+      kme_stored_version, kme_challenge_token, kme_rsp, kme_device_proof, kme_hxrsp, kme_prefetch;
 };
 
 // A KME command code must fit in 24 bits, not be 0, and not be a base (RFC 6733 §3.1) or S6a

@@ -1,5 +1,6 @@
 #include "diameter/kme_avps.h"
 
+#include "diameter/identity_avps.h"
 #include "diameter/wire_limits.h"
 
 namespace kmebind::diameter::detail {
@@ -132,6 +133,67 @@ Decoded<s6a::DeviceChallenge> read_kme_device_challenge(const AvpReader& g,
   out.nonce = copy(*nonce);
   out.hxrsp = copy(*hxrsp);
   out.challenge_token = copy(*token);
+  return out;
+}
+
+Status add_kme_action(void* parent, const S6aDictionary& d, const KmeAction& action) {
+  if (const auto* p = std::get_if<s6a::KmeProvisioning>(&action)) {
+    return add_kme_provisioning(parent, d, *p);
+  }
+  if (const auto* c = std::get_if<s6a::DeviceChallenge>(&action)) {
+    return add_kme_device_challenge(parent, d, *c);
+  }
+  return {};
+}
+
+Decoded<KmeAction> read_kme_action(const AvpReader& r, const S6aDictionary& d) {
+  auto provisioning = r.optional(d.kme_provisioning);
+  if (!provisioning) return std::unexpected(provisioning.error());
+  auto challenge = r.optional(d.kme_device_challenge);
+  if (!challenge) return std::unexpected(challenge.error());
+  if (*provisioning != nullptr && *challenge != nullptr) {
+    return std::unexpected(
+        r.invalid(d.kme_device_challenge, *challenge, "present together with KME-Provisioning"));
+  }
+  if (*provisioning != nullptr) {
+    auto p = read_kme_provisioning(r.group(*provisioning, d.kme_provisioning), d);
+    if (!p) return std::unexpected(p.error());
+    return KmeAction(std::move(*p));
+  }
+  if (*challenge != nullptr) {
+    auto c = read_kme_device_challenge(r.group(*challenge, d.kme_device_challenge), d);
+    if (!c) return std::unexpected(c.error());
+    return KmeAction(std::move(*c));
+  }
+  return KmeAction();
+}
+
+Status add_kme_prefetch(void* parent, const S6aDictionary& d, const s6a::KmePrefetch& p) {
+  auto g = add_group(parent, d.kme_prefetch);
+  if (!g) return std::unexpected(g.error());
+  if (auto st = add_terminal_information(*g, d, {p.imei, ""}); !st) return st;
+  if (const auto* provisioning = std::get_if<s6a::KmeProvisioning>(&p.action)) {
+    return add_kme_provisioning(*g, d, *provisioning);
+  }
+  return add_kme_device_challenge(*g, d, std::get<s6a::DeviceChallenge>(p.action));
+}
+
+Decoded<s6a::KmePrefetch> read_kme_prefetch(const AvpReader& g, const S6aDictionary& d) {
+  auto terminal = g.one(d.terminal_information);
+  if (!terminal) return std::unexpected(terminal.error());
+  auto t = read_terminal_information(g.group(*terminal, d.terminal_information), d);
+  if (!t) return std::unexpected(t.error());
+  auto action = read_kme_action(g, d);
+  if (!action) return std::unexpected(action.error());
+  s6a::KmePrefetch out;
+  out.imei = std::move(t->imei);
+  if (auto* p = std::get_if<s6a::KmeProvisioning>(&*action)) {
+    out.action = std::move(*p);
+  } else if (auto* c = std::get_if<s6a::DeviceChallenge>(&*action)) {
+    out.action = std::move(*c);
+  } else {
+    return std::unexpected(g.missing(d.kme_provisioning));
+  }
   return out;
 }
 

@@ -1,7 +1,9 @@
 // Internal to src/diameter: the grouped AVPs of kmebind's KME extension (docs/diameter.md §3):
 // KME-Confirm and KME-Device-Proof (in the ULR), KME-Provisioning and KME-Device-Challenge (in the
-// KME-Answer).
+// KME-Answer and, inside KME-Prefetch, in the AIA).
 #pragma once
+
+#include <variant>
 
 #include "diameter/avp_io.h"
 #include "s6a/messages.h"
@@ -24,6 +26,17 @@ Decoded<s6a::KmeProvisioning> read_kme_provisioning(const AvpReader& group, cons
 Status add_kme_device_challenge(void* parent, const S6aDictionary& d, const s6a::DeviceChallenge& c);
 Decoded<s6a::DeviceChallenge> read_kme_device_challenge(const AvpReader& group,
                                                         const S6aDictionary& d);
+
+// What a KME-Answer carries besides its result: [ KME-Provisioning ] [ KME-Device-Challenge ], at
+// most one of the two. read_kme_action: both present is INVALID_AVP_VALUE; neither is monostate.
+using KmeAction = std::variant<std::monostate, s6a::KmeProvisioning, s6a::DeviceChallenge>;
+Status add_kme_action(void* parent, const S6aDictionary& d, const KmeAction& action);
+Decoded<KmeAction> read_kme_action(const AvpReader& r, const S6aDictionary& d);
+
+// KME-Prefetch ::= { Terminal-Information } [ KME-Provisioning ] [ KME-Device-Challenge ]
+// (in the AIA; exactly one of the last two: neither is MISSING_AVP KME-Provisioning).
+Status add_kme_prefetch(void* parent, const S6aDictionary& d, const s6a::KmePrefetch& p);
+Decoded<s6a::KmePrefetch> read_kme_prefetch(const AvpReader& group, const S6aDictionary& d);
 
 // KME-Device-Proof ::= { KME-Version } { KME-Challenge-Token } { KME-Rsp }
 Status add_kme_device_proof(void* parent, const S6aDictionary& d, const s6a::DeviceProof& p);

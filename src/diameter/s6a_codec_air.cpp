@@ -1,7 +1,9 @@
-// AIR / AIA, TS 29.272 §7.2.5-7.2.6 (procedure §5.2.3.1), plus KME-Binding-Requirement in the AIA.
+// AIR / AIA, TS 29.272 §7.2.5-7.2.6 (procedure §5.2.3.1), plus kmebind's KME-Supported-Procedures
+// in the AIR and KME-Binding-Requirement and KME-Prefetch in the AIA.
 #include "diameter/avp_io.h"
 #include "diameter/fd_include.h"
 #include "diameter/identity_avps.h"
+#include "diameter/kme_avps.h"
 #include "diameter/s6a_codec.h"
 #include "diameter/wire_limits.h"
 
@@ -10,7 +12,8 @@ namespace kmebind::diameter {
 using detail::AvpReader;
 
 // TS 29.272 §7.2.5: { Auth-Session-State } { User-Name } [ Requested-EUTRAN-Authentication-Info ]
-// { Visited-PLMN-Id }
+// { Visited-PLMN-Id }; kmebind adds [ KME-Supported-Procedures ]: KME material on the AIA is
+// wanted for these procedures (absent: none).
 Status append_request(const S6aDictionary& d, const s6a::AuthenticationInformationRequest& air,
                       struct msg* request) {
   if (auto st = detail::add_auth_session_state(request, d); !st) return st;
@@ -31,7 +34,9 @@ Status append_request(const S6aDictionary& d, const s6a::AuthenticationInformati
     resync.insert(resync.end(), air.resync->auts.begin(), air.resync->auts.end());
     if (auto st = detail::add_octets(*info, d.re_synchronization_info, resync); !st) return st;
   }
-  return detail::add_octets(request, d.visited_plmn_id, air.visited_plmn_id);
+  if (auto st = detail::add_octets(request, d.visited_plmn_id, air.visited_plmn_id); !st) return st;
+  if (air.kme_prefetch_procedures == 0) return {};
+  return detail::add_u32(request, d.kme_supported_procedures, air.kme_prefetch_procedures);
 }
 
 Decoded<s6a::AuthenticationInformationRequest> decode_air(const S6aDictionary& d,
@@ -63,11 +68,20 @@ Decoded<s6a::AuthenticationInformationRequest> decode_air(const S6aDictionary& d
     air.resync = s6a::ResyncInfo{Bytes(v.begin(), v.begin() + limits::kRandSize),
                                  Bytes(v.begin() + limits::kRandSize, v.end())};
   }
+  auto prefetch = r.optional_u32(d.kme_supported_procedures);
+  if (!prefetch) return std::unexpected(prefetch.error());
+  if (*prefetch) {
+    if (**prefetch > 0xFF) {
+      return std::unexpected(r.invalid(d.kme_supported_procedures,
+                                       *r.one(d.kme_supported_procedures), "bits above 7 set"));
+    }
+    air.kme_prefetch_procedures = static_cast<std::uint8_t>(**prefetch);
+  }
   return air;
 }
 
 // TS 29.272 §7.2.6: result, { Auth-Session-State } [ Authentication-Info ]; kmebind adds
-// [ KME-Binding-Requirement ] (absent means NONE).
+// [ KME-Binding-Requirement ] (absent means NONE) and [ KME-Prefetch ].
 Status append_answer(const S6aDictionary& d, const s6a::AuthenticationInformationAnswer& aia,
                      struct msg* answer) {
   auto body = detail::add_answer_head(answer, d, aia.result);
@@ -86,9 +100,13 @@ Status append_answer(const S6aDictionary& d, const s6a::AuthenticationInformatio
     }
   }
   if (aia.binding != s6a::BindingRequirement::kNone) {
-    return detail::add_i32(answer, d.kme_binding_requirement,
-                           static_cast<std::int32_t>(aia.binding));
+    if (auto st = detail::add_i32(answer, d.kme_binding_requirement,
+                                  static_cast<std::int32_t>(aia.binding));
+        !st) {
+      return st;
+    }
   }
+  if (aia.kme_prefetch) return detail::add_kme_prefetch(answer, d, *aia.kme_prefetch);
   return {};
 }
 
@@ -144,6 +162,13 @@ Decoded<s6a::AuthenticationInformationAnswer> decode_aia(const S6aDictionary& d,
                                        *r.one(d.kme_binding_requirement), "unknown value"));
     }
     aia.binding = static_cast<s6a::BindingRequirement>(**binding);
+  }
+  auto prefetch = r.optional(d.kme_prefetch);
+  if (!prefetch) return std::unexpected(prefetch.error());
+  if (*prefetch != nullptr) {
+    auto p = detail::read_kme_prefetch(r.group(*prefetch, d.kme_prefetch), d);
+    if (!p) return std::unexpected(p.error());
+    aia.kme_prefetch = std::make_shared<s6a::KmePrefetch>(std::move(*p));
   }
   return aia;
 }

@@ -48,13 +48,7 @@ Status append_answer(const S6aDictionary& d, const s6a::KmeAnswer& kma, struct m
   auto body = detail::add_answer_head(answer, d, kma.result);
   if (!body) return std::unexpected(body.error());
   if (!*body) return {};
-  if (const auto* p = std::get_if<s6a::KmeProvisioning>(&kma.action)) {
-    return detail::add_kme_provisioning(answer, d, *p);
-  }
-  if (const auto* c = std::get_if<s6a::DeviceChallenge>(&kma.action)) {
-    return detail::add_kme_device_challenge(answer, d, *c);
-  }
-  return {};
+  return detail::add_kme_action(answer, d, kma.action);
 }
 
 Decoded<s6a::KmeAnswer> decode_kma(const S6aDictionary& d, struct msg* answer) {
@@ -65,23 +59,9 @@ Decoded<s6a::KmeAnswer> decode_kma(const S6aDictionary& d, struct msg* answer) {
   kma.result = *result;
   if (detail::has_error_bit(answer)) return kma;
 
-  auto provisioning = r.optional(d.kme_provisioning);
-  if (!provisioning) return std::unexpected(provisioning.error());
-  auto challenge = r.optional(d.kme_device_challenge);
-  if (!challenge) return std::unexpected(challenge.error());
-  if (*provisioning != nullptr && *challenge != nullptr) {
-    return std::unexpected(r.invalid(d.kme_device_challenge, *challenge,
-                                     "present together with KME-Provisioning"));
-  }
-  if (*provisioning != nullptr) {
-    auto p = detail::read_kme_provisioning(r.group(*provisioning, d.kme_provisioning), d);
-    if (!p) return std::unexpected(p.error());
-    kma.action = std::move(*p);
-  } else if (*challenge != nullptr) {
-    auto c = detail::read_kme_device_challenge(r.group(*challenge, d.kme_device_challenge), d);
-    if (!c) return std::unexpected(c.error());
-    kma.action = std::move(*c);
-  }
+  auto action = detail::read_kme_action(r, d);
+  if (!action) return std::unexpected(action.error());
+  kma.action = std::move(*action);
   return kma;
 }
 

@@ -29,10 +29,13 @@ constexpr std::array<std::string_view, 6> kConfirm{
     "KME-Signature-Algorithm", "KME-Signature"};
 constexpr std::array<std::string_view, 3> kDeviceProof{"KME-Version", "KME-Challenge-Token",
                                                        "KME-Rsp"};
-constexpr std::array kGroups{GroupMembers{"KME-Provisioning", kProvisioning},
-                             GroupMembers{"KME-Device-Challenge", kDeviceChallenge},
-                             GroupMembers{"KME-Confirm", kConfirm},
-                             GroupMembers{"KME-Device-Proof", kDeviceProof}};
+// Terminal-Information is 3GPP's (Wireshark's TGPP.xml defines it).
+constexpr std::array<std::string_view, 3> kPrefetch{"Terminal-Information", "KME-Provisioning",
+                                                    "KME-Device-Challenge"};
+constexpr std::array kGroups{
+    GroupMembers{"KME-Provisioning", kProvisioning},
+    GroupMembers{"KME-Device-Challenge", kDeviceChallenge}, GroupMembers{"KME-Confirm", kConfirm},
+    GroupMembers{"KME-Device-Proof", kDeviceProof}, GroupMembers{"KME-Prefetch", kPrefetch}};
 
 // Wireshark's base type names (its dictionary.xml <typedefn>s).
 std::string_view type_name(Kind kind) {
@@ -58,9 +61,10 @@ const GroupMembers* members_of(std::string_view name) {
   return nullptr;
 }
 
-bool is_kmebind_avp(std::string_view name) {
+// An AVP of the table: kmebind's, or one of the 3GPP AVPs Wireshark already knows.
+bool is_known_avp(std::string_view name) {
   for (const AvpSpec& spec : kSpecs) {
-    if (spec.vendor == kKmeb && name == spec.name) return true;
+    if (name == spec.name) return true;
   }
   return false;
 }
@@ -120,7 +124,7 @@ Result<std::string> wireshark_dictionary_xml(std::uint32_t kme_command_code) {
         return fail(Code::kInternal, std::string("no members listed for grouped AVP ") + spec.name);
       }
       for (std::string_view member : group->members) {
-        if (!is_kmebind_avp(member)) {
+        if (!is_known_avp(member)) {
           return fail(Code::kInternal,
                       std::string(spec.name) + " lists an unknown member " + std::string(member));
         }

@@ -61,6 +61,24 @@ MsgPtr valid_aia() {
   return m;
 }
 
+// An AIA with KME material: procedure-2 provisioning for one IMEI.
+MsgPtr valid_aia_with_prefetch() {
+  s6a::KmeProvisioning p;
+  p.procedure = s6a::KmeProcedure::kHiddenFromCnn;
+  p.encrypted_payload = pattern(100, 1);
+  p.cookie = pattern(93, 2);
+  p.xrsp = pattern(16, 3);
+  s6a::AuthenticationInformationAnswer aia;
+  aia.vectors.push_back(s6a::EutranVector{pattern(16, 1), pattern(8, 2), pattern(16, 3),
+                                          SecretBytes(pattern(32, 4))});
+  aia.binding = s6a::BindingRequirement::kKmeRequired;
+  aia.kme_prefetch =
+      std::make_shared<s6a::KmePrefetch>(s6a::KmePrefetch{"35693803564380", std::move(p)});
+  auto m = new_answer(dict().air);
+  EXPECT_TRUE(append_answer(dict(), aia, m.get()));
+  return m;
+}
+
 template <class Decoded>
 void expect_error(const Decoded& got, s6a::ResultCode rc, const std::string& names) {
   ASSERT_FALSE(got) << "decoded although malformed; expected " << names;
@@ -269,6 +287,51 @@ TEST(S6aCodecMalformed, KmeValuesOutOfRangeAreRefused) {
       expect_error(decode_aia(d, wire(m.get()).get()), s6a::kInvalidAvpValue, "KME-Binding-Requirement");
     }
     {
+      auto a = valid_aia_with_prefetch();
+      drop(find(a.get(), d.kme_prefetch), d.kme_provisioning);
+      expect_error(decode_aia(d, wire(a.get()).get()), s6a::kMissingAvp,
+                   "KME-Prefetch/KME-Provisioning");
+    }
+    {
+      auto a = valid_aia_with_prefetch();
+      ASSERT_TRUE(detail::add_kme_device_challenge(
+          find(a.get(), d.kme_prefetch), d,
+          s6a::DeviceChallenge{1, pattern(16, 1), pattern(16, 2), pattern(61, 3)}));
+      expect_error(decode_aia(d, wire(a.get()).get()), s6a::kInvalidAvpValue,
+                   "KME-Prefetch/KME-Device-Challenge");
+    }
+    {
+      auto a = valid_aia_with_prefetch();
+      drop(find(a.get(), d.kme_prefetch), d.terminal_information);
+      expect_error(decode_aia(d, wire(a.get()).get()), s6a::kMissingAvp,
+                   "KME-Prefetch/Terminal-Information");
+    }
+    {
+      auto a = valid_aia_with_prefetch();
+      set_octets(find(find(find(a.get(), d.kme_prefetch), d.terminal_information), d.imei),
+                 Bytes{'1', '2', 'x'});
+      expect_error(decode_aia(d, wire(a.get()).get()), s6a::kInvalidAvpValue,
+                   "KME-Prefetch/Terminal-Information/IMEI");
+    }
+    {
+      auto a = valid_aia_with_prefetch();
+      set_octets(find(find(find(a.get(), d.kme_prefetch), d.kme_provisioning), d.kme_xrsp),
+                 pattern(15, 0));
+      expect_error(decode_aia(d, wire(a.get()).get()), s6a::kInvalidAvpValue,
+                   "KME-Prefetch/KME-Provisioning/KME-XRsp");
+    }
+    {
+      s6a::AuthenticationInformationRequest air;
+      air.imsi = "001010123456789";
+      air.visited_plmn_id = {0x00, 0xF1, 0x10};
+      air.kme_prefetch_procedures = 3;
+      auto m = new_request(d.air);
+      ASSERT_TRUE(append_request(d, air, m.get()));
+      set_u32(find(m.get(), d.kme_supported_procedures), 0x100);
+      expect_error(decode_air(d, wire(m.get()).get()), s6a::kInvalidAvpValue,
+                   "KME-Supported-Procedures");
+    }
+    {
       s6a::UpdateLocationAnswer ula;
       ula.msisdn = "4915123456789";
       auto m = new_answer(d.ulr);
@@ -394,6 +457,7 @@ TEST(S6aCodecMalformed, TruncatedAndCorruptedOctetsNeverCrash) {
     const S6aDictionary& d = dict();
     hammer(to_wire(valid_air().get()), kCmdAuthenticationInformation, true);
     hammer(to_wire(valid_aia().get()), kCmdAuthenticationInformation, false);
+    hammer(to_wire(valid_aia_with_prefetch().get()), kCmdAuthenticationInformation, false);
     hammer(to_wire(valid_ulr(s6a::KmeProcedure::kHiddenFromCnn).get()), kCmdUpdateLocation, true);
     hammer(to_wire(valid_ulr_with_proof().get()), kCmdUpdateLocation, true);
     s6a::KmeProvisioning p;

@@ -130,6 +130,76 @@ TEST(S6aCodec, AiaWithoutBindingAvpMeansNone) {
   });
 }
 
+TEST(S6aCodec, AirCarriesKmePrefetchProceduresOnlyWhenAsked) {
+  in_child([] {
+    s6a::AuthenticationInformationRequest air = sample_air();
+    auto plain = new_request(dict().air);
+    ASSERT_TRUE(append_request(dict(), air, plain.get()));
+    EXPECT_EQ(find(plain.get(), dict().kme_supported_procedures), nullptr);  // standard AIR
+    auto got = decode_air(dict(), wire(plain.get()).get());
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(got->kme_prefetch_procedures, 0);
+
+    air.kme_prefetch_procedures = 0x02;
+    auto asked = new_request(dict().air);
+    ASSERT_TRUE(append_request(dict(), air, asked.get()));
+    got = decode_air(dict(), wire(asked.get()).get());
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(got->kme_prefetch_procedures, 0x02);
+  });
+}
+
+TEST(S6aCodec, AiaRoundTripWithKmePrefetchOfEachKind) {
+  in_child([] {
+    s6a::KmeProvisioning p;
+    p.procedure = s6a::KmeProcedure::kHiddenFromCnn;
+    p.ecies_profile = 1;
+    p.kme_version = 3;
+    p.encrypted_payload = pattern(140, 3);
+    p.cookie = pattern(93, 4);
+    p.xrsp = pattern(16, 5);
+    s6a::AuthenticationInformationAnswer aia;
+    aia.vectors.push_back(sample_vector(1));
+    aia.binding = s6a::BindingRequirement::kKmeRequired;
+    aia.kme_prefetch =
+        std::make_shared<s6a::KmePrefetch>(s6a::KmePrefetch{"35693803564380", std::move(p)});
+    auto m = new_answer(dict().air);
+    ASSERT_TRUE(append_answer(dict(), aia, m.get()));
+    auto got = decode_aia(dict(), wire(m.get()).get());
+    ASSERT_TRUE(got) << got.error().message;
+    ASSERT_EQ(got->vectors.size(), 1u);
+    EXPECT_EQ(got->binding, s6a::BindingRequirement::kKmeRequired);
+    ASSERT_NE(got->kme_prefetch, nullptr);
+    EXPECT_EQ(got->kme_prefetch->imei, "35693803564380");
+    const auto* q = std::get_if<s6a::KmeProvisioning>(&got->kme_prefetch->action);
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(q->kme_version, 3u);
+    EXPECT_EQ(q->encrypted_payload, pattern(140, 3));
+    EXPECT_EQ(q->cookie, pattern(93, 4));
+    EXPECT_EQ(q->xrsp, pattern(16, 5));
+
+    aia.kme_prefetch = std::make_shared<s6a::KmePrefetch>(s6a::KmePrefetch{
+        "35693803564380", s6a::DeviceChallenge{4, pattern(16, 1), pattern(16, 2), pattern(61, 3)}});
+    auto c = new_answer(dict().air);
+    ASSERT_TRUE(append_answer(dict(), aia, c.get()));
+    got = decode_aia(dict(), wire(c.get()).get());
+    ASSERT_TRUE(got) << got.error().message;
+    ASSERT_NE(got->kme_prefetch, nullptr);
+    const auto* ch = std::get_if<s6a::DeviceChallenge>(&got->kme_prefetch->action);
+    ASSERT_NE(ch, nullptr);
+    EXPECT_EQ(ch->kme_version, 4u);
+    EXPECT_EQ(ch->challenge_token, pattern(61, 3));
+
+    aia.kme_prefetch.reset();
+    auto none = new_answer(dict().air);
+    ASSERT_TRUE(append_answer(dict(), aia, none.get()));
+    EXPECT_EQ(find(none.get(), dict().kme_prefetch), nullptr);
+    got = decode_aia(dict(), wire(none.get()).get());
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->kme_prefetch, nullptr);
+  });
+}
+
 TEST(S6aCodec, VendorResultTravelsAsExperimentalResult) {
   in_child([] {
     for (s6a::ResultCode rc : {s6a::kErrorUserUnknown, s6a::kErrorBindingViolation,
@@ -360,9 +430,9 @@ TEST(S6aCodec, KmaRoundTripDeviceChallengeAndResultOnly) {
 TEST(S6aCodec, AvpFlagsFollowTheSpecsAndKmeAvpsAreNotMandatory) {
   in_child([] {
     const S6aDictionary& d = dict();
-    for (const AvpDef* def :
-         {&d.kme, &d.kme_confirm, &d.kme_binding_requirement, &d.kme_stored_version,
-          &d.kme_device_proof, &d.kme_challenge_token, &d.kme_rsp, &d.kme_hxrsp, &d.rat_type}) {
+    for (const AvpDef* def : {&d.kme, &d.kme_confirm, &d.kme_binding_requirement,
+                              &d.kme_stored_version, &d.kme_device_proof, &d.kme_challenge_token,
+                              &d.kme_rsp, &d.kme_hxrsp, &d.kme_prefetch, &d.rat_type}) {
       dict_avp_data data{};
       ASSERT_EQ(fd_dict_getval(def->model, &data), 0);
       EXPECT_EQ(data.avp_vendor, def == &d.rat_type ? 10415u : 32473u) << def->name;

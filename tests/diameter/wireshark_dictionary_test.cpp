@@ -78,7 +78,7 @@ TEST(WiresharkDictionary, ListsEveryKmebindAvpOfTheFreeDiameterDictionary) {
         ADD_FAILURE() << data.avp_name << ": unexpected base type";
     }
   }
-  EXPECT_EQ(found, 20);
+  EXPECT_EQ(found, 21);
   EXPECT_EQ(count_of(*xml, "<avp name="), found) << "the fragment lists AVPs freeDiameter lacks";
   EXPECT_NE(xml->find("<command name=\"KME\" code=\"16777214\""), std::string::npos) << *xml;
   EXPECT_NE(xml->find("<application id=\"16777251\""), std::string::npos) << *xml;
@@ -102,9 +102,9 @@ TEST(WiresharkDictionary, RefusesACommandCodeThatIsNotFree) {
   }
 }
 
-// Messages that between them carry all 20 kmebind AVPs: the six of the interop test (KME-Binding-
-// Requirement, a procedure-2 KME-Confirm, KME-Stored-Version, KME-Supported-Procedures) and
-// KME-Answers with each action, and a ULR with a KME-Device-Proof.
+// Messages that between them carry all 21 kmebind AVPs: the six of the interop test (KME-Binding-
+// Requirement, a procedure-2 KME-Confirm, KME-Stored-Version, KME-Supported-Procedures),
+// KME-Answers with each action, a ULR with a KME-Device-Proof, and an AIA with KME-Prefetch.
 std::vector<Bytes> kmebind_messages() {
   const S6aDictionary& d = dict();
   std::vector<Bytes> out = six_s6a_messages();
@@ -133,6 +133,17 @@ std::vector<Bytes> kmebind_messages() {
   ulr.device_proof = s6a::DeviceProof{3, pattern(61, 14), pattern(16, 15)};
   auto m = new_request(d.ulr);
   EXPECT_TRUE(append_request(d, ulr, m.get()));
+  out.push_back(to_wire(m.get()));
+
+  s6a::AuthenticationInformationAnswer aia;
+  aia.vectors.push_back(s6a::EutranVector{pattern(16, 1), pattern(8, 2), pattern(16, 3),
+                                          SecretBytes(pattern(32, 4))});
+  aia.binding = s6a::BindingRequirement::kKmeRequired;
+  aia.kme_prefetch = std::make_shared<s6a::KmePrefetch>(
+      s6a::KmePrefetch{"35693803564380",
+                       s6a::DeviceChallenge{3, pattern(16, 12), pattern(16, 13), pattern(61, 14)}});
+  m = new_answer(d.air);
+  EXPECT_TRUE(append_answer(d, aia, m.get()));
   out.push_back(to_wire(m.get()));
   return out;
 }
@@ -188,6 +199,7 @@ void expect_kmebind_decoded(const std::string& verbose) {
                             "AVP: KME-Rsp(18)",
                             "AVP: KME-Device-Proof(19)",
                             "AVP: KME-HXRsp(20)",
+                            "AVP: KME-Prefetch(21)",
                             "KME-Binding-Requirement: KME_REQUIRED (2)",
                             "KME-Procedure: SHARED_WITH_CNN (1)",
                             "KME-Procedure: HIDDEN_FROM_CNN (2)",
