@@ -38,6 +38,8 @@ void request_vectors(Step& s, std::optional<s6a::ResyncInfo> resync) {
   air.visited_plmn_id = s.cnn.visited_plmn_id;
   air.number_of_vectors = 1;
   air.resync = std::move(resync);
+  // docs/protocol.md "KME material on the AIA": the procedures the KME-Answer's material may use.
+  air.kme_prefetch_procedures = s.config().kme_prefetch ? s.config().supported_kme_procedures : 0;
   s.ue.state = EmmState::kCommonProcedureInitiated;
   send_s6a(s, std::move(air), AttachStep::kAwaitAia);
 }
@@ -57,6 +59,13 @@ void on_aia(Step& s, s6a::AuthenticationInformationAnswer&& aia) {
   AttachProcedure& a = s.attach();
   a.vector = std::move(aia.vectors.front());
   a.binding = aia.binding;
+  // Kept until Security mode complete names the IMEI (kme_procedure::request). Material the CNN
+  // did not ask for, or for a subscriber without KME binding, is dropped here. An AIA after a
+  // resynchronisation replaces what the first one brought.
+  a.kme_prefetch.reset();
+  if (s.config().kme_prefetch && a.binding == s6a::BindingRequirement::kKmeRequired) {
+    a.kme_prefetch = std::move(aia.kme_prefetch);
+  }
   s.ue.ksi = next_ksi(s);
 
   nas::AuthenticationRequest request;
@@ -91,6 +100,7 @@ void on_authentication_failure(Step& s, const nas::AuthenticationFailure& failur
     resync.auts.assign(failure.authentication_failure_parameter->begin(),
                        failure.authentication_failure_parameter->end());
     a.vector.reset();
+    a.kme_prefetch.reset();  // made for this AIR's vector; the next AIA brings its own
     request_vectors(s, std::move(resync));
     return;
   }

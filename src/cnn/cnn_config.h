@@ -51,6 +51,11 @@ struct CnnConfig {
   // KME procedures this CNN can run (KME-Request supported_procedures): bit 0 procedure 1
   // (TR 33.868 §5.4.4.2.3.3.1), bit 1 procedure 2 (§5.4.4.2.3.3.2).
   std::uint8_t supported_kme_procedures = 0x03;
+  // KME material on the AIA (docs/protocol.md "KME material on the AIA"): every AIR asks for it
+  // (kme_prefetch_procedures = supported_kme_procedures), and the material is used instead of a
+  // KME-Request when the IMEISV carries its IMEI. false: the AIR asks for none (0) and material
+  // on an AIA is ignored, so every KME binding costs a KME-Request.
+  bool kme_prefetch = true;
 
   // Default bearer of the attach (TS 24.301 §6.4.1): APN, QCI 9, an IPv4 address from this pool
   // ("a.b.c.d/len", len 8..30; the network and broadcast addresses are never handed out).

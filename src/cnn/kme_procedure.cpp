@@ -1,6 +1,9 @@
 #include "cnn/kme_procedure.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
 
 #include "cnn/s6a_causes.h"
 #include "cnn/update_location.h"
@@ -43,19 +46,39 @@ std::array<std::uint8_t, N> to_array(ByteView v) {
   return out;
 }
 
-void on_provisioning(Step& s, s6a::KmeProvisioning&& p) {
+// The checks material gets before the CNN acts on it, from a KMA or the AIA (seed steps 4-5):
+// why it cannot be used, or nullopt.
+std::optional<std::string> unusable(const CnnConfig& config, const s6a::KmeProvisioning& p) {
   const bool procedure1 = p.procedure == s6a::KmeProcedure::kSharedWithCnn;
   const bool procedure2 = p.procedure == s6a::KmeProcedure::kHiddenFromCnn;
   const std::uint8_t procedure_bit = procedure1 ? 0x01 : procedure2 ? 0x02 : 0x00;
-  if ((s.config().supported_kme_procedures & procedure_bit) == 0) {
-    p.kme.wipe();
-    unusable_answer(s, "provisioning with a procedure this CNN does not run");
-    return;
+  if ((config.supported_kme_procedures & procedure_bit) == 0) {
+    return "provisioning with a procedure this CNN does not run";
   }
   if ((p.ecies_profile != 1 && p.ecies_profile != 2) || p.encrypted_payload.empty() ||
       p.encrypted_payload.size() > 0xffff) {
+    return "provisioning with an unusable ECIES profile or payload";
+  }
+  if (procedure1 && p.kme.size() != crypto::kKmeSize) {
+    return "procedure 1 provisioning without a 32-octet KME";
+  }
+  if (procedure2 && (p.cookie.empty() || p.xrsp.size() != crypto::kRspSize)) {
+    return "procedure 2 provisioning without Cookie or a 16-octet XRsp";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> unusable(const CnnConfig&, const s6a::DeviceChallenge& c) {
+  if (c.nonce.size() != crypto::kNonceSize || c.hxrsp.size() != crypto::kRspSize) {
+    return "device challenge without a 16-octet Nonce and HXRsp";
+  }
+  return std::nullopt;
+}
+
+void on_provisioning(Step& s, s6a::KmeProvisioning&& p) {
+  if (auto why = unusable(s.config(), p)) {
     p.kme.wipe();
-    unusable_answer(s, "provisioning with an unusable ECIES profile or payload");
+    unusable_answer(s, *why);
     return;
   }
   KmeProvisioningState state;
@@ -67,11 +90,6 @@ void on_provisioning(Step& s, s6a::KmeProvisioning&& p) {
   command.kme_version = p.kme_version;
   if (p.procedure == s6a::KmeProcedure::kSharedWithCnn) {
     // TR 33.868 §5.4.4.2.3.3.1 step 5: the CNN generates the Nonce and checks Rsp itself.
-    if (p.kme.size() != crypto::kKmeSize) {
-      p.kme.wipe();
-      unusable_answer(s, "procedure 1 provisioning without a 32-octet KME");
-      return;
-    }
     nas::KmeNonce nonce{};
     if (auto ok = s.cnn.random(nonce); !ok) {
       internal_error(s, ok.error());
@@ -89,10 +107,6 @@ void on_provisioning(Step& s, s6a::KmeProvisioning&& p) {
   } else {
     // §5.4.4.2.3.3.2: the CNN forwards the payload and keeps Cookie and XRsp, never the KME.
     p.kme.wipe();
-    if (p.cookie.empty() || p.xrsp.size() != crypto::kRspSize) {
-      unusable_answer(s, "procedure 2 provisioning without Cookie or a 16-octet XRsp");
-      return;
-    }
     state.cookie = std::move(p.cookie);
     state.xrsp = std::move(p.xrsp);
     command.procedure = nas::KmeProcedure::kNotSharedWithCnn;
@@ -102,8 +116,8 @@ void on_provisioning(Step& s, s6a::KmeProvisioning&& p) {
 }
 
 void on_challenge(Step& s, s6a::DeviceChallenge&& c) {
-  if (c.nonce.size() != crypto::kNonceSize || c.hxrsp.size() != crypto::kRspSize) {
-    unusable_answer(s, "device challenge without a 16-octet Nonce and HXRsp");
+  if (auto why = unusable(s.config(), c)) {
+    unusable_answer(s, *why);
     return;
   }
   nas::DeviceAuthenticationRequest request;
@@ -166,6 +180,31 @@ void on_device_authentication_response(Step& s, const nas::DeviceAuthenticationR
 }  // namespace
 
 void request(Step& s) {
+  AttachProcedure& a = s.attach();
+  // Out of the procedure whatever happens: freed on return unless moved into the KME state.
+  const std::shared_ptr<s6a::KmePrefetch> prefetch = std::move(a.kme_prefetch);
+  if (prefetch && prefetch->imei != a.imei) {
+    ++s.cnn.stats.kme_prefetch_unused;
+  } else if (prefetch) {
+    const auto why = std::visit([&](const auto& action) { return unusable(s.config(), action); },
+                                prefetch->action);
+    if (!why) {
+      // The KME-Answer's handling on the material the AIA brought (docs/protocol.md "KME
+      // material on the AIA"): one S6a round trip fewer; the ULR's checks are the same.
+      ++s.cnn.stats.kme_prefetch_used;
+      s6a::KmeAnswer kma;
+      kma.action = std::visit(
+          [](auto& action) -> decltype(kma.action) { return std::move(action); },
+          prefetch->action);
+      on_kma(s, std::move(kma));
+      return;
+    }
+    // Unusable material falls back to the KME-Request instead of rejecting as a bad KMA would:
+    // it is only a saving, the KME-Request is the authoritative path (the HSS keeps no state
+    // from the material it put on the AIA), so a device still attaches when only the AIA's
+    // material is wrong. The counter shows an HSS that sends such material.
+    ++s.cnn.stats.kme_prefetch_unusable;
+  }
   s6a::KmeRequest kmr;
   kmr.imsi = s.ue.imsi;
   kmr.imei = s.attach().imei;

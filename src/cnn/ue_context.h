@@ -79,6 +79,11 @@ struct AttachProcedure {
   std::optional<s6a::EutranVector> vector;  // until Security mode command is built
   bool resync_requested = false;            // one AUTS resynchronisation per attach
 
+  // KME material the AIA brought (CnnConfig::kme_prefetch, binding kKmeRequired only), held from
+  // the AIA to Security mode complete, where it is used or dropped; freed with the procedure
+  // otherwise (a procedure-1 KME inside is wiped by SecretBytes). Null: none.
+  std::shared_ptr<s6a::KmePrefetch> kme_prefetch;
+
   std::string imei;              // 14 digits (TAC ‖ SNR) from IMEISV
   std::string software_version;  // 2 digits (SVN)
   std::variant<std::monostate, KmeProvisioningState, DeviceChallengeState> kme;
