@@ -150,7 +150,7 @@ cnn::S6aAnswer InProcessNetwork::answer(const cnn::S6aRequest& request) {
   return std::visit(
       Overloaded{
           [&](const s6a::AuthenticationInformationRequest& r) -> cnn::S6aAnswer {
-            return hss_->on_air(r, now);
+            return hss_->on_air(r, now, link_);
           },
           [&](const s6a::KmeRequest& r) -> cnn::S6aAnswer {
             return hss_->on_kme_request(r, now, link_);

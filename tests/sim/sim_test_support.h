@@ -70,13 +70,6 @@ inline s6a::UpdateLocationRequest clone(const s6a::UpdateLocationRequest& r) {
   c.device_proof = r.device_proof;
   return c;
 }
-inline s6a::AuthenticationInformationAnswer clone(const s6a::AuthenticationInformationAnswer& a) {
-  s6a::AuthenticationInformationAnswer c;
-  c.result = a.result;
-  c.binding = a.binding;
-  for (const auto& v : a.vectors) c.vectors.push_back(v.clone());
-  return c;
-}
 inline s6a::KmeProvisioning clone(const s6a::KmeProvisioning& p) {
   s6a::KmeProvisioning c;
   c.procedure = p.procedure;
@@ -93,6 +86,24 @@ inline s6a::KmeAnswer clone(const s6a::KmeAnswer& a) {
   c.result = a.result;
   if (const auto* p = std::get_if<s6a::KmeProvisioning>(&a.action)) c.action = clone(*p);
   if (const auto* d = std::get_if<s6a::DeviceChallenge>(&a.action)) c.action = *d;
+  return c;
+}
+// A copy of its own of the KME material on the AIA, so the record keeps it after the CNN took it.
+inline s6a::AuthenticationInformationAnswer clone(const s6a::AuthenticationInformationAnswer& a) {
+  s6a::AuthenticationInformationAnswer c;
+  c.result = a.result;
+  c.binding = a.binding;
+  for (const auto& v : a.vectors) c.vectors.push_back(v.clone());
+  if (a.kme_prefetch) {
+    auto m = std::make_shared<s6a::KmePrefetch>();
+    m->imei = a.kme_prefetch->imei;
+    if (const auto* p = std::get_if<s6a::KmeProvisioning>(&a.kme_prefetch->action)) {
+      m->action = clone(*p);
+    } else {
+      m->action = std::get<s6a::DeviceChallenge>(a.kme_prefetch->action);
+    }
+    c.kme_prefetch = std::move(m);
+  }
   return c;
 }
 inline s6a::AuthenticationInformationRequest clone(const s6a::AuthenticationInformationRequest& r) { return r; }
@@ -463,9 +474,12 @@ class SimTest : public ::testing::Test {
     c.allow_procedure1 = true;
     return c;
   }
+  // The tests of the KME-Request (seed steps 3-5 on S6a) run without KME material on the AIA;
+  // kme_prefetch_test.cpp runs the attach with it (the daemons' default).
   static cnn::CnnConfig cnn_config() {
     cnn::CnnConfig c;
     c.plmn = std::string(kPlmn);
+    c.kme_prefetch = false;
     return c;
   }
   static ue::UeConfig ue_config() {
@@ -476,10 +490,10 @@ class SimTest : public ::testing::Test {
   std::string store_path() const { return (dir_ / "hss.db").string(); }
 
   // A new network (the UEs added so far are dropped) on the fixture's HSS.
-  void make_network(hss::LinkInfo link) {
+  void make_network(hss::LinkInfo link, cnn::CnnConfig config = cnn_config()) {
     recorder_ = std::make_unique<Recorder>();
     flusher_.reset();
-    net_ = std::make_unique<InProcessNetwork>(*hss_, cnn_config(), kStartUnix, link);
+    net_ = std::make_unique<InProcessNetwork>(*hss_, std::move(config), kStartUnix, link);
     recorder_->attach(*net_);
   }
 
