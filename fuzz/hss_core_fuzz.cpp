@@ -27,16 +27,23 @@
 //    is allowed on, for a pair with no KME or a renewal requested for that pair's KME (or the same
 //    confirm again); the stored KME is then the confirmed one, with no renewal pending;
 //  - a ULR with a device proof is accepted only for a token the HSS issued for that IMSI, IMEI and
-//    the stored KME's version, within the challenge lifetime, with Rsp = Rsp(stored KME, Nonce).
+//    the stored KME's version, within the challenge lifetime, with Rsp = Rsp(stored KME, Nonce);
+//  - KME material on an AIA (hss.h on_air) only when the AIR asked for it, the config allows it,
+//    the subscriber is kKmeRequired and allows exactly one IMEI; it then passes the KME-Request
+//    checks above for that IMEI, and the confirm and proof paths reuse it like a KMA's; when it
+//    is absent although asked for, the same KME-Request is refused.
 //
 // Input (read from the front, 0 past the end): one octet of HssConfig flags (bit 0
 // allow_procedure1, bit 1 an MSISDN, bits 2-3 sqn_step 32/1/2^16/4, bits 4-5 max_vectors_per_air
-// 5/1/32/7, bit 6 lifetimes of 30 s (Cookie) and 1 s (challenge)), then up to 8 requests, each: op
-// (mod 6: 0 AIR, 1 KMR, 2 ULR, 3 ULR with a KME-Confirm, 4 ULR with a KME-Device-Proof, 5 an
-// operator's change of the store), clock step (kClockSteps[mod 16]), then
+// 5/1/32/7, bit 6 lifetimes of 30 s (Cookie) and 1 s (challenge), bit 7 AIRs may ask for KME
+// material and a second octet of flags follows: bit 0 kme_prefetch off), then up to 8 requests,
+// each: op (mod 6: 0 AIR, 1 KMR, 2 ULR, 3 ULR with a KME-Confirm, 4 ULR with a KME-Device-Proof,
+// 5 an operator's change of the store), clock step (kClockSteps[mod 16]), then
 //   AIR:     IMSI, PLMN, vectors (1-7; 0xe0-0xef: 0), resync (mod 8: 0-3 none, 4 genuine AUTS
 //            for SQN_HE ± sqn_step × next octet, 5 genuine AUTS near 2^48, 6 AUTS that does not
-//            verify, 7 wrong lengths)
+//            verify, 7 wrong lengths); with flags bit 7 then KME material asked
+//            (kme_prefetch_procedures, as KMR's supported procedures) and link (bit 0
+//            confidential)
 //   KMR:     IMSI, IMEI, supported procedures, link (bit 0 confidential)
 //   ULR:     IMSI, IMEI (0xff: no Terminal-Information), PLMN, link
 //   confirm: which earlier provisioning (mod count), link, mutations (below)
@@ -185,8 +192,10 @@ bool only(const std::set<std::string>& changes, std::initializer_list<std::strin
 
 class Session {
  public:
-  Session(Reader& in, hc::World& world, const hss::Hss& hss)
-      : in_(in), world_(world), hss_(hss), before_(world.initial()) {}
+  // `air_material`: AIRs read the octets that ask for KME material (input flags bit 7).
+  Session(Reader& in, hc::World& world, const hss::Hss& hss, bool air_material)
+      : in_(in), world_(world), hss_(hss), air_material_(air_material),
+        before_(world.initial()) {}
 
   void request() {
     const std::uint8_t op = in_.byte() % 6;
@@ -327,8 +336,14 @@ class Session {
         break;
     }
 
+    hss::LinkInfo link;
+    if (air_material_) {
+      req.kme_prefetch_procedures = pick_procedures();
+      link.confidential = (in_.byte() & 1) != 0;
+    }
+
     hss::HssEvent event;
-    const s6a::AuthenticationInformationAnswer aia = hss_.on_air(req, now_, event);
+    const s6a::AuthenticationInformationAnswer aia = hss_.on_air(req, now_, link, event);
     check_result(aia.result);
     count(req.resync ? "AIR+resync" : "AIR", aia.result);
     after_ = world_.snapshot();
@@ -339,7 +354,7 @@ class Session {
       if (imsi != req.imsi) KMEBIND_FUZZ_CHECK(after.sqn.at(imsi) == sqn);
     }
     if (!aia.result.ok()) {
-      KMEBIND_FUZZ_CHECK(aia.vectors.empty());
+      KMEBIND_FUZZ_CHECK(aia.vectors.empty() && aia.kme_prefetch == nullptr);
       return;
     }
     KMEBIND_FUZZ_CHECK(sub != nullptr && before_sqn != before_.sqn.end());
@@ -354,6 +369,41 @@ class Session {
     KMEBIND_FUZZ_CHECK(after.sqn.at(req.imsi) == base + step * count);
     KMEBIND_FUZZ_CHECK(static_cast<int>(aia.binding) == static_cast<int>(sub->mode));
     last_rand_ = aia.vectors.back().rand;
+    check_prefetch(req, link, aia, *sub);
+  }
+
+  // KME material on the AIA: exactly the KME-Request's answer for the one allowed IMEI.
+  void check_prefetch(const s6a::AuthenticationInformationRequest& req, const hss::LinkInfo& link,
+                      const s6a::AuthenticationInformationAnswer& aia, const hc::Subscriber& sub) {
+    const bool asked = hss_.config().kme_prefetch && req.kme_prefetch_procedures != 0 &&
+                       sub.mode == store::BindingMode::kKmeRequired;
+    auto imeis = world_.store().list_bindings(req.imsi);
+    KMEBIND_FUZZ_CHECK(imeis.has_value());
+    if (asked) count(aia.kme_prefetch ? "AIR KME material" : "AIR no KME material", aia.result);
+    if (!asked || imeis->size() != 1) {
+      KMEBIND_FUZZ_CHECK(aia.kme_prefetch == nullptr);
+      return;
+    }
+    const std::string& imei14 = imeis->front();
+    if (aia.kme_prefetch == nullptr) {
+      // Absent although asked: the KME-Request it stands for is refused (and stores nothing).
+      hss::HssEvent event;
+      const s6a::KmeAnswer kma = hss_.on_kme_request(
+          s6a::KmeRequest{req.imsi, imei14, req.kme_prefetch_procedures}, now_, link, event);
+      KMEBIND_FUZZ_CHECK(!kma.result.ok());
+      return;
+    }
+    const s6a::KmePrefetch& m = *aia.kme_prefetch;
+    KMEBIND_FUZZ_CHECK(m.imei == imei14);
+    check_material(req.imsi, imei14, req.kme_prefetch_procedures, link,
+                   std::get_if<s6a::DeviceChallenge>(&m.action),
+                   std::get_if<s6a::KmeProvisioning>(&m.action));
+  }
+
+  // The procedures a CNN says it runs: mostly the two bits, sometimes any octet.
+  std::uint8_t pick_procedures() {
+    const std::uint8_t b = in_.byte();
+    return b < 0xf0 ? b % 4 : b;
   }
 
   // AUTS = (SQN_MS ⊕ f5*(RAND)) ‖ f1*(SQN_MS, RAND, AMF 0000), TS 33.102 §6.3.3.
@@ -395,8 +445,7 @@ class Session {
     s6a::KmeRequest req;
     req.imsi = pick_imsi();
     req.imei = pick_imei();
-    const std::uint8_t supported = in_.byte();
-    req.supported_procedures = supported < 0xf0 ? supported % 4 : supported;
+    req.supported_procedures = pick_procedures();
     const hss::LinkInfo link{(in_.byte() & 1) != 0};
 
     hss::HssEvent event;
@@ -413,17 +462,29 @@ class Session {
       return;
     }
 
-    const hc::Subscriber* sub = world_.subscriber(req.imsi);
     const auto imei14 = normalized(req.imei);
-    KMEBIND_FUZZ_CHECK(sub != nullptr && imei14 && sub->mode == store::BindingMode::kKmeRequired);
-    auto allowed = world_.store().is_binding_allowed(req.imsi, *imei14);
+    KMEBIND_FUZZ_CHECK(imei14.has_value());
+    check_material(req.imsi, *imei14, req.supported_procedures, link,
+                   std::get_if<s6a::DeviceChallenge>(&kma.action),
+                   std::get_if<s6a::KmeProvisioning>(&kma.action));
+  }
+
+  // The material a KME-Request for (imsi, imei14, supported) on `link` was answered with — in a
+  // KMA or on an AIA — against the store; what the genuine device makes of it is recorded for the
+  // ULRs that follow. Exactly one of `c` and `p` is non-null.
+  void check_material(const std::string& imsi, const std::string& imei14, std::uint8_t supported,
+                      const hss::LinkInfo& link, const s6a::DeviceChallenge* c,
+                      const s6a::KmeProvisioning* p) {
+    const hc::Subscriber* sub = world_.subscriber(imsi);
+    KMEBIND_FUZZ_CHECK(sub != nullptr && sub->mode == store::BindingMode::kKmeRequired);
+    auto allowed = world_.store().is_binding_allowed(imsi, imei14);
     KMEBIND_FUZZ_CHECK(allowed.has_value() && *allowed);
-    const hc::Device* device = world_.device(*imei14);
+    const hc::Device* device = world_.device(imei14);
     KMEBIND_FUZZ_CHECK(device != nullptr);
-    auto stored = world_.store().get_kme(req.imsi, *imei14);
+    auto stored = world_.store().get_kme(imsi, imei14);
     KMEBIND_FUZZ_CHECK(stored.has_value());
 
-    if (auto* c = std::get_if<s6a::DeviceChallenge>(&kma.action)) {
+    if (c != nullptr) {
       // A challenge only with a stored KME whose renewal is not pending (the pair's own state).
       KMEBIND_FUZZ_CHECK(stored->has_value() && !(*stored)->renewal_requested);
       KMEBIND_FUZZ_CHECK((*stored)->version == c->kme_version);
@@ -433,14 +494,13 @@ class Session {
       KMEBIND_FUZZ_CHECK(hxrsp.has_value() && *hxrsp == c->hxrsp);
       KMEBIND_FUZZ_CHECK(c->challenge_token.size() == crypto::kChallengeTokenSize);
       challenges_.push_back(
-          {req.imsi, *imei14, c->kme_version, c->nonce, c->hxrsp, c->challenge_token, now_});
+          {imsi, imei14, c->kme_version, c->nonce, c->hxrsp, c->challenge_token, now_});
       return;
     }
-    auto* p = std::get_if<s6a::KmeProvisioning>(&kma.action);
     KMEBIND_FUZZ_CHECK(p != nullptr);
     // Provisioning only for a pair with no KME or with a renewal pending for its own KME.
     KMEBIND_FUZZ_CHECK(!stored->has_value() || (*stored)->renewal_requested);
-    auto counter = world_.store().kme_version(req.imsi, *imei14);
+    auto counter = world_.store().kme_version(imsi, imei14);
     KMEBIND_FUZZ_CHECK(counter.has_value() && p->kme_version == *counter + 1);
     const bool p1 = p->procedure == s6a::KmeProcedure::kSharedWithCnn;
     KMEBIND_FUZZ_CHECK(p->ecies_profile ==
@@ -448,10 +508,10 @@ class Session {
     if (p1) {
       // Procedure 1 puts the KME on the S6a link (hss_config.h allow_procedure1).
       KMEBIND_FUZZ_CHECK(link.confidential && hss_.config().allow_procedure1 && sub->procedure1 &&
-                         (req.supported_procedures & 1) != 0);
+                         (supported & 1) != 0);
     } else {
       KMEBIND_FUZZ_CHECK(p->procedure == s6a::KmeProcedure::kHiddenFromCnn && sub->procedure2 &&
-                         (req.supported_procedures & 2) != 0 &&
+                         (supported & 2) != 0 &&
                          p->cookie.size() == crypto::kCookieSize);
     }
     // Seed step 7: the genuine device opens the payload with its private key.
@@ -460,10 +520,10 @@ class Session {
     KMEBIND_FUZZ_CHECK(plain.has_value());
     auto payload = nas::decode_kme_payload(plain->view());
     KMEBIND_FUZZ_CHECK(payload.has_value());
-    KMEBIND_FUZZ_CHECK(payload->imei == imei15(*imei14) && payload->kme_version == p->kme_version);
+    KMEBIND_FUZZ_CHECK(payload->imei == imei15(imei14) && payload->kme_version == p->kme_version);
     KMEBIND_FUZZ_CHECK(static_cast<int>(payload->procedure) == static_cast<int>(p->procedure));
-    Provision rec{req.imsi,
-                  *imei14,
+    Provision rec{imsi,
+                  imei14,
                   p->procedure,
                   p->kme_version,
                   p->cookie,
@@ -481,7 +541,7 @@ class Session {
       KMEBIND_FUZZ_CHECK(xrsp.has_value() && *xrsp == p->xrsp);
       auto signature =
           crypto::sign(device->sig_alg, device->sig_private,
-                       crypto::kme_transcript(req.imsi, *imei14, rec.nonce, payload->kme));
+                       crypto::kme_transcript(imsi, imei14, rec.nonce, payload->kme));
       KMEBIND_FUZZ_CHECK(signature.has_value());
       rec.signature = std::move(*signature);
     }
@@ -860,6 +920,7 @@ class Session {
   Reader& in_;
   hc::World& world_;
   const hss::Hss& hss_;
+  const bool air_material_;
   std::int64_t now_ = hc::kStartUnixS;
   hc::StoreSnapshot before_;  // the store before the current request
   hc::StoreSnapshot after_;   // and after it
@@ -886,9 +947,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     config.cookie_lifetime_s = 30;
     config.challenge_lifetime_s = 1;
   }
+  const bool air_material = (flags & 0x80) != 0;
+  if (air_material) config.kme_prefetch = (in.byte() & 1) == 0;
   auto hss = hss::Hss::create(world.store(), world.cookie_keys(), config);
   KMEBIND_FUZZ_CHECK(hss.has_value());
-  Session session(in, world, *hss);
+  Session session(in, world, *hss, air_material);
   for (std::size_t i = 0; i < kMaxRequests && !in.done(); ++i) session.request();
   world.finished(session.state());
   return 0;
