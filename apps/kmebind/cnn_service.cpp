@@ -17,6 +17,15 @@ constexpr std::string_view kAttachHelp = "Attach procedures ended, by result";
 constexpr std::string_view kCauseHelp = "EMM causes sent to UEs in rejects, by cause";
 constexpr std::string_view kEventsHelp = "CNN core events, by kind";
 constexpr std::string_view kS6aHelp = "S6a requests sent to the HSS, by command";
+constexpr std::string_view kPrefetchHelp =
+    "KME material on the AIA at Security mode complete, by result (used instead of a KME-Request; "
+    "unused: another IMEI; unusable: failed the KMA checks)";
+
+// Brings a counter that only this function increments up to the core's running total.
+void mirror(net::Counter& counter, std::uint64_t total) {
+  const std::uint64_t seen = counter.value();
+  if (total > seen) counter.inc(total - seen);
+}
 
 // An Attach request (TS 24.301 §8.2.4), plain or integrity protected (§9.3.1: security header
 // type 1 or 3 is followed by MAC (4), sequence number (1) and the plain message). Only used to
@@ -84,6 +93,12 @@ CnnMetrics::CnnMetrics(net::MetricsRegistry& r)
           "KMEs provisioned to devices (ULA confirmed), by procedure", {{"procedure", "2"}})),
       device_authenticated(r.counter("kmebind_cnn_device_authenticated_total",
                                      "Devices authenticated with their stored KME")),
+      kme_prefetch_used(r.counter("kmebind_cnn_kme_prefetch_total", kPrefetchHelp,
+                                  {{"result", "used"}})),
+      kme_prefetch_unused(r.counter("kmebind_cnn_kme_prefetch_total", kPrefetchHelp,
+                                    {{"result", "unused"}})),
+      kme_prefetch_unusable(r.counter("kmebind_cnn_kme_prefetch_total", kPrefetchHelp,
+                                      {{"result", "unusable"}})),
       ues_attaching(r.gauge("kmebind_cnn_ues", "UE contexts, by state", {{"state", "attaching"}})),
       ues_registered(
           r.gauge("kmebind_cnn_ues", "UE contexts, by state", {{"state", "registered"}})),
@@ -225,6 +240,9 @@ void CnnService::apply() {
   const cnn::CnnStats stats = core_.stats();
   metrics_.ues_attaching.set(static_cast<double>(stats.ues_attaching));
   metrics_.ues_registered.set(static_cast<double>(stats.ues_registered));
+  mirror(metrics_.kme_prefetch_used, stats.kme_prefetch_used);
+  mirror(metrics_.kme_prefetch_unused, stats.kme_prefetch_unused);
+  mirror(metrics_.kme_prefetch_unusable, stats.kme_prefetch_unusable);
   arm_timer();
 }
 

@@ -35,6 +35,10 @@ struct CnnMetrics {
   net::Counter& kme_provisioned_procedure1;
   net::Counter& kme_provisioned_procedure2;
   net::Counter& device_authenticated;
+  // KME material on the AIA (cnn::CnnStats::kme_prefetch_*), mirrored from the core's stats.
+  net::Counter& kme_prefetch_used;
+  net::Counter& kme_prefetch_unused;
+  net::Counter& kme_prefetch_unusable;
   net::Gauge& ues_attaching;
   net::Gauge& ues_registered;
   net::Gauge& connections;

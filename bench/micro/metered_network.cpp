@@ -80,7 +80,7 @@ cnn::S6aAnswer MeteredNetwork::answer(const cnn::S6aRequest& request, AttachMete
       [&](const auto& r) -> cnn::S6aAnswer {
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, s6a::AuthenticationInformationRequest>) {
-          return hss_->on_air(r, now_unix_s_);
+          return hss_->on_air(r, now_unix_s_, link_);
         } else if constexpr (std::is_same_v<T, s6a::KmeRequest>) {
           return hss_->on_kme_request(r, now_unix_s_, link_);
         } else {
