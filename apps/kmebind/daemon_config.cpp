@@ -519,10 +519,10 @@ std::string field_of(const std::string& message) {
 
 Status parse_cnn_section(const ConfigNode& root, cnn::CnnConfig& c) {
   KMEBIND_TRY(section, net::get_map(root, "cnn"));
-  KMEBIND_CHECK(
-      net::check_keys(section, {"plmn", "mme_group_id", "mme_code", "tacs", "apn", "ipv4_pool",
-                                "max_ues", "max_attaching", "t3346_s", "s6a_answer_timeout_ms",
-                                "kme_procedures"}));
+  KMEBIND_CHECK(net::check_keys(
+      section,
+      {"plmn", "mme_group_id", "mme_code", "tacs", "apn", "ipv4_pool", "max_ues", "max_attaching",
+       "t3346_s", "s6a_answer_timeout_ms", "kme_procedures", "kme_prefetch"}));
   KMEBIND_TRY(plmn, net::get_string(section, "plmn"));
   c.plmn = std::move(plmn);
   KMEBIND_TRY(group, net::get_uint_or(section, "mme_group_id", 0, 0xFFFF, c.mme_group_id));
@@ -563,6 +563,8 @@ Status parse_cnn_section(const ConfigNode& root, cnn::CnnConfig& c) {
     }
     c.supported_kme_procedures = bits;
   }
+  KMEBIND_TRY(prefetch, net::get_bool_or(section, "kme_prefetch", c.kme_prefetch));
+  c.kme_prefetch = prefetch;
   if (auto st = c.validate(); !st) {
     const std::string field = field_of(st.error().message());
     const std::string& message = st.error().message();
@@ -634,9 +636,9 @@ Result<HssDaemonConfig> parse_hss_config(const net::YamlDoc& doc) {
                       hss->child_path("workers");
   }
   if (hss) {
-    KMEBIND_CHECK(
-        net::check_keys(*hss, {"workers", "queue_limit", "cookie_lifetime_s",
-                               "challenge_lifetime_s", "allow_procedure1", "max_vectors_per_air"}));
+    KMEBIND_CHECK(net::check_keys(
+        *hss, {"workers", "queue_limit", "cookie_lifetime_s", "challenge_lifetime_s",
+               "allow_procedure1", "max_vectors_per_air", "kme_prefetch"}));
     KMEBIND_TRY(workers, net::get_uint_or(*hss, "workers", 1, 256, c.workers));
     KMEBIND_TRY(queue, net::get_uint_or(*hss, "queue_limit", 1, 1'000'000, c.queue_limit));
     KMEBIND_TRY(lifetime, net::get_uint_or(*hss, "cookie_lifetime_s", 1, 86'400,
@@ -647,12 +649,14 @@ Result<HssDaemonConfig> parse_hss_config(const net::YamlDoc& doc) {
     KMEBIND_TRY(p1, net::get_bool_or(*hss, "allow_procedure1", c.hss.allow_procedure1));
     KMEBIND_TRY(vectors,
                 net::get_uint_or(*hss, "max_vectors_per_air", 1, 32, c.hss.max_vectors_per_air));
+    KMEBIND_TRY(prefetch, net::get_bool_or(*hss, "kme_prefetch", c.hss.kme_prefetch));
     c.workers = static_cast<unsigned>(workers);
     c.queue_limit = static_cast<std::size_t>(queue);
     c.hss.cookie_lifetime_s = static_cast<std::int64_t>(lifetime);
     c.hss.challenge_lifetime_s = static_cast<std::int64_t>(challenge);
     c.hss.allow_procedure1 = p1;
     c.hss.max_vectors_per_air = static_cast<std::uint32_t>(vectors);
+    c.hss.kme_prefetch = prefetch;
     if (auto st = c.hss.validate(); !st) return std::unexpected(at(*hss, st.error()));
   }
 

@@ -219,6 +219,9 @@ class BenchNetwork:
     hss_workers: int | None = 64
     connections: int = 2
     dispatch_threads: int | None = None  # diameter.dispatch_threads of both daemons (default 4)
+    # cnn.kme_prefetch: KME material on the AIA (protocol.md), the daemons' default (on); False
+    # turns it off at the CNN, which then sends a KME-Request per attach (3 round trips, not 2).
+    kme_prefetch: bool = True
     # The store: None = the SQLite file kmebind.db in the working directory; else a location such
     # as a postgresql:// URL (an empty database), used by `admin` and, unless hss_store_url names
     # another (e.g. with its own application_name), by the hss.
@@ -257,6 +260,8 @@ class BenchNetwork:
         cnn = (self.work / "cnn.yaml").read_text()
         cnn = cnn.replace("level: info", "level: warn")
         cnn = re.sub(r"max_ues: \d+", "max_ues: 4000000", cnn)
+        if not self.kme_prefetch:
+            cnn = cnn.replace("  max_ues: 4000000\n", "  max_ues: 4000000\n  kme_prefetch: false\n", 1)
         cnn += "metrics: {address: 127.0.0.1, port: 0}\n"
         if self.dispatch_threads:
             cnn = cnn.replace("  realm: kmebind.test\n",

@@ -10,6 +10,7 @@ Every run uses devices no run used before, so each attach is a full attach + pro
 KME-Request, ULR; ECIES, Cookie, signature, KME stored durably).
 
   bench/e2e/sweep.py --bin build/release/apps/kmebind/kmebind [--quick] [--json OUT]
+                    [--no-kme-prefetch]
 """
 
 from __future__ import annotations
@@ -98,9 +99,11 @@ def main() -> int:
     ap.add_argument("--window", type=int, default=64)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--no-kme-prefetch", action="store_true",
+                    help="cnn.kme_prefetch: false (a KME-Request per attach, for A/B runs)")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kmebind-e2e-"))
-    net = kb.BenchNetwork(a.bin.resolve(), work / "net")
+    net = kb.BenchNetwork(a.bin.resolve(), work / "net", kme_prefetch=not a.no_kme_prefetch)
     try:
         net.prepare()
         net.start()

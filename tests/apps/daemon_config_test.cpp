@@ -162,6 +162,20 @@ TEST(HssDaemonConfig, ChallengeLifetimeIsReadAndBounded) {
   EXPECT_NE(error_of(zero).find("hss.challenge_lifetime_s"), std::string::npos) << error_of(zero);
 }
 
+TEST(HssDaemonConfig, KmePrefetchIsOnByDefaultAndCanBeTurnedOff) {
+  auto on = hss(kHss);
+  ASSERT_TRUE(on) << error_of(on);
+  EXPECT_TRUE(on->hss.kme_prefetch);
+  auto off = hss(with(kHss, "  max_vectors_per_air: 4\n",
+                      "  max_vectors_per_air: 4\n  kme_prefetch: false\n"));
+  ASSERT_TRUE(off) << error_of(off);
+  EXPECT_FALSE(off->hss.kme_prefetch);
+  auto bad = hss(with(kHss, "  max_vectors_per_air: 4\n",
+                      "  max_vectors_per_air: 4\n  kme_prefetch: sometimes\n"));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(error_of(bad).find("hss.kme_prefetch"), std::string::npos) << error_of(bad);
+}
+
 TEST(HssDaemonConfig, OptionalSectionsTakeTheirDefaults) {
   std::string text = kHss.substr(0, kHss.find("hss:\n"));
   text = with(text, "  kme_command_code: 16777215\n  dispatch_threads: 6\n", "");
@@ -605,6 +619,20 @@ TEST(CnnDaemonConfig, KmeProceduresListSetsTheBits) {
   auto bad = cnn(with(kCnn, "  s6a_answer_timeout_ms: 4000\n",
                       "  s6a_answer_timeout_ms: 4000\n  kme_procedures: [3]\n"));
   EXPECT_EQ(error_of(bad), "cnn.yaml:21: cnn.kme_procedures[0]: expected an integer 0..2, got '3'");
+}
+
+TEST(CnnDaemonConfig, KmePrefetchIsOnByDefaultAndCanBeTurnedOff) {
+  auto on = cnn(kCnn);
+  ASSERT_TRUE(on) << error_of(on);
+  EXPECT_TRUE(on->cnn.kme_prefetch);
+  auto off = cnn(with(kCnn, "  s6a_answer_timeout_ms: 4000\n",
+                      "  s6a_answer_timeout_ms: 4000\n  kme_prefetch: false\n"));
+  ASSERT_TRUE(off) << error_of(off);
+  EXPECT_FALSE(off->cnn.kme_prefetch);
+  auto bad = cnn(with(kCnn, "  s6a_answer_timeout_ms: 4000\n",
+                      "  s6a_answer_timeout_ms: 4000\n  kme_prefetch: 2\n"));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(error_of(bad).find("cnn.kme_prefetch"), std::string::npos) << error_of(bad);
 }
 
 TEST(CnnDaemonConfig, PeersMustBeListed) {
