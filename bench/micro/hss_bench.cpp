@@ -3,6 +3,9 @@
 // Diameter. Names: hss/<operation>[/<combo>]. Each benchmark also reports, from the same run,
 // the crypto floor of that operation (floor_us) and the ratio (ratio = CPU / floor).
 //   hss/air                  AIR → AIA, one vector, subscribers taken round robin
+//   hss/air-kme-material/<combo>  the same AIR asking for KME material (docs/protocol.md "KME
+//                            material on the AIA"): each AIA carries a provisioning for the
+//                            subscriber's one IMEI (stores nothing, repeatable)
 //   hss/kme-request/<combo>  KME-Request → KME-Answer (provisioning; stores nothing, repeatable)
 //   hss/ulr-confirm/<combo>  ULR with KME-Confirm → ULA: stores the KME (one subscriber each)
 //   hss/ulr-plain            ULR of an imei-check subscriber (binding check only)
@@ -62,6 +65,36 @@ void air(benchmark::State& state) {
       static_cast<double>(thread_cpu_ns() - t0) / 1000.0 / static_cast<double>(state.iterations());
   CryptoFloor floor(combo);
   report_floor(state, cpu, cpu_us_per_call([&] { floor.hss_air(); }, kFloorRounds));
+}
+
+// What the AIR costs the HSS when it attaches the KME-Answer's material (an unauthenticated
+// attach now makes the HSS run ECIES): compare with hss/air and hss/kme-request/<combo>.
+void air_kme_material(benchmark::State& state, const Combo& combo) {
+  Bed bed;
+  std::vector<s6a::AuthenticationInformationRequest> reqs;
+  for (int i = 0; i < kSubscribers; ++i) {
+    ue::UeProfile p = bed.add_subscriber(static_cast<std::uint64_t>(i) + 1, combo);
+    reqs.push_back({p.imsi, plmn(), 1, std::nullopt, 0x03});
+  }
+  std::size_t i = 0;
+  const std::int64_t t0 = thread_cpu_ns();
+  for (auto _ : state) {
+    auto aia = bed.hss().on_air(reqs[i++ % reqs.size()], kNowUnix, {.confidential = true});
+    const s6a::KmeProvisioning* prov =
+        aia.kme_prefetch ? std::get_if<s6a::KmeProvisioning>(&aia.kme_prefetch->action) : nullptr;
+    if (!aia.result.ok() || aia.vectors.size() != 1 || prov == nullptr ||
+        static_cast<int>(prov->procedure) != combo.procedure) {
+      state.SkipWithError("AIR refused or without KME material");
+      return;
+    }
+  }
+  const double cpu =
+      static_cast<double>(thread_cpu_ns() - t0) / 1000.0 / static_cast<double>(state.iterations());
+  CryptoFloor floor(combo);
+  report_floor(state, cpu, cpu_us_per_call([&] {
+                 floor.hss_air();
+                 floor.hss_kme_request();
+               }, kFloorRounds));
 }
 
 void kme_request(benchmark::State& state, const Combo& combo) {
@@ -162,6 +195,12 @@ void ulr_plain(benchmark::State& state) {
 
 void register_hss_benchmarks() {
   benchmark::RegisterBenchmark("hss/air", air)->Iterations(2000)->Unit(benchmark::kMicrosecond);
+  for (const Combo& c : all_combos()) {
+    benchmark::RegisterBenchmark(("hss/air-kme-material/" + c.name()).c_str(),
+                                 [c](benchmark::State& s) { air_kme_material(s, c); })
+        ->Iterations(300)
+        ->Unit(benchmark::kMicrosecond);
+  }
   for (const Combo& c : all_combos()) {
     benchmark::RegisterBenchmark(("hss/kme-request/" + c.name()).c_str(),
                                  [c](benchmark::State& s) { kme_request(s, c); })
