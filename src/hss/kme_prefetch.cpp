@@ -22,8 +22,8 @@ std::shared_ptr<s6a::KmePrefetch> prefetch_kme(const HssContext& ctx,
   }
   std::string& imei = imeis->front();
   std::string made;
-  auto action = answer_kme_request(ctx, s6a::KmeRequest{sub.imsi, imei, procedures}, now_unix_s,
-                                   link, made);
+  auto action =
+      answer_kme_request(ctx, s6a::KmeRequest{sub.imsi, imei, procedures}, now_unix_s, link, made);
   if (!action) {
     note = "no KME material attached for IMEI " + imei + ": " + action.error().reason;
     return nullptr;

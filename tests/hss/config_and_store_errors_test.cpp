@@ -11,7 +11,7 @@ TEST(HssConfig, DefaultsAreValidAndFollowTheSpecs) {
   EXPECT_EQ(config.cookie_lifetime_s, 300);
   EXPECT_EQ(config.sqn_step, 32u) << "TS 33.102 Annex C.3.2 with a 5-bit IND";
   EXPECT_FALSE(config.allow_procedure1);
-  EXPECT_TRUE(config.kme_prefetch) << "KME material on the AIA when the CNN asks (docs/protocol.md)";
+  EXPECT_TRUE(config.kme_prefetch) << "KME material on the AIA when asked (docs/protocol.md)";
 }
 
 TEST(HssConfig, BadValuesAreRefusedNamingTheField) {

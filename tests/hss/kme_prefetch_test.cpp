@@ -21,7 +21,8 @@ class KmePrefetchTest : public HssBench {
   }
 
   // The material of a successful AIA, or a test failure naming why there is none.
-  std::shared_ptr<const s6a::KmePrefetch> material(const s6a::AuthenticationInformationAnswer& aia) {
+  std::shared_ptr<const s6a::KmePrefetch> material(
+      const s6a::AuthenticationInformationAnswer& aia) {
     EXPECT_EQ(aia.result, s6a::kSuccess) << event_.reason;
     if (aia.kme_prefetch == nullptr) throw std::runtime_error("no KME material: " + event_.reason);
     return aia.kme_prefetch;
@@ -49,8 +50,8 @@ class KmePrefetchTest : public HssBench {
     const s6a::KmeProvisioning& p = provisioning(m);
     nas::KmePayload payload = take(device.open(p.encrypted_payload));
     Bytes signature = device.sign_transcript(kImsi, payload);
-    s6a::KmeProvisioning copy{p.procedure, p.ecies_profile, p.kme_version, p.encrypted_payload,
-                              p.kme.clone(),  p.cookie,        p.xrsp};
+    s6a::KmeProvisioning copy{p.procedure,   p.ecies_profile, p.kme_version, p.encrypted_payload,
+                              p.kme.clone(), p.cookie,        p.xrsp};
     return Procedure2Run{std::move(copy), std::move(payload), std::move(signature)};
   }
 
@@ -81,8 +82,8 @@ TEST_F(KmePrefetchTest, TheOneAllowedImeiGetsProcedure2MaterialWhoseConfirmTheUl
 
   const Procedure2Run run = open_and_sign(device, m);
   EXPECT_EQ(run.payload.imei.substr(0, 14), kImei);
-  EXPECT_TRUE(crypto::rsp_matches(
-      prov.xrsp, take(crypto::compute_rsp(run.payload.kme, *run.payload.nonce))));
+  EXPECT_TRUE(crypto::rsp_matches(prov.xrsp,
+                                  take(crypto::compute_rsp(run.payload.kme, *run.payload.nonce))));
   const auto ula = ulr(confirm2(kImsi, device, run));
   ASSERT_EQ(ula.result, s6a::kSuccess) << event_.reason;
   EXPECT_EQ(ula.kme_version_stored, std::optional<std::uint32_t>(1));
@@ -140,8 +141,7 @@ TEST_F(KmePrefetchTest, Procedure1IsNotOfferedOnAPlainLinkOrWithoutAllowProcedur
   EXPECT_NE(event_.reason.find("no KME material attached"), std::string::npos) << event_.reason;
   config_.allow_procedure1 = true;
   rebuild_hss();
-  expect_plain(air(kBothProcedures, kNow, LinkInfo{false}),
-               s6a::BindingRequirement::kKmeRequired);
+  expect_plain(air(kBothProcedures, kNow, LinkInfo{false}), s6a::BindingRequirement::kKmeRequired);
   EXPECT_EQ(provisioning(material(air(kBothProcedures, kNow, LinkInfo{true}))).procedure,
             s6a::KmeProcedure::kSharedWithCnn);
 }
@@ -172,7 +172,8 @@ TEST_F(KmePrefetchTest, ARenewalRequestedForTheStoredKmeGivesProvisioningOfTheNe
   expect_ok(store_->request_kme_renewal(kImsi, "test"));
   const auto m = material(air());
   EXPECT_EQ(provisioning(m).kme_version, 2u);
-  EXPECT_EQ(ulr(confirm2(kImsi, device, open_and_sign(device, m))).result, s6a::kSuccess) << event_.reason;
+  EXPECT_EQ(ulr(confirm2(kImsi, device, open_and_sign(device, m))).result, s6a::kSuccess)
+      << event_.reason;
   EXPECT_EQ(snapshot(kImsi, kImei)->first, 2u);
 }
 
@@ -255,8 +256,7 @@ TEST_F(KmePrefetchTest, AnAirWithResynchronisationStillCarriesMaterial) {
   const s6a::AuthenticationInformationRequest plain{std::string(kImsi), kPlmn, 1, std::nullopt};
   ASSERT_EQ(hss_->on_air(plain, kNow).result, s6a::kSuccess);
   const std::uint64_t sqn_ms = 32 * 100;
-  const auto aia =
-      air(kBothProcedures, kNow, {}, s6a::ResyncInfo{rand, usim.auts(rand, sqn_ms)});
+  const auto aia = air(kBothProcedures, kNow, {}, s6a::ResyncInfo{rand, usim.auts(rand, sqn_ms)});
   ASSERT_EQ(aia.vectors.size(), 1u);
   EXPECT_EQ(usim.check_autn(aia.vectors[0].rand, aia.vectors[0].autn),
             std::optional<std::uint64_t>(sqn_ms + 32));
