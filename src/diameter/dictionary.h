@@ -79,6 +79,7 @@ inline constexpr std::uint32_t kKmeChallengeToken = 17;
 inline constexpr std::uint32_t kKmeRsp = 18;
 inline constexpr std::uint32_t kKmeDeviceProof = 19;
 inline constexpr std::uint32_t kKmeHxrsp = 20;
+inline constexpr std::uint32_t kKmePrefetch = 21;
 }  // namespace avp_code
 
 // Auth-Session-State NO_STATE_MAINTAINED (RFC 6733 §8.11): S6a keeps no session state.

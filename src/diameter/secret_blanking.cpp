@@ -24,12 +24,14 @@ bool is_secret(std::uint32_t code, std::uint32_t vendor) {
 }
 
 // Grouped AVPs whose members may hold a secret: TS 29.272 §7.3.17 Authentication-Info,
-// §7.3.18 E-UTRAN-Vector; kmebind KME-Provisioning and KME-Confirm (docs/diameter.md §3).
+// §7.3.18 E-UTRAN-Vector; kmebind KME-Provisioning, KME-Confirm and KME-Prefetch (the AIA's
+// KME-Provisioning, docs/diameter.md §3).
 bool is_container(std::uint32_t code, std::uint32_t vendor) {
   return (vendor == kVendor3gpp &&
           (code == avp_code::kAuthenticationInfo || code == avp_code::kEutranVector)) ||
          (vendor == kVendorKmebind &&
-          (code == avp_code::kKmeProvisioning || code == avp_code::kKmeConfirm));
+          (code == avp_code::kKmeProvisioning || code == avp_code::kKmeConfirm ||
+           code == avp_code::kKmePrefetch));
 }
 
 // RFC 6733 §4.1: AVP Code (4), flags (1), AVP Length (3, header included, padding excluded),

@@ -92,6 +92,23 @@ TEST(SecretBlanking, ZeroesTheKmeInsideKmeProvisioningAndAtTopLevel) {
   EXPECT_TRUE(contains(msg, avp(4, 32473, version)));
 }
 
+// KME material on the AIA: AIA { KME-Prefetch { Terminal-Information, KME-Provisioning { KME } } }.
+TEST(SecretBlanking, ZeroesTheProcedure1KmeInsideKmePrefetchOnTheAia) {
+  const Octets kme(32, 0xD4);
+  const Octets version = {0, 0, 0, 1};
+  Octets provisioning = avp(13, 32473, cat({avp(4, 32473, version), avp(7, 32473, kme)}));
+  Octets prefetch = avp(21, 32473, cat({avp(1401, 10415, avp(1402, 10415, Octets(14, '3'))),
+                                        provisioning}));
+  Octets msg = cat({aia_with_kasme(), prefetch});
+  msg[1] = 0;  // Message Length over both parts
+  msg[2] = static_cast<std::uint8_t>(msg.size() >> 8);
+  msg[3] = static_cast<std::uint8_t>(msg.size());
+  EXPECT_EQ(blank_secret_avps(msg), 2u);  // KASME and KME
+  EXPECT_FALSE(contains(msg, kme));
+  EXPECT_FALSE(contains(msg, kKasmeValue));
+  EXPECT_TRUE(contains(msg, avp(4, 32473, version)));
+}
+
 TEST(SecretBlanking, LeavesSameCodesOfOtherVendorsAlone) {
   const Octets value(32, 0x77);
   Octets msg = message(318, cat({avp(1450, 0, value), avp(7, 10415, value), avp(7, 0, value)}));
