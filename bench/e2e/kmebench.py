@@ -261,7 +261,7 @@ class BenchNetwork:
         cnn = cnn.replace("level: info", "level: warn")
         cnn = re.sub(r"max_ues: \d+", "max_ues: 4000000", cnn)
         if not self.kme_prefetch:
-            cnn = cnn.replace("  max_ues: 4000000\n", "  max_ues: 4000000\n  kme_prefetch: false\n", 1)
+            cnn = cnn.replace("max_ues: 4000000", "max_ues: 4000000, kme_prefetch: false", 1)
         cnn += "metrics: {address: 127.0.0.1, port: 0}\n"
         if self.dispatch_threads:
             cnn = cnn.replace("  realm: kmebind.test\n",
