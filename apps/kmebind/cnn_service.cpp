@@ -93,12 +93,14 @@ CnnMetrics::CnnMetrics(net::MetricsRegistry& r)
           "KMEs provisioned to devices (ULA confirmed), by procedure", {{"procedure", "2"}})),
       device_authenticated(r.counter("kmebind_cnn_device_authenticated_total",
                                      "Devices authenticated with their stored KME")),
-      kme_prefetch_used(r.counter("kmebind_cnn_kme_prefetch_total", kPrefetchHelp,
-                                  {{"result", "used"}})),
-      kme_prefetch_unused(r.counter("kmebind_cnn_kme_prefetch_total", kPrefetchHelp,
-                                    {{"result", "unused"}})),
-      kme_prefetch_unusable(r.counter("kmebind_cnn_kme_prefetch_total", kPrefetchHelp,
-                                      {{"result", "unusable"}})),
+      kme_prefetch_used(
+          r.counter("kmebind_cnn_kme_prefetch_total", kPrefetchHelp, {{"result", "used"}})),
+      kme_prefetch_unused(
+          r.counter("kmebind_cnn_kme_prefetch_total", kPrefetchHelp, {{"result", "unused"}})),
+      kme_prefetch_unusable(
+          r.counter("kmebind_cnn_kme_prefetch_total", kPrefetchHelp, {{"result", "unusable"}})),
+      kme_prefetch_stale(
+          r.counter("kmebind_cnn_kme_prefetch_total", kPrefetchHelp, {{"result", "stale"}})),
       ues_attaching(r.gauge("kmebind_cnn_ues", "UE contexts, by state", {{"state", "attaching"}})),
       ues_registered(
           r.gauge("kmebind_cnn_ues", "UE contexts, by state", {{"state", "registered"}})),
@@ -243,6 +245,7 @@ void CnnService::apply() {
   mirror(metrics_.kme_prefetch_used, stats.kme_prefetch_used);
   mirror(metrics_.kme_prefetch_unused, stats.kme_prefetch_unused);
   mirror(metrics_.kme_prefetch_unusable, stats.kme_prefetch_unusable);
+  mirror(metrics_.kme_prefetch_stale, stats.kme_prefetch_stale);
   arm_timer();
 }
 

@@ -39,6 +39,7 @@ struct CnnMetrics {
   net::Counter& kme_prefetch_used;
   net::Counter& kme_prefetch_unused;
   net::Counter& kme_prefetch_unusable;
+  net::Counter& kme_prefetch_stale;
   net::Gauge& ues_attaching;
   net::Gauge& ues_registered;
   net::Gauge& connections;

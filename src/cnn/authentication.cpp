@@ -65,6 +65,7 @@ void on_aia(Step& s, s6a::AuthenticationInformationAnswer&& aia) {
   a.kme_prefetch.reset();
   if (s.config().kme_prefetch && a.binding == s6a::BindingRequirement::kKmeRequired) {
     a.kme_prefetch = std::move(aia.kme_prefetch);
+    a.kme_prefetch_received_ms = s.now;
   }
   s.ue.ksi = next_ksi(s);
 

@@ -114,11 +114,12 @@ struct CnnStats {
   std::uint64_t binding_violations = 0;   // HSS violations and failed device checks
   // KME material on the AIA (CnnConfig::kme_prefetch), counted at Security mode complete of a
   // KME-required attach: used instead of a KME-Request; not used because the IMEISV carries
-  // another IMEI; not used because it fails the checks a KMA's material gets. The last two send
-  // the KME-Request instead.
+  // another IMEI; not used because it fails the checks a KMA's material gets; not used because it
+  // is older than CnnConfig::kme_prefetch_max_age_ms. The last three send the KME-Request instead.
   std::uint64_t kme_prefetch_used = 0;
   std::uint64_t kme_prefetch_unused = 0;
   std::uint64_t kme_prefetch_unusable = 0;
+  std::uint64_t kme_prefetch_stale = 0;
   std::uint64_t nas_received = 0;
   std::uint64_t nas_sent = 0;
   std::uint64_t nas_discarded = 0;

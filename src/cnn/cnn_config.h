@@ -56,6 +56,11 @@ struct CnnConfig {
   // KME-Request when the IMEISV carries its IMEI. false: the AIR asks for none (0) and material
   // on an AIA is ignored, so every KME binding costs a KME-Request.
   bool kme_prefetch = true;
+  // Material older than this at Security mode complete is dropped for a KME-Request. Its Cookie
+  // or challenge token was issued at the AIR, and the HSS's lifetimes (hss.challenge_lifetime_s,
+  // 60 s by default) were sized for the KME procedure's NAS round trip alone; authentication and
+  // security mode take far less than this unless messages were lost and retransmitted.
+  std::int64_t kme_prefetch_max_age_ms = 10'000;
 
   // Default bearer of the attach (TS 24.301 §6.4.1): APN, QCI 9, an IPv4 address from this pool
   // ("a.b.c.d/len", len 8..30; the network and broadcast addresses are never handed out).

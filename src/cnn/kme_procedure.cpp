@@ -185,6 +185,10 @@ void request(Step& s) {
   const std::shared_ptr<s6a::KmePrefetch> prefetch = std::move(a.kme_prefetch);
   if (prefetch && prefetch->imei != a.imei) {
     ++s.cnn.stats.kme_prefetch_unused;
+  } else if (prefetch && s.now - a.kme_prefetch_received_ms > s.config().kme_prefetch_max_age_ms) {
+    // Authentication or security mode needed retransmissions: the Cookie or challenge token,
+    // issued at the AIR, might expire during the KME procedure; a KME-Request gets fresh ones.
+    ++s.cnn.stats.kme_prefetch_stale;
   } else if (prefetch) {
     const auto why = std::visit([&](const auto& action) { return unusable(s.config(), action); },
                                 prefetch->action);

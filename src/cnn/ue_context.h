@@ -83,6 +83,7 @@ struct AttachProcedure {
   // the AIA to Security mode complete, where it is used or dropped; freed with the procedure
   // otherwise (a procedure-1 KME inside is wiped by SecretBytes). Null: none.
   std::shared_ptr<s6a::KmePrefetch> kme_prefetch;
+  std::int64_t kme_prefetch_received_ms = 0;  // when its AIA arrived (CnnConfig max age)
 
   std::string imei;              // 14 digits (TAC ‖ SNR) from IMEISV
   std::string software_version;  // 2 digits (SVN)

@@ -309,6 +309,36 @@ TEST_F(KmePrefetchTest, MaterialWithBadSizesFallsBackToTheKmeRequest) {
 
 // --- the material never outlives the attach ------------------------------------------------------
 
+// The Cookie or challenge token on the AIA was issued at the AIR; when authentication and
+// security mode took long (lost messages, retransmissions), it might expire during the KME
+// procedure, so the CNN asks for fresh material instead (CnnConfig::kme_prefetch_max_age_ms).
+TEST_F(KmePrefetchTest, MaterialOlderThanItsMaxAgeAtSecurityModeCompleteIsDroppedForAKmeRequest) {
+  for (const std::int64_t age :
+       {config_.kme_prefetch_max_age_ms, config_.kme_prefetch_max_age_ms + 1}) {
+    TestUe ue;
+    ue.id = age == config_.kme_prefetch_max_age_ms ? 1 : 2;
+    auto m = material(ue.imei14(), provisioning_for(ue, s6a::KmeProcedure::kHiddenFromCnn, 1).kma);
+    const TxnId txn = start_attach(ue);
+    s6a::AuthenticationInformationAnswer aia = aia_for(ue, BindingRequirement::kKmeRequired);
+    aia.kme_prefetch = std::move(m);
+    answer(txn, std::move(aia));
+    const auto request = as<nas::AuthenticationRequest>(ue.receive(only_nas(last_).pdu));
+    now_ += age;
+    complete_security(ue, request);
+    if (age == config_.kme_prefetch_max_age_ms) {
+      EXPECT_TRUE(last_.s6a.empty()) << "material of exactly the max age is still used";
+      continue;
+    }
+    const auto& kmr = request_of<s6a::KmeRequest>(only_s6a(last_));
+    EXPECT_EQ(kmr.imei, ue.imei14());
+    EXPECT_TRUE(last_.nas.empty());
+  }
+  const CnnStats st = cnn_->stats();
+  EXPECT_EQ(st.kme_prefetch_used, 1u);
+  EXPECT_EQ(st.kme_prefetch_stale, 1u);
+  EXPECT_EQ(st.kme_prefetch_unused, 0u);
+}
+
 TEST_F(KmePrefetchTest, MaterialIsReleasedAtSecurityModeCompleteUsedOrNot) {
   for (const bool matching : {true, false}) {
     TestUe ue;
