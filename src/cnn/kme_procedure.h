@@ -13,9 +13,10 @@ namespace kmebind::cnn::detail::kme_procedure {
 // Seed step 3: KME-Request {IMSI, IMEI (14 digits), supported procedures} — or, when the AIA
 // brought material (AttachProcedure::kme_prefetch) for the IMEI of the IMEISV and it passes the
 // checks a KMA's material gets, on_kma's handling of that material with no S6a request
-// (docs/protocol.md "KME material on the AIA"). Material for another IMEI, or failing those
-// checks, is dropped and the KME-Request sent. The material is released either way; counted in
-// CnnStats::kme_prefetch_{used,unused,unusable}.
+// (docs/protocol.md "KME material on the AIA"). Material for another IMEI, older than
+// CnnConfig::kme_prefetch_max_age_ms, or failing those checks, is dropped and the KME-Request
+// sent. The material is released either way; counted in
+// CnnStats::kme_prefetch_{used,unused,stale,unusable}.
 void request(Step& s);
 
 // Seed steps 4-6. An error result rejects the attach: every KME_ERROR_* with #6 (s6a_causes.h).
