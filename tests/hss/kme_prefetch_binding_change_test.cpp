@@ -26,8 +26,9 @@ class KmePrefetchBindingChangeTest : public HssBench {
     if (p == nullptr) throw std::runtime_error("the material is not a provisioning");
     nas::KmePayload payload = take(device.open(p->encrypted_payload));
     Bytes signature = device.sign_transcript(imsi, payload);
-    s6a::KmeProvisioning copy{p->procedure,   p->ecies_profile, p->kme_version, p->encrypted_payload,
-                              p->kme.clone(), p->cookie,        p->xrsp};
+    s6a::KmeProvisioning copy{
+        p->procedure,   p->ecies_profile, p->kme_version, p->encrypted_payload,
+        p->kme.clone(), p->cookie,        p->xrsp};
     return Procedure2Run{std::move(copy), std::move(payload), std::move(signature)};
   }
 
@@ -48,7 +49,8 @@ class KmePrefetchBindingChangeTest : public HssBench {
   void expect_provisioning_refused_after(Change&& change, s6a::ResultCode expected) {
     const Device device = kme_subscriber();
     const auto m = material();
-    const s6a::UpdateLocationRequest req = confirm2(kImsi, device, open_and_sign(kImsi, device, *m));
+    const s6a::UpdateLocationRequest req =
+        confirm2(kImsi, device, open_and_sign(kImsi, device, *m));
     change();
     const KmeSnapshot before = snapshot(kImsi, kImei);
     EXPECT_EQ(ulr(req, kNow + 1).result, expected) << event_.reason;
@@ -69,9 +71,8 @@ class KmePrefetchBindingChangeTest : public HssBench {
 };
 
 TEST_F(KmePrefetchBindingChangeTest, ABindingDeniedAfterTheAirRefusesTheAiasProvisioning) {
-  expect_provisioning_refused_after(
-      [&] { expect_ok(store_->deny_binding(kImsi, kImei, "test")); },
-      s6a::kErrorBindingViolation);
+  expect_provisioning_refused_after([&] { expect_ok(store_->deny_binding(kImsi, kImei, "test")); },
+                                    s6a::kErrorBindingViolation);
 }
 
 TEST_F(KmePrefetchBindingChangeTest, AVersionRaisedAfterTheAirRefusesTheAiasProvisioning) {
