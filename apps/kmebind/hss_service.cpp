@@ -68,6 +68,9 @@ HssMetrics::HssMetrics(net::MetricsRegistry& r)
       kme_stored_procedure2(r.counter("kmebind_hss_kme_stored_total",
                                       "KMEs stored after a confirming ULR, by procedure",
                                       {{"procedure", "2"}})),
+      kme_prefetch_attached(r.counter("kmebind_hss_kme_prefetch_total",
+                                      "AIAs that carried KME material for the subscription's one "
+                                      "allowed IMEI")),
       queue_depth(r.gauge("kmebind_hss_queue_depth", "Requests waiting for a store worker")),
       peers_up(
           r.gauge("kmebind_diameter_peers_up", "Diameter peers whose link is open and verified")),
@@ -174,7 +177,9 @@ void HssService::on_air(const diameter::LinkInfo& link,
       [](const hss::Hss& hss, const s6a::AuthenticationInformationRequest& air, std::int64_t now,
          const hss::LinkInfo& hss_link,
          hss::HssEvent& event) { return hss.on_air(air, now, hss_link, event); },
-      [](const auto&, const auto&, const auto&) {});
+      [this](const auto&, const s6a::AuthenticationInformationAnswer& aia, const auto&) {
+        if (aia.kme_prefetch) metrics_.kme_prefetch_attached.inc();
+      });
 }
 
 void HssService::on_kme_request(const diameter::LinkInfo& link, s6a::KmeRequest&& request,

@@ -48,6 +48,7 @@ struct HssMetrics {
   net::Histogram& kme_seconds;
   net::Counter& kme_stored_procedure1;
   net::Counter& kme_stored_procedure2;
+  net::Counter& kme_prefetch_attached;  // AIAs that carried KME material (docs/protocol.md)
   net::Gauge& queue_depth;
   net::Gauge& peers_up;
   net::Counter& refused_unknown;

@@ -29,6 +29,7 @@ class KmePrefetchDaemons : public ::testing::Test {
     hss_ = start_daemon(dir_, "hss", &ready);
     ASSERT_TRUE(hss_);
     hss_metrics_ = metrics_port_of(ready);
+    ASSERT_NE(hss_metrics_, 0);
     cnn_ = start_daemon(dir_, "cnn", &ready);
     ASSERT_TRUE(cnn_);
     cnn_metrics_ = metrics_port_of(ready);
@@ -50,6 +51,9 @@ class KmePrefetchDaemons : public ::testing::Test {
   double cnn(const std::string& series) const {
     return metric_value(scrape_metrics(cnn_metrics_), series).value_or(0);
   }
+  double hss(const std::string& series) const {
+    return metric_value(scrape_metrics(hss_metrics_), series).value_or(0);
+  }
 
   TempDir tmp_;
   fs::path dir_ = tmp_ / "work";
@@ -64,6 +68,7 @@ TEST_F(KmePrefetchDaemons, AttachesWithKmeBindingSendNoKmeRequest) {
   EXPECT_EQ(cnn("kmebind_cnn_s6a_requests_total{command=\"kme\"}"), 0);
   EXPECT_EQ(cnn("kmebind_cnn_s6a_requests_total{command=\"ulr\"}"), kUes);
   EXPECT_EQ(cnn("kmebind_cnn_kme_prefetch_total{result=\"used\"}"), kUes);
+  EXPECT_EQ(hss("kmebind_hss_kme_prefetch_total"), kUes);
   EXPECT_EQ(cnn("kmebind_cnn_kme_provisioned_total{procedure=\"2\"}") +
                 cnn("kmebind_cnn_kme_provisioned_total{procedure=\"1\"}"),
             kUes);
@@ -85,6 +90,7 @@ TEST_F(KmePrefetchDaemons, WithPrefetchOffEveryAttachSendsTheKmeRequest) {
   EXPECT_EQ(cnn("kmebind_cnn_s6a_requests_total{command=\"kme\"}"), kUes);
   EXPECT_EQ(cnn("kmebind_cnn_s6a_requests_total{command=\"ulr\"}"), kUes);
   EXPECT_EQ(cnn("kmebind_cnn_kme_prefetch_total{result=\"used\"}"), 0);
+  EXPECT_EQ(hss("kmebind_hss_kme_prefetch_total"), 0);
 }
 
 }  // namespace
