@@ -10,20 +10,23 @@ std::shared_ptr<s6a::KmePrefetch> prefetch_kme(const HssContext& ctx,
                                                const store::SubscriberRecord& sub,
                                                std::uint8_t procedures, std::int64_t now_unix_s,
                                                const LinkInfo& link, std::string& note) {
-  auto imeis = ctx.store.list_bindings(sub.imsi);
-  if (!imeis) {
-    note = "no KME material attached: store list_bindings failed: " + imeis.error().what();
+  auto sole = ctx.store.get_sole_pair(sub.imsi);
+  if (!sole) {
+    note = "no KME material attached: store get_sole_pair failed: " + sole.error().what();
     return nullptr;
   }
-  if (imeis->size() != 1) {
-    note = "no KME material attached: the subscription allows " + std::to_string(imeis->size()) +
-           " IMEIs, not one";
+  if (sole->allowed_imeis == 0) {
+    note = "no KME material attached: the subscription allows 0 IMEIs, not one";
     return nullptr;
   }
-  std::string& imei = imeis->front();
+  if (sole->allowed_imeis != 1 || !sole->pair) {
+    note = "no KME material attached: the subscription allows 2 or more IMEIs, not one";
+    return nullptr;
+  }
+  std::string imei = sole->imei;
   std::string made;
-  auto action =
-      answer_kme_request(ctx, s6a::KmeRequest{sub.imsi, imei, procedures}, now_unix_s, link, made);
+  auto action = answer_kme_pair(ctx, std::move(*sole->pair), std::move(sole->imei), procedures,
+                                now_unix_s, link, made);
   if (!action) {
     note = "no KME material attached for IMEI " + imei + ": " + action.error().reason;
     return nullptr;

@@ -20,7 +20,7 @@ namespace kmebind::hss {
 namespace {
 
 // The checks of seed steps 2a-3 that come before any KME material is made, on one read of the
-// pair (SubscriberStore::get_pair), in the order of Hss::on_kme_request.
+// pair (SubscriberStore::get_pair or get_sole_pair), in the order of Hss::on_kme_request.
 struct Subject {
   store::SubscriberRecord subscriber;  // without K and OPc
   std::string imei;  // 14 digits, as the store keys it
@@ -29,26 +29,22 @@ struct Subject {
   std::uint32_t kme_version = 0;           // the pair's version counter
 };
 
-Checked<Subject> check_subject(const HssContext& ctx, const s6a::KmeRequest& kmr) {
-  if (auto ok = check_imsi(kmr.imsi); !ok) return std::unexpected(ok.error());
-  auto imei = check_imei(kmr.imei);
-  if (!imei) return std::unexpected(imei.error());
-  auto pair = load_pair(ctx.store, kmr.imsi, *imei);
-  if (!pair) return std::unexpected(pair.error());
-  if (pair->subscriber.binding_mode != store::BindingMode::kKmeRequired) {
+// The checks on the pair once read: binding mode, binding list, device keys.
+Checked<Subject> check_pair(store::PairView&& pair, std::string&& imei) {
+  if (pair.subscriber.binding_mode != store::BindingMode::kKmeRequired) {
     return refuse(s6a::kErrorProcedureNotAllowed,
                   "subscriber does not require binding with KME; no KME procedure runs");
   }
   // TR 33.868 §5.4.4.2.1.3: the pair must be on the binding list.
-  if (!pair->binding_allowed) {
+  if (!pair.binding_allowed) {
     return refuse(s6a::kErrorBindingViolation, "IMSI/IMEI pair is not allowed");
   }
-  if (!pair->device) return refuse(s6a::kErrorNoDeviceKey, "no public keys for the IMEI");
-  if (pair->device->enc_public_key.empty()) {
+  if (!pair.device) return refuse(s6a::kErrorNoDeviceKey, "no public keys for the IMEI");
+  if (pair.device->enc_public_key.empty()) {
     return refuse(s6a::kErrorNoDeviceKey, "device has no encryption public key");
   }
-  return Subject{std::move(pair->subscriber), std::move(*imei), std::move(*pair->device),
-                 std::move(pair->kme), pair->kme_version};
+  return Subject{std::move(pair.subscriber), std::move(imei), std::move(*pair.device),
+                 std::move(pair.kme), pair.kme_version};
 }
 
 // Device authentication with the stored KME (DESIGN.md §3): Nonce random, HXRsp of XRsp =
@@ -109,9 +105,10 @@ Checked<s6a::KmeProvisioning> make_provisioning(const HssContext& ctx, const Sub
 
 }  // namespace
 
-Checked<KmeAction> answer_kme_request(const HssContext& ctx, const s6a::KmeRequest& kmr,
-                                      std::int64_t now, const LinkInfo& link, std::string& note) {
-  auto subject = check_subject(ctx, kmr);
+Checked<KmeAction> answer_kme_pair(const HssContext& ctx, store::PairView pair, std::string imei,
+                                   std::uint8_t supported_procedures, std::int64_t now,
+                                   const LinkInfo& link, std::string& note) {
+  auto subject = check_pair(std::move(pair), std::move(imei));
   if (!subject) return std::unexpected(subject.error());
   const std::optional<store::KmeRecord>& stored = subject->stored;
 
@@ -125,7 +122,7 @@ Checked<KmeAction> answer_kme_request(const HssContext& ctx, const s6a::KmeReque
   }
 
   const auto procedure =
-      choose_procedure(subject->subscriber, ctx.config, link, kmr.supported_procedures);
+      choose_procedure(subject->subscriber, ctx.config, link, supported_procedures);
   if (!procedure) {
     return refuse(s6a::kErrorProcedureNotAllowed,
                   "no KME procedure both allowed for the subscriber on this link and supported "
@@ -146,6 +143,22 @@ Checked<KmeAction> answer_kme_request(const HssContext& ctx, const s6a::KmeReque
          (stored ? " (renewal requested)" : "");
   return KmeAction(std::move(*provisioning));
 }
+
+namespace {
+
+// The KME-Request: its identifiers, one read of the pair (get_pair), then answer_kme_pair.
+Checked<KmeAction> answer_kme_request(const HssContext& ctx, const s6a::KmeRequest& kmr,
+                                      std::int64_t now, const LinkInfo& link, std::string& note) {
+  if (auto ok = check_imsi(kmr.imsi); !ok) return std::unexpected(ok.error());
+  auto imei = check_imei(kmr.imei);
+  if (!imei) return std::unexpected(imei.error());
+  auto pair = load_pair(ctx.store, kmr.imsi, *imei);
+  if (!pair) return std::unexpected(pair.error());
+  return answer_kme_pair(ctx, std::move(*pair), std::move(*imei), kmr.supported_procedures, now,
+                         link, note);
+}
+
+}  // namespace
 
 s6a::KmeAnswer run_kme_request(const HssContext& ctx, const s6a::KmeRequest& kmr,
                                std::int64_t now_unix_s, const LinkInfo& link, HssEvent& event) {

@@ -1,5 +1,6 @@
 // SQLite engine: get_pair, the reads of a KME-Request or a confirming ULR in one read transaction
-// (one connection, one WAL snapshot, instead of five of each).
+// (one connection, one WAL snapshot, instead of five of each); get_sole_pair, the reads of an
+// AIR that attaches KME material, likewise (the subscription's binding count and its one pair).
 #include <limits>
 
 #include "store/engine_util.h"
@@ -19,6 +20,31 @@ const std::string& device_query() {
   static const std::string sql =
       "SELECT " + std::string(kDeviceColumns) + " FROM devices WHERE imei = ?";
   return sql;
+}
+
+// The subscriber, and (columns 9, 10) how many IMEIs it allows counted up to two and the least of
+// them: the binding list read stops at its second row.
+const std::string& sole_query() {
+  static const std::string sql =
+      "SELECT " + std::string(kPairSubscriberColumns) +
+      ", n.allowed, n.imei FROM subscribers s, (SELECT count(*) AS allowed, min(imei) AS imei "
+      "FROM (SELECT imei FROM bindings WHERE imsi = ?1 LIMIT 2)) n WHERE s.imsi = ?1";
+  return sql;
+}
+constexpr int kAllowedColumn = 9;
+constexpr int kImeiColumn = 10;
+
+Status read_device(Connection& c, std::string_view imei, PairView& view) {
+  auto s = c.prepare(device_query());
+  if (!s) return pass(s);
+  s->bind_text(1, imei);
+  auto row = s->step();
+  if (!row) return pass(row);
+  if (!*row) return {};
+  auto device = decode_device(*s);
+  if (!device) return pass(device);
+  view.device = std::move(*device);
+  return {};
 }
 
 // The pair's kme_records row: the version counter, and the KME when it is present (not revoked).
@@ -70,20 +96,41 @@ Result<PairView> SqliteStore::get_pair(std::string_view imsi, std::string_view i
       if (!row) return pass(row);
       view.binding_allowed = *row;
     }
-    {
-      auto s = c.prepare(device_query());
-      if (!s) return pass(s);
-      s->bind_text(1, *imei);
-      auto row = s->step();
-      if (!row) return pass(row);
-      if (*row) {
-        auto device = decode_device(*s);
-        if (!device) return pass(device);
-        view.device = std::move(*device);
-      }
-    }
+    if (auto st = read_device(c, *imei, view); !st) return std::unexpected(st.error());
     if (auto st = read_kme(c, keys_, imsi, *imei, view); !st) return std::unexpected(st.error());
     return view;
+  }, /*snapshot=*/true);
+}
+
+// Three statements in one read transaction: subscriber with the binding count, device, KME row.
+Result<SolePair> SqliteStore::get_sole_pair(std::string_view imsi) {
+  if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
+  return read([&](Connection& c) -> Result<SolePair> {
+    SolePair out;
+    PairView view;
+    {
+      auto s = c.prepare(sole_query());
+      if (!s) return pass(s);
+      s->bind_text(1, imsi);
+      auto row = s->step();
+      if (!row) return pass(row);
+      if (!*row) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
+      const std::int64_t allowed = s->column_int(kAllowedColumn);
+      if (allowed < 0 || allowed > 2) return fail(Code::kCorruption, "binding count out of range");
+      out.allowed_imeis = static_cast<std::uint32_t>(allowed);
+      if (out.allowed_imeis != 1) return out;
+      auto sub = decode_subscriber(*s, keys_, /*with_keys=*/false);
+      if (!sub) return pass(sub);
+      view.subscriber = std::move(*sub);
+      out.imei = s->column_text(kImeiColumn);
+    }
+    view.binding_allowed = true;
+    if (auto st = read_device(c, out.imei, view); !st) return std::unexpected(st.error());
+    if (auto st = read_kme(c, keys_, imsi, out.imei, view); !st) {
+      return std::unexpected(st.error());
+    }
+    out.pair = std::move(view);
+    return out;
   }, /*snapshot=*/true);
 }
 

@@ -38,6 +38,7 @@ class SqliteStore final : public SubscriberStore {
 
   Result<SubscriberRecord> get_subscriber(std::string_view imsi) override;
   Result<PairView> get_pair(std::string_view imsi, std::string_view imei) override;
+  Result<SolePair> get_sole_pair(std::string_view imsi) override;
   Result<std::vector<std::string>> list_subscribers(
       std::size_t limit, std::optional<std::string_view> after_imsi) override;
   Result<std::uint64_t> advance_sqn(std::string_view imsi, std::uint64_t step) override;

@@ -1,6 +1,8 @@
-// SubscriberStore::get_pair for engines without a one-snapshot version of it: the five reads it
-// stands for, one after the other.
+// SubscriberStore::get_pair and get_sole_pair for engines without a one-snapshot version of them:
+// the reads they stand for, one after the other.
 #include "store/subscriber_store.h"
+
+#include <algorithm>
 
 namespace kmebind::store {
 
@@ -14,6 +16,7 @@ Result<PairView> SubscriberStore::get_pair(std::string_view imsi, std::string_vi
   view.subscriber = std::move(*sub);
   view.subscriber.k = SecretBytes();
   view.subscriber.opc = SecretBytes();
+  view.subscriber.kme_renewal_requested = false;  // PairView: the pair's own state is kme
   auto allowed = is_binding_allowed(imsi, *imei);
   if (!allowed) return std::unexpected(allowed.error());
   view.binding_allowed = *allowed;
@@ -30,6 +33,20 @@ Result<PairView> SubscriberStore::get_pair(std::string_view imsi, std::string_vi
   if (!version) return std::unexpected(version.error());
   view.kme_version = *version;
   return view;
+}
+
+Result<SolePair> SubscriberStore::get_sole_pair(std::string_view imsi) {
+  if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
+  auto imeis = list_bindings(imsi);
+  if (!imeis) return std::unexpected(imeis.error());
+  SolePair out;
+  out.allowed_imeis = static_cast<std::uint32_t>(std::min<std::size_t>(imeis->size(), 2));
+  if (out.allowed_imeis != 1) return out;
+  auto pair = get_pair(imsi, imeis->front());
+  if (!pair) return std::unexpected(pair.error());
+  out.imei = std::move(imeis->front());
+  out.pair = std::move(*pair);
+  return out;
 }
 
 }  // namespace kmebind::store

@@ -183,6 +183,17 @@ struct PairView {
   std::uint32_t kme_version = 0;       // the version counter, as kme_version
 };
 
+// What get_sole_pair reads: how many IMEIs a subscription allows, and — when exactly one — that
+// pair (docs/protocol.md "KME material on the AIA": the HSS answers at the AIR the KME-Request
+// the CNN would send for the subscription's one allowed IMEI).
+struct SolePair {
+  // The allowed IMEIs, counted up to two: 0, 1, or 2 for "two or more" (the read stops at the
+  // second, so a long binding list costs no more than a short one).
+  std::uint32_t allowed_imeis = 0;
+  std::string imei;               // allowed_imeis == 1: the one allowed IMEI (14 digits); else ""
+  std::optional<PairView> pair;   // allowed_imeis == 1: get_pair(imsi, imei); else nullopt
+};
+
 // Receives an export snapshot, subscribers in IMSI order, then devices in IMEI order.
 struct ExportSink {
   std::function<Status(const SubscriberRecord&, std::span<const std::string> imeis)> subscriber;
@@ -206,6 +217,13 @@ class SubscriberStore {
   // one call; an engine that can reads them in one snapshot (SQLite does, in one read
   // transaction). kNotFound if the IMSI is absent; kInvalidArgument on a malformed identifier.
   virtual Result<PairView> get_pair(std::string_view imsi, std::string_view imei);
+  // The subscription's sole allowed pair: how many IMEIs the IMSI allows (counted up to two) and,
+  // when exactly one, that IMEI and its pair as get_pair would return it — what list_bindings and
+  // then get_pair give, in one call. SQLite reads it in one read transaction (one snapshot: the
+  // pair's binding_allowed is then true), PostgreSQL in one statement; the default (other
+  // engines) calls list_bindings then get_pair, so a binding denied in between shows as
+  // binding_allowed false. kNotFound if the IMSI is absent; kInvalidArgument if malformed.
+  virtual Result<SolePair> get_sole_pair(std::string_view imsi);
   // Removes the subscriber with its bindings and KMEs (audit rows stay). kNotFound if absent.
   Status remove_subscriber(std::string_view imsi, std::string_view actor = "admin") {
     return do_remove_subscriber(imsi, actor);

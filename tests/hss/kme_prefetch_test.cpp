@@ -214,7 +214,11 @@ TEST_F(KmePrefetchTest, ASubscriptionWithTwoAllowedImeisGetsNoMaterial) {
   add_device(kImei2);
   allow(kImsi, kImei2);
   expect_plain(air(), s6a::BindingRequirement::kKmeRequired);
-  EXPECT_NE(event_.reason.find("allows 2 IMEIs"), std::string::npos) << event_.reason;
+  EXPECT_NE(event_.reason.find("allows 2 or more IMEIs"), std::string::npos) << event_.reason;
+  allow(kImsi, "35693803564406");
+  expect_plain(air(), s6a::BindingRequirement::kKmeRequired);
+  EXPECT_NE(event_.reason.find("allows 2 or more IMEIs"), std::string::npos) << event_.reason;
+  expect_ok(store_->deny_binding(kImsi, "35693803564406", "test"));
   expect_ok(store_->deny_binding(kImsi, kImei2, "test"));
   EXPECT_EQ(material(air())->imei, kImei);
 }
