@@ -9,6 +9,8 @@
 //   hss/kme-request/<combo>  KME-Request → KME-Answer (provisioning; stores nothing, repeatable)
 //   hss/ulr-confirm/<combo>  ULR with KME-Confirm → ULA: stores the KME (one subscriber each)
 //   hss/ulr-plain            ULR of an imei-check subscriber (binding check only)
+//   hss/store/sole-pair      the store read of an AIR with KME material: get_sole_pair
+//   hss/store/bindings-then-pair  what it replaced: list_bindings, then get_pair of the IMEI
 #include <benchmark/benchmark.h>
 
 #include <vector>
@@ -192,6 +194,38 @@ void ulr_plain(benchmark::State& state) {
   }
 }
 
+// The store reads of the KME material on the AIA for a subscription with one allowed pair (device
+// keys, no KME yet), subscribers taken round robin: get_sole_pair (`one_call`) against the two
+// reads it replaced (list_bindings, then get_pair). CPU per AIR's reads, no crypto.
+void sole_pair_reads(benchmark::State& state, bool one_call) {
+  Bed bed;
+  const Combo combo{};
+  std::vector<std::string> imsis;
+  for (int i = 0; i < kSubscribers; ++i) {
+    imsis.push_back(bed.add_subscriber(static_cast<std::uint64_t>(i) + 1, combo).imsi);
+  }
+  store::SubscriberStore& store = bed.store();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::string& imsi = imsis[i++ % imsis.size()];
+    bool device = false;
+    if (one_call) {
+      auto sole = store.get_sole_pair(imsi);
+      device = sole && sole->pair && sole->pair->device.has_value();
+    } else {
+      auto imeis = store.list_bindings(imsi);
+      if (imeis && imeis->size() == 1) {
+        auto pair = store.get_pair(imsi, imeis->front());
+        device = pair && pair->device.has_value();
+      }
+    }
+    if (!device) {
+      state.SkipWithError("no sole pair with device keys");
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 void register_hss_benchmarks() {
@@ -216,6 +250,14 @@ void register_hss_benchmarks() {
   }
   benchmark::RegisterBenchmark("hss/ulr-plain", ulr_plain)
       ->Iterations(2000)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("hss/store/sole-pair",
+                               [](benchmark::State& s) { sole_pair_reads(s, true); })
+      ->Iterations(20000)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("hss/store/bindings-then-pair",
+                               [](benchmark::State& s) { sole_pair_reads(s, false); })
+      ->Iterations(20000)
       ->Unit(benchmark::kMicrosecond);
 }
 

@@ -10,11 +10,18 @@
 //   hss-concurrent/kme-request/<combo>/threads:N KME-Request → KME-Answer (reads only)
 //   hss-concurrent/ulr-confirm/<combo>/threads:N ULR with KME-Confirm → ULA (stores the KME)
 //   hss-concurrent/attach/<combo>/threads:N      the HSS side of one attach of a fresh
-//                                                subscriber: AIR, KME-Request, confirming ULR
-// Counters (per operation, or per attach for attach/):
+//                                                subscriber as the daemons run it by default
+//                                                (docs/protocol.md "KME material on the AIA"):
+//                                                AIR asking for KME material, whose AIA carries
+//                                                the provisioning; confirming ULR
+//   hss-concurrent/attach-kme-request/<combo>/threads:N  the same attach with
+//                                                `cnn.kme_prefetch: false`: AIR, KME-Request,
+//                                                confirming ULR
+// Counters (per operation, or per attach for attach/ and attach-kme-request/):
 //   cpu_us            process CPU (CLOCK_PROCESS_CPUTIME_ID) over the timed phase / operations;
-//                     attach/ subtracts the device's work between KME-Request and ULR (ECIES
-//                     decrypt and signature of procedure 2), metered on each worker's thread clock
+//                     the attaches subtract the device's work between the material and the ULR
+//                     (ECIES decrypt and signature of procedure 2), metered on each worker's
+//                     thread clock
 //   user_us sys_us    the same split by getrusage(RUSAGE_SELF) (sys: fdatasync, futex, …; the
 //                     kernel apportions it by timer ticks, so short runs split it roughly)
 //   switches_per_op   context switches (voluntary + involuntary) of the process per operation
@@ -361,27 +368,50 @@ void ulr_confirm(benchmark::State& state, const Combo& combo, int threads) {
   report(state, r, reqs.size(), floor_us([&] { floor.hss_ulr(); }));
 }
 
-// One fresh subscriber per attach, its three requests in order on one worker; the device's work
-// between KME-Request and ULR is metered on the worker's thread clock and left out of cpu_us.
-void attach(benchmark::State& state, const Combo& combo, int threads) {
+// The provisioning of an AIA that carries KME material for `combo`, or null with `failure` set.
+s6a::KmeProvisioning* material_of(s6a::AuthenticationInformationAnswer& aia, const Combo& combo,
+                                  std::string& failure) {
+  failure = check_aia(aia);
+  if (!failure.empty()) return nullptr;
+  auto* prov =
+      aia.kme_prefetch ? std::get_if<s6a::KmeProvisioning>(&aia.kme_prefetch->action) : nullptr;
+  if (prov == nullptr || static_cast<int>(prov->procedure) != combo.procedure) {
+    failure = "AIA without the KME material of the combination";
+  }
+  return prov;
+}
+
+// How an attach gets its KME material: on the AIA (the default), or by a KME-Request.
+enum class Path { kMaterialOnAia, kKmeRequest };
+
+// One fresh subscriber per attach, its requests in order on one worker; the device's work
+// between the material and the ULR is metered on the worker's thread clock and left out of
+// cpu_us. The floor is the same crypto either way (crypto_floor.h hss_attach).
+void attach(benchmark::State& state, const Combo& combo, int threads, Path path) {
   const Sizes size = sizes_for(threads);
   ConcurrentBed bed(threads);
   const std::vector<ue::UeProfile> subs = bed.provision(size.attaches, combo);
+  const std::uint8_t asked = path == Path::kMaterialOnAia ? 0x03 : 0x00;
   std::atomic<std::int64_t> device_ns{0};
   Run r;
   for (auto _ : state) {
     r = bed.run(subs.size(), [&](std::size_t i) -> std::string {
       const ue::UeProfile& p = subs[i];
       const hss::LinkInfo link{.confidential = true};
-      if (auto f = check_aia(bed.hss().on_air({p.imsi, plmn(), 1, std::nullopt}, kNowUnix));
-          !f.empty()) {
-        return f;
+      auto aia = bed.hss().on_air({p.imsi, plmn(), 1, std::nullopt, asked}, kNowUnix, link);
+      s6a::KmeAnswer kma;
+      s6a::KmeProvisioning* prov = nullptr;
+      std::string failure;
+      if (path == Path::kMaterialOnAia) {
+        prov = material_of(aia, combo, failure);
+      } else if (failure = check_aia(aia); failure.empty()) {
+        kma = bed.hss().on_kme_request({p.imsi, p.imei14, 0x03}, kNowUnix, link);
+        failure = check_provisioning(kma, combo);
+        prov = std::get_if<s6a::KmeProvisioning>(&kma.action);
       }
-      auto kma = bed.hss().on_kme_request({p.imsi, p.imei14, 0x03}, kNowUnix, link);
-      if (auto f = check_provisioning(kma, combo); !f.empty()) return f;
+      if (!failure.empty()) return failure;
       const std::int64_t t0 = thread_cpu_ns();
-      const s6a::UpdateLocationRequest ulr =
-          confirming_ulr(p, combo, std::get<s6a::KmeProvisioning>(kma.action));
+      const s6a::UpdateLocationRequest ulr = confirming_ulr(p, combo, *prov);
       device_ns += thread_cpu_ns() - t0;
       return check_ula(bed.hss().on_ulr(ulr, kNowUnix, link));
     });
@@ -410,7 +440,14 @@ void register_hss_concurrent_benchmarks() {
           [c, threads](benchmark::State& s) { ulr_confirm(s, c, threads); });
     }
     for (const Combo& c : all_combos()) {
-      add("attach/" + c.name(), [c, threads](benchmark::State& s) { attach(s, c, threads); });
+      add("attach/" + c.name(), [c, threads](benchmark::State& s) {
+        attach(s, c, threads, Path::kMaterialOnAia);
+      });
+    }
+    for (const Combo& c : all_combos()) {
+      add("attach-kme-request/" + c.name(), [c, threads](benchmark::State& s) {
+        attach(s, c, threads, Path::kKmeRequest);
+      });
     }
   }
 }

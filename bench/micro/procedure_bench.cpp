@@ -4,7 +4,9 @@
 // it per role and give, from the same run, the crypto floor and the ratios of docs/performance-
 // micro.md (the floors sampled once after each attach, timing paused):
 //   ue_us cnn_us hss_us            CPU per attach inside each core (µs)
-//   hss_air_us hss_kmr_us hss_ulr_us
+//   hss_air_us hss_kmr_us hss_ulr_us  (the CNN runs with its defaults: the KME material comes
+//                                   on the AIA, so the AIR carries the KME-Request's work and
+//                                   hss_kmr_us is 0 unless the CNN had to send a KME-Request)
 //   hss_floor_us hss_ratio         HSS crypto floor per attach (crypto_floor.h); hss_us / floor
 //   ue_kme_us                      UE CPU handling the KME Provisioning Command (NAS in → out)
 //   ue_unit_us ue_kme_ratio        one X25519 derive + one signature (device algorithm);
