@@ -169,7 +169,8 @@ s6a::KmeAnswer run_kme_request(const HssContext& ctx, const s6a::KmeRequest& kmr
     kma.result = report(action.error(), event);
     return kma;
   }
-  std::visit([&kma](auto&& made) { kma.action = std::move(made); }, std::move(*action));
+  std::visit([&kma](auto&& made) { kma.action = std::forward<decltype(made)>(made); },
+             std::move(*action));
   event.result = s6a::kSuccess;
   event.reason = std::move(note);
   return kma;
