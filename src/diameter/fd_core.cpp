@@ -22,6 +22,7 @@
 #include "diameter/peer_authority.h"
 #include "diameter/receive_guard.h"
 #include "diameter/secret_blanking.h"
+#include "diameter/tls_session_guard.h"
 
 namespace kmebind::diameter {
 namespace {
@@ -170,6 +171,12 @@ Result<std::unique_ptr<FdCore>> FdCore::create(DiameterConfig config) {
   pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
 
   fd_log_handler_register(route_fd_log);
+  // freeDiameter 1.2 writes on one TLS session from two threads when a link closes
+  // (diameter/tls_session_guard.h); the guard serialises those writes.
+  if (config.tls && !detail::tls_session_guard_active()) {
+    spdlog::warn("diameter: GnuTLS calls of freeDiameter do not reach the TLS session guard; a TLS "
+                 "link closing may crash this process (docs/daemons.md \"TLS close race\")");
+  }
   fd_g_debug_lvl = config.fd_log_level;
   if (int rc = fd_core_initialize(); rc != 0) return std::unexpected(fd_failed("initialization", rc).error());
   fd_g_debug_lvl = config.fd_log_level;
@@ -271,6 +278,10 @@ void FdCore::stop() {
   g_stop_requested = true;
   fd_core_shutdown();
   fd_core_wait_shutdown_complete();
+  if (const auto tls = detail::tls_session_guard_stats(); tls.waited > 0) {
+    spdlog::debug("diameter: {} TLS write(s) waited for another thread writing on their session "
+                  "(diameter/tls_session_guard.h)", tls.waited);
+  }
   spdlog::info("diameter: {} stopped", config_.identity);
 }
 
