@@ -1,7 +1,10 @@
 // The crypto primitives one by one, and the crypto floor of each role per procedure
 // (crypto_floor.h) for every device kind. Names: crypto/<primitive>, floor/<role>/<combo>.
 #include <benchmark/benchmark.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 
+#include <cstdlib>
 #include <functional>
 #include <memory>
 
@@ -24,6 +27,24 @@ namespace {
 template <class T>
 void keep(const T& v) {
   benchmark::DoNotOptimize(&v);
+}
+
+// The 65-octet form of a P-256 public key given in either form (OpenSSL's point-format
+// parameter, then the encoded public key).
+Bytes uncompressed_p256(ByteView encoded) {
+  auto key =
+      must(crypto::detail::public_key(crypto::detail::Curve::kP256, encoded, Code::kMalformed),
+           "import");
+  if (EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                     OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1) {
+    std::abort();
+  }
+  unsigned char* out = nullptr;
+  const std::size_t n = EVP_PKEY_get1_encoded_public_key(key.get(), &out);
+  if (n == 0 || out == nullptr) std::abort();
+  Bytes result(out, out + n);
+  OPENSSL_free(out);
+  return result;
 }
 
 void reg(const std::string& name, std::function<void()> body) {
@@ -130,6 +151,13 @@ void register_primitives() {
       must(crypto::ecies_generate(crypto::EciesProfile::kB), "keys"));
   reg("crypto/import/p256-compressed", [p256] {
     keep(must(crypto::detail::public_key(Curve::kP256, p256->public_key, Code::kMalformed),
+              "import"));
+  });
+  // The same key uncompressed (SEC 1 §2.3.3, 65 octets): the import checks the point is on the
+  // curve but needs no square root (docs/performance.md, "What would still move it").
+  auto p256_uncompressed = std::make_shared<Bytes>(uncompressed_p256(p256->public_key));
+  reg("crypto/import/p256-uncompressed", [p256_uncompressed] {
+    keep(must(crypto::detail::public_key(Curve::kP256, *p256_uncompressed, Code::kMalformed),
               "import"));
   });
   auto x25519 = std::make_shared<crypto::EciesKeyPair>(
