@@ -52,6 +52,25 @@ Checked<SecretBytes> open_confirm_cookie(const HssContext& ctx, std::string_view
   return std::move(content->kme);
 }
 
+// Two KMEs were issued for the pair with the same version — two KME-Requests (or AIRs with KME
+// material) answered before either confirm came, e.g. a UE that attached again, through another
+// CNN or a restarted one, while its first attach's ULR still waited here — and the other one was
+// stored first. The device, whose confirm came through the CNN's check (procedure 1) or with its
+// signature (procedure 2), may hold this one as its pending KME and not the stored one: every
+// challenge of the stored version would then fail (#6 at each attach, for good). Marking the
+// subscriber's KMEs for renewal (one write, audited "kme-renew") makes the next KME-Request or AIR
+// of the pair provision a newer version instead (docs/protocol.md §2 "Racing provisionings").
+Refusal refuse_same_version(const HssContext& ctx, std::string_view imsi, std::uint32_t version) {
+  std::string reason = "another KME of version " + std::to_string(version) +
+                       " was stored first (two provisionings raced)";
+  if (auto st = ctx.store.request_kme_renewal(imsi, "hss"); st) {
+    reason += "; the pair's KME is marked for renewal: its next attach provisions a newer one";
+  } else {
+    reason += "; marking the pair's KME for renewal failed: " + st.error().what();
+  }
+  return Refusal{s6a::kErrorKmeVersionConflict, std::move(reason)};
+}
+
 // Seed step 11 (both procedures): "stores the KME ... if the IMSI/IMEI pair is allowed", and
 // only on top of the version it was issued after (docs/protocol.md §2: rollback protection).
 Checked<std::uint32_t> store_confirmed(const HssContext& ctx, std::string_view imsi,
@@ -81,6 +100,9 @@ Checked<std::uint32_t> store_confirmed(const HssContext& ctx, std::string_view i
   if (*current && (*current)->version == confirm.kme_version &&
       (*current)->procedure == procedure && (*current)->kme == kme) {
     return confirm.kme_version;
+  }
+  if (*current && (*current)->version == confirm.kme_version) {
+    return std::unexpected(refuse_same_version(ctx, imsi, confirm.kme_version));
   }
   return refuse(s6a::kErrorKmeVersionConflict,
                 "stored KME version is not the one this confirm was issued after");

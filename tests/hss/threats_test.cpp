@@ -137,6 +137,74 @@ TEST_F(ThreatTest, TwoOutstandingProvisioningsOnlyTheFirstConfirmWins) {
               Bytes(b.payload.kme.view().begin(), b.payload.kme.view().end()));
 }
 
+// The losing confirm of two racing provisionings comes from a device that decrypted its KME and
+// may hold it, pending, instead of the stored one (its attach was the later one): challenging
+// version 1 would fail at each of its attaches. The pair is marked for renewal, so its next
+// KME-Request provisions version 2; the stored KME is not touched by the refusal.
+TEST_F(ThreatTest, TheLoserOfTwoRacingProvisioningsGetsANewerVersionAtItsNextAttach) {
+  const Device device = kme_subscriber();
+  Procedure2Run a = run_procedure2(kImsi, device);
+  Procedure2Run b = run_procedure2(kImsi, device);  // both issued as version 1
+  ASSERT_EQ(ulr(confirm2(kImsi, device, b)).result, s6a::kSuccess);
+  expect_refused_unchanged(confirm2(kImsi, device, a), s6a::kErrorKmeVersionConflict);
+  EXPECT_NE(event_.reason.find("marked for renewal"), std::string::npos) << event_.reason;
+  auto next = kmr(kImsi, kImei, kNow + 10);
+  ASSERT_EQ(next.result, s6a::kSuccess) << event_.reason;
+  auto* prov = std::get_if<s6a::KmeProvisioning>(&next.action);
+  ASSERT_NE(prov, nullptr) << "a challenge of version 1, which the device may not hold";
+  EXPECT_EQ(prov->kme_version, 2u);
+  const Bytes renewed = provision2(kImsi, device, kNow + 20);
+  EXPECT_EQ(snapshot(kImsi, kImei), KmeSnapshot(std::make_pair(2u, renewed)));
+}
+
+TEST_F(ThreatTest, TheLoserOfTwoRacingProcedure1ProvisioningsGetsANewerVersionToo) {
+  config_.allow_procedure1 = true;
+  rebuild_hss();
+  const Device device = kme_subscriber();
+  auto issue = [&] {
+    auto kma = kmr(kImsi, kImei, kNow, LinkInfo{true}, 0x01);
+    EXPECT_EQ(kma.result, s6a::kSuccess) << event_.reason;
+    auto prov = std::get<s6a::KmeProvisioning>(std::move(kma.action));
+    auto req = ulr_for(kImsi, kImei);
+    s6a::KmeConfirm c;
+    c.procedure = s6a::KmeProcedure::kSharedWithCnn;
+    c.kme_version = prov.kme_version;
+    c.kme = std::move(prov.kme);
+    req.kme_confirm = std::move(c);
+    return req;
+  };
+  const auto first = issue();
+  const auto second = issue();
+  ASSERT_EQ(first.kme_confirm->kme_version, 1u);
+  ASSERT_EQ(second.kme_confirm->kme_version, 1u);
+  ASSERT_EQ(ulr(second, kNow, LinkInfo{true}).result, s6a::kSuccess) << event_.reason;
+  const KmeSnapshot stored = snapshot(kImsi, kImei);
+  EXPECT_EQ(ulr(first, kNow, LinkInfo{true}).result, s6a::kErrorKmeVersionConflict)
+      << event_.reason;
+  EXPECT_EQ(snapshot(kImsi, kImei), stored);
+  auto next = kmr(kImsi, kImei, kNow + 10, LinkInfo{true}, 0x01);
+  ASSERT_EQ(next.result, s6a::kSuccess) << event_.reason;
+  auto* prov = std::get_if<s6a::KmeProvisioning>(&next.action);
+  ASSERT_NE(prov, nullptr) << "a challenge of version 1, which the device may not hold";
+  EXPECT_EQ(prov->kme_version, 2u);
+}
+
+// An older version replayed is a rollback attempt, not a race: nothing is marked, the next
+// KME-Request challenges the stored version.
+TEST_F(ThreatTest, AnOlderVersionReplayedMarksNothingForRenewal) {
+  const Device device = kme_subscriber();
+  Procedure2Run old_run = run_procedure2(kImsi, device);
+  const auto old_ulr = confirm2(kImsi, device, old_run);
+  ASSERT_EQ(ulr(old_ulr).result, s6a::kSuccess);
+  expect_ok(store_->request_kme_renewal(kImsi, "test"));
+  provision2(kImsi, device, kNow + 30);
+  expect_refused_unchanged(old_ulr, s6a::kErrorKmeVersionConflict, kImsi, kImei, kNow + 60);
+  auto next = kmr(kImsi, kImei, kNow + 70);
+  ASSERT_EQ(next.result, s6a::kSuccess) << event_.reason;
+  EXPECT_TRUE(std::holds_alternative<s6a::DeviceChallenge>(next.action))
+      << "the stored version 2 is challenged";
+}
+
 TEST_F(ThreatTest, ExpiredCookieIsRefusedAndNothingStored) {
   const Device device = kme_subscriber();
   Procedure2Run run = run_procedure2(kImsi, device);
