@@ -55,18 +55,27 @@ Checked<SecretBytes> open_confirm_cookie(const HssContext& ctx, std::string_view
 // Two KMEs were issued for the pair with the same version — two KME-Requests (or AIRs with KME
 // material) answered before either confirm came, e.g. a UE that attached again, through another
 // CNN or a restarted one, while its first attach's ULR still waited here — and the other one was
-// stored first. The device, whose confirm came through the CNN's check (procedure 1) or with its
-// signature (procedure 2), may hold this one as its pending KME and not the stored one: every
-// challenge of the stored version would then fail (#6 at each attach, for good). Marking the
-// subscriber's KMEs for renewal (one write, audited "kme-renew") makes the next KME-Request or AIR
-// of the pair provision a newer version instead (docs/protocol.md §2 "Racing provisionings").
-Refusal refuse_same_version(const HssContext& ctx, std::string_view imsi, std::uint32_t version) {
+// stored first. A procedure-2 confirm that got here passed the Cookie (this HSS issued that KME
+// for this pair and version) and the device's signature (the device holds it, pending): every
+// challenge of the stored version would fail (#6 at each attach, for good). So the pair's KME is
+// marked for renewal — that pair's only, and only while it is still `version`
+// (request_pair_kme_renewal, audited "kme-renew" with actor "hss") — and the pair's next
+// KME-Request or AIR provisions version + 1. A procedure-1 confirm marks nothing: its KME is
+// not authenticated (no Cookie), and a pair marked for renewal takes a procedure-1 KME from any
+// CNN (docs/protocol.md §2 "Racing provisionings", docs/security.md §3.5).
+Refusal refuse_same_version(const HssContext& ctx, std::string_view imsi, std::string_view imei,
+                            std::uint32_t version, bool authenticated) {
   std::string reason = "another KME of version " + std::to_string(version) +
                        " was stored first (two provisionings raced)";
-  if (auto st = ctx.store.request_kme_renewal(imsi, "hss"); st) {
+  if (!authenticated) {
+    reason += "; a procedure-1 confirm is not authenticated: nothing is marked for renewal";
+  } else if (auto marked = ctx.store.request_pair_kme_renewal(imsi, imei, version, "hss");
+             !marked) {
+    reason += "; marking the pair's KME for renewal failed: " + marked.error().what();
+  } else if (*marked) {
     reason += "; the pair's KME is marked for renewal: its next attach provisions a newer one";
   } else {
-    reason += "; marking the pair's KME for renewal failed: " + st.error().what();
+    reason += "; the pair's KME was marked for renewal or replaced meanwhile";
   }
   return Refusal{s6a::kErrorKmeVersionConflict, std::move(reason)};
 }
@@ -102,7 +111,8 @@ Checked<std::uint32_t> store_confirmed(const HssContext& ctx, std::string_view i
     return confirm.kme_version;
   }
   if (*current && (*current)->version == confirm.kme_version) {
-    return std::unexpected(refuse_same_version(ctx, imsi, confirm.kme_version));
+    return std::unexpected(refuse_same_version(ctx, imsi, imei, confirm.kme_version,
+                                               /*authenticated=*/!procedure1));
   }
   return refuse(s6a::kErrorKmeVersionConflict,
                 "stored KME version is not the one this confirm was issued after");

@@ -68,6 +68,8 @@ class PgStore final : public SubscriberStore {
   Result<KmeCounter> raise_kme_version(std::string_view imsi, std::string_view imei,
                                        std::uint32_t version, std::string_view actor) override;
   Status request_kme_renewal(std::string_view imsi, std::string_view actor) override;
+  Result<bool> request_pair_kme_renewal(std::string_view imsi, std::string_view imei,
+                                        std::uint32_t version, std::string_view actor) override;
   Result<std::vector<KmeStatus>> list_kme_status(std::optional<std::string_view> imsi,
                                                  std::size_t limit,
                                                  const std::optional<PairKey>& after) override;

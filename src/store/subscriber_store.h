@@ -310,6 +310,15 @@ class SubscriberStore {
   // not marked. kNotFound if the IMSI is absent. Audited: one "kme-renew" row per marked pair
   // (with its IMEI and KME version), or one row without an IMEI when no pair holds a KME.
   virtual Status request_kme_renewal(std::string_view imsi, std::string_view actor) = 0;
+  // The renewal of one pair's KME, for a refused confirm of two provisionings that raced
+  // (docs/protocol.md §2 "Racing provisionings"): marks the pair's KME as request_kme_renewal
+  // does, if the pair holds a present KME of `version` not marked yet; the subscriber's other
+  // pairs are not touched. True if it marked (audited: one "kme-renew" row with the IMEI and
+  // version); false, writing nothing, if the pair holds no such KME (a newer one was stored, or it
+  // was revoked or marked meanwhile). kInvalidArgument on a malformed identifier.
+  virtual Result<bool> request_pair_kme_renewal(std::string_view imsi, std::string_view imei,
+                                                std::uint32_t version,
+                                                std::string_view actor) = 0;
   // KME metadata (never the key) for one IMSI, or for all pairs when `imsi` is nullopt; ordered
   // by IMSI then IMEI, at most `limit`, the pairs after `after` (from the first when nullopt);
   // the next page starts after the last pair returned (keyset paging, above). With `imsi` the

@@ -129,5 +129,65 @@ TEST_F(KmeRenewalPerPairTest, AnOldProofOfAPendingPairIsRefusedAfterAnotherPairW
   EXPECT_NE(event_.reason.find("renewal"), std::string::npos) << event_.reason;
 }
 
+// The HSS's own renewal mark for two provisionings that raced (docs/protocol.md §2 "Racing
+// provisionings") is the confirmed pair's only, and only an authenticated (procedure-2) confirm
+// sets it. Before: any refused confirm of the stored version with another KME marked every pair of
+// the subscriber, so an admitted CNN sent a procedure-1 one with a KME of its choosing and then
+// had its own KME stored for any pair, a procedure-2 one too (docs/security.md §3.5).
+TEST_F(KmeRenewalPerPairTest, AProcedure1ConfirmOfTheStoredVersionWithAnotherKmeMarksNothing) {
+  config_.allow_procedure1 = true;
+  rebuild_hss();
+  kme_subscriber();
+  const LinkInfo tls{true};
+  // One CNN provisions and confirms version 1 by procedure 1.
+  auto kma = kmr(kImsi, kImei, kNow, tls, 0x01);
+  ASSERT_EQ(kma.result, s6a::kSuccess) << event_.reason;
+  auto prov = std::get<s6a::KmeProvisioning>(std::move(kma.action));
+  s6a::UpdateLocationRequest genuine = ulr_for(kImsi, kImei);
+  genuine.kme_confirm = s6a::KmeConfirm{};
+  genuine.kme_confirm->procedure = s6a::KmeProcedure::kSharedWithCnn;
+  genuine.kme_confirm->kme_version = prov.kme_version;
+  genuine.kme_confirm->kme = prov.kme.clone();
+  ASSERT_EQ(ulr(genuine, kNow, tls).result, s6a::kSuccess) << event_.reason;
+  const KmeSnapshot stored = snapshot(kImsi, kImei);
+  ASSERT_EQ(stored->first, 1u);
+
+  // Another admitted CNN, which never saw that KME, claims a racing provisioning of version 1...
+  EXPECT_EQ(ulr(procedure1_confirm(kImei, 1), kNow, tls).result, s6a::kErrorKmeVersionConflict)
+      << event_.reason;
+  auto audit = take(store_->list_audit(store::AuditQuery{std::nullopt, 0, 1000}));
+  for (const auto& a : audit) EXPECT_NE(a.actor, "hss") << a.action << ": the refusal wrote";
+  // ... and cannot then have its own KME stored as version 2.
+  EXPECT_EQ(ulr(procedure1_confirm(kImei, 2), kNow, tls).result, s6a::kErrorKmeConfirmFailed)
+      << event_.reason;
+  EXPECT_EQ(snapshot(kImsi, kImei), stored);
+  EXPECT_EQ(answer(kImei, tls, 0x01), "challenge v1");
+}
+
+TEST_F(KmeRenewalPerPairTest, ARaceOnOneDeviceLeavesTheSubscribersOtherDeviceAlone) {
+  config_.allow_procedure1 = true;
+  rebuild_hss();
+  first_ = std::make_unique<Device>(kme_subscriber());
+  second_ = std::make_unique<Device>(add_device(kImei2));
+  allow(kImsi, kImei2);
+  provision2(kImsi, *second_);
+  const KmeSnapshot second_stored = snapshot(kImsi, kImei2);
+  ASSERT_EQ(second_stored->first, 1u);
+
+  // Device 1's two provisionings race; the earlier one's confirm comes last.
+  Procedure2Run a = run_procedure2(kImsi, *first_);
+  Procedure2Run b = run_procedure2(kImsi, *first_);
+  ASSERT_EQ(ulr(confirm2(kImsi, *first_, b)).result, s6a::kSuccess) << event_.reason;
+  EXPECT_EQ(ulr(confirm2(kImsi, *first_, a)).result, s6a::kErrorKmeVersionConflict);
+
+  EXPECT_EQ(answer(kImei), "provision v2") << "the loser of the race is provisioned again";
+  EXPECT_EQ(answer(kImei2), "challenge v1") << "the other device's KME is not touched";
+  // Nor is the other device's pair open to a procedure-1 KME a CNN chose.
+  EXPECT_EQ(ulr(procedure1_confirm(kImei2, 2), kNow, LinkInfo{true}).result,
+            s6a::kErrorKmeConfirmFailed)
+      << event_.reason;
+  EXPECT_EQ(snapshot(kImsi, kImei2), second_stored);
+}
+
 }  // namespace
 }  // namespace kmebind::hss::testing

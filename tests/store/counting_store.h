@@ -125,6 +125,11 @@ class CountingStore final : public SubscriberStore {
     note("request_kme_renewal");
     return inner_.request_kme_renewal(imsi, actor);
   }
+  Result<bool> request_pair_kme_renewal(std::string_view imsi, std::string_view imei,
+                                        std::uint32_t version, std::string_view actor) override {
+    note("request_pair_kme_renewal");
+    return inner_.request_pair_kme_renewal(imsi, imei, version, actor);
+  }
   Result<std::vector<KmeStatus>> list_kme_status(std::optional<std::string_view> imsi,
                                                  std::size_t limit,
                                                  const std::optional<PairKey>& after) override {
