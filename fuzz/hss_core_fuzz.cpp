@@ -11,7 +11,10 @@
 //  - a refused request changes nothing in the store (every table compared), except that a refused
 //    AIR may have moved its own subscriber's SQN forward: hss.h "an AIR's SQN reservation stands
 //    once made" — a verified AUTS sets SQN_HE before the advance that may then find the SQN space
-//    exhausted (TS 33.102 Annex C allows gaps);
+//    exhausted (TS 33.102 Annex C allows gaps) — and that a procedure-2 confirm of the stored
+//    version with another KME (two provisionings raced, docs/protocol.md §2), with a Cookie the
+//    HSS issued for that pair and version and the genuine device's signature, marks that pair's
+//    KME for renewal (with its audit row) and nothing else;
 //  - a KME-Request changes nothing (hss.h: "Stores nothing"); an AIR only its subscriber's SQN;
 //    a ULR only the pair's KME (with its audit row; the new KME has no renewal pending, the
 //    subscriber's other pairs keep theirs) and only with a confirm;
@@ -63,6 +66,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -804,12 +808,14 @@ class Session {
     std::optional<store::KmeRecord> kme_before;
     bool renewal_before = false;
     std::optional<std::string> imei14;
+    std::vector<store::KmeStatus> pairs_before;  // the IMSI's pairs, for a racing confirm
     if (req.terminal) imei14 = normalized(req.terminal->imei);
     if (imei14 && world_.subscriber(req.imsi) != nullptr) {
       auto k = world_.store().get_kme(req.imsi, *imei14);
       KMEBIND_FUZZ_CHECK(k.has_value());
       kme_before = std::move(*k);
       renewal_before = kme_before && kme_before->renewal_requested;
+      if (req.kme_confirm) pairs_before = kme_pairs(req.imsi);
     }
     hss::HssEvent event;
     const s6a::UpdateLocationAnswer ula = hss_.on_ulr(req, now_, link, event);
@@ -823,7 +829,9 @@ class Session {
     after_ = world_.snapshot();
     const std::set<std::string> changes = changed(before_, after_);
     if (!ula.result.ok() || !req.kme_confirm) {
-      KMEBIND_FUZZ_CHECK(changes.empty());
+      if (!changes.empty()) {
+        check_racing_renewal(req, imei14, kme_before, renewal_before, pairs_before, changes, ula);
+      }
       KMEBIND_FUZZ_CHECK(!ula.kme_version_stored);
     }
     if (!ula.result.ok()) return;
@@ -911,6 +919,49 @@ class Session {
       KMEBIND_FUZZ_CHECK(only(changes, {"kme_records", "audit"}));
       KMEBIND_FUZZ_CHECK(!(*stored)->renewal_requested);  // a new KME has no renewal pending
     }
+  }
+
+  std::vector<store::KmeStatus> kme_pairs(const std::string& imsi) {
+    auto pairs = world_.store().list_kme_status(std::string_view(imsi), 100, std::nullopt);
+    KMEBIND_FUZZ_CHECK(pairs.has_value());
+    return std::move(*pairs);
+  }
+
+  // A refused ULR that wrote: only a procedure-2 confirm of two provisionings that raced
+  // (docs/protocol.md §2 "Racing provisionings") — a Cookie the HSS issued for this pair and the
+  // stored, unmarked version, the genuine device's signature — marking that pair's KME for
+  // renewal (the KME itself unchanged, with an audit row), the IMSI's other pairs untouched.
+  void check_racing_renewal(const s6a::UpdateLocationRequest& req,
+                            const std::optional<std::string>& imei14,
+                            const std::optional<store::KmeRecord>& kme_before, bool renewal_before,
+                            const std::vector<store::KmeStatus>& pairs_before,
+                            const std::set<std::string>& changes,
+                            const s6a::UpdateLocationAnswer& ula) {
+    KMEBIND_FUZZ_CHECK(req.kme_confirm && imei14 && kme_before && !renewal_before);
+    const s6a::KmeConfirm& c = *req.kme_confirm;
+    KMEBIND_FUZZ_CHECK(ula.result == s6a::kErrorKmeVersionConflict);
+    KMEBIND_FUZZ_CHECK(c.procedure == s6a::KmeProcedure::kHiddenFromCnn);
+    KMEBIND_FUZZ_CHECK(kme_before->version == c.kme_version);
+    const auto issued = std::find_if(provisions_.begin(), provisions_.end(),
+                                     [&](const Provision& p) { return p.cookie == c.cookie; });
+    KMEBIND_FUZZ_CHECK(issued != provisions_.end());
+    KMEBIND_FUZZ_CHECK(issued->imsi == req.imsi && issued->imei14 == *imei14);
+    KMEBIND_FUZZ_CHECK(issued->version == c.kme_version);
+    KMEBIND_FUZZ_CHECK(!issued->signature.empty() && c.signature == issued->signature);
+    KMEBIND_FUZZ_CHECK(only(changes, {"kme_records", "audit"}));
+    auto stored = world_.store().get_kme(req.imsi, *imei14);
+    KMEBIND_FUZZ_CHECK(stored.has_value() && stored->has_value());
+    KMEBIND_FUZZ_CHECK((*stored)->version == kme_before->version &&
+                       secret_equals(kme_before->kme, (*stored)->kme.view()) &&
+                       (*stored)->renewal_requested);
+    const auto others = [&](const std::vector<store::KmeStatus>& pairs) {
+      std::vector<std::tuple<std::string, std::uint32_t, bool, bool>> out;
+      for (const auto& k : pairs) {
+        if (k.imei != *imei14) out.emplace_back(k.imei, k.version, k.present, k.renewal_requested);
+      }
+      return out;
+    };
+    KMEBIND_FUZZ_CHECK(others(pairs_before) == others(kme_pairs(req.imsi)));
   }
 
   static void check_result(const s6a::ResultCode& rc) {
