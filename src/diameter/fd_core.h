@@ -104,6 +104,7 @@ class FdCore {
   // Sends DPR to every peer and waits until they are gone (≤ 3 s), lets freeDiameter's outgoing
   // queue empty and its routing/dispatch threads leave (≤ about 4 s; diameter/fd_quiesce.h:
   // freeDiameter 1.2 aborts otherwise), then fd_core_shutdown + fd_core_wait_shutdown_complete.
+  // Each TLS link's close is safe at both ends only through diameter/tls_session_guard.h.
   // Stop the application's own request handling first (handlers are still called until the
   // peers are gone). Idempotent. Answers and requests handed
   // to the core afterwards are dropped (their freeDiameter messages are leaked on purpose: the

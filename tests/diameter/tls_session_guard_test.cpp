@@ -2,7 +2,7 @@
 // freeDiameter 1.2.1 writes on one GnuTLS session from two threads when a TLS link closes, which
 // crashed either end now and then (heap-use-after-free under ASan, "double free or corruption"
 // without). The guard serialises those writes; these tests check that freeDiameter's calls reach
-// it and close many TLS links, from both ends, with every process exiting 0.
+// it and close many TLS links, from either end and mid-traffic, with every process exiting 0.
 #include <gtest/gtest.h>
 
 #include "diameter/tls_session_guard.h"
@@ -68,6 +68,46 @@ TEST(TlsSessionGuard, ManyTlsLinksCloseWithoutCrashingEitherEnd) {
   }
   server.signal(SIGTERM);
   EXPECT_EQ(server.wait(15s), 0);
+}
+
+// A client that keeps AIRs in flight until the server has closed its link (or 10 s), then stops.
+void exchange_until_closed(std::uint16_t port, const char* pki_name, const char* identity,
+                           ReadyPipe& linked) {
+  ClientNode node = start_client(client_config({tls_peer(kHssId, port)}, pki_name, identity));
+  ASSERT_TRUE(node.client);
+  ASSERT_TRUE(node.core->wait_for_peers(1, 8s));
+  linked.notify('L');
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (node.core->open_peers() > 0 && std::chrono::steady_clock::now() < deadline) {
+    node.client->send(air_for(kImsi), [](Result<s6a::AuthenticationInformationAnswer>) {});
+    std::this_thread::sleep_for(50ms);
+  }
+  node.core->stop();
+}
+
+// The server stops (it sends the DPRs) while two clients keep sending requests over TLS.
+TEST(TlsSessionGuard, ServerStoppingMidTrafficClosesItsTlsLinksWithoutCrashing) {
+  ASSERT_TRUE(TestPki::get().ok());
+  constexpr int kCycles = 3;
+  for (int cycle = 0; cycle < kCycles; ++cycle) {
+    std::uint16_t port = free_loopback_port();
+    ReadyPipe ready;
+    Child server = Child::spawn(
+        [&] { serve(server_config(kHssId, port, "hss", {kMmeId, kHss2Id}), ready); });
+    ASSERT_EQ(ready.wait(10s), 'R');
+    ReadyPipe first_linked;
+    ReadyPipe second_linked;
+    Child first = Child::spawn([&] { exchange_until_closed(port, "mme", kMmeId, first_linked); });
+    Child second =
+        Child::spawn([&] { exchange_until_closed(port, "hss2", kHss2Id, second_linked); });
+    ASSERT_EQ(first_linked.wait(10s), 'L');
+    ASSERT_EQ(second_linked.wait(10s), 'L');
+    std::this_thread::sleep_for(200ms);  // requests in flight
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait(15s), 0) << "cycle " << cycle;
+    EXPECT_EQ(first.wait(20s), 0) << "cycle " << cycle;
+    EXPECT_EQ(second.wait(20s), 0) << "cycle " << cycle;
+  }
 }
 
 }  // namespace
