@@ -23,7 +23,11 @@
 // gnutls_deinit forgets the session. gnutls_record_recv is not serialised (one receiver is
 // allowed next to one sender). A thread cancelled inside a call (freeDiameter cancels receiver and
 // sender threads) releases the mutex while unwinding. Nothing in freeDiameter's memory is touched:
-// the guard holds for any freeDiameter version that calls these GnuTLS functions.
+// the guard holds for any freeDiameter version that calls these GnuTLS functions. No call
+// re-enters the guard while it holds a mutex: libgnutls.so.30 (3.7.9) calls its exported
+// gnutls_record_send itself only from gnutls_record_uncork, gnutls_record_send_file and the
+// handshake's 0-RTT data (objdump -R: its one relocation of the three names), which freeDiameter
+// does not use and which run outside the guard.
 #pragma once
 
 #include <cstdint>
