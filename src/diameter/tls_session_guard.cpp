@@ -5,8 +5,11 @@
 
 #include <atomic>
 #include <bit>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace kmebind::diameter::detail {
@@ -66,19 +69,27 @@ std::atomic<std::uint64_t> g_byes{0};
 std::atomic<std::uint64_t> g_waited{0};
 
 // Runs `call` holding the session's mutex. Not noexcept: a cancelled thread unwinds through here
-// and the lock is released on the way.
+// and the lock is released on the way. The wait polls instead of blocking in lock(): waiting for a
+// std::mutex is not a cancellation point, and freeDiameter stops a peer's threads by cancelling
+// and joining them (fd_thr_term); a thread queued behind a writev that does not end (a peer that
+// stopped reading) would otherwise make the stop hang. nanosleep is a cancellation point.
 template <class Call>
 auto serialized(gnutls_session_t session, Call call) {
   const std::shared_ptr<std::mutex> mutex = session_locks().of(session);
   std::unique_lock lock(*mutex, std::try_to_lock);
   if (!lock.owns_lock()) {
     g_waited.fetch_add(1, std::memory_order_relaxed);
-    lock.lock();
+    while (!lock.try_lock()) std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   return call();
 }
 
 }  // namespace
+
+void with_session_lock(const void* session, const std::function<void()>& call) {
+  // gnutls_session_t is a pointer to an opaque struct: any distinct address names a session here.
+  serialized(static_cast<gnutls_session_t>(const_cast<void*>(session)), call);
+}
 
 bool tls_session_guard_active() {
   // The global lookup order libfdcore's references follow. They are versioned (GNUTLS_3_4) and
@@ -123,8 +134,12 @@ int gnutls_bye(gnutls_session_t session, gnutls_close_request_t how) {
 
 void gnutls_deinit(gnutls_session_t session) {
   using namespace kmebind::diameter::detail;
+  // Under the session's lock: a write still running on another thread finishes first (freeDiameter
+  // joins the session's receiver before it deinits, so none should be).
+  if (const DeinitFn deinit = gnutls_deinit_fn(); deinit != nullptr) {
+    serialized(session, [&] { deinit(session); });
+  }
   session_locks().forget(session);
-  if (const DeinitFn deinit = gnutls_deinit_fn(); deinit != nullptr) deinit(session);
 }
 
 }  // extern "C"

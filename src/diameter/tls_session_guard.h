@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 namespace kmebind::diameter::detail {
 
@@ -47,5 +48,10 @@ bool tls_session_guard_active();
 
 // Counters since the process started (all threads).
 TlsGuardStats tls_session_guard_stats();
+
+// Runs `call` holding the guard's lock of `session` (any address stands for one session), as the
+// interposed functions run GnuTLS's. A thread waiting here can be cancelled (pthread_cancel), as it
+// could inside GnuTLS's writev. For tests.
+void with_session_lock(const void* session, const std::function<void()>& call);
 
 }  // namespace kmebind::diameter::detail

@@ -3,9 +3,15 @@
 // crashed either end now and then (heap-use-after-free under ASan, "double free or corruption"
 // without). The guard serialises those writes; these tests check that freeDiameter's calls reach
 // it and close many TLS links, from either end and mid-traffic, with every process exiting 0.
-#include <gtest/gtest.h>
-
 #include "diameter/tls_session_guard.h"
+
+#include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <atomic>
+#include <ctime>
+#include <thread>
+
 #include "live_fixture.h"
 
 namespace kmebind::diameter {
@@ -28,6 +34,53 @@ void exchange_and_stop(std::uint16_t port, const char* pki_name, const char* ide
     ASSERT_TRUE(aia) << aia.error().what();
   }
   node.core->stop();
+}
+
+// freeDiameter stops a peer's receiver and sender threads with pthread_cancel and joins them
+// (fd_thr_term). A thread waiting for a session's lock behind a write that does not end (a peer
+// that stopped reading) must still be cancellable there, or the daemon's stop hangs.
+TEST(TlsSessionGuard, ThreadWaitingForASessionLockCanBeCancelled) {
+  int session = 0;  // any address names a session
+  std::atomic<bool> release{false};
+  std::atomic<bool> holding{false};
+  std::thread holder([&] {
+    detail::with_session_lock(&session, [&] {
+      holding = true;
+      while (!release) std::this_thread::sleep_for(1ms);
+    });
+  });
+  while (!holding) std::this_thread::sleep_for(1ms);
+  struct Waiter {
+    int* session;
+    std::atomic<bool> ran{false};
+  } waiter{&session};
+  pthread_t t{};
+  ASSERT_EQ(pthread_create(
+                &t, nullptr,
+                [](void* arg) -> void* {
+                  auto* w = static_cast<Waiter*>(arg);
+                  detail::with_session_lock(w->session, [w] { w->ran = true; });
+                  return nullptr;
+                },
+                &waiter),
+            0);
+  std::this_thread::sleep_for(50ms);  // the waiter is queued behind the holder
+  ASSERT_EQ(pthread_cancel(t), 0);
+  timespec deadline{};
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += 2;
+  void* result = nullptr;
+  const int joined = pthread_timedjoin_np(t, &result, &deadline);
+  release = true;  // lets a waiter that was not cancelled finish, so the test ends either way
+  holder.join();
+  if (joined != 0) pthread_join(t, &result);
+  EXPECT_EQ(joined, 0) << "the waiting thread did not act on pthread_cancel within 2 s";
+  EXPECT_EQ(result, PTHREAD_CANCELED);
+  EXPECT_FALSE(waiter.ran);
+  // The lock is free again: the session is usable after the cancelled wait.
+  bool again = false;
+  detail::with_session_lock(&session, [&] { again = true; });
+  EXPECT_TRUE(again);
 }
 
 TEST(TlsSessionGuard, FreeDiameterWritesAndClosesTlsSessionsThroughTheGuard) {
