@@ -7,6 +7,36 @@ namespace {
 
 constexpr std::uint8_t kCongestion = 22;  // TS 24.301 §9.9.3.9
 
+// TS 24.301 §5.5.1.2.5: the causes with a handling of their own (USIM or PLMN or TA barred,
+// congestion, CSG, redirection, ...). A sim UE treats them as final, as before switching off.
+bool has_own_handling(std::uint8_t cause) {
+  switch (cause) {
+    case 3:
+    case 6:
+    case 7:
+    case 8:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+    case 15:
+    case 22:
+    case 25:
+    case 31:
+    case 35:
+    case 42:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// §5.5.1.2.6 d: after #95, #96, #97, #99 or #111 (protocol errors) the UE sets the attach attempt
+// counter to 5, i.e. goes straight to T3402.
+bool protocol_error(std::uint8_t cause) {
+  return cause == 95 || cause == 96 || cause == 97 || cause == 99 || cause == 111;
+}
+
 std::int64_t scaled(std::int64_t span, double uniform) {
   const double u = std::clamp(uniform, 0.0, 1.0);
   return static_cast<std::int64_t>(static_cast<double>(span) * u);
@@ -14,21 +44,29 @@ std::int64_t scaled(std::int64_t span, double uniform) {
 
 }  // namespace
 
-// TS 24.301 §5.5.1.2.5 (#22 with T3346) and §5.5.1.2.6 (abnormal cases: attempt counter, T3411,
-// T3402).
+// TS 24.301 §5.5.1.2.5 (#22 with T3346) and §5.5.1.2.6 (abnormal cases b–d: attempt counter,
+// T3411, T3402).
 RetryDecision after_attach_reject(const RetryConfig& config, std::uint8_t emm_cause,
                                   std::optional<std::int64_t> t3346_ms, std::uint32_t attempts,
                                   double uniform) {
   RetryDecision d;
-  if (!config.enabled || emm_cause != kCongestion) return d;
-  d.retry = true;
-  if (t3346_ms && *t3346_ms > 0) {
-    d.backoff_t3346 = true;
-    d.attempts = 0;
-    d.wait_ms = *t3346_ms + scaled(config.t3346_jitter_ms, uniform);
+  if (!config.enabled) return d;
+  if (emm_cause == kCongestion) {
+    if (t3346_ms && *t3346_ms > 0) {
+      d.retry = true;
+      d.backoff_t3346 = true;
+      d.attempts = 0;
+      d.wait_ms = *t3346_ms + scaled(config.t3346_jitter_ms, uniform);
+      return d;
+    }
+  } else if (has_own_handling(emm_cause)) {
     return d;
   }
-  d.attempts = attempts + 1;
+  // §5.5.1.2.6: #22 without a usable T3346 (case d's "#22 considered as an abnormal case") and
+  // every cause §5.5.1.2.5 does not treat, #17 network failure among them (case d).
+  d.retry = true;
+  d.attempts =
+      protocol_error(emm_cause) ? std::max(attempts + 1, config.max_attempts) : attempts + 1;
   if (d.attempts >= config.max_attempts) {
     d.wait_ms = config.t3402_ms;
     d.attempts = 0;

@@ -18,7 +18,8 @@ struct RejectDecision {
 // REQUIRES: !rc.ok().
 //  DIAMETER_ERROR_USER_UNKNOWN → #8; DIAMETER_ERROR_UNKNOWN_EPS_SUBSCRIPTION → #15;
 //  DIAMETER_ERROR_ROAMING_NOT_ALLOWED → #11; DIAMETER_ERROR_RAT_NOT_ALLOWED → #15;
-//  DIAMETER_ERROR_EQUIPMENT_UNKNOWN → #6; every KME_ERROR_* (vendor 32473) → #6
+//  DIAMETER_ERROR_EQUIPMENT_UNKNOWN → #6; KME_ERROR_VERSION_CONFLICT and KME_ERROR_COOKIE_EXPIRED
+//  → #17 (the UE retries after T3411); every other KME_ERROR_* (vendor 32473) → #6
 //  (KME_ERROR_BINDING_VIOLATION as kBindingViolation); DIAMETER_TOO_BUSY (3004) and
 //  DIAMETER_UNABLE_TO_DELIVER (3002) → #22 with T3346; anything else → #17 network failure.
 RejectDecision reject_for(const s6a::ResultCode& rc);

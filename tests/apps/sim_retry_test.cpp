@@ -68,11 +68,47 @@ TEST(SimRetry, CongestionWithoutT3346IsAnAbnormalCaseCountedTowardsT3402) {
   }
 }
 
-TEST(SimRetry, OtherCausesAreFinal) {
-  for (int cause : {3, 6, 7, 8, 11, 15, 17, 111}) {
+TEST(SimRetry, CausesWithTheirOwnHandlingAreFinal) {
+  // §5.5.1.2.5: USIM or ME invalid, PLMN or TA barred, CSG, ...: the sim's UE stops there.
+  for (int cause : {3, 6, 7, 8, 11, 12, 13, 14, 15, 25, 31, 35, 42}) {
     EXPECT_FALSE(
         after_attach_reject(enabled(), static_cast<std::uint8_t>(cause), 30'000, 0, 0.1).retry)
         << cause;
+  }
+}
+
+TEST(SimRetry, NetworkFailureIsRetriedAfterT3411ThenT3402) {
+  // §5.5.1.2.6 d: a cause §5.5.1.2.5 does not treat — #17 after a KME version conflict or an
+  // expired Cookie (docs/protocol.md §3), #19 ESM failure — counts an attempt; T3411 below
+  // max_attempts, T3402 at it (and the counter starts again).
+  for (int cause : {17, 19}) {
+    const auto c = static_cast<std::uint8_t>(cause);
+    RetryDecision d = after_attach_reject(enabled(), c, std::nullopt, 0, 0.3);
+    EXPECT_TRUE(d.retry) << cause;
+    EXPECT_FALSE(d.backoff_t3346) << cause;
+    EXPECT_EQ(d.wait_ms, 10'000) << cause;
+    EXPECT_EQ(d.attempts, 1u) << cause;
+    d = after_attach_reject(enabled(), c, std::nullopt, 3, 0.3);
+    EXPECT_EQ(d.wait_ms, 10'000) << cause;
+    EXPECT_EQ(d.attempts, 4u) << cause;
+    d = after_attach_reject(enabled(), c, std::nullopt, 4, 0.3);
+    EXPECT_EQ(d.wait_ms, 60'000) << cause;
+    EXPECT_EQ(d.attempts, 0u) << cause;
+    // A T3346 value sent with another cause than #22 is not a back-off instruction.
+    d = after_attach_reject(enabled(), c, 30'000, 0, 0.3);
+    EXPECT_FALSE(d.backoff_t3346) << cause;
+    EXPECT_EQ(d.wait_ms, 10'000) << cause;
+  }
+}
+
+TEST(SimRetry, ProtocolErrorCausesGoStraightToT3402) {
+  // §5.5.1.2.6 d: #95, #96, #97, #99 and #111 set the attach attempt counter to 5.
+  for (int cause : {95, 96, 97, 99, 111}) {
+    const RetryDecision d =
+        after_attach_reject(enabled(), static_cast<std::uint8_t>(cause), std::nullopt, 0, 0.3);
+    EXPECT_TRUE(d.retry) << cause;
+    EXPECT_EQ(d.wait_ms, 60'000) << cause;
+    EXPECT_EQ(d.attempts, 0u) << cause;
   }
 }
 

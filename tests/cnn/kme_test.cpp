@@ -152,11 +152,25 @@ TEST_F(KmeTest, BindingViolationAtKmaRejectsWithIllegalMe) {
 }
 
 TEST_F(KmeTest, EveryKmeErrorAtKmaRejectsWithIllegalMe) {
-  for (auto rc : {s6a::kErrorNoDeviceKey, s6a::kErrorProcedureNotAllowed, s6a::kErrorCookieExpired}) {
+  for (auto rc : {s6a::kErrorNoDeviceKey, s6a::kErrorProcedureNotAllowed}) {
     TestUe ue;
     const TxnId kmr = to_kme_request(ue);
     answer(kmr, kma_error(rc));
     EXPECT_EQ(reject_in(ue).emm_cause, EmmCause::kIllegalMe) << s6a::describe(rc);
+  }
+}
+
+// docs/protocol.md §3: an expired Cookie or a version conflict says nothing against the device;
+// #17 lets the UE attach again after T3411 (TS 24.301 §5.5.1.2.6 d), #6 would not until it is
+// switched off.
+TEST_F(KmeTest, ExpiredCookieOrVersionConflictAtKmaRejectsWithNetworkFailure) {
+  for (auto rc : {s6a::kErrorCookieExpired, s6a::kErrorKmeVersionConflict}) {
+    TestUe ue;
+    const TxnId kmr = to_kme_request(ue);
+    answer(kmr, kma_error(rc));
+    EXPECT_EQ(reject_in(ue).emm_cause, EmmCause::kNetworkFailure) << s6a::describe(rc);
+    EXPECT_FALSE(has_event(last_, CnnEventKind::kBindingViolation)) << s6a::describe(rc);
+    EXPECT_TRUE(released(last_, ue.id)) << s6a::describe(rc);
   }
 }
 
@@ -179,8 +193,7 @@ TEST_F(KmeTest, BindingViolationAtUlaRejectsWithIllegalMe) {
 
 TEST_F(KmeTest, ConfirmRefusedAtUlaRejectsWithIllegalMe) {
   for (auto rc :
-       {s6a::kErrorKmeConfirmFailed, s6a::kErrorKmeVersionConflict, s6a::kErrorCookieExpired,
-        s6a::kErrorKmeProofMissing, s6a::kErrorDeviceProofFailed}) {
+       {s6a::kErrorKmeConfirmFailed, s6a::kErrorKmeProofMissing, s6a::kErrorDeviceProofFailed}) {
     TestUe ue;
     const TxnId kmr = to_kme_request(ue);
     auto command = std::get<nas::KmeProvisioningCommand>(
@@ -188,6 +201,19 @@ TEST_F(KmeTest, ConfirmRefusedAtUlaRejectsWithIllegalMe) {
     kme_up(ue, device_response(ue, command));
     answer(only_s6a(last_).txn, ula_error(rc));
     EXPECT_EQ(reject_in(ue).emm_cause, EmmCause::kIllegalMe) << s6a::describe(rc);
+  }
+}
+
+TEST_F(KmeTest, ConfirmThatLostARaceOrOutlivedItsCookieRejectsWithNetworkFailure) {
+  for (auto rc : {s6a::kErrorKmeVersionConflict, s6a::kErrorCookieExpired}) {
+    TestUe ue;
+    const TxnId kmr = to_kme_request(ue);
+    auto command = std::get<nas::KmeProvisioningCommand>(
+        give_kma(ue, kmr, provisioning_for(ue, s6a::KmeProcedure::kHiddenFromCnn, 1).kma));
+    kme_up(ue, device_response(ue, command));
+    answer(only_s6a(last_).txn, ula_error(rc));
+    EXPECT_EQ(reject_in(ue).emm_cause, EmmCause::kNetworkFailure) << s6a::describe(rc);
+    EXPECT_EQ(cnn_->ue_count(), 0u) << s6a::describe(rc);
   }
 }
 

@@ -2,9 +2,10 @@
 // with the real UE, CNN and HSS cores: the ULR of a first attach reaches the HSS late — its CNN
 // died after sending it, the HSS was overloaded — and only after the device had attached again
 // and been given another KME of the same version. The late ULR stores the first KME; the second
-// attach's confirm is refused (version conflict, #6), and the device is left holding the second
-// KME, pending. Challenging the stored version at its next attach would fail for good; the HSS
-// marks the pair for renewal at the conflict, so that attach provisions version 2 instead.
+// attach's confirm is refused (version conflict, #17: the UE attaches again after T3411), and the
+// device is left holding the second KME, pending. Challenging the stored version at its next
+// attach would fail for good; the HSS marks the pair for renewal at the conflict, so that attach
+// provisions version 2 instead.
 #include "sim_test_support.h"
 
 namespace kmebind::sim::testing {
@@ -47,7 +48,7 @@ TEST_F(RacingProvisioningTest, DeviceLeftWithTheLosingKmeIsProvisionedANewerOneA
 
   const AttachOutcome second = attach(i);  // a new KME of version 1; the late ULR stores the first
   ASSERT_EQ(late_result_, std::optional<s6a::ResultCode>(s6a::kSuccess));
-  expect_illegal_me(second, i, p.imsi);
+  expect_network_failure(second, i, p.imsi);
   EXPECT_EQ(result_of_last<s6a::UpdateLocationRequest>(p.imsi),
             std::optional<s6a::ResultCode>(s6a::kErrorKmeVersionConflict));
   ASSERT_TRUE(stored_kme(p).has_value());

@@ -582,13 +582,23 @@ class SimTest : public ::testing::Test {
   // How every binding threat ends: Attach reject #6 on the wire (read by the recorder, ciphered
   // when security was up) and at the UE, which is left deregistered with no new KME committed.
   void expect_illegal_me(const AttachOutcome& o, UeIndex i, std::string_view imsi) {
+    expect_attach_reject(o, i, imsi, nas::EmmCause::kIllegalMe);
+  }
+  // How a refused confirm that says nothing against the device ends (a version conflict, an
+  // expired Cookie: docs/protocol.md §3): Attach reject #17, after which a UE tries again when
+  // T3411 expires (TS 24.301 §5.5.1.2.6 d) instead of holding its USIM invalid.
+  void expect_network_failure(const AttachOutcome& o, UeIndex i, std::string_view imsi) {
+    expect_attach_reject(o, i, imsi, nas::EmmCause::kNetworkFailure);
+  }
+  void expect_attach_reject(const AttachOutcome& o, UeIndex i, std::string_view imsi,
+                            nas::EmmCause cause) {
     EXPECT_FALSE(o.attached) << trace(o);
-    EXPECT_EQ(o.reject_cause, kIllegalMe) << trace(o);
+    EXPECT_EQ(o.reject_cause, static_cast<std::uint8_t>(cause)) << trace(o);
     const auto ue = recorder_->ue_id_of(imsi);
     ASSERT_TRUE(ue.has_value());
     const NasRecord* reject = recorder_->last_nas<nas::AttachReject>(*ue);
     ASSERT_NE(reject, nullptr) << recorder_->dump();
-    EXPECT_EQ(reject->as<nas::AttachReject>()->emm_cause, nas::EmmCause::kIllegalMe);
+    EXPECT_EQ(reject->as<nas::AttachReject>()->emm_cause, cause);
     EXPECT_EQ(net_->ue(i).state(), ue::UeState::kDeregistered);
   }
 
