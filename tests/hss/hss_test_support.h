@@ -13,10 +13,12 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "crypto/challenge_token.h"
 #include "crypto/cookie.h"
 #include "crypto/ecies.h"
+#include "crypto/hash.h"
 #include "crypto/kdf.h"
 #include "crypto/kme.h"
 #include "crypto/milenage.h"
@@ -220,6 +222,31 @@ class HssBench : public ::testing::Test {
     auto kme = take(store_->get_kme(imsi, imei));
     if (!kme) return std::nullopt;
     return std::make_pair(kme->version, Bytes(kme->kme.view().begin(), kme->kme.view().end()));
+  }
+
+  // Everything a refused request must leave as it was: per pair, the KME status (version,
+  // procedure, source, presence, renewal mark, time) and a fingerprint of the KME (SHA-256, so
+  // that a failure message never prints a key); then the table counts, audit rows included.
+  std::vector<std::string> store_state() {
+    std::vector<std::string> rows;
+    for (const store::KmeStatus& st :
+         take(store_->list_kme_status(std::nullopt, 100000, std::nullopt))) {
+      std::string row = st.imsi + "/" + st.imei + " v" + std::to_string(st.version) +
+                        " proc=" + std::to_string(st.procedure) + " source=" + st.source +
+                        " present=" + std::to_string(st.present) +
+                        " renewal=" + std::to_string(st.renewal_requested) +
+                        " at=" + std::to_string(st.stored_at_unix_s);
+      if (auto kme = take(store_->get_kme(st.imsi, st.imei))) {
+        auto digest = take(crypto::sha256({kme->kme.view()}));
+        row += " kme-sha256=" + to_hex(ByteView(digest.data(), 8));
+      }
+      rows.push_back(std::move(row));
+    }
+    const store::StoreCounts c = take(store_->counts());
+    rows.push_back("counts subscribers=" + std::to_string(c.subscribers) + " bindings=" +
+                   std::to_string(c.bindings) + " devices=" + std::to_string(c.devices) +
+                   " kmes=" + std::to_string(c.kmes) + " audit=" + std::to_string(c.audit_rows));
+    return rows;
   }
 
   s6a::KmeAnswer kmr(std::string_view imsi, std::string_view imei, std::int64_t now = kNow,

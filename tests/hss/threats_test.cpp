@@ -5,17 +5,40 @@
 namespace kmebind::hss::testing {
 namespace {
 
+// What a refused ULR may write: nothing, or — a procedure-2 confirm that lost a race with another
+// provisioning of its pair (docs/protocol.md §2 "Racing provisionings") — the renewal mark of
+// that pair's KME and its audit row.
+enum class Refusal { kWritesNothing, kMarksThePairForRenewal };
+
 class ThreatTest : public HssBench {
  protected:
-  // Asserts the answer's result and that the pair's KME is unchanged.
+  // Asserts the answer's result and that the whole store (every pair's KME and status, the table
+  // counts and the audit) is as before, but for what `writes` allows.
   void expect_refused_unchanged(const s6a::UpdateLocationRequest& req, s6a::ResultCode expected,
                                 std::string_view imsi = kImsi, std::string_view imei = kImei,
-                                std::int64_t now = kNow) {
-    const KmeSnapshot before = snapshot(imsi, imei);
+                                std::int64_t now = kNow, Refusal writes = Refusal::kWritesNothing) {
+    std::vector<std::string> want = store_state();
+    if (writes == Refusal::kMarksThePairForRenewal) {
+      const std::string pair = std::string(imsi) + "/" + std::string(imei) + " ";
+      bool found = false;
+      for (std::string& row : want) {
+        if (row.starts_with(pair)) {
+          const auto at = row.find(" renewal=0 ");
+          ASSERT_NE(at, std::string::npos) << row;
+          row.replace(at, 11, " renewal=1 ");
+          found = true;
+        } else if (row.starts_with("counts ")) {
+          const auto at = row.find(" audit=");
+          ASSERT_NE(at, std::string::npos) << row;
+          row = row.substr(0, at) + " audit=" + std::to_string(std::stoull(row.substr(at + 7)) + 1);
+        }
+      }
+      ASSERT_TRUE(found) << "the pair holds no KME to mark";
+    }
     const auto ula = ulr(req, now);
     EXPECT_EQ(ula.result, expected) << s6a::describe(ula.result) << ": " << event_.reason;
     EXPECT_FALSE(ula.kme_version_stored.has_value());
-    EXPECT_EQ(snapshot(imsi, imei), before);
+    EXPECT_EQ(store_state(), want);
   }
 };
 
@@ -124,7 +147,8 @@ TEST_F(ThreatTest, TheSameVersionWithAnotherKmeAfterItWasStoredIsAVersionConflic
   Procedure2Run other = run_procedure2(kImsi, device);  // also version 1, another KME
   ASSERT_EQ(ulr(confirm2(kImsi, device, stored)).result, s6a::kSuccess);
   ASSERT_EQ(ulr(confirm2(kImsi, device, stored), kNow + 1).result, s6a::kSuccess);
-  expect_refused_unchanged(confirm2(kImsi, device, other), s6a::kErrorKmeVersionConflict);
+  expect_refused_unchanged(confirm2(kImsi, device, other), s6a::kErrorKmeVersionConflict, kImsi,
+                           kImei, kNow, Refusal::kMarksThePairForRenewal);
 }
 
 TEST_F(ThreatTest, TwoOutstandingProvisioningsOnlyTheFirstConfirmWins) {
@@ -132,7 +156,8 @@ TEST_F(ThreatTest, TwoOutstandingProvisioningsOnlyTheFirstConfirmWins) {
   Procedure2Run a = run_procedure2(kImsi, device);
   Procedure2Run b = run_procedure2(kImsi, device);  // both issued as version 1
   ASSERT_EQ(ulr(confirm2(kImsi, device, b)).result, s6a::kSuccess);
-  expect_refused_unchanged(confirm2(kImsi, device, a), s6a::kErrorKmeVersionConflict);
+  expect_refused_unchanged(confirm2(kImsi, device, a), s6a::kErrorKmeVersionConflict, kImsi, kImei,
+                           kNow, Refusal::kMarksThePairForRenewal);
   EXPECT_TRUE(snapshot(kImsi, kImei)->second ==
               Bytes(b.payload.kme.view().begin(), b.payload.kme.view().end()));
 }
@@ -146,7 +171,8 @@ TEST_F(ThreatTest, TheLoserOfTwoRacingProvisioningsGetsANewerVersionAtItsNextAtt
   Procedure2Run a = run_procedure2(kImsi, device);
   Procedure2Run b = run_procedure2(kImsi, device);  // both issued as version 1
   ASSERT_EQ(ulr(confirm2(kImsi, device, b)).result, s6a::kSuccess);
-  expect_refused_unchanged(confirm2(kImsi, device, a), s6a::kErrorKmeVersionConflict);
+  expect_refused_unchanged(confirm2(kImsi, device, a), s6a::kErrorKmeVersionConflict, kImsi, kImei,
+                           kNow, Refusal::kMarksThePairForRenewal);
   EXPECT_NE(event_.reason.find("marked for renewal"), std::string::npos) << event_.reason;
   auto next = kmr(kImsi, kImei, kNow + 10);
   ASSERT_EQ(next.result, s6a::kSuccess) << event_.reason;
