@@ -66,6 +66,7 @@ nlohmann::json outcome_json(const DeviceEntry& d, const UeOutcome& o) {
   j["latency_ms"] = o.latency_ms;
   j["attempts"] = o.attempts;
   j["congestion_rejects"] = o.congestion_rejects;
+  j["network_failure_rejects"] = o.network_failure_rejects;
   j["t3410_expiries"] = o.t3410_expiries;
   j["link_losses"] = o.link_losses;
   if (!o.detail.empty()) j["detail"] = o.detail;
@@ -231,8 +232,9 @@ void setup(CLI::App& root, int* exit_code) {
   cmd->add_option("--timeout", a->timeout_s, "Give up after this many seconds (default 600)")
       ->check(no_sign());
   cmd->add_flag("--retry", a->retry,
-                "Retry as a real UE (ue.retry): after #22 wait T3346 + jitter, after T3410 "
-                "T3411/T3402, after a lost link reconnect and attach again");
+                "Retry as a real UE (ue.retry): after #22 wait T3346 + jitter; after T3410 or "
+                "#17 (and other causes without a handling of their own) T3411/T3402; after a "
+                "lost link reconnect and attach again");
   cmd->add_flag("--no-retry", a->no_retry, "Every first outcome is final (ue.retry: false)");
   cmd->add_flag("--storm", a->storm,
                 "Attach storm: every UE powers on at once (no rate, no window) and retries");

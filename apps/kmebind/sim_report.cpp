@@ -101,6 +101,7 @@ void SummaryBuilder::add(const UeOutcome& o, const Expected& e, const std::strin
   s.attempts += o.attempts;
   s.retries += o.attempts > 1 ? o.attempts - 1 : 0;
   s.congestion_rejects += o.congestion_rejects;
+  s.network_failure_rejects += o.network_failure_rejects;
   s.t3346_backoffs += o.t3346_backoffs;
   s.t3410_expiries += o.t3410_expiries;
   s.ue_link_losses += o.link_losses;
@@ -153,6 +154,7 @@ nlohmann::json to_json(const SimSummary& s) {
   j["attempts"] = s.attempts;
   j["retries"] = s.retries;
   j["congestion_rejects"] = s.congestion_rejects;
+  j["network_failure_rejects"] = s.network_failure_rejects;
   j["t3346_backoffs"] = s.t3346_backoffs;
   j["t3410_expiries"] = s.t3410_expiries;
   j["ue_link_losses"] = s.ue_link_losses;
@@ -199,6 +201,7 @@ std::string to_text(const SimSummary& s) {
       std::to_string(s.attempts) + " (" + std::to_string(s.retries) + ")");
   row("#22 rejects received (with T3346)",
       std::to_string(s.congestion_rejects) + " (" + std::to_string(s.t3346_backoffs) + ")");
+  row("#17 rejects received", std::to_string(s.network_failure_rejects));
   row("T3410 expiries", std::to_string(s.t3410_expiries));
   if (s.connection_losses != 0 || s.ue_link_losses != 0) {
     row("links lost / re-established",

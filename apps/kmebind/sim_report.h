@@ -43,11 +43,13 @@ struct SimSummary {
   std::uint64_t unexpected = 0;                   // outcomes that differ from the expectation
   std::vector<std::string> unexpected_details;    // the first few, no secrets
   // Retries (sim_retry.h): Attach requests sent, of which re-attempts; #22 rejects received and
-  // of them those with T3346; T3410 expiries; UEs whose link was lost (per loss), connections
-  // lost and re-established.
+  // of them those with T3346; #17 rejects received (a KME version conflict or an expired Cookie
+  // among other network failures, retried after T3411); T3410 expiries; UEs whose link was lost
+  // (per loss), connections lost and re-established.
   std::uint64_t attempts = 0;
   std::uint64_t retries = 0;
   std::uint64_t congestion_rejects = 0;
+  std::uint64_t network_failure_rejects = 0;
   std::uint64_t t3346_backoffs = 0;
   std::uint64_t t3410_expiries = 0;
   std::uint64_t ue_link_losses = 0;

@@ -1,6 +1,7 @@
 #include "sim_retry.h"
 
 #include <algorithm>
+#include <array>
 
 namespace kmebind::app {
 namespace {
@@ -8,27 +9,16 @@ namespace {
 constexpr std::uint8_t kCongestion = 22;  // TS 24.301 §9.9.3.9
 
 // TS 24.301 §5.5.1.2.5: the causes with a handling of their own (USIM or PLMN or TA barred,
-// congestion, CSG, redirection, ...). A sim UE treats them as final, as before switching off.
+// congestion, CSG, redirection, ...). A sim UE treats them as final, as before switching off
+// (#25, #31, #35 and #42 are handled there only in some cases, else abnormal; kmebind's CNN
+// sends none of them). Also final here: #19 ESM failure, which kmebind's CNN sends without a PDN
+// CONNECTIVITY REJECT (so no ESM cause and no ESM back-off, §6.5.1.4) and only for a mismatch a
+// retry does not fix (PDN type, exhausted address pool: src/cnn/README.md).
+constexpr std::array<std::uint8_t, 16> kOwnHandling = {3,  6,  7,  8,  11, 12, 13, 14,
+                                                       15, 19, 22, 25, 31, 35, 42, 78};
+
 bool has_own_handling(std::uint8_t cause) {
-  switch (cause) {
-    case 3:
-    case 6:
-    case 7:
-    case 8:
-    case 11:
-    case 12:
-    case 13:
-    case 14:
-    case 15:
-    case 22:
-    case 25:
-    case 31:
-    case 35:
-    case 42:
-      return true;
-    default:
-      return false;
-  }
+  return std::ranges::find(kOwnHandling, cause) != kOwnHandling.end();
 }
 
 // §5.5.1.2.6 d: after #95, #96, #97, #99 or #111 (protocol errors) the UE sets the attach attempt

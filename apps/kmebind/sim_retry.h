@@ -9,12 +9,12 @@
 //   Attach reject #22 without a usable T3346                  §5.5.1.2.6 abnormal case: attempt
 //       counter + 1; wait T3411 while it is below max_attempts, else T3402 (and reset it).
 //   Attach reject with a cause §5.5.1.2.5 does not treat      §5.5.1.2.6 d: the same (#17
-//       (#17 network failure, #19, #95–#111, ...)             after a KME version conflict or an
+//       (#17 network failure, #95–#111, ...)                  after a KME version conflict or an
 //                                                             expired Cookie: docs/protocol.md
 //                                                             §3); #95, #96, #97, #99 and #111
 //                                                             set the counter to max_attempts.
-//   Any other reject (#3, #6, #7, #8, #11–#15, #25, #31,      final (the outcome is reported).
-//       #35, #42), Authentication reject
+//   Any other reject (#3, #6, #7, #8, #11–#15, #19, #25,      final (the outcome is reported;
+//       #31, #35, #42, #78), Authentication reject            #19: sim_retry.cpp).
 //   T3410 expiry                                              handled inside the UE core (ue.h):
 //       T3411 / T3402 by the same counter; the runner only counts it.
 //   Link to the CNN lost                                      reconnect after reconnect_delay()

@@ -237,6 +237,7 @@ struct SimRunner::Impl {
       ++o.congestion_rejects;
       congestion_rejects.fetch_add(1, std::memory_order_relaxed);
     }
+    if (cause == 17) ++o.network_failure_rejects;
     const RetryDecision d =
         after_attach_reject(config.retry, cause, e.t3346_ms, s.attempts, uniform());
     if (!d.retry) {

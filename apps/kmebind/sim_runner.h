@@ -49,6 +49,7 @@ struct UeOutcome {
   std::string detail;                     // UE events worth showing (KME/SMC rejects), no secret
   std::uint32_t attempts = 0;             // Attach requests sent (retries = attempts - 1)
   std::uint32_t congestion_rejects = 0;   // Attach reject #22 received
+  std::uint32_t network_failure_rejects = 0;  // Attach reject #17 received (retried or final)
   std::uint32_t t3346_backoffs = 0;       // of which carried T3346 (the UE waited it)
   std::uint32_t t3410_expiries = 0;       // attempts that timed out (T3410)
   std::uint32_t link_losses = 0;          // times its link to the CNN was lost while in the phase

@@ -19,7 +19,8 @@ namespace kmebind::cnn::detail::kme_procedure {
 // CnnStats::kme_prefetch_{used,unused,stale,unusable}.
 void request(Step& s);
 
-// Seed steps 4-6. An error result rejects the attach: every KME_ERROR_* with #6 (s6a_causes.h).
+// Seed steps 4-6. An error result rejects the attach: a KME_ERROR_* with #6, or #17 for a version
+// conflict or an expired Cookie (s6a_causes.h).
 //  - KmeProvisioning, procedure 1: the CNN makes a 16-octet Nonce (seed step 5), keeps
 //    XRsp = crypto::compute_rsp(KME, Nonce) and the KME, and sends KME Provisioning Command
 //    {procedure 1, profile, ECIES output, Nonce, version};

@@ -70,7 +70,7 @@ TEST(SimRetry, CongestionWithoutT3346IsAnAbnormalCaseCountedTowardsT3402) {
 
 TEST(SimRetry, CausesWithTheirOwnHandlingAreFinal) {
   // §5.5.1.2.5: USIM or ME invalid, PLMN or TA barred, CSG, ...: the sim's UE stops there.
-  for (int cause : {3, 6, 7, 8, 11, 12, 13, 14, 15, 25, 31, 35, 42}) {
+  for (int cause : {3, 6, 7, 8, 11, 12, 13, 14, 15, 19, 25, 31, 35, 42, 78}) {
     EXPECT_FALSE(
         after_attach_reject(enabled(), static_cast<std::uint8_t>(cause), 30'000, 0, 0.1).retry)
         << cause;
@@ -79,9 +79,9 @@ TEST(SimRetry, CausesWithTheirOwnHandlingAreFinal) {
 
 TEST(SimRetry, NetworkFailureIsRetriedAfterT3411ThenT3402) {
   // §5.5.1.2.6 d: a cause §5.5.1.2.5 does not treat — #17 after a KME version conflict or an
-  // expired Cookie (docs/protocol.md §3), #19 ESM failure — counts an attempt; T3411 below
-  // max_attempts, T3402 at it (and the counter starts again).
-  for (int cause : {17, 19}) {
+  // expired Cookie (docs/protocol.md §3), #98 — counts an attempt; T3411 below max_attempts,
+  // T3402 at it (and the counter starts again).
+  for (int cause : {17, 98}) {
     const auto c = static_cast<std::uint8_t>(cause);
     RetryDecision d = after_attach_reject(enabled(), c, std::nullopt, 0, 0.3);
     EXPECT_TRUE(d.retry) << cause;

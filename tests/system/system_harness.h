@@ -410,7 +410,8 @@ class Deployment {
 // --- what the store and the devices must agree on after a run ---------------------------------
 
 struct StoreIntegrity {
-  std::size_t kmes = 0;  // pairs with a KME present
+  std::size_t kmes = 0;          // pairs with a KME present
+  std::size_t kme_versions = 0;  // the sum of their versions: each version is stored once
   std::size_t kme_audit_rows = 0;
   std::vector<std::string> problems;  // empty when consistent (the first few)
 };
@@ -457,6 +458,7 @@ inline StoreIntegrity check_store_integrity(store::SubscriberStore& s) {
     seen.insert({k.imsi, k.imei});
     if (!k.present) continue;
     ++r.kmes;
+    r.kme_versions += k.version;
     auto allowed = s.is_binding_allowed(k.imsi, k.imei);
     if (!allowed || !*allowed) problem(pair + ": KME stored for a pair that is not allowed");
     auto kme = s.get_kme(k.imsi, k.imei);
