@@ -102,6 +102,7 @@ void on_provisioning(Step& s, s6a::KmeProvisioning&& p) {
     }
     state.kme = std::move(p.kme);
     state.xrsp = std::move(*xrsp);
+    state.cookie = std::move(p.cookie);  // kmebind: returned in the confirm (protocol.md §2)
     command.procedure = nas::KmeProcedure::kSharedWithCnn;
     command.nonce = nonce;
   } else {

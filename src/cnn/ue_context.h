@@ -48,7 +48,7 @@ struct KmeProvisioningState {
   s6a::KmeProcedure procedure = s6a::KmeProcedure::kHiddenFromCnn;
   std::uint32_t kme_version = 0;
   SecretBytes kme;  // procedure 1 only; moved into the ULR and so wiped from the context
-  Bytes cookie;     // procedure 2 only
+  Bytes cookie;     // procedure 2; procedure 1 when the KMA carried one (protocol.md §2)
   Bytes xrsp;       // expected Rsp: made here (procedure 1) or by the HSS (procedure 2)
   // Procedure 2: the device's signature (seed step 8), kept for the ULR.
   std::uint8_t signature_algorithm = 0;

@@ -32,6 +32,9 @@ void request(Step& s) {
     confirm.kme_version = p->kme_version;
     if (p->procedure == s6a::KmeProcedure::kSharedWithCnn) {
       confirm.kme = std::move(p->kme);  // seed §…3.3.1 step 10; the context's copy is gone
+      // kmebind: the KMA's procedure-1 Cookie, so that the HSS can tell it issued this KME
+      // (docs/protocol.md §2 "Racing provisionings").
+      confirm.cookie = std::move(p->cookie);
     } else {
       confirm.cookie = std::move(p->cookie);  // seed §…3.3.2 step 10
       confirm.signature_algorithm = p->signature_algorithm;

@@ -8,6 +8,12 @@ namespace {
 
 constexpr std::size_t kPlaintextSize = 4 + 8 + kKmeSize + kNonceSize;
 constexpr detail::HssTokenKind kCookieKind{kCookieLabel, kCookieVersion, kCookieSize, "cookie"};
+constexpr detail::HssTokenKind kProcedure1CookieKind{kProcedure1CookieLabel, kCookieVersion,
+                                                     kCookieSize, "cookie"};
+
+const detail::HssTokenKind& kind_of(CookieUse use) {
+  return use == CookieUse::kProcedure1 ? kProcedure1CookieKind : kCookieKind;
+}
 
 }  // namespace
 
@@ -56,7 +62,7 @@ const SecretBytes* CookieKeyRing::find(std::uint32_t key_id) const {
   return it == keys_.end() ? nullptr : &it->second;
 }
 
-Result<Bytes> seal_cookie(const CookieKeyRing& ring, const CookieContent& content) {
+Result<Bytes> seal_cookie(const CookieKeyRing& ring, const CookieContent& content, CookieUse use) {
   if (content.kme.size() != kKmeSize) {
     return fail(Code::kInvalidArgument, "cookie: KME must be 32 octets");
   }
@@ -74,14 +80,14 @@ Result<Bytes> seal_cookie(const CookieKeyRing& ring, const CookieContent& conten
     w.bytes(content.nonce);
     plain = SecretBytes(w.take());
   }
-  return detail::seal_hss_token(ring, kCookieKind, plain.view(), content.imsi, content.imei);
+  return detail::seal_hss_token(ring, kind_of(use), plain.view(), content.imsi, content.imei);
 }
 
 Result<CookieContent> open_cookie(const CookieKeyRing& ring, ByteView cookie, std::string_view imsi,
                                   std::string_view imei, std::int64_t now_unix_s,
-                                  std::int64_t lifetime_s) {
+                                  std::int64_t lifetime_s, CookieUse use) {
   if (lifetime_s < 0) return fail(Code::kInvalidArgument, "cookie lifetime is negative");
-  auto plain = detail::open_hss_token(ring, kCookieKind, cookie, imsi, imei);
+  auto plain = detail::open_hss_token(ring, kind_of(use), cookie, imsi, imei);
   if (!plain) return std::unexpected(plain.error());
   ByteReader p(plain->view());
   CookieContent c;
@@ -92,7 +98,7 @@ Result<CookieContent> open_cookie(const CookieKeyRing& ring, ByteView cookie, st
   c.kme = SecretBytes(*p.take(kKmeSize, "KME"));
   const ByteView nonce = *p.take(kNonceSize, "Nonce");
   c.nonce.assign(nonce.begin(), nonce.end());
-  if (auto st = detail::check_token_age(kCookieKind, c.issued_at_unix_s, now_unix_s, lifetime_s);
+  if (auto st = detail::check_token_age(kind_of(use), c.issued_at_unix_s, now_unix_s, lifetime_s);
       !st) {
     return std::unexpected(st.error());
   }

@@ -31,6 +31,7 @@ inline constexpr std::int64_t kCookieDefaultLifetimeS = 300;
 // A Cookie issued up to this far in the future (clock skew between HSS front-ends) is accepted.
 inline constexpr std::int64_t kCookieMaxClockSkewS = 60;
 inline constexpr std::string_view kCookieLabel = "kmebind cookie v1";
+inline constexpr std::string_view kProcedure1CookieLabel = "kmebind procedure-1 cookie v1";
 
 // The HSS-only keys that seal Cookies. Sealing uses the active key; opening accepts any key that
 // was added and not yet retired, so Cookies in flight survive a rotation. The first key added
@@ -72,18 +73,27 @@ struct CookieContent {
   std::uint32_t kme_version = 0;
 };
 
+// Which confirm a Cookie is for. Procedure 2's (seed steps 4, 11): KME and Nonce, for the device's
+// signature. Procedure 1's (kmebind, docs/protocol.md §2): the KME handed to the CNN in the clear,
+// Nonce zero, returned with the confirm so that the HSS can tell it issued that KME for the pair
+// and version (a racing provisioning's loser, not a KME of the CNN's own choosing). The same
+// layout; the AAD label differs (kProcedure1CookieLabel), so one never opens as the other.
+enum class CookieUse : std::uint8_t { kProcedure2, kProcedure1 };
+
 // Seals `content` with the ring's active key. kInvalidArgument if the ring is empty, KME is not
 // 32 or Nonce not 16 octets, or IMSI/IMEI are empty or longer than 255.
-Result<Bytes> seal_cookie(const CookieKeyRing& ring, const CookieContent& content);
+Result<Bytes> seal_cookie(const CookieKeyRing& ring, const CookieContent& content,
+                          CookieUse use = CookieUse::kProcedure2);
 
 // Opens a Cookie presented with `imsi` and `imei` at time `now_unix_s`.
 //   kMalformed   wrong size or unknown version;
-//   kAuthFailed  unknown or retired key id, tampered octets, or another IMSI or IMEI;
+//   kAuthFailed  unknown or retired key id, tampered octets, another IMSI or IMEI, or a Cookie
+//                sealed for the other CookieUse;
 //   kExpired     now > issued + lifetime_s, or issued > now + 60 s;
 //   kInvalidArgument  lifetime_s < 0 or bad IMSI/IMEI length.
 // Only after the tag verifies is anything inside trusted.
 Result<CookieContent> open_cookie(const CookieKeyRing& ring, ByteView cookie, std::string_view imsi,
                                   std::string_view imei, std::int64_t now_unix_s,
-                                  std::int64_t lifetime_s);
+                                  std::int64_t lifetime_s, CookieUse use = CookieUse::kProcedure2);
 
 }  // namespace kmebind::crypto

@@ -34,7 +34,9 @@ Status add_kme_confirm(void* parent, const S6aDictionary& d, const s6a::KmeConfi
   if (auto st = add_i32(*g, d.kme_procedure, static_cast<std::int32_t>(c.procedure)); !st) return st;
   if (auto st = add_u32(*g, d.kme_version, c.kme_version); !st) return st;
   if (c.procedure == s6a::KmeProcedure::kSharedWithCnn) {
-    return add_octets(*g, d.kme, c.kme.view());
+    if (auto st = add_octets(*g, d.kme, c.kme.view()); !st) return st;
+    // The procedure-1 Cookie of the KMA, when it carried one (docs/protocol.md §2).
+    return c.cookie.empty() ? Status{} : add_octets(*g, d.kme_cookie, c.cookie);
   }
   if (auto st = add_octets(*g, d.kme_cookie, c.cookie); !st) return st;
   if (auto st = add_i32(*g, d.kme_signature_algorithm, c.signature_algorithm); !st) return st;
@@ -53,6 +55,9 @@ Decoded<s6a::KmeConfirm> read_kme_confirm(const AvpReader& g, const S6aDictionar
     auto kme = g.octets(d.kme, limits::kKmeSize, limits::kKmeSize);
     if (!kme) return std::unexpected(kme.error());
     out.kme = SecretBytes(*kme);
+    auto cookie = g.optional_octets(d.kme_cookie, 1, limits::kCookieMax);
+    if (!cookie) return std::unexpected(cookie.error());
+    if (*cookie) out.cookie = copy(**cookie);
     return out;
   }
   auto cookie = g.octets(d.kme_cookie, 1, limits::kCookieMax);
@@ -74,7 +79,10 @@ Status add_kme_provisioning(void* parent, const S6aDictionary& d, const s6a::Kme
   if (auto st = add_i32(*g, d.kme_ecies_profile, p.ecies_profile); !st) return st;
   if (auto st = add_u32(*g, d.kme_version, p.kme_version); !st) return st;
   if (auto st = add_octets(*g, d.kme_encrypted_payload, p.encrypted_payload); !st) return st;
-  if (p.procedure == s6a::KmeProcedure::kSharedWithCnn) return add_octets(*g, d.kme, p.kme.view());
+  if (p.procedure == s6a::KmeProcedure::kSharedWithCnn) {
+    if (auto st = add_octets(*g, d.kme, p.kme.view()); !st) return st;
+    return p.cookie.empty() ? Status{} : add_octets(*g, d.kme_cookie, p.cookie);
+  }
   if (auto st = add_octets(*g, d.kme_cookie, p.cookie); !st) return st;
   return add_octets(*g, d.kme_xrsp, p.xrsp);
 }
@@ -97,6 +105,9 @@ Decoded<s6a::KmeProvisioning> read_kme_provisioning(const AvpReader& g, const S6
     auto kme = g.octets(d.kme, limits::kKmeSize, limits::kKmeSize);
     if (!kme) return std::unexpected(kme.error());
     out.kme = SecretBytes(*kme);
+    auto cookie = g.optional_octets(d.kme_cookie, 1, limits::kCookieMax);
+    if (!cookie) return std::unexpected(cookie.error());
+    if (*cookie) out.cookie = copy(**cookie);
     return out;
   }
   auto cookie = g.octets(d.kme_cookie, 1, limits::kCookieMax);

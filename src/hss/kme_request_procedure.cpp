@@ -89,6 +89,14 @@ Checked<s6a::KmeProvisioning> make_provisioning(const HssContext& ctx, const Sub
   out.kme_version = version;
   out.encrypted_payload = std::move(*payload);
   if (procedure == s6a::KmeProcedure::kSharedWithCnn) {
+    // kmebind: the KME sealed for the HSS itself too, for the CNN to return with the confirm, so
+    // that the HSS can tell it issued that KME for the pair and version (docs/protocol.md §2).
+    // Procedure 1 has no Nonce: the Cookie's is zero.
+    crypto::CookieContent content{subject.subscriber.imsi,      subject.imei, kme->clone(),
+                                  Bytes(crypto::kNonceSize, 0), now,          version};
+    auto cookie = crypto::seal_cookie(ctx.cookie_keys, content, crypto::CookieUse::kProcedure1);
+    if (!cookie) return refuse(s6a::kUnableToComply, "Cookie: " + cookie.error().what());
+    out.cookie = std::move(*cookie);
     out.kme = std::move(*kme);
     return out;
   }

@@ -52,6 +52,30 @@ Checked<SecretBytes> open_confirm_cookie(const HssContext& ctx, std::string_view
   return std::move(content->kme);
 }
 
+// kmebind (docs/protocol.md §2): the Cookie a procedure-1 KMA carried, returned with the confirm.
+// It opens only for this IMSI and IMEI, within its lifetime, and must name the confirmed version
+// and KME: then this HSS issued that KME for the pair and version — it is not one the CNN chose.
+Checked<void> check_procedure1_cookie(const HssContext& ctx, std::string_view imsi,
+                                      std::string_view imei, const s6a::KmeConfirm& confirm,
+                                      std::int64_t now) {
+  auto content = crypto::open_cookie(ctx.cookie_keys, confirm.cookie, imsi, imei, now,
+                                     ctx.config.cookie_lifetime_s, crypto::CookieUse::kProcedure1);
+  if (!content) {
+    return std::unexpected(sealed_token_refusal(content.error(), "procedure-1 Cookie",
+                                                s6a::kErrorCookieExpired,
+                                                s6a::kErrorKmeConfirmFailed));
+  }
+  if (content->kme_version != confirm.kme_version) {
+    return refuse(s6a::kErrorKmeConfirmFailed,
+                  "procedure-1 Cookie was issued for another KME version than the one confirmed");
+  }
+  if (!(content->kme == confirm.kme)) {
+    return refuse(s6a::kErrorKmeConfirmFailed,
+                  "procedure-1 confirm carries another KME than its Cookie's");
+  }
+  return {};
+}
+
 // Two KMEs were issued for the pair with the same version — two KME-Requests (or AIRs with KME
 // material) answered before either confirm came, e.g. a UE that attached again, through another
 // CNN or a restarted one, while its first attach's ULR still waited here — and the other one was
@@ -60,15 +84,18 @@ Checked<SecretBytes> open_confirm_cookie(const HssContext& ctx, std::string_view
 // challenge of the stored version would fail (#6 at each attach, for good). So the pair's KME is
 // marked for renewal — that pair's only, and only while it is still `version`
 // (request_pair_kme_renewal, audited "kme-renew" with actor "hss") — and the pair's next
-// KME-Request or AIR provisions version + 1. A procedure-1 confirm marks nothing: its KME is
-// not authenticated (no Cookie), and a pair marked for renewal takes a procedure-1 KME from any
-// CNN (docs/protocol.md §2 "Racing provisionings", docs/security.md §3.5).
+// KME-Request or AIR provisions version + 1. A procedure-1 confirm does so too since it must carry
+// the Cookie of its KMA (check_procedure1_cookie: this HSS issued that KME for the pair and
+// version; the CNN checked the device's Rsp). `authenticated` is false only for callers that
+// could not check the KME's origin (docs/protocol.md §2 "Racing provisionings", security.md §3.5).
 Refusal refuse_same_version(const HssContext& ctx, std::string_view imsi, std::string_view imei,
                             std::uint32_t version, bool authenticated) {
   std::string reason = "another KME of version " + std::to_string(version) +
                        " was stored first (two provisionings raced)";
   if (!authenticated) {
-    reason += "; a procedure-1 confirm is not authenticated: nothing is marked for renewal";
+    reason +=
+        "; a procedure-1 confirm without its Cookie is not authenticated: nothing is marked "
+        "for renewal";
   } else if (auto marked = ctx.store.request_pair_kme_renewal(imsi, imei, version, "hss");
              !marked) {
     reason += "; marking the pair's KME for renewal failed: " + marked.error().what();
@@ -82,9 +109,10 @@ Refusal refuse_same_version(const HssContext& ctx, std::string_view imsi, std::s
 
 // Seed step 11 (both procedures): "stores the KME ... if the IMSI/IMEI pair is allowed", and
 // only on top of the version it was issued after (docs/protocol.md §2: rollback protection).
+// `authenticated`: the HSS checked that it issued `kme` for the pair and version (a Cookie).
 Checked<std::uint32_t> store_confirmed(const HssContext& ctx, std::string_view imsi,
                                        std::string_view imei, const SecretBytes& kme,
-                                       const s6a::KmeConfirm& confirm) {
+                                       const s6a::KmeConfirm& confirm, bool authenticated) {
   const bool procedure1 = confirm.procedure == s6a::KmeProcedure::kSharedWithCnn;
   auto stored = ctx.store.store_kme(imsi, imei, kme,
                                     procedure1 ? store::kKmeProcedure1 : store::kKmeProcedure2,
@@ -111,8 +139,8 @@ Checked<std::uint32_t> store_confirmed(const HssContext& ctx, std::string_view i
     return confirm.kme_version;
   }
   if (*current && (*current)->version == confirm.kme_version) {
-    return std::unexpected(refuse_same_version(ctx, imsi, imei, confirm.kme_version,
-                                               /*authenticated=*/!procedure1));
+    return std::unexpected(
+        refuse_same_version(ctx, imsi, imei, confirm.kme_version, authenticated));
   }
   return refuse(s6a::kErrorKmeVersionConflict,
                 "stored KME version is not the one this confirm was issued after");
@@ -156,11 +184,19 @@ Checked<std::uint32_t> confirm_kme(const HssContext& ctx, const store::PairView&
                     "procedure 1 KME-Confirm for a pair that holds a KME with no renewal "
                     "requested: its KME-Request challenges the device, it does not provision");
     }
-    return store_confirmed(ctx, sub.imsi, imei, confirm.kme, confirm);
+    if (confirm.cookie.empty()) {
+      return refuse(s6a::kErrorKmeConfirmFailed,
+                    "procedure 1 KME-Confirm without the Cookie of its KMA: the HSS takes only a "
+                    "KME it issued");
+    }
+    if (auto ok = check_procedure1_cookie(ctx, sub.imsi, imei, confirm, now); !ok) {
+      return std::unexpected(ok.error());
+    }
+    return store_confirmed(ctx, sub.imsi, imei, confirm.kme, confirm, /*authenticated=*/true);
   }
   auto kme = open_confirm_cookie(ctx, sub.imsi, imei, pair.device, confirm, now);
   if (!kme) return std::unexpected(kme.error());
-  return store_confirmed(ctx, sub.imsi, imei, *kme, confirm);
+  return store_confirmed(ctx, sub.imsi, imei, *kme, confirm, /*authenticated=*/true);
 }
 
 // kmebind hardening of device authentication (docs/security.md §3.21): the HSS checks the device's

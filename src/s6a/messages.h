@@ -81,7 +81,7 @@ struct KmeConfirm {
   KmeProcedure procedure = KmeProcedure::kSharedWithCnn;
   std::uint32_t kme_version = 0;  // the version issued in the KMA
   SecretBytes kme;                // procedure 1 only
-  Bytes cookie;                   // procedure 2 only
+  Bytes cookie;  // procedure 2; procedure 1: the KMA's Cookie, when it had one (optional)
   std::uint8_t signature_algorithm = 0;  // procedure 2: 1 Ed25519, 2 ECDSA P-256
   Bytes signature;                       // procedure 2: device signature over the transcript
 
@@ -132,7 +132,9 @@ struct KmeProvisioning {
   std::uint32_t kme_version = 0;
   Bytes encrypted_payload;  // ECIES scheme output of the KME payload, for the device
   SecretBytes kme;          // procedure 1 only
-  Bytes cookie;             // procedure 2 only
+  // Procedure 2: seed step 4. Procedure 1 (kmebind; optional on the wire): the KME sealed for
+  // the HSS (crypto::CookieUse::kProcedure1), for the CNN to return in the confirm.
+  Bytes cookie;
   Bytes xrsp;               // procedure 2 only: expected response, 16 octets
 };
 // Device authentication with a stored KME (DESIGN.md §3): a challenge prepared statelessly.

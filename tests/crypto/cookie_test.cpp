@@ -1,4 +1,4 @@
-// The procedure 2 Cookie (crypto/cookie.h): sealing, binding to IMSI/IMEI, expiry, key rotation.
+// The Cookie (crypto/cookie.h): sealing, binding to IMSI/IMEI and procedure, expiry, key rotation.
 #include "crypto/cookie.h"
 
 #include <gtest/gtest.h>
@@ -90,6 +90,26 @@ TEST_F(CookieTest, OtherImsiOrImeiIsRefused) {
   // Moving a digit between the two identities must not help (length-prefixed in the AAD).
   auto shifted = open_cookie(ring, *sealed, "00101012345678", "935693803564380", kNow, 300);
   for (const auto* r : {&other_imsi, &other_imei, &shifted}) {
+    ASSERT_FALSE(*r);
+    EXPECT_EQ(r->error().code(), Code::kAuthFailed);
+  }
+}
+
+// A procedure-1 Cookie (kmebind, docs/protocol.md §2) round-trips under its own use and never
+// opens as a procedure-2 one, nor the reverse: another AAD label, the same layout.
+TEST_F(CookieTest, ProcedureOneAndTwoCookiesDoNotOpenAsEachOther) {
+  const CookieContent c = content();
+  auto p1 = seal_cookie(ring, c, CookieUse::kProcedure1);
+  auto p2 = seal_cookie(ring, c, CookieUse::kProcedure2);
+  ASSERT_TRUE(p1 && p2);
+  EXPECT_EQ(p1->size(), kCookieSize);
+  auto opened = open_cookie(ring, *p1, kImsi, kImei, kNow, 300, CookieUse::kProcedure1);
+  ASSERT_TRUE(opened) << opened.error().what();
+  EXPECT_TRUE(opened->kme == c.kme);
+  EXPECT_EQ(opened->kme_version, 7u);
+  auto as_two = open_cookie(ring, *p1, kImsi, kImei, kNow, 300, CookieUse::kProcedure2);
+  auto as_one = open_cookie(ring, *p2, kImsi, kImei, kNow, 300, CookieUse::kProcedure1);
+  for (const auto* r : {&as_two, &as_one}) {
     ASSERT_FALSE(*r);
     EXPECT_EQ(r->error().code(), Code::kAuthFailed);
   }

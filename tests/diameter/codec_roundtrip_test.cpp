@@ -274,18 +274,38 @@ TEST(S6aCodec, UlrRoundTripWithDeviceProof) {
   });
 }
 
-TEST(S6aCodec, UlrRoundTripWithProcedure1ConfirmCarriesKme) {
+TEST(S6aCodec, UlrRoundTripWithProcedure1ConfirmCarriesKmeAndItsCookie) {
   in_child([] {
     auto ulr = sample_ulr();
     ulr.kme_confirm->procedure = s6a::KmeProcedure::kSharedWithCnn;
     ulr.kme_confirm->kme = SecretBytes(pattern(32, 0xA0));
+    ulr.kme_confirm->cookie = pattern(93, 0x61);
+    auto m = new_request(dict().ulr);
+    ASSERT_TRUE(append_request(dict(), ulr, m.get()));
+    EXPECT_NE(find(find(m.get(), dict().kme_confirm), dict().kme_cookie), nullptr);
+    auto got = decode_ulr(dict(), wire(m.get()).get());
+    ASSERT_TRUE(got) << got.error().message;
+    ASSERT_TRUE(got->kme_confirm);
+    EXPECT_TRUE(got->kme_confirm->kme == SecretBytes(pattern(32, 0xA0)));
+    EXPECT_EQ(got->kme_confirm->cookie, pattern(93, 0x61));
+    EXPECT_TRUE(got->kme_confirm->signature.empty());
+  });
+}
+
+// The Cookie of a procedure-1 confirm is optional on the wire (the HSS refuses a confirm without
+// one: docs/protocol.md §2): without it, no Cookie AVP, and the decoder takes the group.
+TEST(S6aCodec, UlrRoundTripWithProcedure1ConfirmWithoutCookie) {
+  in_child([] {
+    auto ulr = sample_ulr();
+    ulr.kme_confirm->procedure = s6a::KmeProcedure::kSharedWithCnn;
+    ulr.kme_confirm->kme = SecretBytes(pattern(32, 0xA0));
+    ulr.kme_confirm->cookie.clear();
     auto m = new_request(dict().ulr);
     ASSERT_TRUE(append_request(dict(), ulr, m.get()));
     EXPECT_EQ(find(find(m.get(), dict().kme_confirm), dict().kme_cookie), nullptr);
     auto got = decode_ulr(dict(), wire(m.get()).get());
     ASSERT_TRUE(got) << got.error().message;
     ASSERT_TRUE(got->kme_confirm);
-    EXPECT_TRUE(got->kme_confirm->kme == SecretBytes(pattern(32, 0xA0)));
     EXPECT_TRUE(got->kme_confirm->cookie.empty());
   });
 }

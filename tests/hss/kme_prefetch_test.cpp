@@ -125,6 +125,7 @@ TEST_F(KmePrefetchTest, Procedure1MaterialOnAConfidentialLinkIsConfirmedByTheUlr
   c.procedure = s6a::KmeProcedure::kSharedWithCnn;
   c.kme_version = prov.kme_version;
   c.kme = prov.kme.clone();
+  c.cookie = prov.cookie;
   req.kme_confirm = std::move(c);
   const auto ula = ulr(req, kNow, LinkInfo{true});
   ASSERT_EQ(ula.result, s6a::kSuccess) << event_.reason;

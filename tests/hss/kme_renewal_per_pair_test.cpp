@@ -34,7 +34,23 @@ class KmeRenewalPerPairTest : public HssBench {
     }
     return "neither";
   }
-  // A procedure-1 KME-Confirm for `imei` carrying a KME the CNN chose.
+  // The procedure-1 KME-Confirm of the provisioning a KME-Request for `imei` gets now (on a
+  // confidential link): the KMA's KME and Cookie, as a CNN returns them.
+  s6a::UpdateLocationRequest issued_procedure1_confirm(std::string_view imei) {
+    auto kma = kmr(kImsi, imei, kNow, LinkInfo{true}, 0x01);
+    EXPECT_EQ(kma.result, s6a::kSuccess) << event_.reason;
+    auto prov = std::get<s6a::KmeProvisioning>(std::move(kma.action));
+    EXPECT_EQ(prov.procedure, s6a::KmeProcedure::kSharedWithCnn);
+    s6a::UpdateLocationRequest req = ulr_for(kImsi, imei);
+    s6a::KmeConfirm c;
+    c.procedure = s6a::KmeProcedure::kSharedWithCnn;
+    c.kme_version = prov.kme_version;
+    c.kme = std::move(prov.kme);
+    c.cookie = std::move(prov.cookie);
+    req.kme_confirm = std::move(c);
+    return req;
+  }
+  // A procedure-1 KME-Confirm for `imei` carrying a KME the CNN chose (and no Cookie).
   static s6a::UpdateLocationRequest procedure1_confirm(std::string_view imei,
                                                        std::uint32_t version) {
     s6a::UpdateLocationRequest req = ulr_for(kImsi, imei);
@@ -100,14 +116,16 @@ TEST_F(KmeRenewalPerPairTest, Procedure1ConfirmIsTakenPerPairAfterARenewal) {
             s6a::kErrorKmeConfirmFailed);
   EXPECT_EQ(snapshot(kImsi, kImei), renewed);
 
-  // Device 2's renewal is pending: its procedure-1 confirm is taken (before the fix: refused,
-  // the subscriber's flag having been cleared by device 1's KME).
-  auto ula = ulr(procedure1_confirm(kImei2, 2), kNow, LinkInfo{true});
+  // Device 2's renewal is pending: its KME-Request provisions version 2 and the procedure-1
+  // confirm of that provisioning is taken (before the fix: refused, the subscriber's flag having
+  // been cleared by device 1's KME).
+  const s6a::UpdateLocationRequest issued = issued_procedure1_confirm(kImei2);
+  auto ula = ulr(issued, kNow, LinkInfo{true});
   ASSERT_EQ(ula.result, s6a::kSuccess) << event_.reason;
   EXPECT_EQ(ula.kme_version_stored, std::optional<std::uint32_t>(2));
-  const SecretBytes chosen = filled(0x3c, 32);
+  const ByteView kme = issued.kme_confirm->kme.view();
   EXPECT_EQ(snapshot(kImsi, kImei2),
-            KmeSnapshot(std::make_pair(2u, Bytes(chosen.view().begin(), chosen.view().end()))));
+            KmeSnapshot(std::make_pair(2u, Bytes(kme.begin(), kme.end()))));
 }
 
 // A challenge made with a KME whose renewal is pending no longer proves the device, also after
@@ -148,12 +166,14 @@ TEST_F(KmeRenewalPerPairTest, AProcedure1ConfirmOfTheStoredVersionWithAnotherKme
   genuine.kme_confirm->procedure = s6a::KmeProcedure::kSharedWithCnn;
   genuine.kme_confirm->kme_version = prov.kme_version;
   genuine.kme_confirm->kme = prov.kme.clone();
+  genuine.kme_confirm->cookie = prov.cookie;
   ASSERT_EQ(ulr(genuine, kNow, tls).result, s6a::kSuccess) << event_.reason;
   const KmeSnapshot stored = snapshot(kImsi, kImei);
   ASSERT_EQ(stored->first, 1u);
 
-  // Another admitted CNN, which never saw that KME, claims a racing provisioning of version 1...
-  EXPECT_EQ(ulr(procedure1_confirm(kImei, 1), kNow, tls).result, s6a::kErrorKmeVersionConflict)
+  // Another admitted CNN, which never saw that KME, claims a racing provisioning of version 1 with
+  // a KME of its own and no Cookie (it has none for that pair and version)...
+  EXPECT_EQ(ulr(procedure1_confirm(kImei, 1), kNow, tls).result, s6a::kErrorKmeConfirmFailed)
       << event_.reason;
   auto audit = take(store_->list_audit(store::AuditQuery{std::nullopt, 0, 1000}));
   for (const auto& a : audit) EXPECT_NE(a.actor, "hss") << a.action << ": the refusal wrote";

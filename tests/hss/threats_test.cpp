@@ -16,7 +16,8 @@ class ThreatTest : public HssBench {
   // counts and the audit) is as before, but for what `writes` allows.
   void expect_refused_unchanged(const s6a::UpdateLocationRequest& req, s6a::ResultCode expected,
                                 std::string_view imsi = kImsi, std::string_view imei = kImei,
-                                std::int64_t now = kNow, Refusal writes = Refusal::kWritesNothing) {
+                                std::int64_t now = kNow, Refusal writes = Refusal::kWritesNothing,
+                                LinkInfo link = {}) {
     std::vector<std::string> want = store_state();
     if (writes == Refusal::kMarksThePairForRenewal) {
       const std::string pair = std::string(imsi) + "/" + std::string(imei) + " ";
@@ -35,7 +36,7 @@ class ThreatTest : public HssBench {
       }
       ASSERT_TRUE(found) << "the pair holds no KME to mark";
     }
-    const auto ula = ulr(req, now);
+    const auto ula = ulr(req, now, link);
     EXPECT_EQ(ula.result, expected) << s6a::describe(ula.result) << ": " << event_.reason;
     EXPECT_FALSE(ula.kme_version_stored.has_value());
     EXPECT_EQ(store_state(), want);
@@ -183,11 +184,12 @@ TEST_F(ThreatTest, TheLoserOfTwoRacingProvisioningsGetsANewerVersionAtItsNextAtt
   EXPECT_EQ(snapshot(kImsi, kImei), KmeSnapshot(std::make_pair(2u, renewed)));
 }
 
-// A procedure-1 confirm carries its KME with no Cookie: the HSS cannot tell a racing
-// provisioning's loser from a KME an admitted CNN chose, and a pair marked for renewal would take
-// the CNN's next procedure-1 KME (kme_renewal_per_pair_test.cpp). So it marks nothing; a device
-// left holding the losing KME needs an operator's renewal (docs/protocol.md §2).
-TEST_F(ThreatTest, TwoRacingProcedure1ProvisioningsMarkNothingForTheLoserIsNotAuthenticated) {
+// A procedure-1 confirm returns the Cookie of its KMA, so the HSS can tell a racing
+// provisioning's loser (a KME it issued for the pair and version) from a KME an admitted CNN
+// chose (refused: ulr_test.cpp). The loser's pair is marked as for procedure 2, and its next
+// KME-Request provisions version 2 (docs/protocol.md §2). Until 2026-11-29 procedure-1 confirms
+// carried no Cookie, marked nothing, and the device needed an operator's renewal.
+TEST_F(ThreatTest, TheLoserOfTwoRacingProcedure1ProvisioningsGetsANewerVersionToo) {
   config_.allow_procedure1 = true;
   rebuild_hss();
   const Device device = kme_subscriber();
@@ -200,6 +202,7 @@ TEST_F(ThreatTest, TwoRacingProcedure1ProvisioningsMarkNothingForTheLoserIsNotAu
     c.procedure = s6a::KmeProcedure::kSharedWithCnn;
     c.kme_version = prov.kme_version;
     c.kme = std::move(prov.kme);
+    c.cookie = std::move(prov.cookie);
     req.kme_confirm = std::move(c);
     return req;
   };
@@ -209,15 +212,14 @@ TEST_F(ThreatTest, TwoRacingProcedure1ProvisioningsMarkNothingForTheLoserIsNotAu
   ASSERT_EQ(second.kme_confirm->kme_version, 1u);
   ASSERT_EQ(ulr(second, kNow, LinkInfo{true}).result, s6a::kSuccess) << event_.reason;
   const KmeSnapshot stored = snapshot(kImsi, kImei);
-  EXPECT_EQ(ulr(first, kNow, LinkInfo{true}).result, s6a::kErrorKmeVersionConflict)
-      << event_.reason;
-  EXPECT_EQ(snapshot(kImsi, kImei), stored);
-  EXPECT_NE(event_.reason.find("not authenticated"), std::string::npos) << event_.reason;
+  expect_refused_unchanged(first, s6a::kErrorKmeVersionConflict, kImsi, kImei, kNow,
+                           Refusal::kMarksThePairForRenewal, LinkInfo{true});
+  EXPECT_NE(event_.reason.find("marked for renewal"), std::string::npos) << event_.reason;
   auto next = kmr(kImsi, kImei, kNow + 10, LinkInfo{true}, 0x01);
   ASSERT_EQ(next.result, s6a::kSuccess) << event_.reason;
-  auto* challenge = std::get_if<s6a::DeviceChallenge>(&next.action);
-  ASSERT_NE(challenge, nullptr) << "the pair was marked for renewal";
-  EXPECT_EQ(challenge->kme_version, 1u);
+  auto* prov = std::get_if<s6a::KmeProvisioning>(&next.action);
+  ASSERT_NE(prov, nullptr) << "a challenge of version 1, which the device may not hold";
+  EXPECT_EQ(prov->kme_version, 2u);
 }
 
 // An older version replayed is a rollback attempt, not a race: nothing is marked, the next

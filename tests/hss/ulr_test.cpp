@@ -18,6 +18,7 @@ class UlrTest : public HssBench {
     c.procedure = s6a::KmeProcedure::kSharedWithCnn;
     c.kme_version = prov.kme_version;
     c.kme = std::move(prov.kme);
+    c.cookie = std::move(prov.cookie);  // kmebind: the KMA's procedure-1 Cookie
     req.kme_confirm = std::move(c);
     const ByteView kme = payload.kme.view();
     return {std::move(req), Bytes(kme.begin(), kme.end())};
@@ -115,6 +116,51 @@ TEST_F(UlrTest, Procedure1ConfirmCannotReplaceAKmeWhenNoRenewalWasRequested) {
   auto again = ulr(renewal, kNow, LinkInfo{true});
   EXPECT_EQ(again.result, s6a::kSuccess) << event_.reason;
   EXPECT_EQ(again.kme_version_stored, std::optional<std::uint32_t>(2));
+}
+
+// docs/protocol.md §2: a procedure-1 confirm must return the Cookie of its KMA, which names the
+// pair, the version and the KME — so a CNN cannot have a KME of its own choosing stored, not even
+// for a pair whose KME-Request would provision.
+TEST_F(UlrTest, Procedure1ConfirmWithoutItsCookieOrWithAnotherKmeThanItsCookieIsRefused) {
+  config_.allow_procedure1 = true;
+  rebuild_hss();
+  const Device device = kme_subscriber();
+  auto [req, device_kme] = run_procedure1(device);
+  auto copy = [&req] {
+    s6a::UpdateLocationRequest c = ulr_for(kImsi, kImei);
+    c.kme_confirm = req.kme_confirm->clone();
+    return c;
+  };
+
+  s6a::UpdateLocationRequest no_cookie = copy();
+  no_cookie.kme_confirm->cookie.clear();
+  EXPECT_EQ(ulr(no_cookie, kNow, LinkInfo{true}).result, s6a::kErrorKmeConfirmFailed);
+
+  s6a::UpdateLocationRequest chosen = copy();
+  chosen.kme_confirm->kme = filled(3, 32);  // a KME the CNN made up, with the genuine Cookie
+  EXPECT_EQ(ulr(chosen, kNow, LinkInfo{true}).result, s6a::kErrorKmeConfirmFailed);
+
+  s6a::UpdateLocationRequest other_version = copy();
+  other_version.kme_confirm->kme_version = 2;
+  EXPECT_EQ(ulr(other_version, kNow, LinkInfo{true}).result, s6a::kErrorKmeConfirmFailed);
+
+  s6a::UpdateLocationRequest tampered = copy();
+  tampered.kme_confirm->cookie.back() ^= 0x01;
+  EXPECT_EQ(ulr(tampered, kNow, LinkInfo{true}).result, s6a::kErrorKmeConfirmFailed);
+
+  // A procedure-2 Cookie does not open as a procedure-1 one (another AAD label).
+  Procedure2Run run2 = run_procedure2(kImsi, device);
+  s6a::UpdateLocationRequest crossed = copy();
+  crossed.kme_confirm->cookie = run2.provisioning.cookie;
+  crossed.kme_confirm->kme = run2.payload.kme.clone();
+  EXPECT_EQ(ulr(crossed, kNow, LinkInfo{true}).result, s6a::kErrorKmeConfirmFailed);
+
+  EXPECT_EQ(ulr(req, kNow + 301, LinkInfo{true}).result, s6a::kErrorCookieExpired);
+  EXPECT_FALSE(snapshot(kImsi, kImei).has_value());
+
+  auto ula = ulr(req, kNow, LinkInfo{true});
+  ASSERT_EQ(ula.result, s6a::kSuccess) << event_.reason;
+  EXPECT_EQ(snapshot(kImsi, kImei), KmeSnapshot(std::make_pair(1u, device_kme)));
 }
 
 TEST_F(UlrTest, MalformedConfirmsAreInvalidAvpValue) {

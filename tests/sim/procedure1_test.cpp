@@ -88,7 +88,7 @@ TEST_P(Procedure1Test, AttachFollowsTheSeedStepsAndStoresTheKmeTheDeviceHolds) {
   EXPECT_EQ(prov->kme_version, 1u);
   EXPECT_EQ(prov->ecies_profile, GetParam() ? 2 : 1);
   ASSERT_EQ(prov->kme.size(), crypto::kKmeSize);
-  EXPECT_TRUE(prov->cookie.empty());
+  EXPECT_EQ(prov->cookie.size(), crypto::kCookieSize);  // kmebind: returned with the confirm
   EXPECT_TRUE(prov->xrsp.empty());
   const SecretBytes plaintext = take(me.ecies_decrypt(prov->encrypted_payload));
   const nas::KmePayload payload = take(nas::decode_kme_payload(plaintext.view()));
@@ -126,7 +126,7 @@ TEST_P(Procedure1Test, AttachFollowsTheSeedStepsAndStoresTheKmeTheDeviceHolds) {
   EXPECT_EQ(u->kme_confirm->procedure, s6a::KmeProcedure::kSharedWithCnn);
   EXPECT_EQ(u->kme_confirm->kme_version, 1u);
   EXPECT_EQ(u->kme_confirm->kme, prov->kme);
-  EXPECT_TRUE(u->kme_confirm->cookie.empty());
+  EXPECT_EQ(u->kme_confirm->cookie, prov->cookie);
   EXPECT_TRUE(u->kme_confirm->signature.empty());
 
   // Step 11: stored with version 1 and procedure 1, before the ULA; the device committed the same.

@@ -32,13 +32,24 @@ class RacingProvisioningTest : public SimTest {
     };
   }
 
+  void run_race(int procedure);
+
   std::optional<s6a::UpdateLocationRequest> held_;
   std::optional<s6a::ResultCode> late_result_;
 };
 
-TEST_F(RacingProvisioningTest, DeviceLeftWithTheLosingKmeIsProvisionedANewerOneAtItsNextAttach) {
+// Procedure 1's confirm carries the Cookie of its KMA since 2026-11-29, so the HSS marks the
+// loser's pair for it as well; before, a procedure-1 loser needed `admin kme renew`.
+TEST_F(RacingProvisioningTest, Procedure2DeviceLeftWithTheLosingKmeIsProvisionedANewerOne) {
+  run_race(2);
+}
+TEST_F(RacingProvisioningTest, Procedure1DeviceLeftWithTheLosingKmeIsProvisionedANewerOne) {
+  run_race(1);
+}
+
+void RacingProvisioningTest::run_race(int procedure) {
   const ue::UeProfile p = profile(1);
-  const UeIndex i = add_ue(p, only_procedure(2));
+  const UeIndex i = add_ue(p, only_procedure(procedure));
   deliver_first_ulr_late(p.imsi);
 
   const AttachOutcome first = attach(i);  // its ULR never answered
