@@ -74,9 +74,16 @@ CryptoFloor::CryptoFloor(const Combo& combo) : in_(std::make_unique<Inputs>()), 
   in.plaintext = must(nas::encode_kme_payload(payload), "payload");
   in.scheme_output = must(
       crypto::ecies_encrypt(combo.ecies, in.device.ecies.public_key, in.plaintext.view()), "ECIES");
-  crypto::CookieContent content{in.device.imsi, in.device.imei14, in.kme.clone(),
-                                in.nonce,       kNowUnix,         1};
-  in.cookie = must(crypto::seal_cookie(in.ring, content), "Cookie");
+  // Procedure 1's Cookie has a zero Nonce and its own AAD label (protocol.md §2).
+  const bool procedure1 = combo.procedure == 1;
+  crypto::CookieContent content{
+      in.device.imsi, in.device.imei14,
+      in.kme.clone(), procedure1 ? Bytes(crypto::kNonceSize, 0) : in.nonce,
+      kNowUnix,       1};
+  in.cookie = must(crypto::seal_cookie(in.ring, content,
+                                       procedure1 ? crypto::CookieUse::kProcedure1
+                                                  : crypto::CookieUse::kProcedure2),
+                   "Cookie");
   in.transcript =
       must(crypto::kme_transcript_checked(in.device.imsi, in.device.imei14, in.nonce, in.kme),
            "transcript");
@@ -137,7 +144,15 @@ void CryptoFloor::hss_kme_request() {
   keep(kme);
   keep(must(crypto::ecies_encrypt(combo_.ecies, in.device.ecies.public_key, in.plaintext.view()),
             "ECIES encrypt"));
-  if (combo_.procedure != 2) return;
+  if (combo_.procedure != 2) {
+    // Procedure 1's Cookie: the KME sealed for the HSS, returned with the confirm.
+    crypto::CookieContent content{in.device.imsi, in.device.imei14,
+                                  std::move(kme), Bytes(crypto::kNonceSize, 0),
+                                  kNowUnix,       1};
+    keep(
+        must(crypto::seal_cookie(in.ring, content, crypto::CookieUse::kProcedure1), "Cookie seal"));
+    return;
+  }
   auto nonce = must(crypto::random_bytes(crypto::kNonceSize), "Nonce");
   keep(must(crypto::compute_rsp(kme, nonce), "XRsp"));
   crypto::CookieContent content{in.device.imsi, in.device.imei14, std::move(kme),
@@ -147,7 +162,13 @@ void CryptoFloor::hss_kme_request() {
 
 void CryptoFloor::hss_ulr() {
   Inputs& in = *in_;
-  if (combo_.procedure == 2) {
+  if (combo_.procedure == 1) {
+    auto content =
+        must(crypto::open_cookie(in.ring, in.cookie, in.device.imsi, in.device.imei14, kNowUnix,
+                                 crypto::kCookieDefaultLifetimeS, crypto::CookieUse::kProcedure1),
+             "Cookie open");
+    keep(content.kme == in.kme);
+  } else if (combo_.procedure == 2) {
     auto content = must(crypto::open_cookie(in.ring, in.cookie, in.device.imsi, in.device.imei14,
                                             kNowUnix, crypto::kCookieDefaultLifetimeS),
                         "Cookie open");
