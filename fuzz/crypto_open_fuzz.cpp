@@ -53,6 +53,11 @@ void open_cookie(ByteView cookie) {
   }();
   auto content = crypto::open_cookie(ring, cookie, fuzz::kImsi, fuzz::kImei, fuzz::kNowUnixS,
                                      fuzz::kCookieLifetimeS);
+  // A procedure-1 Cookie (another AAD label): never the same octets open as both.
+  auto procedure1 = crypto::open_cookie(ring, cookie, fuzz::kImsi, fuzz::kImei, fuzz::kNowUnixS,
+                                        fuzz::kCookieLifetimeS, crypto::CookieUse::kProcedure1);
+  KMEBIND_FUZZ_CHECK(!(content && procedure1));
+  if (!content) content = std::move(procedure1);
   if (!content) return;
   KMEBIND_FUZZ_CHECK(content->imsi == fuzz::kImsi && content->imei == fuzz::kImei);
   KMEBIND_FUZZ_CHECK(content->kme.size() == 32 && content->nonce.size() == 16);

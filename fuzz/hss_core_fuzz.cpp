@@ -11,10 +11,10 @@
 //  - a refused request changes nothing in the store (every table compared), except that a refused
 //    AIR may have moved its own subscriber's SQN forward: hss.h "an AIR's SQN reservation stands
 //    once made" — a verified AUTS sets SQN_HE before the advance that may then find the SQN space
-//    exhausted (TS 33.102 Annex C allows gaps) — and that a confirm of the stored version with
-//    another KME (two provisionings raced, docs/protocol.md §2), with a Cookie the HSS issued for
-//    that pair and version (and, procedure 2, the genuine device's signature; procedure 1, the
-//    Cookie's KME), marks that pair's KME for renewal (with its audit row) and nothing else;
+//    exhausted (TS 33.102 Annex C allows gaps) — and that a procedure-2 confirm of the stored
+//    version with another KME (two provisionings raced, docs/protocol.md §2), with a Cookie the
+//    HSS issued for that pair and version and the genuine device's signature, marks that pair's
+//    KME for renewal (with its audit row) and nothing else;
 //  - a KME-Request changes nothing (hss.h: "Stores nothing"); an AIR only its subscriber's SQN;
 //    a ULR only the pair's KME (with its audit row; the new KME has no renewal pending, the
 //    subscriber's other pairs keep theirs) and only with a confirm;
@@ -537,7 +537,8 @@ class Session {
                   device->sig_code(),
                   now_};
     if (p1) {
-      KMEBIND_FUZZ_CHECK(!payload->nonce && p->kme == payload->kme && p->cookie.empty());
+      KMEBIND_FUZZ_CHECK(!payload->nonce && p->kme == payload->kme &&
+                         p->cookie.size() == crypto::kCookieSize);
     } else {
       KMEBIND_FUZZ_CHECK(payload->nonce.has_value() && p->kme.size() == 0);
       rec.nonce.assign(payload->nonce->begin(), payload->nonce->end());
@@ -937,11 +938,12 @@ class Session {
     return std::move(*pairs);
   }
 
-  // A refused ULR that wrote: only a confirm of two provisionings that raced (docs/protocol.md §2
-  // "Racing provisionings") — a Cookie the HSS issued for this pair and the stored, unmarked
-  // version, and the genuine device's signature (procedure 2) or the Cookie's KME (procedure 1)
-  // — marking that pair's KME for renewal (the KME itself unchanged, with an audit row), the
-  // IMSI's other pairs untouched.
+  // A refused ULR that wrote: only a procedure-2 confirm of two provisionings that raced
+  // (docs/protocol.md §2 "Racing provisionings") — a Cookie the HSS issued for this pair and the
+  // stored, unmarked version, the genuine device's signature — marking that pair's KME for
+  // renewal (the KME itself unchanged, with an audit row), the IMSI's other pairs untouched. A
+  // procedure-1 confirm never marks: its Cookie shows that the HSS issued the KME, not that the
+  // device holds it.
   void check_racing_renewal(const s6a::UpdateLocationRequest& req,
                             const std::optional<std::string>& imei14,
                             const std::optional<store::KmeRecord>& kme_before, bool renewal_before,
@@ -955,16 +957,11 @@ class Session {
     const auto issued = std::find_if(provisions_.begin(), provisions_.end(),
                                      [&](const Provision& p) { return p.cookie == c.cookie; });
     KMEBIND_FUZZ_CHECK(issued != provisions_.end());
+    KMEBIND_FUZZ_CHECK(c.procedure == s6a::KmeProcedure::kHiddenFromCnn);
     KMEBIND_FUZZ_CHECK(issued->procedure == c.procedure);
     KMEBIND_FUZZ_CHECK(issued->imsi == req.imsi && issued->imei14 == *imei14);
     KMEBIND_FUZZ_CHECK(issued->version == c.kme_version);
-    if (c.procedure == s6a::KmeProcedure::kSharedWithCnn) {
-      KMEBIND_FUZZ_CHECK(secret_equals(c.kme, issued->kme.view()));
-      KMEBIND_FUZZ_CHECK(!secret_equals(c.kme, kme_before->kme.view()));
-    } else {
-      KMEBIND_FUZZ_CHECK(c.procedure == s6a::KmeProcedure::kHiddenFromCnn);
-      KMEBIND_FUZZ_CHECK(!issued->signature.empty() && c.signature == issued->signature);
-    }
+    KMEBIND_FUZZ_CHECK(!issued->signature.empty() && c.signature == issued->signature);
     KMEBIND_FUZZ_CHECK(only(changes, {"kme_records", "audit"}));
     auto stored = world_.store().get_kme(req.imsi, *imei14);
     KMEBIND_FUZZ_CHECK(stored.has_value() && stored->has_value());

@@ -334,6 +334,7 @@ void diameter_seeds(const fs::path& root) {
   c1.procedure = s6a::KmeProcedure::kSharedWithCnn;
   c1.kme_version = 3;
   c1.kme = fixed_key(32, 0x71);
+  c1.cookie = pattern(crypto::kCookieSize, 8);  // procedure 1's Cookie (docs/protocol.md §2)
   ulr.kme_confirm = std::move(c1);
   request_seed(dir, "ulr_kme_confirm_procedure1", d.ulr, ulr);
   s6a::KmeConfirm c2;
@@ -358,6 +359,7 @@ void diameter_seeds(const fs::path& root) {
   p1.kme_version = 4;
   p1.encrypted_payload = pattern(94, 3);
   p1.kme = fixed_key(32, 0x71);
+  p1.cookie = pattern(crypto::kCookieSize, 8);
   answer_seed(dir, "kme_answer_provisioning_procedure1", d.kmr, s6a::KmeAnswer{s6a::kSuccess, std::move(p1)});
   s6a::KmeProvisioning p2;
   p2.procedure = s6a::KmeProcedure::kHiddenFromCnn;

@@ -7,9 +7,9 @@
 //   HSS AIR        open K and OPc (2 × AES-256-GCM), RAND (DRBG), MILENAGE set-up and f1-f5,
 //                  KASME (KDF)
 //   HSS KME-Req    KME (DRBG), ECIES encryption (ephemeral key pair, ECDH, X9.63 KDF, AES-CTR,
-//                  HMAC); procedure 2 adds Nonce (DRBG), XRsp (HMAC) and Cookie seal (AES-GCM)
-//   HSS ULR        seal KME at rest (AES-256-GCM); procedure 2 first opens the Cookie (AES-GCM),
-//                  builds the transcript (SHA-256) and verifies the signature (key parsed)
+//                  HMAC) and a Cookie seal (AES-GCM); procedure 2 adds Nonce (DRBG), XRsp (HMAC)
+//   HSS ULR        seal KME at rest (AES-256-GCM) after opening the Cookie (AES-GCM); procedure 2
+//                  also builds the transcript (SHA-256) and verifies the signature (key parsed)
 //   CNN            K_NASenc/K_NASint (2 KDF), 1 integrity-only and 5 integrity+ciphered NAS PDUs
 //                  (128-EIA2 + 128-EEA2); procedure 1 adds Nonce (DRBG) and XRsp (HMAC)
 //   UE             f5 then f1-f5 (MILENAGE), KASME and NAS keys (3 KDF), the same NAS PDUs as

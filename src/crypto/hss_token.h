@@ -1,8 +1,9 @@
 // Internal to src/crypto: the frame of the tokens the HSS seals for itself and opens again later
-// (the procedure-2 Cookie, the device-challenge token), so that it keeps no state in between
+// (the procedure-2 and procedure-1 Cookies, the device-challenge token), so that it keeps no state
+// in between
 // (DESIGN.md §3-4):
-//   version (1) ‖ key id (4, big-endian, in the clear) ‖ IV (12) ‖ AES-256-GCM ciphertext ‖ tag (16)
-//   AAD = label ‖ version ‖ key id ‖ len ‖ IMSI ‖ len ‖ IMEI   (len: 1 octet)
+//   version (1) ‖ key id (4, big-endian, in the clear) ‖ IV (12) ‖ AES-256-GCM ciphertext ‖ tag
+//   (16) AAD = label ‖ version ‖ key id ‖ len ‖ IMSI ‖ len ‖ IMEI   (len: 1 octet)
 // The label separates the kinds: a token of one kind never opens as another.
 #pragma once
 

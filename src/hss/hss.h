@@ -102,7 +102,9 @@ class Hss {
   //    HssConfig::allow_procedure1 and `link.confidential`; else
   //    KME_ERROR_PROCEDURE_NOT_ALLOWED. The payload (src/nas/kme_payload.h) names the IMEI, the
   //    version and (procedure 2) the Nonce and is ECIES-encrypted to the device's key with its
-  //    profile. Procedure 1 returns the KME; procedure 2 a Cookie and XRsp instead.
+  //    profile. Procedure 1 returns the KME and a procedure-1 Cookie (crypto::CookieUse::
+  //    kProcedure1: the KME sealed for the HSS, docs/protocol.md §2); procedure 2 a Cookie and
+  //    XRsp instead.
   // Stores nothing.
   s6a::KmeAnswer on_kme_request(const s6a::KmeRequest& kmr, std::int64_t now_unix_s,
                                 const LinkInfo& link = {}) const;
@@ -115,7 +117,9 @@ class Hss {
   // list (KME_ERROR_BINDING_VIOLATION, TR 33.868 §5.4.4.2.1.3). A KME-Confirm is accepted only
   // for a kKmeRequired subscriber (else KME_ERROR_PROCEDURE_NOT_ALLOWED) and only for a
   // procedure the policy of on_kme_request would offer on this link:
-  //  - procedure 1: a 32-octet KME (else INVALID_AVP_VALUE), stored as is;
+  //  - procedure 1: a 32-octet KME (else INVALID_AVP_VALUE) and the Cookie of its KMA, which
+  //    must open for this IMSI and IMEI (KME_ERROR_COOKIE_EXPIRED past its lifetime) and name the
+  //    confirmed version and this very KME (else KME_ERROR_CONFIRM_FAILED, as without a Cookie);
   //  - procedure 2: the Cookie must open under the key ring, bound to this IMSI and IMEI
   //    (KME_ERROR_COOKIE_EXPIRED past HssConfig::cookie_lifetime_s, KME_ERROR_CONFIRM_FAILED
   //    otherwise), carry the confirmed version (else CONFIRM_FAILED), and the signature must

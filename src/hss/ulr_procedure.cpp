@@ -84,18 +84,20 @@ Checked<void> check_procedure1_cookie(const HssContext& ctx, std::string_view im
 // challenge of the stored version would fail (#6 at each attach, for good). So the pair's KME is
 // marked for renewal — that pair's only, and only while it is still `version`
 // (request_pair_kme_renewal, audited "kme-renew" with actor "hss") — and the pair's next
-// KME-Request or AIR provisions version + 1. A procedure-1 confirm does so too since it must carry
-// the Cookie of its KMA (check_procedure1_cookie: this HSS issued that KME for the pair and
-// version; the CNN checked the device's Rsp). `authenticated` is false only for callers that
-// could not check the KME's origin (docs/protocol.md §2 "Racing provisionings", security.md §3.5).
+// KME-Request or AIR provisions version + 1. A procedure-1 confirm marks nothing
+// (`device_proven` false): its Cookie shows that this HSS issued that KME for the pair and version,
+// not that the device holds it — only the CNN saw the device's Rsp, and an admitted CNN gets such a
+// Cookie from a KME-Request of its own while the pair is being provisioned. If that marked, the CNN
+// could reopen provisioning after the device's KME was stored and have a KME the device does not
+// hold stored next (docs/protocol.md §2 "Racing provisionings", security.md §3.5, §4.1).
 Refusal refuse_same_version(const HssContext& ctx, std::string_view imsi, std::string_view imei,
-                            std::uint32_t version, bool authenticated) {
+                            std::uint32_t version, bool device_proven) {
   std::string reason = "another KME of version " + std::to_string(version) +
                        " was stored first (two provisionings raced)";
-  if (!authenticated) {
+  if (!device_proven) {
     reason +=
-        "; a procedure-1 confirm without its Cookie is not authenticated: nothing is marked "
-        "for renewal";
+        "; a procedure-1 confirm does not prove that the device holds its KME: nothing is "
+        "marked for renewal";
   } else if (auto marked = ctx.store.request_pair_kme_renewal(imsi, imei, version, "hss");
              !marked) {
     reason += "; marking the pair's KME for renewal failed: " + marked.error().what();
@@ -109,10 +111,11 @@ Refusal refuse_same_version(const HssContext& ctx, std::string_view imsi, std::s
 
 // Seed step 11 (both procedures): "stores the KME ... if the IMSI/IMEI pair is allowed", and
 // only on top of the version it was issued after (docs/protocol.md §2: rollback protection).
-// `authenticated`: the HSS checked that it issued `kme` for the pair and version (a Cookie).
+// `device_proven`: the HSS checked that it issued `kme` for the pair and version and that the
+// device holds it (procedure 2: the Cookie and the device's signature).
 Checked<std::uint32_t> store_confirmed(const HssContext& ctx, std::string_view imsi,
                                        std::string_view imei, const SecretBytes& kme,
-                                       const s6a::KmeConfirm& confirm, bool authenticated) {
+                                       const s6a::KmeConfirm& confirm, bool device_proven) {
   const bool procedure1 = confirm.procedure == s6a::KmeProcedure::kSharedWithCnn;
   auto stored = ctx.store.store_kme(imsi, imei, kme,
                                     procedure1 ? store::kKmeProcedure1 : store::kKmeProcedure2,
@@ -140,7 +143,7 @@ Checked<std::uint32_t> store_confirmed(const HssContext& ctx, std::string_view i
   }
   if (*current && (*current)->version == confirm.kme_version) {
     return std::unexpected(
-        refuse_same_version(ctx, imsi, imei, confirm.kme_version, authenticated));
+        refuse_same_version(ctx, imsi, imei, confirm.kme_version, device_proven));
   }
   return refuse(s6a::kErrorKmeVersionConflict,
                 "stored KME version is not the one this confirm was issued after");
@@ -170,13 +173,13 @@ Checked<std::uint32_t> confirm_kme(const HssContext& ctx, const store::PairView&
     if (confirm.kme.size() != crypto::kKmeSize) {
       return refuse(s6a::kInvalidAvpValue, "procedure 1 KME is not 32 octets");
     }
-    // A procedure-1 confirm carries the KME itself (no Cookie binds it to a KME-Request), so the
-    // HSS takes one only where its KME-Request would have provisioned (kme_request_procedure.cpp):
-    // the pair holds no KME, or a renewal was requested for the pair's KME (KmeRecord::
-    // renewal_requested; the subscriber's other pairs do not count). Otherwise that request would
-    // have challenged the device, and a confirm would let the CNN replace a KME — even one it never
-    // saw (procedure 2) — with one of its own choosing. The same confirm again (a ULR re-sent
-    // after the store committed it) is still answered by store_confirmed.
+    // A procedure-1 confirm carries the KME itself (its Cookie shows the HSS issued it, not when),
+    // so the HSS takes one only where its KME-Request would have provisioned
+    // (kme_request_procedure.cpp): the pair holds no KME, or a renewal was requested for the pair's
+    // KME (KmeRecord:: renewal_requested; the subscriber's other pairs do not count). Otherwise
+    // that request would have challenged the device, and a confirm would let the CNN replace a KME
+    // — even one it never saw (procedure 2) — with one of its own choosing. The same confirm again
+    // (a ULR re-sent after the store committed it) is still answered by store_confirmed.
     if (pair.kme && !pair.kme->renewal_requested &&
         !(pair.kme->version == confirm.kme_version &&
           pair.kme->procedure == store::kKmeProcedure1)) {
@@ -192,11 +195,14 @@ Checked<std::uint32_t> confirm_kme(const HssContext& ctx, const store::PairView&
     if (auto ok = check_procedure1_cookie(ctx, sub.imsi, imei, confirm, now); !ok) {
       return std::unexpected(ok.error());
     }
-    return store_confirmed(ctx, sub.imsi, imei, confirm.kme, confirm, /*authenticated=*/true);
+    // The Cookie shows that this HSS issued the KME for the pair and version, not that the device
+    // holds it (the CNN checked its Rsp, and an admitted CNN can get a Cookie from a KME-Request
+    // of its own): a procedure-1 confirm that lost a race marks nothing (refuse_same_version).
+    return store_confirmed(ctx, sub.imsi, imei, confirm.kme, confirm, /*device_proven=*/false);
   }
   auto kme = open_confirm_cookie(ctx, sub.imsi, imei, pair.device, confirm, now);
   if (!kme) return std::unexpected(kme.error());
-  return store_confirmed(ctx, sub.imsi, imei, *kme, confirm, /*authenticated=*/true);
+  return store_confirmed(ctx, sub.imsi, imei, *kme, confirm, /*device_proven=*/true);
 }
 
 // kmebind hardening of device authentication (docs/security.md §3.21): the HSS checks the device's

@@ -262,7 +262,8 @@ inline Bytes hxrsp_of(const SecretBytes& kme, ByteView nonce) {
 }
 
 // A KMA with provisioning material, as the HSS makes it (seed step 4/5): the KME payload
-// ECIES-encrypted to the device; procedure 1 also gives the KME, procedure 2 a Cookie and XRsp.
+// ECIES-encrypted to the device; procedure 1 also gives the KME and a Cookie, procedure 2 a Cookie
+// and XRsp.
 struct Provisioned {
   s6a::KmeAnswer kma;
   SecretBytes kme;            // what the HSS generated (the test's reference)
@@ -293,6 +294,7 @@ inline Provisioned provisioning_for(const TestUe& ue, s6a::KmeProcedure procedur
     prov.xrsp = take(crypto::compute_rsp(p.kme, *p.nonce));
   } else {
     prov.kme = p.kme.clone();
+    prov.cookie = Bytes(40, 0xc1);  // procedure 1's Cookie (protocol.md §2): returned as it is
   }
   auto plaintext = take(nas::encode_kme_payload(payload));
   prov.encrypted_payload =

@@ -56,7 +56,8 @@ TEST_F(KmeTest, Procedure1CnnMakesTheNonceChecksRspAndSendsKmeInTheUlr) {
   EXPECT_EQ(ulr.kme_confirm->procedure, s6a::KmeProcedure::kSharedWithCnn);
   EXPECT_EQ(ulr.kme_confirm->kme_version, 1u);
   EXPECT_TRUE(ulr.kme_confirm->kme == p.kme);
-  EXPECT_TRUE(ulr.kme_confirm->cookie.empty());
+  // The KMA's procedure-1 Cookie goes back to the HSS with the KME (docs/protocol.md §2).
+  EXPECT_EQ(ulr.kme_confirm->cookie, Bytes(40, 0xc1));
   ASSERT_TRUE(ulr.terminal);
   EXPECT_EQ(ulr.terminal->imei, ue.imei14());
 

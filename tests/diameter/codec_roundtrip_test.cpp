@@ -383,6 +383,7 @@ TEST(S6aCodec, KmaRoundTripProvisioningProcedure1) {
     p.kme_version = 1;
     p.encrypted_payload = pattern(120, 3);
     p.kme = SecretBytes(pattern(32, 0x55));
+    p.cookie = pattern(93, 0x62);  // procedure 1's Cookie (docs/protocol.md §2)
     s6a::KmeAnswer kma{s6a::kSuccess, std::move(p)};
     auto m = new_answer(dict().kmr);
     ASSERT_TRUE(append_answer(dict(), kma, m.get()));
@@ -395,7 +396,8 @@ TEST(S6aCodec, KmaRoundTripProvisioningProcedure1) {
     EXPECT_EQ(q->kme_version, 1u);
     EXPECT_EQ(q->encrypted_payload, pattern(120, 3));
     EXPECT_TRUE(q->kme == SecretBytes(pattern(32, 0x55)));
-    EXPECT_TRUE(q->cookie.empty());
+    EXPECT_EQ(q->cookie, pattern(93, 0x62));
+    EXPECT_TRUE(q->xrsp.empty());
   });
 }
 

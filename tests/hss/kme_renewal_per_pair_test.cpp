@@ -148,10 +148,11 @@ TEST_F(KmeRenewalPerPairTest, AnOldProofOfAPendingPairIsRefusedAfterAnotherPairW
 }
 
 // The HSS's own renewal mark for two provisionings that raced (docs/protocol.md §2 "Racing
-// provisionings") is the confirmed pair's only, and only an authenticated (procedure-2) confirm
-// sets it. Before: any refused confirm of the stored version with another KME marked every pair of
-// the subscriber, so an admitted CNN sent a procedure-1 one with a KME of its choosing and then
-// had its own KME stored for any pair, a procedure-2 one too (docs/security.md §3.5).
+// provisionings") is the confirmed pair's only, and only a procedure-2 confirm (Cookie and device
+// signature) sets it. Before: any refused confirm of the stored version with another KME marked
+// every pair of the subscriber, so an admitted CNN sent a procedure-1 one with a KME of its
+// choosing and then had its own KME stored for any pair, a procedure-2 one too (docs/security.md
+// §3.5).
 TEST_F(KmeRenewalPerPairTest, AProcedure1ConfirmOfTheStoredVersionWithAnotherKmeMarksNothing) {
   config_.allow_procedure1 = true;
   rebuild_hss();

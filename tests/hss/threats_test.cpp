@@ -184,12 +184,12 @@ TEST_F(ThreatTest, TheLoserOfTwoRacingProvisioningsGetsANewerVersionAtItsNextAtt
   EXPECT_EQ(snapshot(kImsi, kImei), KmeSnapshot(std::make_pair(2u, renewed)));
 }
 
-// A procedure-1 confirm returns the Cookie of its KMA, so the HSS can tell a racing
-// provisioning's loser (a KME it issued for the pair and version) from a KME an admitted CNN
-// chose (refused: ulr_test.cpp). The loser's pair is marked as for procedure 2, and its next
-// KME-Request provisions version 2 (docs/protocol.md §2). Until 2026-11-29 procedure-1 confirms
-// carried no Cookie, marked nothing, and the device needed an operator's renewal.
-TEST_F(ThreatTest, TheLoserOfTwoRacingProcedure1ProvisioningsGetsANewerVersionToo) {
+// A procedure-1 confirm returns the Cookie of its KMA, which shows that the HSS issued its KME
+// for the pair and version (a KME the CNN chose is refused: ulr_test.cpp) but not that the device
+// holds it: an admitted CNN gets such a Cookie from a KME-Request of its own. So a procedure-1
+// loser marks nothing — else that CNN could reopen the pair's provisioning after the device's KME
+// was stored; a device left holding the losing KME needs an operator's renewal (protocol.md §2).
+TEST_F(ThreatTest, TwoRacingProcedure1ProvisioningsMarkNothingTheCookieDoesNotProveTheDevice) {
   config_.allow_procedure1 = true;
   rebuild_hss();
   const Device device = kme_subscriber();
@@ -213,13 +213,13 @@ TEST_F(ThreatTest, TheLoserOfTwoRacingProcedure1ProvisioningsGetsANewerVersionTo
   ASSERT_EQ(ulr(second, kNow, LinkInfo{true}).result, s6a::kSuccess) << event_.reason;
   const KmeSnapshot stored = snapshot(kImsi, kImei);
   expect_refused_unchanged(first, s6a::kErrorKmeVersionConflict, kImsi, kImei, kNow,
-                           Refusal::kMarksThePairForRenewal, LinkInfo{true});
-  EXPECT_NE(event_.reason.find("marked for renewal"), std::string::npos) << event_.reason;
+                           Refusal::kWritesNothing, LinkInfo{true});
+  EXPECT_NE(event_.reason.find("nothing is marked"), std::string::npos) << event_.reason;
   auto next = kmr(kImsi, kImei, kNow + 10, LinkInfo{true}, 0x01);
   ASSERT_EQ(next.result, s6a::kSuccess) << event_.reason;
-  auto* prov = std::get_if<s6a::KmeProvisioning>(&next.action);
-  ASSERT_NE(prov, nullptr) << "a challenge of version 1, which the device may not hold";
-  EXPECT_EQ(prov->kme_version, 2u);
+  auto* challenge = std::get_if<s6a::DeviceChallenge>(&next.action);
+  ASSERT_NE(challenge, nullptr) << "the pair was marked for renewal";
+  EXPECT_EQ(challenge->kme_version, 1u);
 }
 
 // An older version replayed is a rollback attempt, not a race: nothing is marked, the next

@@ -38,12 +38,13 @@ class RacingProvisioningTest : public SimTest {
   std::optional<s6a::ResultCode> late_result_;
 };
 
-// Procedure 1's confirm carries the Cookie of its KMA since 2026-11-29, so the HSS marks the
-// loser's pair for it as well; before, a procedure-1 loser needed `admin kme renew`.
 TEST_F(RacingProvisioningTest, Procedure2DeviceLeftWithTheLosingKmeIsProvisionedANewerOne) {
   run_race(2);
 }
-TEST_F(RacingProvisioningTest, Procedure1DeviceLeftWithTheLosingKmeIsProvisionedANewerOne) {
+// Procedure 1's confirm proves to the HSS that it issued the KME (its Cookie), not that the device
+// holds it, so the loser's pair is not marked (protocol.md §2): its next attach fails the
+// challenge (#6), and the operator's renewal (`admin kme renew`) brings it back.
+TEST_F(RacingProvisioningTest, Procedure1DeviceLeftWithTheLosingKmeNeedsTheOperatorsRenewal) {
   run_race(1);
 }
 
@@ -70,6 +71,12 @@ void RacingProvisioningTest::run_race(int procedure) {
   EXPECT_NE(pending->kme, stored_kme(p)->kme) << "the device holds the losing KME";
 
   recorder_->on_request = nullptr;
+  if (procedure == 1) {
+    const AttachOutcome challenged = attach(i);
+    expect_illegal_me(challenged, i, p.imsi);
+    EXPECT_FALSE(stored_kme(p)->renewal_requested);
+    ok(store_->request_kme_renewal(p.imsi, "admin"));
+  }
   const AttachOutcome third = attach(i);
   EXPECT_TRUE(third.attached) << trace(third);
   EXPECT_EQ(third.kme_version, 2u) << trace(third);
