@@ -22,13 +22,15 @@
 //    SQNs one step apart after SQN_HE (or after a verified SQN_MS), and SQN_HE is the last one;
 //  - KME material: a provisioning's payload opens with the device's key and names its IMEI,
 //    version and procedure, XRsp = Rsp(KME, Nonce); procedure 1 only on a confidential link with
-//    allow_procedure1 and the subscriber's permission; a challenge names the stored KME's version
-//    and HXRsp = HXRsp(Nonce, Rsp(stored KME, Nonce));
+//    allow_procedure1 and the subscriber's permission, with a procedure-1 Cookie; a challenge names
+//    the stored KME's version and HXRsp = HXRsp(Nonce, Rsp(stored KME, Nonce));
 //  - a ULR stores a KME only (procedure 2) when its Cookie is one the HSS issued for that IMSI,
 //    IMEI and version, within the Cookie lifetime, and its signature is the one the genuine device
 //    made over the genuine transcript, or (procedure 1) on a link and for a subscriber procedure 1
 //    is allowed on, for a pair with no KME or a renewal requested for that pair's KME (or the same
-//    confirm again); the stored KME is then the confirmed one, with no renewal pending;
+//    confirm again), and only with the Cookie of a procedure-1 KMA the HSS issued for that IMSI,
+//    IMEI and version, within the Cookie lifetime, naming the confirmed KME; the stored KME is
+//    then the confirmed one, with no renewal pending;
 //  - a ULR with a device proof is accepted only for a token the HSS issued for that IMSI, IMEI and
 //    the stored KME's version, within the challenge lifetime, with Rsp = Rsp(stored KME, Nonce);
 //  - KME material on an AIA (hss.h on_air) only when the AIR asked for it, the config allows it,

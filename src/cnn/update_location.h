@@ -9,9 +9,9 @@
 namespace kmebind::cnn::detail::update_location {
 
 // ULR {IMSI, Visited-PLMN-Id, Terminal-Information {IMEI (14), SV (2)} always, KME-Confirm after a
-// provisioning: procedure 1 {KME, version}, procedure 2 {Cookie, signature algorithm, signature,
-// version}}. The KME is moved into the ULR, so the UE context holds it no longer. The GUTI and
-// address of the Attach accept are reserved first (attach::reserve_guti_and_address).
+// provisioning: procedure 1 {KME, Cookie, version}, procedure 2 {Cookie, signature algorithm,
+// signature, version}}. The KME is moved into the ULR, so the UE context holds it no longer. The
+// GUTI and address of the Attach accept are reserved first (attach::reserve_guti_and_address).
 void request(Step& s);
 
 // ULA. Success → Attach accept (attach.h), after the events kKmeProvisioned (when a provisioning

@@ -12,7 +12,8 @@ namespace kmebind::diameter::detail {
 
 // KME-Confirm ::= { KME-Procedure } { KME-Version } [ KME ] [ KME-Cookie ]
 //                 [ KME-Signature-Algorithm ] [ KME-Signature ]
-// Procedure 1 carries KME; procedure 2 Cookie, Signature-Algorithm and Signature.
+// Procedure 1 carries KME and the KMA's Cookie; procedure 2 Cookie, Signature-Algorithm and
+// Signature.
 Status add_kme_confirm(void* parent, const S6aDictionary& d, const s6a::KmeConfirm& confirm);
 // The AVPs the procedure needs are mandatory; those of the other procedure are ignored.
 Decoded<s6a::KmeConfirm> read_kme_confirm(const AvpReader& group, const S6aDictionary& d);

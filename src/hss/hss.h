@@ -133,7 +133,8 @@ class Hss {
   // IMSI and IMEI within challenge_lifetime_s, name the stored KME's version (as must the proof),
   // and Rsp must equal Rsp(stored KME, Nonce) (else KME_ERROR_DEVICE_PROOF_FAILED); a proof
   // for another binding mode → KME_ERROR_PROCEDURE_NOT_ALLOWED. Nothing is stored on any
-  // refusal, nor for a proof.
+  // refusal (but a refused procedure-2 confirm of the stored version with another KME marks its
+  // pair for renewal: docs/protocol.md §2), nor for a proof.
   s6a::UpdateLocationAnswer on_ulr(const s6a::UpdateLocationRequest& ulr,
                                    std::int64_t now_unix_s, const LinkInfo& link = {}) const;
   s6a::UpdateLocationAnswer on_ulr(const s6a::UpdateLocationRequest& ulr,

@@ -249,6 +249,26 @@ class HssBench : public ::testing::Test {
     return rows;
   }
 
+  // The procedure-1 KME-Confirm of the provisioning a KME-Request for the pair gets now (on a
+  // confidential link, the CNN supporting procedure 1 only): the KMA's KME and procedure-1
+  // Cookie, as a CNN returns them (docs/protocol.md §2).
+  s6a::UpdateLocationRequest issued_procedure1_confirm(std::string_view imsi,
+                                                       std::string_view imei) {
+    auto kma = kmr(imsi, imei, kNow, LinkInfo{true}, 0x01);
+    EXPECT_EQ(kma.result, s6a::kSuccess) << event_.reason;
+    s6a::UpdateLocationRequest req = ulr_for(imsi, imei);
+    auto* prov = std::get_if<s6a::KmeProvisioning>(&kma.action);
+    if (prov == nullptr) return req;  // the EXPECT above failed
+    EXPECT_EQ(prov->procedure, s6a::KmeProcedure::kSharedWithCnn);
+    s6a::KmeConfirm c;
+    c.procedure = s6a::KmeProcedure::kSharedWithCnn;
+    c.kme_version = prov->kme_version;
+    c.kme = std::move(prov->kme);
+    c.cookie = std::move(prov->cookie);
+    req.kme_confirm = std::move(c);
+    return req;
+  }
+
   s6a::KmeAnswer kmr(std::string_view imsi, std::string_view imei, std::int64_t now = kNow,
                      LinkInfo link = {}, std::uint8_t supported = 0x03) {
     s6a::KmeRequest req{std::string(imsi), std::string(imei), supported};

@@ -34,22 +34,6 @@ class KmeRenewalPerPairTest : public HssBench {
     }
     return "neither";
   }
-  // The procedure-1 KME-Confirm of the provisioning a KME-Request for `imei` gets now (on a
-  // confidential link): the KMA's KME and Cookie, as a CNN returns them.
-  s6a::UpdateLocationRequest issued_procedure1_confirm(std::string_view imei) {
-    auto kma = kmr(kImsi, imei, kNow, LinkInfo{true}, 0x01);
-    EXPECT_EQ(kma.result, s6a::kSuccess) << event_.reason;
-    auto prov = std::get<s6a::KmeProvisioning>(std::move(kma.action));
-    EXPECT_EQ(prov.procedure, s6a::KmeProcedure::kSharedWithCnn);
-    s6a::UpdateLocationRequest req = ulr_for(kImsi, imei);
-    s6a::KmeConfirm c;
-    c.procedure = s6a::KmeProcedure::kSharedWithCnn;
-    c.kme_version = prov.kme_version;
-    c.kme = std::move(prov.kme);
-    c.cookie = std::move(prov.cookie);
-    req.kme_confirm = std::move(c);
-    return req;
-  }
   // A procedure-1 KME-Confirm for `imei` carrying a KME the CNN chose (and no Cookie).
   static s6a::UpdateLocationRequest procedure1_confirm(std::string_view imei,
                                                        std::uint32_t version) {
@@ -119,7 +103,7 @@ TEST_F(KmeRenewalPerPairTest, Procedure1ConfirmIsTakenPerPairAfterARenewal) {
   // Device 2's renewal is pending: its KME-Request provisions version 2 and the procedure-1
   // confirm of that provisioning is taken (before the fix: refused, the subscriber's flag having
   // been cleared by device 1's KME).
-  const s6a::UpdateLocationRequest issued = issued_procedure1_confirm(kImei2);
+  const s6a::UpdateLocationRequest issued = issued_procedure1_confirm(kImsi, kImei2);
   auto ula = ulr(issued, kNow, LinkInfo{true});
   ASSERT_EQ(ula.result, s6a::kSuccess) << event_.reason;
   EXPECT_EQ(ula.kme_version_stored, std::optional<std::uint32_t>(2));

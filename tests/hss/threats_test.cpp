@@ -193,21 +193,8 @@ TEST_F(ThreatTest, TwoRacingProcedure1ProvisioningsMarkNothingTheCookieDoesNotPr
   config_.allow_procedure1 = true;
   rebuild_hss();
   const Device device = kme_subscriber();
-  auto issue = [&] {
-    auto kma = kmr(kImsi, kImei, kNow, LinkInfo{true}, 0x01);
-    EXPECT_EQ(kma.result, s6a::kSuccess) << event_.reason;
-    auto prov = std::get<s6a::KmeProvisioning>(std::move(kma.action));
-    auto req = ulr_for(kImsi, kImei);
-    s6a::KmeConfirm c;
-    c.procedure = s6a::KmeProcedure::kSharedWithCnn;
-    c.kme_version = prov.kme_version;
-    c.kme = std::move(prov.kme);
-    c.cookie = std::move(prov.cookie);
-    req.kme_confirm = std::move(c);
-    return req;
-  };
-  const auto first = issue();
-  const auto second = issue();
+  const auto first = issued_procedure1_confirm(kImsi, kImei);
+  const auto second = issued_procedure1_confirm(kImsi, kImei);
   ASSERT_EQ(first.kme_confirm->kme_version, 1u);
   ASSERT_EQ(second.kme_confirm->kme_version, 1u);
   ASSERT_EQ(ulr(second, kNow, LinkInfo{true}).result, s6a::kSuccess) << event_.reason;

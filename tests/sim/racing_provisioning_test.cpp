@@ -4,8 +4,9 @@
 // and been given another KME of the same version. The late ULR stores the first KME; the second
 // attach's confirm is refused (version conflict, #17: the UE attaches again after T3411), and the
 // device is left holding the second KME, pending. Challenging the stored version at its next
-// attach would fail for good; the HSS marks the pair for renewal at the conflict, so that attach
-// provisions version 2 instead.
+// attach would fail for good; for procedure 2 the HSS marks the pair for renewal at the conflict,
+// so that attach provisions version 2 instead. A procedure-1 loser is not marked (its Cookie does
+// not prove the device holds the KME) and needs `admin kme renew` (docs/protocol.md §2).
 #include "sim_test_support.h"
 
 namespace kmebind::sim::testing {
