@@ -77,8 +77,8 @@ struct CookieContent {
 // signature. Procedure 1's (kmebind, docs/protocol.md §2): the KME handed to the CNN in the clear,
 // Nonce zero, returned with the confirm so that the HSS can tell it issued that KME for the pair
 // and version (not a KME of the CNN's own choosing; it does not show that the device holds the
-// KME, so a racing loser marks nothing). The same
-// layout; the AAD label differs (kProcedure1CookieLabel), so one never opens as the other.
+// KME, so a racing loser marks nothing). The same layout; the AAD label differs
+// (kProcedure1CookieLabel), so one never opens as the other.
 enum class CookieUse : std::uint8_t { kProcedure2, kProcedure1 };
 
 // Seals `content` with the ring's active key. kInvalidArgument if the ring is empty, KME is not

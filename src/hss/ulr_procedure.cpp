@@ -176,7 +176,7 @@ Checked<std::uint32_t> confirm_kme(const HssContext& ctx, const store::PairView&
     // A procedure-1 confirm carries the KME itself (its Cookie shows the HSS issued it, not when),
     // so the HSS takes one only where its KME-Request would have provisioned
     // (kme_request_procedure.cpp): the pair holds no KME, or a renewal was requested for the pair's
-    // KME (KmeRecord:: renewal_requested; the subscriber's other pairs do not count). Otherwise
+    // KME (KmeRecord::renewal_requested; the subscriber's other pairs do not count). Otherwise
     // that request would have challenged the device, and a confirm would let the CNN replace a KME
     // — even one it never saw (procedure 2) — with one of its own choosing. The same confirm again
     // (a ULR re-sent after the store committed it) is still answered by store_confirmed.
