@@ -39,7 +39,7 @@ int config_error(const std::string& command, const Error& error);        // 3 (1
 int operation_error(const std::string& command, const Error& error);
 
 // A public key given as hex or as @file.pem (SubjectPublicKeyInfo). Returns the store's raw
-// form (X25519/Ed25519 32 octets, P-256 compressed 33), checked to be a valid key of `type`.
+// form (X25519/Ed25519 32 octets, P-256 uncompressed 65), checked to be a valid key of `type`.
 enum class KeyKind { kX25519, kP256, kEd25519 };
 Result<Bytes> read_public_key(const std::string& option, const std::string& value, KeyKind kind);
 

@@ -77,7 +77,7 @@ Result<Bytes> read_public_key(const std::string& option, const std::string& valu
   } else {
     auto raw = from_hex(value, option);
     if (!raw) return fail(Code::kInvalidArgument, option + ": must be hex or @file.pem");
-    // Through PEM and back: checks the point and gives P-256 keys in compressed form.
+    // Through PEM and back: checks the point (any form).
     auto text = crypto::public_key_to_pem(want, *raw);
     if (!text) {
       return fail(Code::kInvalidArgument, option + ": not a valid " +
@@ -92,7 +92,10 @@ Result<Bytes> read_public_key(const std::string& option, const std::string& valu
                                             std::string(crypto::to_string(parsed->type)) +
                                             ", expected " + std::string(crypto::to_string(want)));
   }
-  return std::move(parsed->raw);
+  // The store's form: P-256 uncompressed, which the HSS loads without a square root.
+  auto stored = crypto::stored_public_key(want, parsed->raw);
+  if (!stored) return fail(Code::kInvalidArgument, option + ": " + stored.error().message());
+  return std::move(*stored);
 }
 
 std::string iso_time(std::int64_t unix_s) {

@@ -2,22 +2,14 @@
 
 #include <vector>
 
+#include "sim/provisioning.h"
+
 namespace kmebind::app {
 namespace {
 
 constexpr std::uint64_t kMaxImsi = 999'999'999'999'999;  // 15 digits, TS 23.003 §2.2
 constexpr std::uint64_t kMaxDeviceIndex = 999'999;       // ue::simulated_imei14
 constexpr std::size_t kMaxUes = 1'000'000;
-
-store::DeviceRecord device_record(const ue::UeProfile& p) {
-  store::DeviceRecord d;
-  d.imei = p.imei14;
-  d.enc_profile = p.ecies_profile;
-  d.enc_public_key = p.ecies.public_key;
-  d.sig_alg = p.signature_algorithm;
-  d.sig_public_key = p.signature.public_key;
-  return d;
-}
 
 std::uint8_t procedure_of(ProcedureMix mix, std::size_t i) {
   switch (mix) {
@@ -144,7 +136,9 @@ Result<GenerateStats> import_devices(store::SubscriberStore& store, const Device
       if (auto st = (*bulk)->add_subscriber(record, imeis); !st) return partial(st.error());
     }
     if (d.role != DeviceRole::kClonedImei) {
-      if (auto st = (*bulk)->put_device(device_record(d.profile)); !st) return partial(st.error());
+      auto device = sim::device_record(d.profile);
+      if (!device) return partial(device.error());
+      if (auto st = (*bulk)->put_device(*device); !st) return partial(st.error());
     }
   }
   auto done = (*bulk)->finish();

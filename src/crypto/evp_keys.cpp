@@ -257,6 +257,12 @@ Result<Bytes> raw_public(Curve curve, EVP_PKEY* key) {
   return out;
 }
 
+Result<Bytes> p256_uncompressed(ByteView point, Code bad) {
+  auto decoded = decode_point(point, bad);
+  if (!decoded) return std::unexpected(decoded.error());
+  return encode_point(decoded->get(), POINT_CONVERSION_UNCOMPRESSED);
+}
+
 Result<SecretBytes> raw_private(Curve curve, EVP_PKEY* key) {
   SecretBytes out(kRawKeySize);
   if (curve == Curve::kP256) {

@@ -34,6 +34,9 @@ Result<PkeyPtr> generate_key(Curve curve);
 
 // Raw public key of any key of ours: 32 octets, or 33 (compressed) for P-256.
 Result<Bytes> raw_public(Curve curve, EVP_PKEY* key);
+// A P-256 point (33 octets compressed or 65 uncompressed) in uncompressed form, 65 octets
+// (SEC 1 §2.3.3); fails with `bad` if it is not a point on the curve.
+Result<Bytes> p256_uncompressed(ByteView point, Code bad);
 // Raw private key: 32 octets (the P-256 scalar left-padded with zeros).
 Result<SecretBytes> raw_private(Curve curve, EVP_PKEY* key);
 

@@ -68,6 +68,13 @@ std::string_view to_string(KeyType type) {
   return "?";
 }
 
+Result<Bytes> stored_public_key(KeyType type, ByteView raw) {
+  if (type == KeyType::kP256) return detail::p256_uncompressed(raw, Code::kInvalidArgument);
+  auto key = detail::public_key(curve_of(type), raw, Code::kInvalidArgument);
+  if (!key) return std::unexpected(key.error());
+  return Bytes(raw.begin(), raw.end());
+}
+
 Result<std::string> public_key_to_pem(KeyType type, ByteView raw_public) {
   auto key = detail::public_key(curve_of(type), raw_public, Code::kInvalidArgument);
   if (!key) return std::unexpected(key.error());

@@ -60,6 +60,10 @@ std::string_view fd_call_site(std::string_view line) {
 }
 
 void route_fd_log(int level, const char* format, va_list args) {
+  // freeDiameter calls the handler for every line, its per-message debug lines included, and
+  // leaves the threshold to the handler (its own default handler checks it the same way):
+  // format only what will be kept.
+  if (level < fd_g_debug_lvl) return;
   char line[1024];
   std::vsnprintf(line, sizeof line, format, args);
   spdlog::level::level_enum to = spdlog::level::trace;

@@ -1,16 +1,35 @@
 #include "sim/provisioning.h"
 
+#include "crypto/pem.h"
+
 namespace kmebind::sim {
 
-Status provision_device(store::SubscriberStore& store, const ue::UeProfile& profile,
-                        std::string_view actor) {
+Result<store::DeviceRecord> device_record(const ue::UeProfile& profile) {
   store::DeviceRecord device;
   device.imei = profile.imei14;
   device.enc_profile = profile.ecies_profile;
-  device.enc_public_key = profile.ecies.public_key;
   device.sig_alg = profile.signature_algorithm;
-  device.sig_public_key = profile.signature.public_key;
-  return store.put_device(device, actor);
+  auto enc = crypto::stored_public_key(profile.ecies_profile == crypto::EciesProfile::kB
+                                           ? crypto::KeyType::kP256
+                                           : crypto::KeyType::kX25519,
+                                       profile.ecies.public_key);
+  if (!enc) return std::unexpected(enc.error().with_context("device ECIES public key"));
+  device.enc_public_key = std::move(*enc);
+  auto sig = crypto::stored_public_key(
+      profile.signature_algorithm == crypto::SignatureAlgorithm::kEcdsaP256Sha256
+          ? crypto::KeyType::kP256
+          : crypto::KeyType::kEd25519,
+      profile.signature.public_key);
+  if (!sig) return std::unexpected(sig.error().with_context("device signature public key"));
+  device.sig_public_key = std::move(*sig);
+  return device;
+}
+
+Status provision_device(store::SubscriberStore& store, const ue::UeProfile& profile,
+                        std::string_view actor) {
+  auto device = device_record(profile);
+  if (!device) return std::unexpected(device.error());
+  return store.put_device(*device, actor);
 }
 
 Status provision_subscription(store::SubscriberStore& store, const ue::UeProfile& profile,

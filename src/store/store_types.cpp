@@ -104,11 +104,14 @@ Result<PairKey> normalize_pair_key(const PairKey& key) {
 }
 
 namespace {
-Status check_point(std::string_view what, ByteView key, bool compressed_p256) {
-  if (compressed_p256) {
-    if (key.size() != 33 || (key[0] != 0x02 && key[0] != 0x03)) {
-      return fail(Code::kInvalidArgument,
-                  std::string(what) + " must be a compressed P-256 point (33 octets, 02/03 first)");
+Status check_point(std::string_view what, ByteView key, bool p256) {
+  if (p256) {
+    const bool compressed = key.size() == 33 && (key[0] == 0x02 || key[0] == 0x03);
+    const bool uncompressed = key.size() == 65 && key[0] == 0x04;
+    if (!compressed && !uncompressed) {
+      return fail(Code::kInvalidArgument, std::string(what) +
+                                              " must be a P-256 point, uncompressed (65 octets, 04 "
+                                              "first) or compressed (33 octets, 02/03 first)");
     }
   } else if (key.size() != 32) {
     return fail(Code::kInvalidArgument, std::string(what) + " must be 32 octets");

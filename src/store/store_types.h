@@ -70,8 +70,9 @@ inline std::int64_t sql_limit(std::size_t limit) {
 }
 
 // Checks a device public key for its algorithm: X25519 and Ed25519 keys are 32 octets; P-256 keys
-// are compressed points, 33 octets starting 02 or 03 (TS 33.501 Annex C.3.4.2). Only the encoding
-// is checked here; `kmebind admin device add` also loads the key with OpenSSL.
+// are SEC 1 §2.3.3 points, uncompressed (65 octets, 04 first; what kmebind writes, as the HSS loads
+// them without a square root) or compressed (33 octets, 02/03 first; kept as given). Only the
+// encoding is checked here; `kmebind admin device add` also loads the key with OpenSSL.
 Status check_enc_public_key(EncProfile profile, ByteView key);
 Status check_sig_public_key(SigAlgorithm alg, ByteView key);
 

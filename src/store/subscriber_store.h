@@ -68,9 +68,9 @@ struct SubscriberRecord {
 struct DeviceRecord {
   std::string imei;                // 14 digits
   EncProfile enc_profile = EncProfile::kA;
-  Bytes enc_public_key;            // X25519 (32) or compressed P-256 (33)
+  Bytes enc_public_key;  // X25519 (32) or P-256 (65, or 33 compressed)
   SigAlgorithm sig_alg = SigAlgorithm::kEd25519;
-  Bytes sig_public_key;            // Ed25519 (32) or compressed P-256 (33)
+  Bytes sig_public_key;  // Ed25519 (32) or P-256 (65, or 33 compressed)
 };
 
 // The KME currently stored for an IMSI/IMEI pair.

@@ -242,15 +242,16 @@ TEST_F(AdminCli, DeviceKeysFromHexAndPem) {
   EXPECT_EQ(a.out, "imei: 35209900176148\nenc_profile: A\nenc_public_key: " + x_hex +
                        "\nsig_alg: ed25519\nsig_public_key: " + e_hex + "\n");
 
-  // P-256 given uncompressed (hex) and as PEM: stored compressed (02/03 ‖ X).
-  ok("admin device add --imei 35693803564380 --enc-profile B --enc-public-key " + p_uncompressed +
-     " --sig-alg ecdsa-p256 --sig-public-key @p.pem");
-  CliRun b = ok("admin device show --imei 35693803564380");
+  // P-256 given compressed (hex, 02/03 ‖ X) and as PEM: stored uncompressed (04 ‖ X ‖ Y), the
+  // form the HSS loads without a square root.
   const std::string x_coord = p_uncompressed.substr(2, 64);
   const int y_odd = std::stoi(p_uncompressed.substr(128, 2), nullptr, 16) & 1;
   const std::string compressed = (y_odd ? "03" : "02") + x_coord;
-  EXPECT_TRUE(contains(b.out, "enc_public_key: " + compressed + "\n")) << b.out;
-  EXPECT_TRUE(contains(b.out, "sig_public_key: " + compressed + "\n")) << b.out;
+  ok("admin device add --imei 35693803564380 --enc-profile B --enc-public-key " + compressed +
+     " --sig-alg ecdsa-p256 --sig-public-key @p.pem");
+  CliRun b = ok("admin device show --imei 35693803564380");
+  EXPECT_TRUE(contains(b.out, "enc_public_key: " + p_uncompressed + "\n")) << b.out;
+  EXPECT_TRUE(contains(b.out, "sig_public_key: " + p_uncompressed + "\n")) << b.out;
 
   // A key of the wrong type, or not on the curve, is a bad argument.
   CliRun wrong = run("admin device add --imei 35209900176148 --enc-profile B --enc-public-key @x.pem "

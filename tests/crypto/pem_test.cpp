@@ -94,6 +94,35 @@ TEST(Pem, P256UncompressedInputComesBackCompressed) {
   EXPECT_EQ(to_hex(parsed->raw), e["home_network_public_key_compressed"].get<std::string>());
 }
 
+// The store's form of a device key (docs/admin.md): P-256 uncompressed from either form, the
+// 32-octet keys unchanged; TS 33.501 Annex C.4.4's profile B home network key as the point.
+TEST(Pem, StoredPublicKeyIsUncompressedForP256AndUnchangedOtherwise) {
+  const auto e = testing::entries("ecies.json")[1];
+  const Bytes uncompressed = testing::hex(e["home_network_public_key"]);
+  const Bytes compressed = testing::hex(e["home_network_public_key_compressed"]);
+  ASSERT_EQ(uncompressed.size(), 65u);
+  auto from_compressed = stored_public_key(KeyType::kP256, compressed);
+  ASSERT_TRUE(from_compressed) << from_compressed.error().what();
+  EXPECT_EQ(*from_compressed, uncompressed);
+  auto from_uncompressed = stored_public_key(KeyType::kP256, uncompressed);
+  ASSERT_TRUE(from_uncompressed);
+  EXPECT_EQ(*from_uncompressed, uncompressed);
+  const Bytes x25519 = testing::hex(testing::entries("ecies.json")[0]["home_network_public_key"]);
+  auto same = stored_public_key(KeyType::kX25519, x25519);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(*same, x25519);
+}
+
+TEST(Pem, StoredPublicKeyRefusesAPointOffTheCurveAndWrongSizes) {
+  const auto e = testing::entries("ecies.json")[1];
+  Bytes off_curve = testing::hex(e["home_network_public_key"]);
+  off_curve.back() ^= 0x01;  // y changed: not on the curve
+  EXPECT_EQ(stored_public_key(KeyType::kP256, off_curve).error().code(), Code::kInvalidArgument);
+  EXPECT_FALSE(stored_public_key(KeyType::kP256, Bytes(32, 0x02)));
+  EXPECT_FALSE(stored_public_key(KeyType::kP256, {}));
+  EXPECT_FALSE(stored_public_key(KeyType::kEd25519, Bytes(33, 0x01)));
+}
+
 // RFC 8410 §10.3 example: an Ed25519 private key in PKCS #8.
 TEST(Pem, ReadsRfc8410Ed25519PrivateKey) {
   const std::string pem =

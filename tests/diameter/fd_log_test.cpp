@@ -23,6 +23,7 @@ TEST(FdLog, PeerClosingItsTlsConnectionIsInfoAndOtherErrorsStayErrors) {
     sink->set_pattern("%l %v");
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("t", sink));
     spdlog::set_level(spdlog::level::trace);
+    fd_g_debug_lvl = FD_LOG_NOTICE;  // the daemons' threshold below log level debug
     fd_log(FD_LOG_ERROR, "ERROR: in '(fd_tls_rcvthr_core(conn, conn->cc_tls_para.session))' :\t%s",
            "Transport endpoint is not connected");
     fd_log(FD_LOG_ERROR, "ERROR: in '(%s)' :\t%s", "fd_cnx_send(conn, buf, len)", "Broken pipe");
@@ -37,6 +38,27 @@ TEST(FdLog, PeerClosingItsTlsConnectionIsInfoAndOtherErrorsStayErrors) {
         << text;
     EXPECT_EQ(text.find("error freeDiameter: ERROR: in '(fd_tls_rcvthr_core"), std::string::npos)
         << text;
+  });
+}
+
+// freeDiameter hands every line to the handler, its per-message debug lines included; the
+// handler keeps only those at or above freeDiameter's threshold (the daemon's log level).
+TEST(FdLog, LinesBelowFreeDiameterThresholdAreDroppedAndDebugLinesShowAtDebugLevel) {
+  in_child([] {
+    auto core = FdCore::create(server_config(kHssId, free_loopback_port(), ""));
+    ASSERT_TRUE(core) << core.error().what();
+    std::ostringstream out;
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
+    sink->set_pattern("%l %v");
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("t", sink));
+    spdlog::set_level(spdlog::level::trace);
+    fd_g_debug_lvl = FD_LOG_NOTICE;
+    fd_log(FD_LOG_DEBUG, "per-message line %d", 1);
+    EXPECT_EQ(out.str().find("per-message line"), std::string::npos) << out.str();
+    fd_g_debug_lvl = FD_LOG_DEBUG;
+    fd_log(FD_LOG_DEBUG, "per-message line %d", 2);
+    EXPECT_NE(out.str().find("debug freeDiameter: per-message line 2"), std::string::npos)
+        << out.str();
   });
 }
 

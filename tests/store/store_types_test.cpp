@@ -49,9 +49,24 @@ TEST(StoreTypesTest, PublicKeyEncodingsAreChecked) {
   p256[0] = 0x03;
   EXPECT_TRUE(check_enc_public_key(EncProfile::kB, p256));
   EXPECT_TRUE(check_sig_public_key(SigAlgorithm::kEcdsaP256Sha256, p256));
-  p256[0] = 0x04;
+  p256[0] = 0x04;  // the uncompressed prefix on 33 octets
   EXPECT_FALSE(check_sig_public_key(SigAlgorithm::kEcdsaP256Sha256, p256));
   EXPECT_FALSE(check_sig_public_key(SigAlgorithm::kEd25519, Bytes(31, 1)));
+}
+
+// P-256 keys are also taken uncompressed (65 octets, 04 first), the form kmebind writes.
+TEST(StoreTypesTest, UncompressedP256KeysAreAcceptedWithTheirPrefixOnly) {
+  Bytes p256(65, 5);
+  p256[0] = 0x04;
+  EXPECT_TRUE(check_enc_public_key(EncProfile::kB, p256));
+  EXPECT_TRUE(check_sig_public_key(SigAlgorithm::kEcdsaP256Sha256, p256));
+  EXPECT_FALSE(check_enc_public_key(EncProfile::kA, p256));
+  p256[0] = 0x02;  // a compressed prefix on 65 octets
+  EXPECT_FALSE(check_enc_public_key(EncProfile::kB, p256));
+  EXPECT_FALSE(check_sig_public_key(SigAlgorithm::kEcdsaP256Sha256, Bytes(64, 4)));
+  p256[0] = 0x04;
+  p256.push_back(0);
+  EXPECT_FALSE(check_sig_public_key(SigAlgorithm::kEcdsaP256Sha256, p256));
 }
 
 }  // namespace
