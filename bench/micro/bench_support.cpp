@@ -6,6 +6,10 @@
 #include <cstdlib>
 #include <random>
 
+#include "crypto/kdf.h"
+#include "crypto/kme.h"
+#include "nas/kme_payload.h"
+
 namespace kmebind::bench {
 
 void die(std::string_view what, const Error& error) {
@@ -87,6 +91,38 @@ ue::UeConfig Bed::ue_config() {
   ue::UeConfig c;
   c.plmn = std::string(kPlmn);
   return c;
+}
+
+Bytes plmn() {
+  return must(crypto::plmn_to_sn_id(kPlmn), "PLMN");
+}
+
+s6a::UpdateLocationRequest confirming_ulr(const ue::UeProfile& p, const Combo& combo,
+                                          s6a::KmeProvisioning& prov) {
+  s6a::UpdateLocationRequest ulr;
+  ulr.imsi = p.imsi;
+  ulr.visited_plmn_id = plmn();
+  ulr.terminal = s6a::TerminalInformation{p.imei14, p.software_version};
+  s6a::KmeConfirm c;
+  c.procedure = prov.procedure;
+  c.kme_version = prov.kme_version;
+  if (combo.procedure == 1) {
+    c.kme = std::move(prov.kme);
+    c.cookie = std::move(prov.cookie);
+  } else {
+    auto plain =
+        must(crypto::ecies_decrypt(p.ecies_profile, p.ecies.private_key, prov.encrypted_payload),
+             "ECIES");
+    auto payload = must(nas::decode_kme_payload(plain.view()), "payload");
+    const Bytes nonce(payload.nonce->begin(), payload.nonce->end());
+    auto transcript =
+        must(crypto::kme_transcript_checked(p.imsi, p.imei14, nonce, payload.kme), "transcript");
+    c.cookie = std::move(prov.cookie);
+    c.signature_algorithm = combo.sig == crypto::SignatureAlgorithm::kEd25519 ? 1 : 2;
+    c.signature = must(crypto::sign(combo.sig, p.signature.private_key, transcript), "sign");
+  }
+  ulr.kme_confirm = std::move(c);
+  return ulr;
 }
 
 }  // namespace kmebind::bench

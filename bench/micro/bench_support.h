@@ -86,4 +86,14 @@ class Bed {
 // The store master key of every Bed (TEST DATA).
 SecretBytes bench_master_key();
 
+// The serving network's SN id for kPlmn (TS 33.401 A.2), as the ULR and AIR carry it.
+Bytes plmn();
+
+// The ULR the CNN sends once the device answered (seed step 10): procedure 1 returns the KME and
+// the Cookie of the provisioning (protocol.md §2); procedure 2 the Cookie and the device's
+// signature over the transcript, made here as the device makes it (decrypt the payload, sign
+// kme_transcript). `prov` is consumed.
+s6a::UpdateLocationRequest confirming_ulr(const ue::UeProfile& p, const Combo& combo,
+                                          s6a::KmeProvisioning& prov);
+
 }  // namespace kmebind::bench

@@ -11,6 +11,7 @@
 #include "crypto/milenage.h"
 #include "crypto/random.h"
 #include "nas/kme_payload.h"
+#include "sim/provisioning.h"
 #include "store/key_wrap.h"
 
 namespace kmebind::bench {
@@ -30,6 +31,7 @@ void keep(const T& v) {
 
 struct CryptoFloor::Inputs {
   ue::UeProfile device;
+  store::DeviceRecord stored;  // the device's public keys as the HSS reads them from the store
   store::KeyWrap wrap{bench_master_key()};
   crypto::CookieKeyRing ring;
   Bytes sealed_k, sealed_opc;
@@ -53,6 +55,7 @@ struct CryptoFloor::Inputs {
 CryptoFloor::CryptoFloor(const Combo& combo) : in_(std::make_unique<Inputs>()), combo_(combo) {
   Inputs& in = *in_;
   in.device = must(ue::make_ue_profile(imsi_for(1), 1, combo.ecies, combo.sig), "profile");
+  in.stored = must(sim::device_record(in.device), "device record");
   must(in.ring.add_key(1, SecretBytes(Bytes(32, 0x17))), "cookie key");
   in.sealed_k = must(in.wrap.seal_k(in.device.imsi, in.device.k), "seal K");
   in.sealed_opc = must(in.wrap.seal_opc(in.device.imsi, in.device.opc), "seal OPc");
@@ -142,7 +145,7 @@ void CryptoFloor::hss_kme_request() {
   Inputs& in = *in_;
   auto kme = must(crypto::random_secret(crypto::kKmeSize), "KME");
   keep(kme);
-  keep(must(crypto::ecies_encrypt(combo_.ecies, in.device.ecies.public_key, in.plaintext.view()),
+  keep(must(crypto::ecies_encrypt(combo_.ecies, in.stored.enc_public_key, in.plaintext.view()),
             "ECIES encrypt"));
   if (combo_.procedure != 2) {
     // Procedure 1's Cookie: the KME sealed for the HSS, returned with the confirm.
@@ -175,8 +178,7 @@ void CryptoFloor::hss_ulr() {
     auto transcript = must(crypto::kme_transcript_checked(in.device.imsi, in.device.imei14,
                                                           content.nonce, content.kme),
                            "transcript");
-    must(crypto::verify(combo_.sig, in.device.signature.public_key, transcript, in.signature),
-         "verify");
+    must(crypto::verify(combo_.sig, in.stored.sig_public_key, transcript, in.signature), "verify");
   }
   keep(must(in.wrap.seal_kme(in.device.imsi, in.device.imei14, 1, in.kme), "seal KME"));
 }

@@ -44,10 +44,6 @@ void report_floor(benchmark::State& state, double cpu_us, double floor_us) {
   state.counters["ratio"] = cpu_us / floor_us;
 }
 
-Bytes plmn() {
-  return must(crypto::plmn_to_sn_id(kPlmn), "PLMN");
-}
-
 void air(benchmark::State& state) {
   Bed bed;
   const Combo combo{2, crypto::EciesProfile::kA, crypto::SignatureAlgorithm::kEd25519};
@@ -130,29 +126,7 @@ s6a::UpdateLocationRequest confirm_ulr(const Bed& bed, const ue::UeProfile& p, c
   if (!kma.result.ok() || prov == nullptr) {
     die("KME-Request for the ULR benchmark", Error(Code::kInternal, "refused"));
   }
-  s6a::UpdateLocationRequest ulr;
-  ulr.imsi = p.imsi;
-  ulr.visited_plmn_id = plmn();
-  ulr.terminal = s6a::TerminalInformation{p.imei14, p.software_version};
-  s6a::KmeConfirm c;
-  c.procedure = prov->procedure;
-  c.kme_version = prov->kme_version;
-  if (combo.procedure == 1) {
-    c.kme = std::move(prov->kme);
-  } else {
-    auto plain =
-        must(crypto::ecies_decrypt(p.ecies_profile, p.ecies.private_key, prov->encrypted_payload),
-             "ECIES");
-    auto payload = must(nas::decode_kme_payload(plain.view()), "payload");
-    const Bytes nonce(payload.nonce->begin(), payload.nonce->end());
-    auto transcript =
-        must(crypto::kme_transcript_checked(p.imsi, p.imei14, nonce, payload.kme), "transcript");
-    c.cookie = prov->cookie;
-    c.signature_algorithm = combo.sig == crypto::SignatureAlgorithm::kEd25519 ? 1 : 2;
-    c.signature = must(crypto::sign(combo.sig, p.signature.private_key, transcript), "sign");
-  }
-  ulr.kme_confirm = std::move(c);
-  return ulr;
+  return confirming_ulr(p, combo, *prov);
 }
 
 void ulr_confirm(benchmark::State& state, const Combo& combo) {

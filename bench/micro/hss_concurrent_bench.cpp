@@ -255,10 +255,6 @@ void report(benchmark::State& state, const Run& r, std::size_t ops, double floor
   state.counters["switches_per_op"] = static_cast<double>(r.switches) / n;
 }
 
-Bytes plmn() {
-  return must(crypto::plmn_to_sn_id(kPlmn), "PLMN");
-}
-
 std::string check_aia(const s6a::AuthenticationInformationAnswer& aia) {
   if (!aia.result.ok() || aia.vectors.size() != 1) {
     return "AIR refused: " + std::string(s6a::describe(aia.result));
@@ -272,36 +268,6 @@ std::string check_provisioning(const s6a::KmeAnswer& kma, const Combo& combo) {
     return "KME-Request refused: " + std::string(s6a::describe(kma.result));
   }
   return {};
-}
-
-// The ULR the CNN sends once the device answered (seed step 10): procedure 1 brings the KME
-// back; procedure 2 the Cookie and the device's signature over the transcript, made here as the
-// device makes it (decrypt the payload, sign kme_transcript). `prov` is consumed.
-s6a::UpdateLocationRequest confirming_ulr(const ue::UeProfile& p, const Combo& combo,
-                                          s6a::KmeProvisioning& prov) {
-  s6a::UpdateLocationRequest ulr;
-  ulr.imsi = p.imsi;
-  ulr.visited_plmn_id = plmn();
-  ulr.terminal = s6a::TerminalInformation{p.imei14, p.software_version};
-  s6a::KmeConfirm c;
-  c.procedure = prov.procedure;
-  c.kme_version = prov.kme_version;
-  if (combo.procedure == 1) {
-    c.kme = std::move(prov.kme);
-  } else {
-    auto plain = must(
-        crypto::ecies_decrypt(p.ecies_profile, p.ecies.private_key, prov.encrypted_payload),
-        "ECIES");
-    auto payload = must(nas::decode_kme_payload(plain.view()), "payload");
-    const Bytes nonce(payload.nonce->begin(), payload.nonce->end());
-    auto transcript =
-        must(crypto::kme_transcript_checked(p.imsi, p.imei14, nonce, payload.kme), "transcript");
-    c.cookie = std::move(prov.cookie);
-    c.signature_algorithm = combo.sig == crypto::SignatureAlgorithm::kEd25519 ? 1 : 2;
-    c.signature = must(crypto::sign(combo.sig, p.signature.private_key, transcript), "sign");
-  }
-  ulr.kme_confirm = std::move(c);
-  return ulr;
 }
 
 std::string check_ula(const s6a::UpdateLocationAnswer& ula) {
