@@ -51,6 +51,7 @@ void reload(const std::filesystem::path& path, net::LogOptions& running) {
     return;
   }
   running = config->log;
+  diameter::FdCore::set_log_level(config->diameter.fd_log_level);
   spdlog::info(
       "reloaded {}: log reopened, level {}; other changes take effect at the next "
       "start",

@@ -61,6 +61,7 @@ void reload(const std::filesystem::path& path, HssService& service, HssDaemonCon
     spdlog::error("log settings not applied: {}", logger.error().message());
   } else {
     running.log = config->log;
+    diameter::FdCore::set_log_level(config->diameter.fd_log_level);
   }
   running.cookie_keys = config->cookie_keys;
   spdlog::info(

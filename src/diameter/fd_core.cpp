@@ -163,6 +163,10 @@ void tap_hook(enum fd_hook_type type, struct msg* m, struct peer_hdr* peer, void
 FdCore::FdCore(DiameterConfig config)
     : config_(std::move(config)), authority_(std::make_unique<detail::PeerAuthority>(config_)) {}
 
+void FdCore::set_log_level(int fd_log_level) {
+  fd_g_debug_lvl = std::clamp(fd_log_level, FD_LOG_ANNOYING, FD_LOG_FATAL);
+}
+
 Result<std::unique_ptr<FdCore>> FdCore::create(DiameterConfig config) {
   if (auto st = validate(config); !st) return std::unexpected(st.error());
   if (g_core_created.exchange(true)) {

@@ -128,6 +128,11 @@ class FdCore {
   const S6aDictionary& dictionary() const { return dictionary_; }
   const DiameterConfig& config() const { return config_; }
 
+  // freeDiameter's log threshold (DiameterConfig::fd_log_level, 0..6; out-of-range values are
+  // clamped): lines below it are dropped before they are formatted. For a reload (SIGHUP) that
+  // changes the daemon's log level; create() sets it from the configuration.
+  static void set_log_level(int fd_log_level);
+
   // Waits for SIGINT or SIGTERM (blocked by create()) for up to `timeout`; returns the signal
   // number, or 0 on timeout. REQUIRES: called from a thread that has them blocked.
   static int wait_for_termination_signal(std::optional<std::chrono::milliseconds> timeout = {});

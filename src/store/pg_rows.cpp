@@ -107,12 +107,21 @@ Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device,
       p);
   if (!added) return pass(added);
   if (added->count() > 0) return DeviceChange::kAdded;
-  // The IMEI is known: replace its keys only where they differ.
+  // The IMEI is known: replace its keys only where they differ — the same key in the other P-256
+  // encoding (a device stored compressed, put again uncompressed) is no change and stays as is.
+  // FOR UPDATE: no other transaction changes the row between this comparison and the UPDATE.
+  auto current = conn.query(
+      "SELECT " + std::string(kDeviceColumns) + " FROM devices WHERE imei = $1 FOR UPDATE",
+      Params().text(device.imei));
+  if (!current) return pass(current);
+  if (current->count() > 0) {
+    auto stored = decode_device(*current, 0, 0);
+    if (!stored) return pass(stored);
+    if (same_device_keys(*stored, device)) return DeviceChange::kUnchanged;
+  }
   auto replaced = conn.query(
       "UPDATE devices SET enc_profile = $2, enc_public_key = $3, sig_alg = $4, sig_public_key = "
-      "$5, "
-      "updated_at = $6 WHERE imei = $1 AND (enc_profile <> $2 OR enc_public_key <> $3 OR "
-      "sig_alg <> $4 OR sig_public_key <> $5) RETURNING 1",
+      "$5, updated_at = $6 WHERE imei = $1 RETURNING 1",
       p);
   if (!replaced) return pass(replaced);
   return replaced->count() > 0 ? DeviceChange::kReplaced : DeviceChange::kUnchanged;

@@ -113,11 +113,24 @@ Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device,
     if (auto st = s->run(); !st) return std::unexpected(st.error());
     if (conn.changes() > 0) return DeviceChange::kAdded;
   }
-  // The IMEI is known: replace its keys only where they differ.
+  // The IMEI is known: replace its keys only where they differ — the same key in the other P-256
+  // encoding (a device stored compressed, put again uncompressed) is no change and stays as is.
+  {
+    auto q = conn.prepare("SELECT " + std::string(kDeviceColumns) + " FROM devices WHERE imei = ?");
+    if (!q) return pass(q);
+    q->bind_text(1, device.imei);
+    auto row = q->step();
+    if (!row) return pass(row);
+    if (*row) {
+      auto stored = decode_device(*q);
+      if (!stored) return pass(stored);
+      if (same_device_keys(*stored, device)) return DeviceChange::kUnchanged;
+    }
+  }
   auto s = conn.prepare(
-      "UPDATE devices SET enc_profile = ?2, enc_public_key = ?3, sig_alg = ?4, sig_public_key = ?5, "
-      "updated_at = ?6 WHERE imei = ?1 AND (enc_profile <> ?2 OR enc_public_key <> ?3 OR "
-      "sig_alg <> ?4 OR sig_public_key <> ?5)");
+      "UPDATE devices SET enc_profile = ?2, enc_public_key = ?3, sig_alg = ?4, sig_public_key = "
+      "?5, "
+      "updated_at = ?6 WHERE imei = ?1");
   if (!s) return pass(s);
   s->bind_text(1, device.imei)
       .bind_text(2, to_string(device.enc_profile))

@@ -131,6 +131,14 @@ Status check_sig_public_key(SigAlgorithm alg, ByteView key) {
                      key, alg == SigAlgorithm::kEcdsaP256Sha256);
 }
 
+bool same_public_key(ByteView a, ByteView b) {
+  if (std::ranges::equal(a, b)) return true;
+  if (a.size() == 65 && b.size() == 33) std::swap(a, b);
+  if (a.size() != 33 || b.size() != 65 || b[0] != 0x04) return false;
+  const std::uint8_t prefix = (b[64] & 1) != 0 ? 0x03 : 0x02;
+  return a[0] == prefix && std::ranges::equal(a.subspan(1), b.subspan(1, 32));
+}
+
 std::string_view allowed_procedures_text(bool procedure1, bool procedure2) {
   if (procedure1 && procedure2) return "1,2";
   if (procedure1) return "1";

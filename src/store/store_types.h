@@ -76,4 +76,9 @@ inline std::int64_t sql_limit(std::size_t limit) {
 Status check_enc_public_key(EncProfile profile, ByteView key);
 Status check_sig_public_key(SigAlgorithm alg, ByteView key);
 
+// Whether two encodings carry the same public key: equal octets, or one P-256 point given
+// compressed (33) and uncompressed (65) — SEC 1 §2.3.3: 02/03 by the parity of Y, then X. No curve
+// arithmetic. A device put again with the key it has, in the other encoding, is no key change.
+bool same_public_key(ByteView a, ByteView b);
+
 }  // namespace kmebind::store

@@ -73,6 +73,14 @@ struct DeviceRecord {
   Bytes sig_public_key;  // Ed25519 (32) or P-256 (65, or 33 compressed)
 };
 
+// Same algorithms and the same keys (same_public_key: one P-256 point given compressed and
+// uncompressed is one key); the IMEIs are not compared.
+inline bool same_device_keys(const DeviceRecord& a, const DeviceRecord& b) {
+  return a.enc_profile == b.enc_profile && a.sig_alg == b.sig_alg &&
+         same_public_key(a.enc_public_key, b.enc_public_key) &&
+         same_public_key(a.sig_public_key, b.sig_public_key);
+}
+
 // The KME currently stored for an IMSI/IMEI pair.
 struct KmeRecord {
   std::string imsi;

@@ -23,7 +23,7 @@ TEST(FdLog, PeerClosingItsTlsConnectionIsInfoAndOtherErrorsStayErrors) {
     sink->set_pattern("%l %v");
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("t", sink));
     spdlog::set_level(spdlog::level::trace);
-    fd_g_debug_lvl = FD_LOG_NOTICE;  // the daemons' threshold below log level debug
+    FdCore::set_log_level(FD_LOG_NOTICE);  // the daemons' threshold below log level debug
     fd_log(FD_LOG_ERROR, "ERROR: in '(fd_tls_rcvthr_core(conn, conn->cc_tls_para.session))' :\t%s",
            "Transport endpoint is not connected");
     fd_log(FD_LOG_ERROR, "ERROR: in '(%s)' :\t%s", "fd_cnx_send(conn, buf, len)", "Broken pipe");
@@ -43,7 +43,7 @@ TEST(FdLog, PeerClosingItsTlsConnectionIsInfoAndOtherErrorsStayErrors) {
 
 // freeDiameter hands every line to the handler, its per-message debug lines included; the
 // handler keeps only those at or above freeDiameter's threshold (the daemon's log level).
-TEST(FdLog, LinesBelowFreeDiameterThresholdAreDroppedAndDebugLinesShowAtDebugLevel) {
+TEST(FdLog, LinesBelowTheThresholdAreDroppedAndDebugLinesShowOnceItIsLowered) {
   in_child([] {
     auto core = FdCore::create(server_config(kHssId, free_loopback_port(), ""));
     ASSERT_TRUE(core) << core.error().what();
@@ -52,10 +52,10 @@ TEST(FdLog, LinesBelowFreeDiameterThresholdAreDroppedAndDebugLinesShowAtDebugLev
     sink->set_pattern("%l %v");
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("t", sink));
     spdlog::set_level(spdlog::level::trace);
-    fd_g_debug_lvl = FD_LOG_NOTICE;
+    FdCore::set_log_level(FD_LOG_NOTICE);
     fd_log(FD_LOG_DEBUG, "per-message line %d", 1);
     EXPECT_EQ(out.str().find("per-message line"), std::string::npos) << out.str();
-    fd_g_debug_lvl = FD_LOG_DEBUG;
+    FdCore::set_log_level(FD_LOG_DEBUG);  // what a reload to log level debug does
     fd_log(FD_LOG_DEBUG, "per-message line %d", 2);
     EXPECT_NE(out.str().find("debug freeDiameter: per-message line 2"), std::string::npos)
         << out.str();

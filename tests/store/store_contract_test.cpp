@@ -243,10 +243,39 @@ TYPED_TEST(StoreContractTest, DevicesAreStoredAndTheirKeysReplaced) {
   EXPECT_EQ(s.get_device(kImei)->enc_public_key, Bytes(32, 0x33));
   EXPECT_EQ(s.get_device(kImei2).error().code(), Code::kNotFound);
   auto bad = sample_device(kImei2);
-  bad.sig_public_key = Bytes(32, 0x22);  // P-256 needs 33 octets
+  bad.sig_public_key = Bytes(32, 0x22);  // P-256 needs 65 or 33 octets
   EXPECT_EQ(s.put_device(bad).error().code(), Code::kInvalidArgument);
   EXPECT_EQ(this->actions(), (std::vector<std::string>{"device-put", "device-put"}));
   EXPECT_EQ(s.counts()->devices, 1u);
+}
+
+// A P-256 key is kept in the encoding it was given (65 octets uncompressed, what kmebind writes;
+// 33 compressed in stores from before). The same point put again in the other encoding is the
+// same key: nothing is rewritten and no "keys replaced" audit row is written.
+TYPED_TEST(StoreContractTest, TheSameP256KeyInTheOtherEncodingIsNoKeyChange) {
+  SubscriberStore& s = this->store();
+  auto compressed = sample_device(kImei);  // sig key 02 ‖ X (X = 0x22…)
+  ASSERT_TRUE(s.put_device(compressed));
+  auto uncompressed = compressed;
+  uncompressed.sig_public_key = Bytes(65, 0x22);
+  uncompressed.sig_public_key[0] = 0x04;
+  uncompressed.sig_public_key[64] = 0x40;  // Y even: the point 02 ‖ X names
+  ASSERT_TRUE(s.put_device(uncompressed));
+  EXPECT_EQ(s.get_device(kImei)->sig_public_key, compressed.sig_public_key);  // kept as stored
+  EXPECT_EQ(this->actions(), (std::vector<std::string>{"device-put"}));
+
+  auto other_point = uncompressed;
+  other_point.sig_public_key[64] = 0x41;  // Y odd: 03 ‖ X, another point
+  ASSERT_TRUE(s.put_device(other_point));
+  EXPECT_EQ(s.get_device(kImei)->sig_public_key, other_point.sig_public_key);  // 65 octets back
+  EXPECT_EQ(this->actions(), (std::vector<std::string>{"device-put", "device-put"}));
+  ASSERT_TRUE(s.put_device(other_point));  // the same 65 octets again: unchanged
+  auto back_to_compressed = other_point;
+  back_to_compressed.sig_public_key = Bytes(33, 0x22);
+  back_to_compressed.sig_public_key[0] = 0x03;
+  ASSERT_TRUE(s.put_device(back_to_compressed));  // the same point: unchanged
+  EXPECT_EQ(s.get_device(kImei)->sig_public_key.size(), 65u);
+  EXPECT_EQ(this->actions(), (std::vector<std::string>{"device-put", "device-put"}));
 }
 
 // get_pair gives, in one call, what the five single reads give (K and OPc left out).

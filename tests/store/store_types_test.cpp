@@ -69,5 +69,27 @@ TEST(StoreTypesTest, UncompressedP256KeysAreAcceptedWithTheirPrefixOnly) {
   EXPECT_FALSE(check_sig_public_key(SigAlgorithm::kEcdsaP256Sha256, p256));
 }
 
+TEST(StoreTypesTest, SamePublicKeyMatchesOnePointInBothEncodingsOnly) {
+  Bytes uncompressed(65, 0x5a);
+  uncompressed[0] = 0x04;
+  uncompressed[64] = 0x07;  // Y odd
+  Bytes compressed(uncompressed.begin(), uncompressed.begin() + 33);
+  compressed[0] = 0x03;
+  EXPECT_TRUE(same_public_key(compressed, uncompressed));
+  EXPECT_TRUE(same_public_key(uncompressed, compressed));
+  EXPECT_TRUE(same_public_key(uncompressed, uncompressed));
+  compressed[0] = 0x02;  // the other Y
+  EXPECT_FALSE(same_public_key(compressed, uncompressed));
+  compressed[0] = 0x03;
+  compressed[5] ^= 1;  // another X
+  EXPECT_FALSE(same_public_key(compressed, uncompressed));
+  EXPECT_FALSE(same_public_key(Bytes(32, 1), Bytes(32, 2)));
+  EXPECT_TRUE(same_public_key(Bytes(32, 1), Bytes(32, 1)));
+  Bytes not_uncompressed = uncompressed;
+  not_uncompressed[0] = 0x05;
+  compressed[5] ^= 1;
+  EXPECT_FALSE(same_public_key(compressed, not_uncompressed));
+}
+
 }  // namespace
 }  // namespace kmebind::store
