@@ -63,7 +63,9 @@ void route_fd_log(int level, const char* format, va_list args) {
   // freeDiameter calls the handler for every line, its per-message debug lines included, and
   // leaves the threshold to the handler (its own default handler checks it the same way):
   // format only what will be kept.
-  if (level < fd_g_debug_lvl) return;
+  // Relaxed atomic access: set_log_level may change the threshold from a reload while
+  // freeDiameter's threads log (an int; freeDiameter's own reads are plain).
+  if (level < std::atomic_ref<int>(fd_g_debug_lvl).load(std::memory_order_relaxed)) return;
   char line[1024];
   std::vsnprintf(line, sizeof line, format, args);
   spdlog::level::level_enum to = spdlog::level::trace;
@@ -164,7 +166,8 @@ FdCore::FdCore(DiameterConfig config)
     : config_(std::move(config)), authority_(std::make_unique<detail::PeerAuthority>(config_)) {}
 
 void FdCore::set_log_level(int fd_log_level) {
-  fd_g_debug_lvl = std::clamp(fd_log_level, FD_LOG_ANNOYING, FD_LOG_FATAL);
+  std::atomic_ref<int>(fd_g_debug_lvl)
+      .store(std::clamp(fd_log_level, FD_LOG_ANNOYING, FD_LOG_FATAL), std::memory_order_relaxed);
 }
 
 Result<std::unique_ptr<FdCore>> FdCore::create(DiameterConfig config) {

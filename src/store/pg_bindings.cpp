@@ -88,11 +88,7 @@ Status PgStore::do_put_device(const DeviceRecord& device_in, std::string_view ac
     auto change = upsert_device(c, device, now);
     if (!change) return pass(change);
     if (*change == DeviceChange::kUnchanged) return {};
-    const std::string detail =
-        std::string(*change == DeviceChange::kAdded ? "added" : "keys replaced") +
-        ": enc profile " + std::string(to_string(device.enc_profile)) + " key " +
-        to_hex(device.enc_public_key) + ", sig " + std::string(to_string(device.sig_alg)) +
-        " key " + to_hex(device.sig_public_key);
+    const std::string detail = device_put_detail(*change, device);
     return insert_audit(c, now, {actor, "device-put", "", device.imei, detail, ""});
   });
 }

@@ -316,13 +316,9 @@ class PgBulkImport final : public BulkImport {
         if (added.contains(d.imei)) continue;
         auto change = upsert_device(*lease_, d, now_);
         if (!change) return poison(change.error());
-        if (*change != DeviceChange::kReplaced) continue;
-        ++stats_.devices;
-        audits_.push_back({"device-put", "", d.imei,
-                           "keys replaced: enc profile " + std::string(to_string(d.enc_profile)) +
-                               " key " + to_hex(d.enc_public_key) + ", sig " +
-                               std::string(to_string(d.sig_alg)) + " key " +
-                               to_hex(d.sig_public_key)});
+        if (*change == DeviceChange::kUnchanged) continue;
+        if (*change == DeviceChange::kReplaced) ++stats_.devices;
+        audits_.push_back({"device-put", "", d.imei, device_put_detail(*change, d)});
       }
     }
     devices_.clear();

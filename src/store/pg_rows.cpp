@@ -93,38 +93,53 @@ Result<bool> insert_binding(Connection& conn, std::string_view imsi, std::string
 }
 
 Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device, std::int64_t now) {
-  Params p;
-  p.text(device.imei)
-      .text(to_string(device.enc_profile))
-      .bytes(device.enc_public_key)
-      .text(to_string(device.sig_alg))
-      .bytes(device.sig_public_key)
-      .integer(now);
   auto added = conn.query(
       "INSERT INTO devices (imei, enc_profile, enc_public_key, sig_alg, sig_public_key, "
       "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (imei) DO NOTHING "
       "RETURNING 1",
-      p);
+      Params()
+          .text(device.imei)
+          .text(to_string(device.enc_profile))
+          .bytes(device.enc_public_key)
+          .text(to_string(device.sig_alg))
+          .bytes(device.sig_public_key)
+          .integer(now));
   if (!added) return pass(added);
   if (added->count() > 0) return DeviceChange::kAdded;
-  // The IMEI is known: replace its keys only where they differ — the same key in the other P-256
-  // encoding (a device stored compressed, put again uncompressed) is no change and stays as is.
-  // FOR UPDATE: no other transaction changes the row between this comparison and the UPDATE.
+  // The IMEI is known. Other keys replace the stored ones; the same keys (one P-256 point may be
+  // stored compressed and given uncompressed, or the reverse) are kept, a compressed P-256 key
+  // taking the given uncompressed form (device_change.h). FOR NO KEY UPDATE: no other transaction
+  // changes the row between this comparison and the UPDATE (no foreign key references devices).
   auto current = conn.query(
-      "SELECT " + std::string(kDeviceColumns) + " FROM devices WHERE imei = $1 FOR UPDATE",
+      "SELECT " + std::string(kDeviceColumns) + " FROM devices WHERE imei = $1 FOR NO KEY UPDATE",
       Params().text(device.imei));
   if (!current) return pass(current);
+  DeviceRecord row_to_store = device;
+  DeviceChange change = DeviceChange::kReplaced;
   if (current->count() > 0) {
     auto stored = decode_device(*current, 0, 0);
     if (!stored) return pass(stored);
-    if (same_device_keys(*stored, device)) return DeviceChange::kUnchanged;
+    if (same_device_keys(*stored, device)) {
+      row_to_store = reencoded(*stored, device);
+      if (row_to_store.enc_public_key == stored->enc_public_key &&
+          row_to_store.sig_public_key == stored->sig_public_key) {
+        return DeviceChange::kUnchanged;
+      }
+      change = DeviceChange::kReencoded;
+    }
   }
-  auto replaced = conn.query(
+  auto updated = conn.query(
       "UPDATE devices SET enc_profile = $2, enc_public_key = $3, sig_alg = $4, sig_public_key = "
       "$5, updated_at = $6 WHERE imei = $1 RETURNING 1",
-      p);
-  if (!replaced) return pass(replaced);
-  return replaced->count() > 0 ? DeviceChange::kReplaced : DeviceChange::kUnchanged;
+      Params()
+          .text(row_to_store.imei)
+          .text(to_string(row_to_store.enc_profile))
+          .bytes(row_to_store.enc_public_key)
+          .text(to_string(row_to_store.sig_alg))
+          .bytes(row_to_store.sig_public_key)
+          .integer(now));
+  if (!updated) return pass(updated);
+  return updated->count() > 0 ? change : DeviceChange::kUnchanged;
 }
 
 Result<std::uint32_t> version_of(const Rows& rows, int row, int col) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "store/device_change.h"
 #include "store/key_wrap.h"
 #include "store/pg_db.h"
 #include "store/subscriber_store.h"
@@ -42,7 +43,7 @@ Status require_subscriber(Connection& conn, std::string_view imsi);
 Result<bool> insert_binding(Connection& conn, std::string_view imsi, std::string_view imei,
                             std::int64_t now);
 
-enum class DeviceChange { kUnchanged, kAdded, kReplaced };
+// Inserts the device, replaces its keys or re-encodes them (device_change.h); says which.
 Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device, std::int64_t now);
 
 // The body of store_kme (see SubscriberStore::store_kme), audit row included. Locks the pair's

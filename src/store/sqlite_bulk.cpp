@@ -76,17 +76,14 @@ class SqliteBulkImport final : public BulkImport {
       // New devices are audited as one "device-import" row per batch (commit_batch).
       ++devices_added_in_batch_;
       ++stats_.devices;
-    } else if (*change == DeviceChange::kReplaced) {
-      const std::string detail = "keys replaced: enc profile " + std::string(to_string(device.enc_profile)) +
-                                 " key " + to_hex(device.enc_public_key) + ", sig " +
-                                 std::string(to_string(device.sig_alg)) + " key " +
-                                 to_hex(device.sig_public_key);
-      if (auto st = insert_audit(c, now_, {options_.actor, "device-put", "", device.imei, detail,
-                                           options_.source});
+    } else if (*change != DeviceChange::kUnchanged) {  // replaced, or re-encoded (same keys)
+      if (auto st = insert_audit(c, now_,
+                                 {options_.actor, "device-put", "", device.imei,
+                                  device_put_detail(*change, device), options_.source});
           !st) {
         return poison(st.error());
       }
-      ++stats_.devices;
+      if (*change == DeviceChange::kReplaced) ++stats_.devices;
     }
     return row_done();
   }

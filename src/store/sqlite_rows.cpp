@@ -113,8 +113,11 @@ Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device,
     if (auto st = s->run(); !st) return std::unexpected(st.error());
     if (conn.changes() > 0) return DeviceChange::kAdded;
   }
-  // The IMEI is known: replace its keys only where they differ — the same key in the other P-256
-  // encoding (a device stored compressed, put again uncompressed) is no change and stays as is.
+  // The IMEI is known. Other keys replace the stored ones; the same keys (one P-256 point may be
+  // stored compressed and given uncompressed, or the reverse) are kept, a compressed P-256 key
+  // taking the given uncompressed form (device_change.h).
+  DeviceRecord row_to_store = device;
+  DeviceChange change = DeviceChange::kReplaced;
   {
     auto q = conn.prepare("SELECT " + std::string(kDeviceColumns) + " FROM devices WHERE imei = ?");
     if (!q) return pass(q);
@@ -124,7 +127,14 @@ Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device,
     if (*row) {
       auto stored = decode_device(*q);
       if (!stored) return pass(stored);
-      if (same_device_keys(*stored, device)) return DeviceChange::kUnchanged;
+      if (same_device_keys(*stored, device)) {
+        row_to_store = reencoded(*stored, device);
+        if (row_to_store.enc_public_key == stored->enc_public_key &&
+            row_to_store.sig_public_key == stored->sig_public_key) {
+          return DeviceChange::kUnchanged;
+        }
+        change = DeviceChange::kReencoded;
+      }
     }
   }
   auto s = conn.prepare(
@@ -132,14 +142,14 @@ Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device,
       "?5, "
       "updated_at = ?6 WHERE imei = ?1");
   if (!s) return pass(s);
-  s->bind_text(1, device.imei)
-      .bind_text(2, to_string(device.enc_profile))
-      .bind_blob(3, device.enc_public_key)
-      .bind_text(4, to_string(device.sig_alg))
-      .bind_blob(5, device.sig_public_key)
+  s->bind_text(1, row_to_store.imei)
+      .bind_text(2, to_string(row_to_store.enc_profile))
+      .bind_blob(3, row_to_store.enc_public_key)
+      .bind_text(4, to_string(row_to_store.sig_alg))
+      .bind_blob(5, row_to_store.sig_public_key)
       .bind_int(6, now);
   if (auto st = s->run(); !st) return std::unexpected(st.error());
-  return conn.changes() > 0 ? DeviceChange::kReplaced : DeviceChange::kUnchanged;
+  return conn.changes() > 0 ? change : DeviceChange::kUnchanged;
 }
 
 Status validate_kme(const SecretBytes& kme, int procedure) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string_view>
 
+#include "store/device_change.h"
 #include "store/key_wrap.h"
 #include "store/sqlite_db.h"
 #include "store/subscriber_store.h"
@@ -38,8 +39,7 @@ Result<bool> insert_binding(Connection& conn, std::string_view imsi, std::string
 
 // Checks a device's IMEI (normalized in place) and key encodings.
 Status validate_device(DeviceRecord& device);
-// Inserts the device or replaces its keys; says which (kUnchanged: same keys already stored).
-enum class DeviceChange { kUnchanged, kAdded, kReplaced };
+// Inserts the device, replaces its keys or re-encodes them (device_change.h); says which.
 Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device, std::int64_t now);
 
 // The body of store_kme (see SubscriberStore::store_kme), audit row included.

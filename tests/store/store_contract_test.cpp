@@ -250,9 +250,11 @@ TYPED_TEST(StoreContractTest, DevicesAreStoredAndTheirKeysReplaced) {
 }
 
 // A P-256 key is kept in the encoding it was given (65 octets uncompressed, what kmebind writes;
-// 33 compressed in stores from before). The same point put again in the other encoding is the
-// same key: nothing is rewritten and no "keys replaced" audit row is written.
-TYPED_TEST(StoreContractTest, TheSameP256KeyInTheOtherEncodingIsNoKeyChange) {
+// 33 compressed in stores from before). The same point put again is the same key, never "keys
+// replaced": given uncompressed for a key stored compressed, the stored key is re-encoded (the
+// form the HSS loads faster; its own audit detail); given compressed for a key stored
+// uncompressed, nothing is written.
+TYPED_TEST(StoreContractTest, TheSameP256KeyInTheOtherEncodingIsReencodedNeverReplaced) {
   SubscriberStore& s = this->store();
   auto compressed = sample_device(kImei);  // sig key 02 ‖ X (X = 0x22…)
   ASSERT_TRUE(s.put_device(compressed));
@@ -261,21 +263,27 @@ TYPED_TEST(StoreContractTest, TheSameP256KeyInTheOtherEncodingIsNoKeyChange) {
   uncompressed.sig_public_key[0] = 0x04;
   uncompressed.sig_public_key[64] = 0x40;  // Y even: the point 02 ‖ X names
   ASSERT_TRUE(s.put_device(uncompressed));
-  EXPECT_EQ(s.get_device(kImei)->sig_public_key, compressed.sig_public_key);  // kept as stored
-  EXPECT_EQ(this->actions(), (std::vector<std::string>{"device-put"}));
+  EXPECT_EQ(s.get_device(kImei)->sig_public_key, uncompressed.sig_public_key);  // re-encoded
+  EXPECT_EQ(this->actions(), (std::vector<std::string>{"device-put", "device-put"}));
+  auto audit = s.list_audit(audit_of(std::nullopt));
+  ASSERT_TRUE(audit);
+  ASSERT_FALSE(audit->empty());
+  bool reencoded = false;
+  for (const auto& row : *audit) {
+    EXPECT_EQ(row.detail.find("keys replaced"), std::string::npos) << row.detail;
+    reencoded = reencoded || row.detail.starts_with("same keys, P-256 re-encoded uncompressed");
+  }
+  EXPECT_TRUE(reencoded);
+  ASSERT_TRUE(s.put_device(compressed));    // the same point compressed: nothing written
+  ASSERT_TRUE(s.put_device(uncompressed));  // the same 65 octets: nothing written
+  EXPECT_EQ(s.get_device(kImei)->sig_public_key.size(), 65u);
+  EXPECT_EQ(this->actions(), (std::vector<std::string>{"device-put", "device-put"}));
 
   auto other_point = uncompressed;
   other_point.sig_public_key[64] = 0x41;  // Y odd: 03 ‖ X, another point
   ASSERT_TRUE(s.put_device(other_point));
-  EXPECT_EQ(s.get_device(kImei)->sig_public_key, other_point.sig_public_key);  // 65 octets back
-  EXPECT_EQ(this->actions(), (std::vector<std::string>{"device-put", "device-put"}));
-  ASSERT_TRUE(s.put_device(other_point));  // the same 65 octets again: unchanged
-  auto back_to_compressed = other_point;
-  back_to_compressed.sig_public_key = Bytes(33, 0x22);
-  back_to_compressed.sig_public_key[0] = 0x03;
-  ASSERT_TRUE(s.put_device(back_to_compressed));  // the same point: unchanged
-  EXPECT_EQ(s.get_device(kImei)->sig_public_key.size(), 65u);
-  EXPECT_EQ(this->actions(), (std::vector<std::string>{"device-put", "device-put"}));
+  EXPECT_EQ(s.get_device(kImei)->sig_public_key, other_point.sig_public_key);
+  EXPECT_EQ(this->actions(), (std::vector<std::string>{"device-put", "device-put", "device-put"}));
 }
 
 // get_pair gives, in one call, what the five single reads give (K and OPc left out).
@@ -434,6 +442,39 @@ TYPED_TEST(StoreContractTest, SettingsArePlainOrSealedAndReservedNamesRefused) {
   // Settings survive a reopen with the same key.
   this->store_.reset();
   EXPECT_EQ(**this->store().get_sealed_setting("import.key"), key_of(5));
+}
+
+// An import meets devices already stored: the same keys compressed change nothing, the same keys
+// uncompressed re-encode a compressed key (one audit row, not counted as a device written), and
+// other keys replace them (counted and audited), in both engines' batched paths.
+TYPED_TEST(StoreContractTest, BulkImportReencodesTheSameKeysAndCountsOnlyReplacements) {
+  SubscriberStore& s = this->store();
+  ASSERT_TRUE(s.put_device(sample_device(kImei)));  // sig key 02 ‖ X
+  ASSERT_TRUE(s.put_device(sample_device(kImei2)));
+  auto bulk = s.begin_bulk_import(batches_of(10, "devices.csv"));
+  ASSERT_TRUE(bulk) << bulk.error().what();
+  auto same_uncompressed = sample_device(kImei);
+  same_uncompressed.sig_public_key = Bytes(65, 0x22);
+  same_uncompressed.sig_public_key[0] = 0x04;
+  same_uncompressed.sig_public_key[64] = 0x40;  // Y even: the point of 02 ‖ X
+  ASSERT_TRUE((*bulk)->put_device(same_uncompressed));
+  auto other = sample_device(kImei2);
+  other.enc_public_key = Bytes(32, 0x44);
+  ASSERT_TRUE((*bulk)->put_device(other));
+  auto stats = (*bulk)->finish();
+  ASSERT_TRUE(stats) << stats.error().what();
+  EXPECT_EQ(stats->devices, 1u);  // the replacement only
+  EXPECT_EQ(s.get_device(kImei)->sig_public_key, same_uncompressed.sig_public_key);
+  EXPECT_EQ(s.get_device(kImei2)->enc_public_key, Bytes(32, 0x44));
+  auto audit = s.list_audit(audit_of(std::nullopt));
+  ASSERT_TRUE(audit);
+  std::vector<std::string> details;
+  for (const auto& row : *audit) {
+    if (row.source == "devices.csv") details.push_back(row.detail.substr(0, row.detail.find(':')));
+  }
+  std::sort(details.begin(), details.end());
+  EXPECT_EQ(details, (std::vector<std::string>{"keys replaced",
+                                               "same keys, P-256 re-encoded uncompressed"}));
 }
 
 TYPED_TEST(StoreContractTest, BulkImportWritesBatchesAndRefusesATakenImsiForThatRowOnly) {
