@@ -20,6 +20,18 @@ DeviceRecord reencoded(const DeviceRecord& stored, const DeviceRecord& given) {
   return out;
 }
 
+DeviceChange change_over(const DeviceRecord& stored, const DeviceRecord& given,
+                         DeviceRecord& to_store) {
+  if (!same_device_keys(stored, given)) {
+    to_store = given;
+    return DeviceChange::kReplaced;
+  }
+  to_store = reencoded(stored, given);
+  const bool same_octets = to_store.enc_public_key == stored.enc_public_key &&
+                           to_store.sig_public_key == stored.sig_public_key;
+  return same_octets ? DeviceChange::kUnchanged : DeviceChange::kReencoded;
+}
+
 std::string device_put_detail(DeviceChange change, const DeviceRecord& device) {
   std::string what = "added";
   if (change == DeviceChange::kReplaced) what = "keys replaced";

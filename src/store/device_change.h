@@ -20,6 +20,12 @@ enum class DeviceChange {
 // `given` — the form the HSS loads without a square root. Never the other way round.
 DeviceRecord reencoded(const DeviceRecord& stored, const DeviceRecord& given);
 
+// What putting `given` over the `stored` row of the same IMEI does: kUnchanged (nothing to
+// write), kReencoded (the same keys: write `to_store` = reencoded(stored, given)) or kReplaced
+// (write `to_store` = given).
+DeviceChange change_over(const DeviceRecord& stored, const DeviceRecord& given,
+                         DeviceRecord& to_store);
+
 // "added: enc profile A key … , sig ed25519 key …", "keys replaced: …", "same keys, P-256
 // re-encoded uncompressed: …". REQUIRES: change is not kUnchanged.
 std::string device_put_detail(DeviceChange change, const DeviceRecord& device);

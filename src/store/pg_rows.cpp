@@ -92,18 +92,26 @@ Result<bool> insert_binding(Connection& conn, std::string_view imsi, std::string
   return r->count() > 0;
 }
 
+namespace {
+// $1 imei, $2 enc_profile, $3 enc_public_key, $4 sig_alg, $5 sig_public_key, $6 now.
+Params device_params(const DeviceRecord& d, std::int64_t now) {
+  Params p;
+  p.text(d.imei)
+      .text(to_string(d.enc_profile))
+      .bytes(d.enc_public_key)
+      .text(to_string(d.sig_alg))
+      .bytes(d.sig_public_key)
+      .integer(now);
+  return p;
+}
+}  // namespace
+
 Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device, std::int64_t now) {
   auto added = conn.query(
       "INSERT INTO devices (imei, enc_profile, enc_public_key, sig_alg, sig_public_key, "
       "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (imei) DO NOTHING "
       "RETURNING 1",
-      Params()
-          .text(device.imei)
-          .text(to_string(device.enc_profile))
-          .bytes(device.enc_public_key)
-          .text(to_string(device.sig_alg))
-          .bytes(device.sig_public_key)
-          .integer(now));
+      device_params(device, now));
   if (!added) return pass(added);
   if (added->count() > 0) return DeviceChange::kAdded;
   // The IMEI is known. Other keys replace the stored ones; the same keys (one P-256 point may be
@@ -119,25 +127,13 @@ Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device,
   if (current->count() > 0) {
     auto stored = decode_device(*current, 0, 0);
     if (!stored) return pass(stored);
-    if (same_device_keys(*stored, device)) {
-      row_to_store = reencoded(*stored, device);
-      if (row_to_store.enc_public_key == stored->enc_public_key &&
-          row_to_store.sig_public_key == stored->sig_public_key) {
-        return DeviceChange::kUnchanged;
-      }
-      change = DeviceChange::kReencoded;
-    }
+    change = change_over(*stored, device, row_to_store);
+    if (change == DeviceChange::kUnchanged) return change;
   }
   auto updated = conn.query(
       "UPDATE devices SET enc_profile = $2, enc_public_key = $3, sig_alg = $4, sig_public_key = "
       "$5, updated_at = $6 WHERE imei = $1 RETURNING 1",
-      Params()
-          .text(row_to_store.imei)
-          .text(to_string(row_to_store.enc_profile))
-          .bytes(row_to_store.enc_public_key)
-          .text(to_string(row_to_store.sig_alg))
-          .bytes(row_to_store.sig_public_key)
-          .integer(now));
+      device_params(row_to_store, now));
   if (!updated) return pass(updated);
   return updated->count() > 0 ? change : DeviceChange::kUnchanged;
 }

@@ -127,14 +127,8 @@ Result<DeviceChange> upsert_device(Connection& conn, const DeviceRecord& device,
     if (*row) {
       auto stored = decode_device(*q);
       if (!stored) return pass(stored);
-      if (same_device_keys(*stored, device)) {
-        row_to_store = reencoded(*stored, device);
-        if (row_to_store.enc_public_key == stored->enc_public_key &&
-            row_to_store.sig_public_key == stored->sig_public_key) {
-          return DeviceChange::kUnchanged;
-        }
-        change = DeviceChange::kReencoded;
-      }
+      change = change_over(*stored, device, row_to_store);
+      if (change == DeviceChange::kUnchanged) return change;
     }
   }
   auto s = conn.prepare(
