@@ -24,7 +24,7 @@ std::string_view to_string(KeyType type);  // "x25519", "p256", "ed25519"
 Result<std::string> public_key_to_pem(KeyType type, ByteView raw_public);
 Result<std::string> private_key_to_pem(KeyType type, const SecretBytes& raw_private);
 
-// A device public key in the form the store keeps (docs/admin.md, "Device keys"): X25519 and
+// A device public key in the form the store keeps (docs/admin.md, `device add`): X25519 and
 // Ed25519 keys as they are (32 octets), P-256 keys uncompressed (65 octets, SEC 1 §2.3.3) from
 // either form — the HSS then loads them without a modular square root (≈ 5 × faster).
 // kInvalidArgument if `raw` is not a valid public key of `type`.

@@ -24,7 +24,7 @@ Status provision_subscription(store::SubscriberStore& store, const ue::UeProfile
                               const SubscriptionPolicy& policy, std::string_view actor = "sim");
 
 // The store row of a simulated device: its IMEI and public keys, P-256 keys in the store's
-// uncompressed form (crypto::stored_public_key, docs/admin.md "Device keys").
+// uncompressed form (crypto::stored_public_key, docs/admin.md `device add`).
 Result<store::DeviceRecord> device_record(const ue::UeProfile& profile);
 
 // Stores only the device's public keys (a device known to the HSS but not bound to a subscriber).
