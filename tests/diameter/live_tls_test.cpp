@@ -22,7 +22,12 @@ TEST(S6aLiveTls, MutualTlsCarriesRequestsAndMarksTheLinkConfidential) {
   Child server = Child::spawn([&] {
     serve(server_config(kHssId, port, "hss"), ready, [](FdCore& core, S6aServer& s, WorkerHss& hss) {
       EXPECT_EQ(s.stats().requests, 2u);
-      EXPECT_EQ(core.peer_stats().accepted, 1u);
+      // At least once: under load the client's freeDiameter may open a second connection while
+      // a slow first handshake is pending (seen once under a full `ctest -j2`: accepted == 2).
+      EXPECT_GE(core.peer_stats().accepted, 1u);
+      EXPECT_EQ(core.peer_stats().refused_unknown, 0u);
+      EXPECT_EQ(core.peer_stats().refused_certificate, 0u);
+      EXPECT_EQ(core.peer_stats().refused_clear, 0u);
       ASSERT_FALSE(hss.links().empty());
       for (const LinkInfo& link : hss.links()) {
         EXPECT_EQ(link.peer, kMmeId);
