@@ -58,22 +58,21 @@ int run_generate(const GenerateOptions& o) {
   out << "imei,enc_profile,enc_public_key,sig_alg,sig_public_key\n";
   for (std::uint64_t base = 0; base < o.count; base += kChunk) {
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, o.count - base));
-    auto rnd = crypto::random_bytes(n * 66);
+    constexpr std::size_t kKey = 65;  // the longest key written: uncompressed P-256, 04‖X‖Y
+    auto rnd = crypto::random_bytes(n * 2 * kKey);
     if (!rnd) return operation_error(cmd, rnd.error());
     std::string buf;
     for (std::size_t j = 0; j < n; ++j) {
       const std::uint64_t i = base + j;
-      Bytes a(rnd->begin() + static_cast<std::ptrdiff_t>(j * 66),
-              rnd->begin() + static_cast<std::ptrdiff_t>(j * 66 + 33));
-      Bytes b(rnd->begin() + static_cast<std::ptrdiff_t>(j * 66 + 33),
-              rnd->begin() + static_cast<std::ptrdiff_t>(j * 66 + 66));
+      const ByteView r(rnd->data() + j * 2 * kKey, 2 * kKey);
       if (i % 2 == 0) {  // profile A device: X25519 + Ed25519, 32 octets each
-        a.pop_back();
-        b.pop_back();
-        buf += imei_of(i) + ",A," + to_hex(a) + ",ed25519," + to_hex(b) + '\n';
-      } else {  // profile B device: compressed P-256 form, 33 octets each
-        a[0] = static_cast<std::uint8_t>(0x02 | (a[0] & 1));
-        b[0] = static_cast<std::uint8_t>(0x02 | (b[0] & 1));
+        buf += imei_of(i) + ",A," + to_hex(r.subspan(0, 32)) + ",ed25519," +
+               to_hex(r.subspan(kKey, 32)) + '\n';
+      } else {  // profile B device: P-256 in the form the store writes (uncompressed, 65 octets)
+        Bytes a(r.begin(), r.begin() + kKey);
+        Bytes b(r.begin() + kKey, r.end());
+        a[0] = 0x04;
+        b[0] = 0x04;
         buf += imei_of(i) + ",B," + to_hex(a) + ",ecdsa-p256," + to_hex(b) + '\n';
       }
     }

@@ -64,6 +64,22 @@ def thread_cpu_seconds(pid: int) -> dict[str, float]:
     return out
 
 
+def thread_switches(pid: int) -> int:
+    """Context switches of a running process, all its threads (voluntary: the thread waited, e.g.
+    on a futex or a socket; involuntary: it was preempted). /proc/PID/status alone counts only the
+    main thread."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            text = (task / "status").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        for line in text.splitlines():
+            if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                total += int(line.split()[1])
+    return total
+
+
 def proc_status_kib(pid: int, key: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):
@@ -152,6 +168,7 @@ class SimResult:
     load_before: float
     load_after: float
     threads_cpu_s: dict = field(default_factory=dict)  # process → thread name → CPU s
+    switches: dict = field(default_factory=dict)  # process → context switches during the run
 
     def as_json(self, with_latencies: bool = False) -> dict:
         j = {
@@ -178,6 +195,7 @@ class SimResult:
         daemons = self.cpu_s.get("hss", 0.0) + self.cpu_s.get("cnn", 0.0)
         j["procedures_per_daemon_cpu_second"] = n / daemons if daemons > 0 else 0.0
         j["cpu_ms_per_procedure"] = {k: 1000.0 * v / n for k, v in self.cpu_s.items()}
+        j["switches_per_procedure"] = {k: v / n for k, v in self.switches.items()}
         j["sim_cpu_share"] = (self.cpu_s.get("sim_attach", 0.0) /
                               max(1e-9, sum(v for k, v in self.cpu_s.items()
                                             if k in ("hss", "cnn", "sim_attach"))))
@@ -368,6 +386,7 @@ class BenchNetwork:
         m0 = hss_requests(scrape(hss.metrics_port)) if hss.metrics_port else {}
         cpu0 = {"hss": proc_cpu_seconds(hss.pid), "cnn": proc_cpu_seconds(cnn.pid)}
         threads0 = {n: thread_cpu_seconds(d.pid) for n, d in (("hss", hss), ("cnn", cnn))}
+        switches0 = {n: thread_switches(d.pid) for n, d in (("hss", hss), ("cnn", cnn))}
         sim0 = children_cpu_seconds()
         load0 = loadavg()
         t0 = time.monotonic()
@@ -391,6 +410,7 @@ class BenchNetwork:
             now = thread_cpu_seconds(d.pid)
             threads[name] = {t: round(v - threads0[name].get(t, 0.0), 2) for t, v in now.items()
                              if v - threads0[name].get(t, 0.0) > 0}
+        switches = {n: thread_switches(d.pid) - switches0[n] for n, d in (("hss", hss), ("cnn", cnn))}
         m1 = hss_requests(scrape(hss.metrics_port)) if hss.metrics_port else {}
         load1 = loadavg()
         try:
@@ -414,4 +434,5 @@ class BenchNetwork:
         cpu["sim_attach"] = sim_cpu - (before[-1] if before else 0.0)
         result = SimResult(report, lat, wall, cpu, trips, rate, load0, load1)
         result.threads_cpu_s = threads
+        result.switches = switches
         return result

@@ -89,6 +89,7 @@ def sweep(net: kb.BenchNetwork, quick: bool, window: int = 64, wide_window: int 
         "max_runs": [m.as_json() for m in maxima],
         "round_trips_per_procedure": best.round_trips,
         "cpu_ms_per_procedure": best.as_json()["cpu_ms_per_procedure"],
+        "switches_per_procedure": best.as_json()["switches_per_procedure"],
         "procedures_per_daemon_cpu_second": best.as_json()["procedures_per_daemon_cpu_second"],
         "sim_cpu_share": best.as_json()["sim_cpu_share"],
         "loads": loads,

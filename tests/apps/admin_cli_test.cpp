@@ -570,7 +570,16 @@ TEST_F(AdminCli, KmeRenewAfterVersionRaisesThePairsCounterAndNeverLowersIt) {
 TEST_F(AdminCli, GeneratedImportFileImports) {
   init();
   ok("admin generate-import --count 250 --out gen.csv");
-  EXPECT_TRUE(contains(slurp(dir_ / "gen.csv"), "TEST DATA"));
+  const std::string csv = slurp(dir_ / "gen.csv");
+  EXPECT_TRUE(contains(csv, "TEST DATA"));
+  // Profile B rows carry P-256 keys in the form the store writes: uncompressed, 65 octets.
+  const std::size_t b_row = csv.find(",B,");
+  ASSERT_NE(b_row, std::string::npos);
+  const std::string b_line = csv.substr(b_row + 3, csv.find('\n', b_row) - b_row - 3);
+  EXPECT_EQ(b_line, b_line.substr(0, 130) + ",ecdsa-p256," + b_line.substr(130 + 12));
+  EXPECT_EQ(b_line.substr(0, 2), "04");
+  EXPECT_EQ(b_line.size(), 130u + 12u + 130u) << b_line;
+  EXPECT_EQ(b_line.substr(142, 2), "04");
   CliRun r = ok("admin import --file gen.csv --batch 100");
   EXPECT_TRUE(contains(r.out, "imported 250 subscribers, 250 allowed pairs, 250 devices in 5 transactions"))
       << r.out;
