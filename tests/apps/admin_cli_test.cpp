@@ -264,6 +264,46 @@ TEST_F(AdminCli, DeviceKeysFromHexAndPem) {
   EXPECT_EQ(run("admin device show --imei 35209900176149").code, 1);
 }
 
+TEST_F(AdminCli, ImportUncompressesP256KeysOnRequestAndRefusesPointsOffTheCurve) {
+  init();
+  sh("openssl ecparam -name prime256v1 -genkey -noout -out p.key && openssl ec -in p.key -pubout "
+     "-out p.pem");
+  const std::string p_uncompressed =
+      sh_out("openssl pkey -pubin -in p.pem -outform DER | tail -c 65 | xxd -p -c 200");
+  ASSERT_EQ(p_uncompressed.size(), 130u);
+  const int y_odd = std::stoi(p_uncompressed.substr(128, 2), nullptr, 16) & 1;
+  const std::string compressed = (y_odd ? "03" : "02") + p_uncompressed.substr(2, 64);
+  const std::string off_curve = "02" + std::string(64, 'f');  // x >= p: no point
+  const std::string k = "000102030405060708090a0b0c0d0e0f";
+  write_file(dir_ / "dev.csv",
+             "imsi,k,opc,amf,sqn,binding_mode,procedures,kme_renewal,imeis\n"  // 1
+             "001010000000001," +
+                 k + "," + k +
+                 ",8000,0,none,1;2,0,35693803564380\n"                       // 2
+                 "imei,enc_profile,enc_public_key,sig_alg,sig_public_key\n"  // 3
+                 "35693803564380,B," +
+                 compressed + ",ecdsa-p256," + compressed +
+                 "\n"  // 4
+                 "35209900176148,B," +
+                 off_curve + ",ed25519," + std::string(64, 'e') + "\n");  // 5
+
+  // Without the option the file is checked for encodings only, and both rows would import.
+  // With it, line 5's point fails pass 1 and nothing is written.
+  CliRun bad = run("admin import --file dev.csv --uncompress-p256");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_TRUE(contains(bad.err, "dev.csv: line 5: enc_public_key: not a point on P-256"))
+      << bad.err;
+  EXPECT_EQ(ok("admin subscriber list").out, "");
+
+  CliRun r = ok("admin import --file dev.csv --uncompress-p256 --skip-bad");
+  EXPECT_TRUE(contains(r.out, "imported 1 subscribers, 1 allowed pairs, 1 devices")) << r.out;
+  EXPECT_TRUE(contains(r.out, "2 compressed P-256 keys stored uncompressed")) << r.out;
+  CliRun shown = ok("admin device show --imei 35693803564380");
+  EXPECT_TRUE(contains(shown.out, "enc_public_key: " + p_uncompressed + "\n")) << shown.out;
+  EXPECT_TRUE(contains(shown.out, "sig_public_key: " + p_uncompressed + "\n")) << shown.out;
+  EXPECT_EQ(run("admin device show --imei 35209900176148").code, 1);
+}
+
 TEST_F(AdminCli, ExportWithKeysImportsIntoAFreshStoreUnchanged) {
   init();
   add_sample_subscribers();
