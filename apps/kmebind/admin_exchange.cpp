@@ -81,32 +81,43 @@ int run_import(Context& ctx, const ImportOptions& o) {
   auto taken = existing_imsis(**s);
   if (!taken) return operation_error(cmd, taken.error());
   std::unordered_set<std::string> imsis, imeis;
+  // A bad row is reported once (its first fault) and skipped in pass 2. Rows that parse are
+  // known by their ordinal among the subscribers or the devices, not by line: a JSON file may
+  // hold many rows on one line. Rows that do not parse reach neither handler in either pass.
   std::vector<store::RowError> bad;
-  std::unordered_set<std::size_t> bad_lines;
-  auto mark = [&](std::size_t line, std::string reason) {
-    bad_lines.insert(line);
-    bad.push_back({line, std::move(reason)});
+  std::unordered_set<std::size_t> bad_subscribers, bad_devices;  // ordinals
+  std::size_t subscriber_ordinal = 0, device_ordinal = 0;
+  auto mark = [&](std::unordered_set<std::size_t>& rows, std::size_t ordinal, std::size_t line,
+                  std::string reason) {
+    if (rows.insert(ordinal).second) bad.push_back({line, std::move(reason)});
   };
-  store::ExchangeHandler check{
-      [&](std::size_t line, store::ExchangeSubscriber&& row) -> Status {
-        if (taken->contains(row.record.imsi)) {
-          mark(line, "imsi: " + row.record.imsi + " is already in the store");
-        } else if (!imsis.insert(row.record.imsi).second) {
-          mark(line, "imsi: " + row.record.imsi + " appears twice in the file");
-        }
-        return {};
-      },
-      [&](std::size_t line, store::DeviceRecord&& d) -> Status {
-        if (!imeis.insert(d.imei).second) mark(line, "imei: " + d.imei + " appears twice in the file");
-        if (o.uncompress_p256) {
-          if (auto n = uncompress_p256(d); !n) mark(line, n.error().message());
-        }
-        return {};
-      },
-      [&](store::RowError&& e) -> Status {
-        mark(e.line, std::move(e.reason));
-        return {};
-      }};
+  store::ExchangeHandler check{[&](std::size_t line, store::ExchangeSubscriber&& row) -> Status {
+                                 const std::size_t ordinal = subscriber_ordinal++;
+                                 if (taken->contains(row.record.imsi)) {
+                                   mark(bad_subscribers, ordinal, line,
+                                        "imsi: " + row.record.imsi + " is already in the store");
+                                 } else if (!imsis.insert(row.record.imsi).second) {
+                                   mark(bad_subscribers, ordinal, line,
+                                        "imsi: " + row.record.imsi + " appears twice in the file");
+                                 }
+                                 return {};
+                               },
+                               [&](std::size_t line, store::DeviceRecord&& d) -> Status {
+                                 const std::size_t ordinal = device_ordinal++;
+                                 if (!imeis.insert(d.imei).second) {
+                                   mark(bad_devices, ordinal, line,
+                                        "imei: " + d.imei + " appears twice in the file");
+                                 }
+                                 if (o.uncompress_p256) {
+                                   if (auto n = uncompress_p256(d); !n)
+                                     mark(bad_devices, ordinal, line, n.error().message());
+                                 }
+                                 return {};
+                               },
+                               [&](store::RowError&& e) -> Status {
+                                 bad.push_back(std::move(e));
+                                 return {};
+                               }};
   if (auto st = store::read_exchange(*format, in, check); !st) {
     return operation_error(cmd, st.error().with_context(o.file));
   }
@@ -130,6 +141,8 @@ int run_import(Context& ctx, const ImportOptions& o) {
   // Pass 2: read again and write the good rows in batched transactions.
   in.clear();
   in.seekg(0);
+  subscriber_ordinal = 0;
+  device_ordinal = 0;
   store::BulkImportOptions options;
   options.batch_rows = o.batch;
   options.actor = "admin";
@@ -140,14 +153,14 @@ int run_import(Context& ctx, const ImportOptions& o) {
   std::size_t uncompressed = 0;        // P-256 keys stored uncompressed (--uncompress-p256)
   store::ExchangeHandler write{
       [&](std::size_t line, store::ExchangeSubscriber&& row) -> Status {
-        if (bad_lines.contains(line)) return {};
+        if (bad_subscribers.contains(subscriber_ordinal++)) return {};
         if (row.record.kme_renewal_requested) ++renewal_not_marked;
         auto st = (*bulk)->add_subscriber(row.record, row.imeis);
         if (!st) return std::unexpected(st.error().with_context("line " + std::to_string(line)));
         return {};
       },
       [&](std::size_t line, store::DeviceRecord&& d) -> Status {
-        if (bad_lines.contains(line)) return {};
+        if (bad_devices.contains(device_ordinal++)) return {};
         if (o.uncompress_p256) {
           auto n = uncompress_p256(d);  // pass 1 found every point that fails
           if (!n) return std::unexpected(n.error().with_context("line " + std::to_string(line)));

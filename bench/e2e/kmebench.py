@@ -67,7 +67,8 @@ def thread_cpu_seconds(pid: int) -> dict[str, float]:
 def thread_switches(pid: int) -> int:
     """Context switches of a running process, all its threads (voluntary: the thread waited, e.g.
     on a futex or a socket; involuntary: it was preempted). /proc/PID/status alone counts only the
-    main thread."""
+    main thread. Threads that exit take their counts with them, so a difference across a run
+    undercounts if a thread ends meanwhile (the daemons' threads live as long as the daemon)."""
     total = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:

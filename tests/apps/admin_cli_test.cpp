@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -275,28 +276,48 @@ TEST_F(AdminCli, ImportUncompressesP256KeysOnRequestAndRefusesPointsOffTheCurve)
   const std::string compressed = (y_odd ? "03" : "02") + p_uncompressed.substr(2, 64);
   const std::string off_curve = "02" + std::string(64, 'f');  // x >= p: no point
   const std::string k = "000102030405060708090a0b0c0d0e0f";
-  write_file(dir_ / "dev.csv",
-             "imsi,k,opc,amf,sqn,binding_mode,procedures,kme_renewal,imeis\n"  // 1
-             "001010000000001," +
-                 k + "," + k +
-                 ",8000,0,none,1;2,0,35693803564380\n"                       // 2
-                 "imei,enc_profile,enc_public_key,sig_alg,sig_public_key\n"  // 3
-                 "35693803564380,B," +
-                 compressed + ",ecdsa-p256," + compressed +
-                 "\n"  // 4
-                 "35209900176148,B," +
-                 off_curve + ",ed25519," + std::string(64, 'e') + "\n");  // 5
+  const std::string good =
+      "imsi,k,opc,amf,sqn,binding_mode,procedures,kme_renewal,imeis\n"  // 1
+      "001010000000001," +
+      k + "," + k +
+      ",8000,0,none,1;2,0,35693803564380\n"                       // 2
+      "imei,enc_profile,enc_public_key,sig_alg,sig_public_key\n"  // 3
+      "35693803564380,B," +
+      compressed + ",ecdsa-p256," + compressed + "\n";  // 4
+  const std::string off_enc =
+      "35209900176148,B," + off_curve + ",ed25519," + std::string(64, 'e') + "\n";
+  write_file(dir_ / "dev.csv", good + off_enc);  // line 5: enc key off the curve
+  write_file(dir_ / "dup.csv",
+             good + off_enc + off_enc +  // line 6: the same IMEI again, and off the curve
+                 "35209900176150,A," + std::string(64, 'a') + ",ecdsa-p256," + off_curve +
+                 "\n");  // 7
 
-  // Without the option the file is checked for encodings only, and both rows would import.
-  // With it, line 5's point fails pass 1 and nothing is written.
-  CliRun bad = run("admin import --file dev.csv --uncompress-p256");
+  // Without the option only encodings are checked: both devices import, the bad point with them.
+  ok("admin --store plain.db --key-file plain.key init --import-public-out plain");
+  CliRun plain = ok("admin --store plain.db --key-file plain.key import --file dev.csv");
+  EXPECT_TRUE(contains(plain.out, "imported 1 subscribers, 1 allowed pairs, 2 devices"))
+      << plain.out;
+
+  // With it, every point is loaded in pass 1; a bad row is counted once, whatever its faults.
+  CliRun bad = run("admin import --file dup.csv --uncompress-p256");
   EXPECT_EQ(bad.code, 1);
-  EXPECT_TRUE(contains(bad.err, "dev.csv: line 5: enc_public_key: not a point on P-256"))
-      << bad.err;
+  for (const char* line :
+       {"dup.csv: line 5: enc_public_key: not a point on P-256",
+        "dup.csv: line 6: imei: 35209900176148 appears twice",
+        "dup.csv: line 7: sig_public_key: not a point on P-256", "3 bad rows; nothing imported"}) {
+    EXPECT_TRUE(contains(bad.err, line)) << line << "\n" << bad.err;
+  }
   EXPECT_EQ(ok("admin subscriber list").out, "");
 
-  CliRun r = ok("admin import --file dev.csv --uncompress-p256 --skip-bad");
+  // JSON on one line (jq -c): bad rows are skipped by row, not by line.
+  const std::string json =
+      ok("admin --store plain.db --key-file plain.key export --format json --reveal-keys").out;
+  std::string one_line = json;
+  std::replace(one_line.begin(), one_line.end(), '\n', ' ');
+  write_file(dir_ / "dev.json", one_line + "\n");
+  CliRun r = ok("admin import --format json --file dev.json --uncompress-p256 --skip-bad");
   EXPECT_TRUE(contains(r.out, "imported 1 subscribers, 1 allowed pairs, 1 devices")) << r.out;
+  EXPECT_TRUE(contains(r.out, "(1 bad rows skipped)")) << r.out;
   EXPECT_TRUE(contains(r.out, "2 compressed P-256 keys stored uncompressed")) << r.out;
   CliRun shown = ok("admin device show --imei 35693803564380");
   EXPECT_TRUE(contains(shown.out, "enc_public_key: " + p_uncompressed + "\n")) << shown.out;
