@@ -188,9 +188,9 @@ Result<std::unique_ptr<FdCore>> FdCore::create(DiameterConfig config) {
     spdlog::warn("diameter: GnuTLS calls of freeDiameter do not reach the TLS session guard; a TLS "
                  "link closing may crash this process (docs/daemons.md \"TLS close race\")");
   }
-  fd_g_debug_lvl = config.fd_log_level;
+  set_log_level(config.fd_log_level);
   if (int rc = fd_core_initialize(); rc != 0) return std::unexpected(fd_failed("initialization", rc).error());
-  fd_g_debug_lvl = config.fd_log_level;
+  set_log_level(config.fd_log_level);  // again: fd_core_initialize may set its own default
 
   std::unique_ptr<FdCore> core(new FdCore(std::move(config)));
   auto path = write_freediameter_conf(core->config_);
