@@ -27,16 +27,15 @@ struct ImportOptions {
 
 // --uncompress-p256: a device's P-256 keys given compressed (33 octets) are stored uncompressed
 // (65), the form `device add` writes and the HSS loads without a square root (docs/admin.md).
-// Returns how many keys were converted; kInvalidArgument naming the field for a compressed key
-// that is not a point on P-256 (SEC 1 §2.3.4: x must give a square on the curve).
+// Every P-256 key is loaded, so one that is not a point on the curve fails here, given in either
+// form (SEC 1 §2.3.4). Returns how many keys were converted; kInvalidArgument naming the field.
 Result<int> uncompress_p256(store::DeviceRecord& d) {
   int converted = 0;
   auto convert = [&converted](const char* field, Bytes& key) -> Status {
-    if (key.size() != 33) return {};  // uncompressed already: kept as given
     auto stored = crypto::stored_public_key(crypto::KeyType::kP256, key);
     if (!stored) return fail(Code::kInvalidArgument, std::string(field) + ": not a point on P-256");
+    if (key.size() != stored->size()) ++converted;
     key = std::move(*stored);
-    ++converted;
     return {};
   };
   if (d.enc_profile == store::EncProfile::kB) {
@@ -265,8 +264,8 @@ void setup_exchange(CLI::App* admin, Context& ctx) {
   imp->add_flag("--uncompress-p256", i->uncompress_p256,
                 "Store P-256 device keys given compressed (33 octets) uncompressed (65), as "
                 "`device add` does: the HSS then loads them about 5 times faster. Costs about "
-                "55 us of CPU per compressed key at import; a compressed key that is not a point "
-                "on P-256 is a bad row");
+                "55 us of CPU per compressed key at import; a P-256 key that is not a point on the "
+                "curve, in either form, is a bad row");
   imp->add_option("--batch", i->batch, "Rows per transaction (default 20000)");
   on_run(imp, ctx, [&ctx, i] { return run_import(ctx, *i); });
 

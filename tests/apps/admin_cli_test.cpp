@@ -275,6 +275,8 @@ TEST_F(AdminCli, ImportUncompressesP256KeysOnRequestAndRefusesPointsOffTheCurve)
   const int y_odd = std::stoi(p_uncompressed.substr(128, 2), nullptr, 16) & 1;
   const std::string compressed = (y_odd ? "03" : "02") + p_uncompressed.substr(2, 64);
   const std::string off_curve = "02" + std::string(64, 'f');  // x >= p: no point
+  std::string off_curve_uncompressed = p_uncompressed;  // X with a Y one off: not on the curve
+  off_curve_uncompressed.back() = off_curve_uncompressed.back() == '0' ? '1' : '0';
   const std::string k = "000102030405060708090a0b0c0d0e0f";
   const std::string good =
       "imsi,k,opc,amf,sqn,binding_mode,procedures,kme_renewal,imeis\n"  // 1
@@ -290,7 +292,10 @@ TEST_F(AdminCli, ImportUncompressesP256KeysOnRequestAndRefusesPointsOffTheCurve)
   write_file(dir_ / "dup.csv",
              good + off_enc + off_enc +  // line 6: the same IMEI again, and off the curve
                  "35209900176150,A," + std::string(64, 'a') + ",ecdsa-p256," + off_curve +
-                 "\n");  // 7
+                 "\n"  // line 7: the signature key off the curve
+                 "35209900176151,B," +
+                 off_curve_uncompressed + ",ed25519," + std::string(64, 'e') +
+                 "\n");  // line 8: uncompressed, Y not the curve's  // 7
 
   // Without the option only encodings are checked: both devices import, the bad point with them.
   ok("admin --store plain.db --key-file plain.key init --import-public-out plain");
@@ -304,7 +309,8 @@ TEST_F(AdminCli, ImportUncompressesP256KeysOnRequestAndRefusesPointsOffTheCurve)
   for (const char* line :
        {"dup.csv: line 5: enc_public_key: not a point on P-256",
         "dup.csv: line 6: imei: 35209900176148 appears twice",
-        "dup.csv: line 7: sig_public_key: not a point on P-256", "3 bad rows; nothing imported"}) {
+        "dup.csv: line 7: sig_public_key: not a point on P-256",
+        "dup.csv: line 8: enc_public_key: not a point on P-256", "4 bad rows; nothing imported"}) {
     EXPECT_TRUE(contains(bad.err, line)) << line << "\n" << bad.err;
   }
   EXPECT_EQ(ok("admin subscriber list").out, "");
