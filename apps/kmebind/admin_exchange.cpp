@@ -264,7 +264,7 @@ void setup_exchange(CLI::App* admin, Context& ctx) {
   imp->add_flag("--uncompress-p256", i->uncompress_p256,
                 "Store P-256 device keys given compressed (33 octets) uncompressed (65), as "
                 "`device add` does: the HSS then loads them about 5 times faster. Costs about "
-                "55 us of CPU per compressed key at import; a P-256 key that is not a point on the "
+                "45 us of CPU per compressed key at import; a P-256 key that is not a point on the "
                 "curve, in either form, is a bad row");
   imp->add_option("--batch", i->batch, "Rows per transaction (default 20000)");
   on_run(imp, ctx, [&ctx, i] { return run_import(ctx, *i); });
