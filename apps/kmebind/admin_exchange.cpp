@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -103,13 +104,17 @@ int run_import(Context& ctx, const ImportOptions& o) {
                                },
                                [&](std::size_t line, store::DeviceRecord&& d) -> Status {
                                  const std::size_t ordinal = device_ordinal++;
+                                 // A row whose key is bad does not claim its IMEI, as a row
+                                 // that does not parse does not either.
+                                 if (o.uncompress_p256) {
+                                   if (auto n = uncompress_p256(d); !n) {
+                                     mark(bad_devices, ordinal, line, n.error().message());
+                                     return {};
+                                   }
+                                 }
                                  if (!imeis.insert(d.imei).second) {
                                    mark(bad_devices, ordinal, line,
                                         "imei: " + d.imei + " appears twice in the file");
-                                 }
-                                 if (o.uncompress_p256) {
-                                   if (auto n = uncompress_p256(d); !n)
-                                     mark(bad_devices, ordinal, line, n.error().message());
                                  }
                                  return {};
                                },
@@ -123,7 +128,9 @@ int run_import(Context& ctx, const ImportOptions& o) {
   taken->clear();
   imsis.clear();
   imeis.clear();
-  std::sort(bad.begin(), bad.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+  // In file order already; stable, so rows that share a line (one-line JSON) keep theirs.
+  std::stable_sort(bad.begin(), bad.end(),
+                   [](const auto& a, const auto& b) { return a.line < b.line; });
   for (std::size_t i = 0; i < bad.size() && i < kMaxBadRowsShown; ++i) {
     std::cerr << o.file << ": line " << bad[i].line << ": " << bad[i].reason << "\n";
   }
@@ -139,7 +146,11 @@ int run_import(Context& ctx, const ImportOptions& o) {
   const auto checked = std::chrono::steady_clock::now();
   // Pass 2: read again and write the good rows in batched transactions.
   in.clear();
-  in.seekg(0);
+  if (!in.seekg(0)) {
+    return operation_error(cmd, Error(Code::kIo, "cannot read " + o.file +
+                                                     " a second time (pass 2): give a regular "
+                                                     "file, not a pipe"));
+  }
   subscriber_ordinal = 0;
   device_ordinal = 0;
   store::BulkImportOptions options;

@@ -289,13 +289,22 @@ TEST_F(AdminCli, ImportUncompressesP256KeysOnRequestAndRefusesPointsOffTheCurve)
   const std::string off_enc =
       "35209900176148,B," + off_curve + ",ed25519," + std::string(64, 'e') + "\n";
   write_file(dir_ / "dev.csv", good + off_enc);  // line 5: enc key off the curve
+  const std::string device_4_again =
+      "35693803564380,B," + compressed + ",ecdsa-p256," + compressed + "\n";
   write_file(dir_ / "dup.csv",
-             good + off_enc + off_enc +  // line 6: the same IMEI again, and off the curve
+             good + off_enc +      // line 5: enc key off the curve
+                 device_4_again +  // line 6: line 4's IMEI again
                  "35209900176150,A," + std::string(64, 'a') + ",ecdsa-p256," + off_curve +
                  "\n"  // line 7: the signature key off the curve
                  "35209900176151,B," +
                  off_curve_uncompressed + ",ed25519," + std::string(64, 'e') +
-                 "\n");  // line 8: uncompressed, Y not the curve's  // 7
+                 "\n"  // line 8: uncompressed, Y not the curve's
+                 "35209900176148,A," +
+                 std::string(64, 'a') + ",ed25519," + std::string(64, 'e') +
+                 "\n"  // line 9: good; line 5's bad row did not claim its IMEI
+                 "35693803564380,B," +
+                 off_curve + ",ecdsa-p256," + compressed +
+                 "\n");  // line 10: line 4's IMEI again, and off the curve: one bad row
 
   // Without the option only encodings are checked: both devices import, the bad point with them.
   ok("admin --store plain.db --key-file plain.key init --import-public-out plain");
@@ -306,14 +315,24 @@ TEST_F(AdminCli, ImportUncompressesP256KeysOnRequestAndRefusesPointsOffTheCurve)
   // With it, every point is loaded in pass 1; a bad row is counted once, whatever its faults.
   CliRun bad = run("admin import --file dup.csv --uncompress-p256");
   EXPECT_EQ(bad.code, 1);
-  for (const char* line :
-       {"dup.csv: line 5: enc_public_key: not a point on P-256",
-        "dup.csv: line 6: imei: 35209900176148 appears twice",
-        "dup.csv: line 7: sig_public_key: not a point on P-256",
-        "dup.csv: line 8: enc_public_key: not a point on P-256", "4 bad rows; nothing imported"}) {
+  for (const char* line : {"dup.csv: line 5: enc_public_key: not a point on P-256",
+                           "dup.csv: line 6: imei: 35693803564380 appears twice",
+                           "dup.csv: line 7: sig_public_key: not a point on P-256",
+                           "dup.csv: line 8: enc_public_key: not a point on P-256",
+                           "dup.csv: line 10: enc_public_key: not a point on P-256",
+                           ": 5 bad rows; nothing imported"}) {
     EXPECT_TRUE(contains(bad.err, line)) << line << "\n" << bad.err;
   }
+  EXPECT_FALSE(contains(bad.err, "line 9:")) << bad.err;
+  EXPECT_FALSE(contains(bad.err, "line 10: imei")) << bad.err;
   EXPECT_EQ(ok("admin subscriber list").out, "");
+  ok("admin --store skip.db --key-file skip.key init --import-public-out skip");
+  CliRun skipped =
+      ok("admin --store skip.db --key-file skip.key import --file dup.csv --uncompress-p256 "
+         "--skip-bad");
+  EXPECT_TRUE(contains(skipped.out, "imported 1 subscribers, 1 allowed pairs, 2 devices"))
+      << skipped.out;
+  EXPECT_TRUE(contains(skipped.out, "(5 bad rows skipped)")) << skipped.out;
 
   // JSON on one line (jq -c): bad rows are skipped by row, not by line.
   const std::string json =
@@ -329,6 +348,21 @@ TEST_F(AdminCli, ImportUncompressesP256KeysOnRequestAndRefusesPointsOffTheCurve)
   EXPECT_TRUE(contains(shown.out, "enc_public_key: " + p_uncompressed + "\n")) << shown.out;
   EXPECT_TRUE(contains(shown.out, "sig_public_key: " + p_uncompressed + "\n")) << shown.out;
   EXPECT_EQ(run("admin device show --imei 35209900176148").code, 1);
+}
+
+TEST_F(AdminCli, ImportFromAPipeFailsBeforeWritingAnything) {
+  init();
+  const std::string k = "000102030405060708090a0b0c0d0e0f";
+  write_file(dir_ / "in.csv",
+             "imsi,k,opc,amf,sqn,binding_mode,procedures,kme_renewal,imeis\n"
+             "001010000000001," +
+                 k + "," + k + ",8000,0,none,1;2,0,\n");
+  // Pass 2 reads the file again; a pipe cannot be read twice (it used to import nothing, exit 0).
+  sh("mkfifo in.fifo && (cat in.csv > in.fifo &)");
+  CliRun r = run("admin import --file in.fifo");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "cannot read in.fifo a second time (pass 2)")) << r.err;
+  EXPECT_EQ(ok("admin subscriber list").out, "");
 }
 
 TEST_F(AdminCli, ExportWithKeysImportsIntoAFreshStoreUnchanged) {
