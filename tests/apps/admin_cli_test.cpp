@@ -350,6 +350,37 @@ TEST_F(AdminCli, ImportUncompressesP256KeysOnRequestAndRefusesPointsOffTheCurve)
   EXPECT_EQ(run("admin device show --imei 35209900176148").code, 1);
 }
 
+TEST_F(AdminCli, DevicesExportedAndImportedWithUncompressP256AreReencodedInPlace) {
+  init();
+  sh("openssl ecparam -name prime256v1 -genkey -noout -out p.key && openssl ec -in p.key -pubout "
+     "-out p.pem");
+  const std::string p_uncompressed =
+      sh_out("openssl pkey -pubin -in p.pem -outform DER | tail -c 65 | xxd -p -c 200");
+  ASSERT_EQ(p_uncompressed.size(), 130u);
+  const int y_odd = std::stoi(p_uncompressed.substr(128, 2), nullptr, 16) & 1;
+  const std::string compressed = (y_odd ? "03" : "02") + p_uncompressed.substr(2, 64);
+  write_file(dir_ / "old.csv",
+             "imei,enc_profile,enc_public_key,sig_alg,sig_public_key\n"
+             "35693803564380,B," +
+                 compressed + ",ecdsa-p256," + compressed + "\n");
+  ok("admin import --file old.csv");  // an old store: the keys as given, compressed
+  EXPECT_TRUE(
+      contains(ok("admin device show --imei 35693803564380").out, "enc_public_key: " + compressed))
+      << "the premise: the import kept the compressed form";
+
+  // The recipe of docs/admin.md: export, keep the devices, import them back with the option.
+  const std::string all = ok("admin export").out;
+  const std::size_t devices = all.find("imei,enc_profile");
+  ASSERT_NE(devices, std::string::npos) << all;
+  write_file(dir_ / "devices.csv", all.substr(devices));
+  CliRun r = ok("admin import --file devices.csv --uncompress-p256");
+  EXPECT_TRUE(contains(r.out, "2 compressed P-256 keys stored uncompressed")) << r.out;
+  CliRun shown = ok("admin device show --imei 35693803564380");
+  EXPECT_TRUE(contains(shown.out, "enc_public_key: " + p_uncompressed + "\n")) << shown.out;
+  EXPECT_TRUE(contains(shown.out, "sig_public_key: " + p_uncompressed + "\n")) << shown.out;
+  EXPECT_TRUE(contains(ok("admin audit").out, "same keys, P-256 re-encoded uncompressed"));
+}
+
 TEST_F(AdminCli, ImportFromAPipeFailsBeforeWritingAnything) {
   init();
   const std::string k = "000102030405060708090a0b0c0d0e0f";
