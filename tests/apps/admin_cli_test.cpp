@@ -86,6 +86,24 @@ class AdminCli : public ::testing::Test {
   }
 
   void init() { ok("admin init"); }
+  // A fresh P-256 key pair made with openssl (p.key, p.pem in the test directory), its public key
+  // in hex: uncompressed (04 ‖ X ‖ Y) and compressed (02/03 by the parity of Y, then X).
+  struct P256Hex {
+    std::string uncompressed;
+    std::string compressed;
+  };
+  P256Hex make_p256_key() {
+    sh("openssl ecparam -name prime256v1 -genkey -noout -out p.key && openssl ec -in p.key -pubout "
+       "-out p.pem");
+    P256Hex key;
+    key.uncompressed =
+        sh_out("openssl pkey -pubin -in p.pem -outform DER | tail -c 65 | xxd -p -c 200");
+    EXPECT_EQ(key.uncompressed.size(), 130u);
+    if (key.uncompressed.size() != 130u) return key;
+    const int y_odd = std::stoi(key.uncompressed.substr(128, 2), nullptr, 16) & 1;
+    key.compressed = (y_odd ? "03" : "02") + key.uncompressed.substr(2, 64);
+    return key;
+  }
   void add_sample_subscribers() {
     ok("admin subscriber add --imsi 001010000000001 --k 000102030405060708090a0b0c0d0e0f "
        "--opc 101112131415161718191a1b1c1d1e1f --binding kme-required --procedures 2 --sqn 64");
@@ -229,11 +247,10 @@ TEST_F(AdminCli, DeviceKeysFromHexAndPem) {
   init();
   sh("openssl genpkey -algorithm X25519 -out x.key && openssl pkey -in x.key -pubout -out x.pem");
   sh("openssl genpkey -algorithm ed25519 -out e.key && openssl pkey -in e.key -pubout -out e.pem");
-  sh("openssl ecparam -name prime256v1 -genkey -noout -out p.key && openssl ec -in p.key -pubout -out p.pem");
+  const P256Hex p256 = make_p256_key();  // p.pem
   const std::string x_hex = sh_out("openssl pkey -pubin -in x.pem -outform DER | tail -c 32 | xxd -p -c 64");
   const std::string e_hex = sh_out("openssl pkey -pubin -in e.pem -outform DER | tail -c 32 | xxd -p -c 64");
-  const std::string p_uncompressed =
-      sh_out("openssl pkey -pubin -in p.pem -outform DER | tail -c 65 | xxd -p -c 200");
+  const std::string& p_uncompressed = p256.uncompressed;
   ASSERT_EQ(x_hex.size(), 64u);
   ASSERT_EQ(p_uncompressed.size(), 130u);
 
@@ -245,9 +262,7 @@ TEST_F(AdminCli, DeviceKeysFromHexAndPem) {
 
   // P-256 given compressed (hex, 02/03 ‖ X) and as PEM: stored uncompressed (04 ‖ X ‖ Y), the
   // form the HSS loads without a square root.
-  const std::string x_coord = p_uncompressed.substr(2, 64);
-  const int y_odd = std::stoi(p_uncompressed.substr(128, 2), nullptr, 16) & 1;
-  const std::string compressed = (y_odd ? "03" : "02") + x_coord;
+  const std::string& compressed = p256.compressed;
   ok("admin device add --imei 35693803564380 --enc-profile B --enc-public-key " + compressed +
      " --sig-alg ecdsa-p256 --sig-public-key @p.pem");
   CliRun b = ok("admin device show --imei 35693803564380");
@@ -267,13 +282,10 @@ TEST_F(AdminCli, DeviceKeysFromHexAndPem) {
 
 TEST_F(AdminCli, ImportUncompressesP256KeysOnRequestAndRefusesPointsOffTheCurve) {
   init();
-  sh("openssl ecparam -name prime256v1 -genkey -noout -out p.key && openssl ec -in p.key -pubout "
-     "-out p.pem");
-  const std::string p_uncompressed =
-      sh_out("openssl pkey -pubin -in p.pem -outform DER | tail -c 65 | xxd -p -c 200");
-  ASSERT_EQ(p_uncompressed.size(), 130u);
-  const int y_odd = std::stoi(p_uncompressed.substr(128, 2), nullptr, 16) & 1;
-  const std::string compressed = (y_odd ? "03" : "02") + p_uncompressed.substr(2, 64);
+  const P256Hex p256 = make_p256_key();
+  ASSERT_FALSE(p256.compressed.empty());
+  const std::string& p_uncompressed = p256.uncompressed;
+  const std::string& compressed = p256.compressed;
   const std::string off_curve = "02" + std::string(64, 'f');  // x >= p: no point
   std::string off_curve_uncompressed = p_uncompressed;  // X with a Y one off: not on the curve
   off_curve_uncompressed.back() = off_curve_uncompressed.back() == '0' ? '1' : '0';
@@ -352,13 +364,10 @@ TEST_F(AdminCli, ImportUncompressesP256KeysOnRequestAndRefusesPointsOffTheCurve)
 
 TEST_F(AdminCli, DevicesExportedAndImportedWithUncompressP256AreReencodedInPlace) {
   init();
-  sh("openssl ecparam -name prime256v1 -genkey -noout -out p.key && openssl ec -in p.key -pubout "
-     "-out p.pem");
-  const std::string p_uncompressed =
-      sh_out("openssl pkey -pubin -in p.pem -outform DER | tail -c 65 | xxd -p -c 200");
-  ASSERT_EQ(p_uncompressed.size(), 130u);
-  const int y_odd = std::stoi(p_uncompressed.substr(128, 2), nullptr, 16) & 1;
-  const std::string compressed = (y_odd ? "03" : "02") + p_uncompressed.substr(2, 64);
+  const P256Hex p256 = make_p256_key();
+  ASSERT_FALSE(p256.compressed.empty());
+  const std::string& p_uncompressed = p256.uncompressed;
+  const std::string& compressed = p256.compressed;
   write_file(dir_ / "old.csv",
              "imei,enc_profile,enc_public_key,sig_alg,sig_public_key\n"
              "35693803564380,B," +
