@@ -389,7 +389,18 @@ void attach(benchmark::State& state, const Combo& combo, int threads, Path path)
 }  // namespace
 
 void register_hss_concurrent_benchmarks() {
-  for (int threads : {1, 64}) {
+  std::vector<int> counts{1, 64};
+  if (const char* extra = std::getenv("KMEBIND_BENCH_HSS_THREADS")) {
+    counts.clear();
+    for (const char* p = extra; *p != 0;) {
+      char* end = nullptr;
+      const long n = std::strtol(p, &end, 10);
+      if (end == p) break;
+      if (n >= 1 && n <= 256) counts.push_back(static_cast<int>(n));
+      p = *end == ',' ? end + 1 : end;
+    }
+  }
+  for (int threads : counts) {
     const std::string suffix = "/threads:" + std::to_string(threads);
     auto add = [&](const std::string& name, auto fn) {
       benchmark::RegisterBenchmark(("hss-concurrent/" + name + suffix).c_str(), fn)

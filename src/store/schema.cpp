@@ -139,6 +139,34 @@ constexpr std::array<std::string_view, 4> kV4Sqlite = {
     kV4Postgres[4],
 };
 
+// Version 5 (SQLite; nothing to do on PostgreSQL): kme_procedure's CHECK written as comparisons.
+// SQLite checks `x IN (…)` with more than two constants by building a temporary index of the list
+// on every INSERT that evaluates it: on the HSS's hot path (one KME stored per provisioning) that
+// was a temporary B-tree opened, filled and freed per KME (performance.md "Temporary tables").
+// SQLite cannot alter a CHECK, so the table is rebuilt with its rows as in version 3, and the
+// version-4 partial index, dropped with the old table, is made again.
+constexpr std::array<std::string_view, 5> kV5Sqlite = {
+    R"(CREATE TABLE kme_records_v5 (
+  imsi TEXT NOT NULL REFERENCES subscribers (imsi) ON DELETE CASCADE,
+  imei TEXT NOT NULL,
+  version BIGINT NOT NULL CHECK (version >= 1),
+  kme_sealed BLOB,
+  stored_at BIGINT NOT NULL,
+  kme_procedure TEXT NOT NULL CHECK (kme_procedure = '1' OR kme_procedure = '2' OR
+                                     kme_procedure = 'import' OR kme_procedure = 'none'),
+  source TEXT NOT NULL,
+  renewal_requested INTEGER NOT NULL DEFAULT 0 CHECK (renewal_requested IN (0, 1)),
+  PRIMARY KEY (imsi, imei)
+))",
+    "INSERT INTO kme_records_v5 (imsi, imei, version, kme_sealed, stored_at, kme_procedure, "
+    "source, "
+    "renewal_requested) SELECT imsi, imei, version, kme_sealed, stored_at, kme_procedure, source, "
+    "renewal_requested FROM kme_records",
+    "DROP TABLE kme_records",
+    "ALTER TABLE kme_records_v5 RENAME TO kme_records",
+    kV4Postgres[4],
+};
+
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
   for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
     s.replace(pos, from.size(), to);
@@ -174,6 +202,9 @@ std::vector<Migration> migrations(Dialect dialect) {
   steps.push_back({4, "KME renewal per IMSI/IMEI pair (kme_records.renewal_requested)",
                    dialect == Dialect::kPostgres ? render_all(kV4Postgres, dialect)
                                                  : render_all(kV4Sqlite, dialect)});
+  steps.push_back({5, "KME procedure CHECK as comparisons (SQLite: no temporary index per insert)",
+                   dialect == Dialect::kPostgres ? std::vector<std::string>{}
+                                                 : render_all(kV5Sqlite, dialect)});
   return steps;
 }
 

@@ -16,7 +16,7 @@ namespace kmebind::store {
 enum class Dialect { kSqlite, kPostgres };
 
 // The schema version this binary writes and understands.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 struct Migration {
   int to_version;                       // applied to a store at to_version - 1

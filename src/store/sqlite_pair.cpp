@@ -22,17 +22,19 @@ const std::string& device_query() {
   return sql;
 }
 
-// The subscriber, and (columns 9, 10) how many IMEIs it allows counted up to two and the least of
-// them: the binding list read stops at its second row.
+// The subscriber, and (columns 9, 10) the least and the second least IMEI it allows, each NULL
+// when there is none: two index lookups in the binding list. Scalar subqueries, not a subquery in
+// FROM: SQLite would build a temporary table for that one on every call.
 const std::string& sole_query() {
   static const std::string sql =
       "SELECT " + std::string(kPairSubscriberColumns) +
-      ", n.allowed, n.imei FROM subscribers s, (SELECT count(*) AS allowed, min(imei) AS imei "
-      "FROM (SELECT imei FROM bindings WHERE imsi = ?1 LIMIT 2)) n WHERE s.imsi = ?1";
+      ", (SELECT imei FROM bindings WHERE imsi = ?1 ORDER BY imei LIMIT 1), "
+      "(SELECT imei FROM bindings WHERE imsi = ?1 ORDER BY imei LIMIT 1 OFFSET 1) "
+      "FROM subscribers s WHERE s.imsi = ?1";
   return sql;
 }
-constexpr int kAllowedColumn = 9;
-constexpr int kImeiColumn = 10;
+constexpr int kImeiColumn = 9;
+constexpr int kSecondImeiColumn = 10;
 
 Status read_device(Connection& c, std::string_view imei, PairView& view) {
   auto s = c.prepare(device_query());
@@ -115,9 +117,9 @@ Result<SolePair> SqliteStore::get_sole_pair(std::string_view imsi) {
       auto row = s->step();
       if (!row) return pass(row);
       if (!*row) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
-      const std::int64_t allowed = s->column_int(kAllowedColumn);
-      if (allowed < 0 || allowed > 2) return fail(Code::kCorruption, "binding count out of range");
-      out.allowed_imeis = static_cast<std::uint32_t>(allowed);
+      out.allowed_imeis = s->column_is_null(kImeiColumn)         ? 0
+                          : s->column_is_null(kSecondImeiColumn) ? 1
+                                                                 : 2;
       if (out.allowed_imeis != 1) return out;
       auto sub = decode_subscriber(*s, keys_, /*with_keys=*/false);
       if (!sub) return pass(sub);

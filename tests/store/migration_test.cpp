@@ -1,6 +1,10 @@
-// Schema migrations: a version-1 store is upgraded in place with its data; a store newer than
-// the binary, and a database that is not a kmebind store, are refused.
+// Schema migrations: a version-1 store is upgraded in place with its data, a version-4 store gets
+// its KME table rebuilt with its rows; a store newer than the binary, and a database that is not a
+// kmebind store, are refused.
 #include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
 
 #include "store/key_wrap.h"
 #include "store/schema.h"
@@ -78,7 +82,7 @@ TEST(MigrationTest, VersionOneStoreIsUpgradedInPlaceKeepingItsData) {
   // The v2 column exists (old rows got the default) and the upgrade left an audit row.
   auto audit = (*store)->list_audit({});
   ASSERT_TRUE(audit);
-  ASSERT_EQ(audit->size(), 4u);
+  ASSERT_EQ(audit->size(), 5u);
   EXPECT_EQ((*audit)[0].detail, "v1 row");
   EXPECT_EQ((*audit)[0].source, "");
   EXPECT_EQ((*audit)[1].action, "schema-upgrade");
@@ -86,9 +90,10 @@ TEST(MigrationTest, VersionOneStoreIsUpgradedInPlaceKeepingItsData) {
   EXPECT_EQ((*audit)[2].action, "schema-upgrade");
   EXPECT_EQ((*audit)[2].detail.substr(0, 6), "2 -> 3");
   EXPECT_EQ((*audit)[3].detail.substr(0, 6), "3 -> 4");
+  EXPECT_EQ((*audit)[4].detail.substr(0, 6), "4 -> 5");
   // New writes use the v2 column.
   ASSERT_EQ(*(*store)->store_kme(kImsi, kImei, key_of(4), kKmeProcedure1, "hss", 3u), 4u);
-  EXPECT_EQ((*(*store)->list_audit({}))[4].source, "hss");
+  EXPECT_EQ((*(*store)->list_audit({}))[5].source, "hss");
 }
 
 TEST(MigrationTest, UpgradeIsRecordedOnceAndReopenIsANoOp) {
@@ -98,7 +103,76 @@ TEST(MigrationTest, UpgradeIsRecordedOnceAndReopenIsANoOp) {
   ASSERT_TRUE(open_store(path, key_of(7)));
   auto again = open_store(path, key_of(7));
   ASSERT_TRUE(again);
-  EXPECT_EQ((*again)->list_audit({})->size(), 4u);  // v1 row, 1 -> 2, 2 -> 3, 3 -> 4
+  EXPECT_EQ((*again)->list_audit({})->size(), 5u);  // v1 row, 1 -> 2, 2 -> 3, 3 -> 4, 4 -> 5
+}
+
+// Counts the opcodes of `sql` compiled on `c` that open a temporary table or index.
+int temporary_tables(Connection& c, const std::string& sql) {
+  auto s = c.prepare("EXPLAIN " + sql);
+  EXPECT_TRUE(s) << s.error().what();
+  if (!s) return -1;
+  int n = 0;
+  for (;;) {
+    auto row = s->step();
+    EXPECT_TRUE(row) << row.error().what();
+    if (!row || !*row) return n;
+    n += s->column_text(1) == "OpenEphemeral" ? 1 : 0;
+  }
+}
+
+// Version 5 rebuilds kme_records (SQLite) so that its kme_procedure CHECK is comparisons: an
+// IN list of four constants made SQLite build a temporary index at every KME stored.
+TEST(MigrationTest, VersionFourKmeRecordsAreRebuiltWithTheirRowsAndCheckedWithoutATemporaryIndex) {
+  TempDir dir;
+  const std::string path = dir.file("v4.db");
+  const SecretBytes master = key_of(7);
+  make_v1_store(path, master);  // one subscriber, its pair, a KME at version 3
+  const std::string insert =
+      "INSERT INTO kme_records (imsi, imei, version, kme_sealed, stored_at, kme_procedure, source) "
+      "VALUES ('001010000000042', '35209900176149', 1, NULL, 1, 'none', 'admin')";
+  {
+    auto c = raw(path);
+    ASSERT_TRUE(sqlite::migrate(*c, 4));
+    ASSERT_TRUE(c->exec(insert));
+    ASSERT_TRUE(c->exec("UPDATE kme_records SET renewal_requested = 1 WHERE version = 3"));
+    EXPECT_EQ(temporary_tables(*c, insert), 1);  // the version-4 CHECK's IN list
+  }
+  auto store = open_store(path, master.clone());
+  ASSERT_TRUE(store) << store.error().what();
+  EXPECT_EQ((*store)->schema_version(), kSchemaVersion);
+  auto kme = (*store)->get_kme(kImsi, kImei);
+  ASSERT_TRUE(kme && kme->has_value());
+  EXPECT_EQ((*kme)->version, 3u);
+  EXPECT_EQ((*kme)->kme, key_of(3));
+  EXPECT_TRUE((*kme)->renewal_requested);
+  EXPECT_EQ(*(*store)->kme_version(kImsi, "35209900176149"), 1u);
+  EXPECT_TRUE((*store)->get_subscriber(kImsi)->kme_renewal_requested);
+  store->reset();
+
+  auto c = raw(path);
+  EXPECT_EQ(temporary_tables(*c, insert), 0);
+  auto index = c->prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+      "name = 'kme_records_renewal_pending' AND tbl_name = 'kme_records'");
+  ASSERT_TRUE(index && *index->step());
+  EXPECT_EQ(index->column_int(0), 1);
+  // The CHECK still takes exactly the four procedures.
+  for (const char* procedure : {"1", "2", "import", "none", "x", "", "NONE"}) {
+    SCOPED_TRACE(procedure);
+    const bool known = std::string_view(procedure) == "1" || std::string_view(procedure) == "2" ||
+                       std::string_view(procedure) == "import" ||
+                       std::string_view(procedure) == "none";
+    auto s = c->prepare(
+        "INSERT INTO kme_records (imsi, imei, version, kme_sealed, stored_at, kme_procedure, "
+        "source) VALUES ('001010000000042', '35209900176150', 1, NULL, 1, ?, 'admin')");
+    ASSERT_TRUE(s);
+    s->bind_text(1, procedure);
+    EXPECT_EQ(static_cast<bool>(s->run()), known);
+    ASSERT_TRUE(c->exec("DELETE FROM kme_records WHERE imei = '35209900176150'"));
+  }
+  auto check = c->prepare("PRAGMA integrity_check");
+  ASSERT_TRUE(check && *check->step());
+  EXPECT_EQ(check->column_text(0), "ok");
 }
 
 TEST(MigrationTest, StoreNewerThanBinaryIsRefused) {

@@ -636,17 +636,18 @@ TYPED_TEST(StoreContractTest, VersionOneStoreIsUpgradedInPlaceKeepingItsData) {
   ASSERT_TRUE(stored && stored->has_value());
   EXPECT_EQ((*stored)->kme, key_of(3));
   auto audit = s.list_audit({});
-  ASSERT_EQ(audit->size(), 4u);
+  ASSERT_EQ(audit->size(), 5u);
   EXPECT_EQ((*audit)[0].source, "");
   EXPECT_EQ((*audit)[1].action, "schema-upgrade");
   EXPECT_EQ((*audit)[1].detail.substr(0, 6), "1 -> 2");
   EXPECT_EQ((*audit)[2].detail.substr(0, 6), "2 -> 3");
   EXPECT_EQ((*audit)[3].detail.substr(0, 6), "3 -> 4");
+  EXPECT_EQ((*audit)[4].detail.substr(0, 6), "4 -> 5");
   ASSERT_EQ(*s.store_kme(kImsi, kImei, key_of(4), kKmeProcedure1, "hss", 3u), 4u);
   EXPECT_EQ(s.list_audit({})->back().source, "hss");
   // Reopening does not upgrade again.
   this->store_.reset();
-  EXPECT_EQ(this->store().list_audit({})->size(), 5u);
+  EXPECT_EQ(this->store().list_audit({})->size(), 6u);
 }
 
 TYPED_TEST(StoreContractTest, StoreNewerThanTheBinaryAndForeignDatabasesAreRefused) {
