@@ -142,9 +142,11 @@ constexpr std::array<std::string_view, 4> kV4Sqlite = {
 // Version 5 (SQLite; nothing to do on PostgreSQL): kme_procedure's CHECK written as comparisons.
 // SQLite checks `x IN (…)` with more than two constants by building a temporary index of the list
 // on every INSERT that evaluates it: on the HSS's hot path (one KME stored per provisioning) that
-// was a temporary B-tree opened, filled and freed per KME (performance.md "Temporary tables").
-// SQLite cannot alter a CHECK, so the table is rebuilt with its rows as in version 3, and the
-// version-4 partial index, dropped with the old table, is made again.
+// was a temporary B-tree opened, filled and freed per KME (store.md "Temporary tables on the hot
+// path"). SQLite cannot alter a CHECK, so the table is rebuilt with its rows as in version 3, and
+// the version-4 partial index, dropped with the old table, is made again. A row whose subscriber
+// is gone (only a hand edit with foreign keys off leaves one: the cascade deletes them) is not
+// copied: the new table's foreign key would refuse it, and the store would not open.
 constexpr std::array<std::string_view, 5> kV5Sqlite = {
     R"(CREATE TABLE kme_records_v5 (
   imsi TEXT NOT NULL REFERENCES subscribers (imsi) ON DELETE CASCADE,
@@ -159,9 +161,8 @@ constexpr std::array<std::string_view, 5> kV5Sqlite = {
   PRIMARY KEY (imsi, imei)
 ))",
     "INSERT INTO kme_records_v5 (imsi, imei, version, kme_sealed, stored_at, kme_procedure, "
-    "source, "
-    "renewal_requested) SELECT imsi, imei, version, kme_sealed, stored_at, kme_procedure, source, "
-    "renewal_requested FROM kme_records",
+    "source, renewal_requested) SELECT imsi, imei, version, kme_sealed, stored_at, kme_procedure, "
+    "source, renewal_requested FROM kme_records WHERE imsi IN (SELECT imsi FROM subscribers)",
     "DROP TABLE kme_records",
     "ALTER TABLE kme_records_v5 RENAME TO kme_records",
     kV4Postgres[4],

@@ -1,43 +1,23 @@
 // SQLite engine: get_pair, the reads of a KME-Request or a confirming ULR in one read transaction
 // (one connection, one WAL snapshot, instead of five of each); get_sole_pair, the reads of an
-// AIR that attaches KME material, likewise (the subscription's binding count and its one pair).
+// AIR that attaches KME material, likewise (how many IMEIs the subscription allows, up to two, and
+// its one pair). The statements are in sqlite_attach_sql.h.
 #include <limits>
 
 #include "store/engine_util.h"
+#include "store/sqlite_attach_sql.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
 
 namespace kmebind::store::sqlite {
 namespace {
 
-const std::string& subscriber_query() {
-  static const std::string sql =
-      "SELECT " + std::string(kPairSubscriberColumns) + " FROM subscribers s WHERE s.imsi = ?";
-  return sql;
-}
-
-const std::string& device_query() {
-  static const std::string sql =
-      "SELECT " + std::string(kDeviceColumns) + " FROM devices WHERE imei = ?";
-  return sql;
-}
-
-// The subscriber, and (columns 9, 10) the least and the second least IMEI it allows, each NULL
-// when there is none: two index lookups in the binding list. Scalar subqueries, not a subquery in
-// FROM: SQLite would build a temporary table for that one on every call.
-const std::string& sole_query() {
-  static const std::string sql =
-      "SELECT " + std::string(kPairSubscriberColumns) +
-      ", (SELECT imei FROM bindings WHERE imsi = ?1 ORDER BY imei LIMIT 1), "
-      "(SELECT imei FROM bindings WHERE imsi = ?1 ORDER BY imei LIMIT 1 OFFSET 1) "
-      "FROM subscribers s WHERE s.imsi = ?1";
-  return sql;
-}
+// Columns 9 and 10 of attach_sql::sole_pair().
 constexpr int kImeiColumn = 9;
 constexpr int kSecondImeiColumn = 10;
 
 Status read_device(Connection& c, std::string_view imei, PairView& view) {
-  auto s = c.prepare(device_query());
+  auto s = c.prepare(attach_sql::device());
   if (!s) return pass(s);
   s->bind_text(1, imei);
   auto row = s->step();
@@ -52,8 +32,7 @@ Status read_device(Connection& c, std::string_view imei, PairView& view) {
 // The pair's kme_records row: the version counter, and the KME when it is present (not revoked).
 Status read_kme(Connection& c, const KeyWrap& keys, std::string_view imsi, std::string_view imei,
                 PairView& view) {
-  auto s = c.prepare("SELECT " + std::string(kKmeColumns) +
-                     " FROM kme_records WHERE imsi = ? AND imei = ?");
+  auto s = c.prepare(attach_sql::kme());
   if (!s) return pass(s);
   s->bind_text(1, imsi).bind_text(2, imei);
   auto row = s->step();
@@ -80,7 +59,7 @@ Result<PairView> SqliteStore::get_pair(std::string_view imsi, std::string_view i
   return read([&](Connection& c) -> Result<PairView> {
     PairView view;
     {
-      auto s = c.prepare(subscriber_query());
+      auto s = c.prepare(attach_sql::pair_subscriber());
       if (!s) return pass(s);
       s->bind_text(1, imsi);
       auto row = s->step();
@@ -91,7 +70,7 @@ Result<PairView> SqliteStore::get_pair(std::string_view imsi, std::string_view i
       view.subscriber = std::move(*sub);
     }
     {
-      auto s = c.prepare("SELECT 1 FROM bindings WHERE imsi = ? AND imei = ?");
+      auto s = c.prepare(attach_sql::kBinding);
       if (!s) return pass(s);
       s->bind_text(1, imsi).bind_text(2, *imei);
       auto row = s->step();
@@ -111,7 +90,7 @@ Result<SolePair> SqliteStore::get_sole_pair(std::string_view imsi) {
     SolePair out;
     PairView view;
     {
-      auto s = c.prepare(sole_query());
+      auto s = c.prepare(attach_sql::sole_pair());
       if (!s) return pass(s);
       s->bind_text(1, imsi);
       auto row = s->step();

@@ -2,6 +2,7 @@
 // own pair (docs/protocol.md §2 "Racing provisionings").
 #include "store/engine_util.h"
 #include "store/kme_renewal.h"
+#include "store/sqlite_attach_sql.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
 
@@ -13,21 +14,13 @@ Result<bool> SqliteStore::request_pair_kme_renewal(std::string_view imsi, std::s
   auto imei = normalize_imei(imei_in);
   if (!imei) return pass(imei);
   return write([&](Connection& c) -> Result<bool> {
-    bool marked = false;
     {
-      auto s = c.prepare(
-          "UPDATE kme_records SET renewal_requested = 1 WHERE imsi = ? AND imei = ? AND "
-          "version = ? AND kme_sealed IS NOT NULL AND renewal_requested = 0 RETURNING version");
+      auto s = c.prepare(attach_sql::kRenewalMark);
       if (!s) return pass(s);
       s->bind_text(1, imsi).bind_text(2, *imei).bind_int(3, version);
-      for (;;) {
-        auto row = s->step();
-        if (!row) return pass(row);
-        if (!*row) break;
-        marked = true;
-      }
+      if (auto st = s->run(); !st) return pass(st);
     }
-    if (!marked) return false;
+    if (c.changes() == 0) return false;
     if (auto st = insert_audit(c, now_unix_s(),
                                {actor, "kme-renew", imsi, *imei, kme_renewal_detail(version), ""});
         !st) {

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "store/engine_util.h"
+#include "store/sqlite_attach_sql.h"
 
 namespace kmebind::store::sqlite {
 namespace {
@@ -18,9 +19,7 @@ void bind_optional_text(Statement& s, int index, std::string_view text) {
 }  // namespace
 
 Status insert_audit(Connection& conn, std::int64_t now, const AuditRow& row) {
-  auto s = conn.prepare(
-      "INSERT INTO audit (created_at, actor, action, imsi, imei, detail, source) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  auto s = conn.prepare(attach_sql::kAudit);
   if (!s) return pass(s);
   s->bind_int(1, now).bind_text(2, row.actor).bind_text(3, row.action);
   bind_optional_text(*s, 4, row.imsi);
@@ -164,10 +163,7 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
   // the group commit's serial path, once per confirmed KME.
   std::uint32_t current = 0;
   {
-    auto s = conn.prepare(
-        "SELECT EXISTS (SELECT 1 FROM bindings b WHERE b.imsi = ?1 AND b.imei = ?2), "
-        "(SELECT k.version FROM kme_records k WHERE k.imsi = ?1 AND k.imei = ?2) "
-        "FROM subscribers s WHERE s.imsi = ?1");
+    auto s = conn.prepare(attach_sql::kKmeStoreCheck);
     if (!s) return pass(s);
     s->bind_text(1, imsi).bind_text(2, imei);
     auto row = s->step();
@@ -202,12 +198,7 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
   {
     // The new KME has no renewal pending: a renewal requested for the pair's previous KME is done
     // (schema.cpp version 4).
-    auto s = conn.prepare(
-        "INSERT INTO kme_records (imsi, imei, version, kme_sealed, stored_at, kme_procedure, "
-        "source, renewal_requested) VALUES (?, ?, ?, ?, ?, ?, ?, 0) "
-        "ON CONFLICT (imsi, imei) DO UPDATE SET version = excluded.version, "
-        "kme_sealed = excluded.kme_sealed, stored_at = excluded.stored_at, "
-        "kme_procedure = excluded.kme_procedure, source = excluded.source, renewal_requested = 0");
+    auto s = conn.prepare(attach_sql::kKmeStore);
     if (!s) return pass(s);
     s->bind_text(1, imsi)
         .bind_text(2, imei)

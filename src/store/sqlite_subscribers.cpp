@@ -3,6 +3,7 @@
 
 #include "store/engine_util.h"
 #include "store/kme_renewal.h"
+#include "store/sqlite_attach_sql.h"
 #include "store/sqlite_listings.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
@@ -39,8 +40,7 @@ Status SqliteStore::do_add_subscriber(const SubscriberRecord& record, std::strin
 Result<SubscriberRecord> SqliteStore::get_subscriber(std::string_view imsi) {
   if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
   return read([&](Connection& c) -> Result<SubscriberRecord> {
-    auto s = c.prepare("SELECT " + std::string(kSubscriberColumns) +
-                       " FROM subscribers s WHERE s.imsi = ?");
+    auto s = c.prepare(attach_sql::subscriber());
     if (!s) return pass(s);
     s->bind_text(1, imsi);
     auto row = s->step();
@@ -94,7 +94,7 @@ Result<std::uint64_t> SqliteStore::advance_sqn(std::string_view imsi, std::uint6
   return write([&](Connection& c) -> Result<std::uint64_t> {
     std::int64_t current = 0;
     {
-      auto s = c.prepare("SELECT sqn FROM subscribers WHERE imsi = ?");
+      auto s = c.prepare(attach_sql::kSqnRead);
       if (!s) return pass(s);
       s->bind_text(1, imsi);
       auto row = s->step();
@@ -110,7 +110,7 @@ Result<std::uint64_t> SqliteStore::advance_sqn(std::string_view imsi, std::uint6
                                          " would exceed 48 bits; resynchronise or re-provision");
     }
     const std::uint64_t sqn = static_cast<std::uint64_t>(current) + step;
-    auto s = c.prepare("UPDATE subscribers SET sqn = ?, updated_at = ? WHERE imsi = ?");
+    auto s = c.prepare(attach_sql::kSqnWrite);
     if (!s) return pass(s);
     s->bind_int(1, static_cast<std::int64_t>(sqn)).bind_int(2, now_unix_s()).bind_text(3, imsi);
     if (auto st = s->run(); !st) return std::unexpected(st.error());

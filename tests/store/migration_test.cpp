@@ -135,6 +135,11 @@ TEST(MigrationTest, VersionFourKmeRecordsAreRebuiltWithTheirRowsAndCheckedWithou
     ASSERT_TRUE(sqlite::migrate(*c, 4));
     ASSERT_TRUE(c->exec(insert));
     ASSERT_TRUE(c->exec("UPDATE kme_records SET renewal_requested = 1 WHERE version = 3"));
+    // A pair whose subscriber is gone, as a hand edit with foreign keys off leaves it.
+    ASSERT_TRUE(c->exec(
+        "PRAGMA foreign_keys=OFF; INSERT INTO kme_records (imsi, imei, version, kme_sealed, "
+        "stored_at, kme_procedure, source) VALUES ('001010000000099', '35209900176148', 1, NULL, "
+        "1, '1', 'hss'); PRAGMA foreign_keys=ON"));
     EXPECT_EQ(temporary_tables(*c, insert), 1);  // the version-4 CHECK's IN list
   }
   auto store = open_store(path, master.clone());
@@ -151,6 +156,25 @@ TEST(MigrationTest, VersionFourKmeRecordsAreRebuiltWithTheirRowsAndCheckedWithou
 
   auto c = raw(path);
   EXPECT_EQ(temporary_tables(*c, insert), 0);
+  auto rows = c->prepare("SELECT count(*) FROM kme_records");
+  ASSERT_TRUE(rows && *rows->step());
+  EXPECT_EQ(rows->column_int(0), 2);  // the orphan was not copied
+  // Columns, defaults and the foreign key as version 4 had them.
+  auto columns = c->prepare(
+      "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || "
+      "coalesce(dflt_value, '-') || ':' || pk, ' ') FROM pragma_table_info('kme_records')");
+  ASSERT_TRUE(columns && *columns->step());
+  EXPECT_EQ(columns->column_text(0),
+            "imsi:TEXT:1:-:1 imei:TEXT:1:-:2 version:BIGINT:1:-:0 kme_sealed:BLOB:0:-:0 "
+            "stored_at:BIGINT:1:-:0 kme_procedure:TEXT:1:-:0 source:TEXT:1:-:0 "
+            "renewal_requested:INTEGER:1:0:0");
+  auto fk = c->prepare(
+      "SELECT \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list('kme_records')");
+  ASSERT_TRUE(fk && *fk->step());
+  EXPECT_EQ(fk->column_text(0), "subscribers");
+  EXPECT_EQ(fk->column_text(1), "imsi");
+  EXPECT_EQ(fk->column_text(2), "imsi");
+  EXPECT_EQ(fk->column_text(3), "CASCADE");
   auto index = c->prepare(
       "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
       "name = 'kme_records_renewal_pending' AND tbl_name = 'kme_records'");
