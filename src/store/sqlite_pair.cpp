@@ -83,7 +83,8 @@ Result<PairView> SqliteStore::get_pair(std::string_view imsi, std::string_view i
   }, /*snapshot=*/true);
 }
 
-// Three statements in one read transaction: subscriber with the binding count, device, KME row.
+// Three statements in one read transaction: the subscriber with its first two allowed IMEIs, the
+// device, the KME row.
 Result<SolePair> SqliteStore::get_sole_pair(std::string_view imsi) {
   if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
   return read([&](Connection& c) -> Result<SolePair> {
