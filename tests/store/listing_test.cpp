@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "sqlite_explain.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_listings.h"
 #include "store/sqlite_rows.h"
@@ -251,19 +252,7 @@ TYPED_TEST(ListingTest, MalformedResumeKeysAreRefused) {
 // equality on the primary key), never a SCAN (which reads from the first row on, whatever the
 // page), and no temporary B-tree sorts the rows (the index gives the order, so LIMIT stops early).
 std::vector<std::string> sqlite_plan(const std::string& path, std::string_view sql) {
-  auto c = sqlite::Connection::open(path, sqlite::ConnectionOptions{});
-  EXPECT_TRUE(c) << c.error().what();
-  if (!c) return {};
-  auto s = (*c)->prepare("EXPLAIN QUERY PLAN " + std::string(sql));
-  EXPECT_TRUE(s) << s.error().what();
-  if (!s) return {};
-  std::vector<std::string> details;
-  for (;;) {
-    auto row = s->step();
-    EXPECT_TRUE(row) << row.error().what();
-    if (!row || !*row) return details;
-    details.push_back(s->column_text(3));
-  }
+  return testing::sqlite_explain(path, "EXPLAIN QUERY PLAN ", sql, 3);
 }
 
 TEST(SqliteListingPlan, ListingsSearchThePrimaryKeysWithoutScanOrSort) {

@@ -4,6 +4,8 @@
 // PLAN: SEARCH, never SCAN). The temporary B-trees of the statements before 2026-11-29 (a FROM
 // subquery, UPDATE … RETURNING, a CHECK with an IN list) cost the HSS 12–21 % of its CPU per
 // attach under load (docs/performance.md "temporary tables inside SQLite statements").
+#include "store/sqlite_attach_sql.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,8 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/sqlite_attach_sql.h"
-#include "store/sqlite_db.h"
+#include "sqlite_explain.h"
 #include "store_test_util.h"
 
 namespace kmebind::store {
@@ -35,22 +36,9 @@ std::vector<std::pair<std::string_view, std::string>> attach_statements() {
           {"renewal_mark", std::string(a::kRenewalMark)}};
 }
 
-// Column `column` of every row of `prefix` + sql, compiled on a connection to `path`.
 std::vector<std::string> explain(const std::string& path, std::string_view prefix,
                                  const std::string& sql, int column) {
-  auto c = sqlite::Connection::open(path, sqlite::ConnectionOptions{});
-  EXPECT_TRUE(c) << c.error().what();
-  if (!c) return {};
-  auto s = (*c)->prepare(std::string(prefix) + sql);
-  EXPECT_TRUE(s) << sql << ": " << s.error().what();
-  if (!s) return {};
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = s->step();
-    EXPECT_TRUE(row) << row.error().what();
-    if (!row || !*row) return out;
-    out.push_back(s->column_text(column));
-  }
+  return testing::sqlite_explain(path, prefix, sql, column);
 }
 
 TEST(SqliteAttachSql, NoStatementOfAnAttachBuildsATemporaryTable) {
