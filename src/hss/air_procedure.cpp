@@ -28,6 +28,15 @@ s6a::BindingRequirement binding_of(store::BindingMode mode) {
   return s6a::BindingRequirement::kNone;
 }
 
+Checked<crypto::Milenage> make_milenage(const store::SubscriberRecord& sub) {
+  auto milenage = crypto::Milenage::create(sub.k, sub.opc);
+  if (!milenage) {
+    return refuse(s6a::kAuthenticationDataUnavailable,
+                  "subscriber K/OPc unusable: " + milenage.error().what());
+  }
+  return std::move(*milenage);
+}
+
 // TS 33.102 §6.3.5 and Annex C: SQN_MS = (SQN_MS ⊕ AK*) ⊕ f5*(RAND); MAC-S = f1*(SQN_MS, RAND,
 // AMF 0000) must match AUTS. If it does and SQN_MS is not below SQN_HE, SQN_HE := SQN_MS, so the
 // next vector (SQN_MS + step) is fresh for the USIM. A MAC-S that does not verify resets nothing
@@ -90,51 +99,64 @@ Checked<s6a::AuthenticationInformationAnswer> answer_air(
   }
   const std::uint32_t count = std::min(air.number_of_vectors, ctx.config.max_vectors_per_air);
 
-  auto sub = load_subscriber(ctx.store, air.imsi);
-  if (!sub) return std::unexpected(sub.error());
-  auto milenage = crypto::Milenage::create(sub->k, sub->opc);
-  if (!milenage) {
-    return refuse(s6a::kAuthenticationDataUnavailable,
-                  "subscriber K/OPc unusable: " + milenage.error().what());
-  }
+  // A resynchronisation (TS 33.102 §6.3.5) reads the subscriber first: AUTS may move SQN_HE.
+  std::optional<crypto::Milenage> milenage;
   if (air.resync) {
-    if (auto ok = resynchronise(ctx, *milenage, *sub, *air.resync, note); !ok) {
+    auto before = load_subscriber(ctx.store, air.imsi);
+    if (!before) return std::unexpected(before.error());
+    auto made = make_milenage(*before);
+    if (!made) return std::unexpected(made.error());
+    milenage.emplace(std::move(*made));
+    if (auto ok = resynchronise(ctx, *milenage, *before, *air.resync, note); !ok) {
       return std::unexpected(ok.error());
     }
   }
 
   // TS 33.102 Annex C.3.2: each vector takes the next SEQ; one atomic advance reserves them all.
+  // The same store call reads the subscriber and, for KME material, its sole pair.
+  const bool wants_material = ctx.config.kme_prefetch && air.kme_prefetch_procedures != 0;
   const std::uint64_t step = ctx.config.sqn_step;
-  auto last = ctx.store.advance_sqn(air.imsi, step * count);
-  if (!last) {
-    if (last.error().code() == Code::kNotFound) {
+  auto reserved = ctx.store.reserve_sqn(air.imsi, step * count, wants_material);
+  if (!reserved) {
+    if (reserved.error().code() == Code::kNotFound) {
       return refuse(s6a::kErrorUserUnknown, "no subscription for the IMSI");
     }
-    if (last.error().code() == Code::kNotAllowed) {
+    if (reserved.error().code() == Code::kNotAllowed) {
       return refuse(s6a::kAuthenticationDataUnavailable, "SQN space of the subscriber exhausted");
     }
-    return std::unexpected(store_refusal(last.error(), "advance_sqn"));
+    return std::unexpected(store_refusal(reserved.error(), "reserve_sqn"));
   }
+  const store::SubscriberRecord& sub = reserved->subscriber;
+  if (!milenage) {
+    auto made = make_milenage(sub);
+    if (!made) return std::unexpected(made.error());
+    milenage.emplace(std::move(*made));
+  }
+  const std::uint64_t last = reserved->last_sqn;
   // TS 33.401 §6.1.1: E-UTRAN vectors carry the AMF separation bit (bit 0) set to 1.
-  std::array<std::uint8_t, 2> amf = sub->amf;
+  std::array<std::uint8_t, 2> amf = sub.amf;
   amf[0] = static_cast<std::uint8_t>(amf[0] | 0x80);
 
   s6a::AuthenticationInformationAnswer aia;
   aia.vectors.reserve(count);
-  const std::uint64_t first = *last - step * (count - 1);
+  const std::uint64_t first = last - step * (count - 1);
   for (std::uint32_t i = 0; i < count; ++i) {
     auto vector = make_vector(*milenage, first + step * i, amf, air.visited_plmn_id);
     if (!vector) return std::unexpected(vector.error());
     aia.vectors.push_back(std::move(*vector));
   }
-  aia.binding = binding_of(sub->binding_mode);
-  // docs/protocol.md "KME material on the AIA": only when asked, enabled and KME binding applies,
-  // checked before any further store read; nothing it finds changes the answer's result.
-  if (ctx.config.kme_prefetch && air.kme_prefetch_procedures != 0 &&
-      sub->binding_mode == store::BindingMode::kKmeRequired) {
+  aia.binding = binding_of(sub.binding_mode);
+  // docs/protocol.md "KME material on the AIA": only when asked, enabled and KME binding applies;
+  // nothing it finds changes the answer's result.
+  if (wants_material && sub.binding_mode == store::BindingMode::kKmeRequired) {
     std::string prefetched;
-    aia.kme_prefetch =
-        prefetch_kme(ctx, *sub, air.kme_prefetch_procedures, now, link, prefetched);
+    if (reserved->sole_pair) {
+      aia.kme_prefetch = prefetch_kme(ctx, std::move(*reserved->sole_pair),
+                                      air.kme_prefetch_procedures, now, link, prefetched);
+    } else {
+      prefetched =
+          "no KME material attached: store get_sole_pair failed: " + reserved->sole_pair_failure;
+    }
     note = (note.empty() ? std::string("vectors issued") : note) + "; " + prefetched;
   }
   return aia;

@@ -13,8 +13,11 @@
 namespace kmebind::hss {
 
 // Answers one AIR. Never fails by exception; every outcome is a result code in the answer and a
-// reason in `event`. Changes the store only through advance_sqn (and set_sqn on a verified
-// resynchronisation). `now_unix_s` and `link` are those of the KME material's KME-Request.
+// reason in `event`. Changes the store only through reserve_sqn — one call that reads the
+// subscriber (and for KME material its sole pair) with the SQN advance — and set_sqn on a
+// verified resynchronisation, which reads the subscriber first. A subscriber whose K/OPc cannot
+// be used is refused after its SQNs were reserved (harmless: SQNs may be skipped, TS 33.102
+// Annex C). `now_unix_s` and `link` are those of the KME material's KME-Request.
 // Contract in detail: Hss::on_air (hss.h).
 s6a::AuthenticationInformationAnswer run_air(const HssContext& ctx,
                                              const s6a::AuthenticationInformationRequest& air,

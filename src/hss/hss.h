@@ -70,7 +70,8 @@ class Hss {
   // binding mode (step 2a).
   // KME material (docs/protocol.md "KME material on the AIA"): on success only, when
   // HssConfig::kme_prefetch, air.kme_prefetch_procedures != 0, the binding mode is kKmeRequired
-  // (checked first: other subscribers cost no further store read) and the subscription allows
+  // (the store reads the pair only then, in the call that reserves the SQNs:
+  // SubscriberStore::reserve_sqn) and the subscription allows
   // exactly one IMEI, `kme_prefetch` carries {that IMEI, the action of on_kme_request(
   // KmeRequest{IMSI, IMEI, kme_prefetch_procedures}, now_unix_s, link)} — the same checks and
   // material, so the ULR takes its Cookie or challenge token exactly as one from a KME-Answer.

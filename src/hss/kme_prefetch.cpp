@@ -6,26 +6,20 @@
 
 namespace kmebind::hss {
 
-std::shared_ptr<s6a::KmePrefetch> prefetch_kme(const HssContext& ctx,
-                                               const store::SubscriberRecord& sub,
+std::shared_ptr<s6a::KmePrefetch> prefetch_kme(const HssContext& ctx, store::SolePair sole,
                                                std::uint8_t procedures, std::int64_t now_unix_s,
                                                const LinkInfo& link, std::string& note) {
-  auto sole = ctx.store.get_sole_pair(sub.imsi);
-  if (!sole) {
-    note = "no KME material attached: store get_sole_pair failed: " + sole.error().what();
-    return nullptr;
-  }
-  if (sole->allowed_imeis == 0) {
+  if (sole.allowed_imeis == 0) {
     note = "no KME material attached: the subscription allows 0 IMEIs, not one";
     return nullptr;
   }
-  if (sole->allowed_imeis != 1 || !sole->pair) {
+  if (sole.allowed_imeis != 1 || !sole.pair) {
     note = "no KME material attached: the subscription allows 2 or more IMEIs, not one";
     return nullptr;
   }
-  std::string imei = sole->imei;
+  std::string imei = sole.imei;
   std::string made;
-  auto action = answer_kme_pair(ctx, std::move(*sole->pair), std::move(sole->imei), procedures,
+  auto action = answer_kme_pair(ctx, std::move(*sole.pair), std::move(sole.imei), procedures,
                                 now_unix_s, link, made);
   if (!action) {
     note = "no KME material attached for IMEI " + imei + ": " + action.error().reason;

@@ -13,17 +13,16 @@
 
 namespace kmebind::hss {
 
-// The material for (sub.imsi, its one allowed IMEI), made by exactly the KME-Request's checks
-// and logic (answer_kme_pair) for KmeRequest{imsi, IMEI, procedures} at `now` on `link`.
-// REQUIRES: sub.binding_mode is kKmeRequired and `procedures` != 0 (the caller checks both, so
-// that subscribers without KME binding cost no store read). Null — the AIA then carries nothing,
-// and the CNN sends the KME-Request and gets the refusal there — when the subscription allows no
-// IMEI or more than one, or the KME-Request would be refused (pair, device keys, procedure,
-// version counter, store failure). One store read (get_sole_pair: the binding count and the
-// pair, as the KME-Request's get_pair reads it); stores nothing. `note` gets a short,
+// The material for the subscription's one allowed pair (its IMSI, sole.imei), made by exactly
+// the KME-Request's checks and logic (answer_kme_pair) for KmeRequest{imsi, IMEI, procedures} at
+// `now` on `link`. `sole` is the subscription's sole pair as the AIR's SubscriberStore::reserve_sqn
+// read it. REQUIRES: the subscriber's binding mode is kKmeRequired and `procedures` != 0 (the
+// caller checks both, so that subscribers without KME binding cost no store read). Null — the AIA
+// then carries nothing, and the CNN sends the KME-Request and gets the refusal there — when the
+// subscription allows no IMEI or more than one, or the KME-Request would be refused (pair,
+// device keys, procedure, version counter). Reads and stores nothing. `note` gets a short,
 // secret-free line on what was attached or why nothing was.
-std::shared_ptr<s6a::KmePrefetch> prefetch_kme(const HssContext& ctx,
-                                               const store::SubscriberRecord& sub,
+std::shared_ptr<s6a::KmePrefetch> prefetch_kme(const HssContext& ctx, store::SolePair sole,
                                                std::uint8_t procedures, std::int64_t now_unix_s,
                                                const LinkInfo& link, std::string& note);
 

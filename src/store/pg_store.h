@@ -46,6 +46,8 @@ class PgStore final : public SubscriberStore {
   Result<std::vector<std::string>> list_subscribers(
       std::size_t limit, std::optional<std::string_view> after_imsi) override;
   Result<std::uint64_t> advance_sqn(std::string_view imsi, std::uint64_t step) override;
+  Result<SqnReservation> reserve_sqn(std::string_view imsi, std::uint64_t step,
+                                     bool with_sole_pair) override;
   Status set_sqn(std::string_view imsi, std::uint64_t sqn) override;
 
   Status allow_binding(std::string_view imsi, std::string_view imei,

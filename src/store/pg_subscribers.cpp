@@ -111,6 +111,50 @@ Result<std::uint64_t> PgStore::advance_sqn(std::string_view imsi, std::uint64_t 
   });
 }
 
+// advance_sqn's UPDATE returning the whole subscriber row (one round trip for both), then
+// get_sole_pair when asked for (one statement): two round trips where the default makes three.
+Result<SqnReservation> PgStore::reserve_sqn(std::string_view imsi, std::uint64_t step,
+                                            bool with_sole_pair) {
+  if (auto st = check_imsi(imsi); !st) return pass(st);
+  if (step == 0 || step > kSqnMax) {
+    return fail(Code::kInvalidArgument, "SQN step must be between 1 and 2^48 - 1");
+  }
+  auto reserved = run(Txn::kNone, [&](Connection& c) -> Result<SqnReservation> {
+    auto r = c.query(
+        "UPDATE subscribers s SET sqn = s.sqn + $1, updated_at = $2 "
+        "WHERE s.imsi = $3 AND s.sqn <= $4 RETURNING " +
+            std::string(kSubscriberColumns),
+        Params()
+            .integer(static_cast<std::int64_t>(step))
+            .integer(now_unix_s())
+            .text(imsi)
+            .integer(static_cast<std::int64_t>(kSqnMax - step)));
+    if (!r) return pass(r);
+    if (r->count() == 1) {
+      auto sub = decode_subscriber(*r, 0, keys_, /*with_keys=*/true);
+      if (!sub) return pass(sub);
+      SqnReservation out;
+      out.last_sqn = sub->sqn;  // RETURNING gives the row after the UPDATE
+      sub->sqn -= step;
+      out.subscriber = std::move(*sub);
+      return out;
+    }
+    if (auto st = require_subscriber(c, imsi); !st) return pass(st);
+    return fail(Code::kNotAllowed, "SQN of IMSI " + std::string(imsi) +
+                                       " would exceed 48 bits; resynchronise or re-provision");
+  });
+  if (!reserved) return reserved;
+  if (with_sole_pair && reserved->subscriber.binding_mode == BindingMode::kKmeRequired) {
+    auto sole = get_sole_pair(imsi);
+    if (sole) {
+      reserved->sole_pair = std::move(*sole);
+    } else {
+      reserved->sole_pair_failure = sole.error().what();
+    }
+  }
+  return reserved;
+}
+
 Status PgStore::set_sqn(std::string_view imsi, std::uint64_t sqn) {
   if (auto st = check_imsi(imsi); !st) return st;
   if (sqn > kSqnMax) return fail(Code::kInvalidArgument, "SQN must fit in 48 bits");

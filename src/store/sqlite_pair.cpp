@@ -83,37 +83,37 @@ Result<PairView> SqliteStore::get_pair(std::string_view imsi, std::string_view i
   }, /*snapshot=*/true);
 }
 
-// Three statements in one read transaction: the subscriber with its first two allowed IMEIs, the
-// device, the KME row.
+// Three statements: the subscriber with its first two allowed IMEIs, the device, the KME row.
+Result<SolePair> read_sole_pair(Connection& c, const KeyWrap& keys, std::string_view imsi) {
+  SolePair out;
+  PairView view;
+  {
+    auto s = c.prepare(attach_sql::sole_pair());
+    if (!s) return pass(s);
+    s->bind_text(1, imsi);
+    auto row = s->step();
+    if (!row) return pass(row);
+    if (!*row) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
+    out.allowed_imeis = s->column_is_null(kImeiColumn)         ? 0
+                        : s->column_is_null(kSecondImeiColumn) ? 1
+                                                               : 2;
+    if (out.allowed_imeis != 1) return out;
+    auto sub = decode_subscriber(*s, keys, /*with_keys=*/false);
+    if (!sub) return pass(sub);
+    view.subscriber = std::move(*sub);
+    out.imei = s->column_text(kImeiColumn);
+  }
+  view.binding_allowed = true;
+  if (auto st = read_device(c, out.imei, view); !st) return std::unexpected(st.error());
+  if (auto st = read_kme(c, keys, imsi, out.imei, view); !st) return std::unexpected(st.error());
+  out.pair = std::move(view);
+  return out;
+}
+
+// read_sole_pair in one read transaction.
 Result<SolePair> SqliteStore::get_sole_pair(std::string_view imsi) {
   if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
-  return read([&](Connection& c) -> Result<SolePair> {
-    SolePair out;
-    PairView view;
-    {
-      auto s = c.prepare(attach_sql::sole_pair());
-      if (!s) return pass(s);
-      s->bind_text(1, imsi);
-      auto row = s->step();
-      if (!row) return pass(row);
-      if (!*row) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
-      out.allowed_imeis = s->column_is_null(kImeiColumn)         ? 0
-                          : s->column_is_null(kSecondImeiColumn) ? 1
-                                                                 : 2;
-      if (out.allowed_imeis != 1) return out;
-      auto sub = decode_subscriber(*s, keys_, /*with_keys=*/false);
-      if (!sub) return pass(sub);
-      view.subscriber = std::move(*sub);
-      out.imei = s->column_text(kImeiColumn);
-    }
-    view.binding_allowed = true;
-    if (auto st = read_device(c, out.imei, view); !st) return std::unexpected(st.error());
-    if (auto st = read_kme(c, keys_, imsi, out.imei, view); !st) {
-      return std::unexpected(st.error());
-    }
-    out.pair = std::move(view);
-    return out;
-  }, /*snapshot=*/true);
+  return read([&](Connection& c) { return read_sole_pair(c, keys_, imsi); }, /*snapshot=*/true);
 }
 
 }  // namespace kmebind::store::sqlite

@@ -48,6 +48,8 @@ Result<std::uint32_t> store_kme_row(Connection& conn, const KeyWrap& keys, std::
                                     std::string_view source,
                                     std::optional<std::uint32_t> expected_previous_version,
                                     std::int64_t now);
+// The body of get_sole_pair (see SubscriberStore::get_sole_pair), in the caller's transaction.
+Result<SolePair> read_sole_pair(Connection& conn, const KeyWrap& keys, std::string_view imsi);
 // Checks of store_kme's arguments that need no database.
 Status validate_kme(const SecretBytes& kme, int procedure);
 

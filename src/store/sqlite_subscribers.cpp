@@ -86,38 +86,6 @@ Result<std::vector<std::string>> SqliteStore::list_subscribers(
 // TS 33.102 Annex C.1.1.2: the HE/AuC increments SEQ for each new vector. A read and an UPDATE
 // inside the write transaction: concurrent callers are serialized and each sees its own new value.
 // (Not UPDATE … RETURNING: SQLite collects RETURNING rows in a temporary table, built per call.)
-Result<std::uint64_t> SqliteStore::advance_sqn(std::string_view imsi, std::uint64_t step) {
-  if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
-  if (step == 0 || step > kSqnMax) {
-    return fail(Code::kInvalidArgument, "SQN step must be between 1 and 2^48 - 1");
-  }
-  return write([&](Connection& c) -> Result<std::uint64_t> {
-    std::int64_t current = 0;
-    {
-      auto s = c.prepare(attach_sql::kSqnRead);
-      if (!s) return pass(s);
-      s->bind_text(1, imsi);
-      auto row = s->step();
-      if (!row) return pass(row);
-      if (!*row) return fail(Code::kNotFound, "no subscriber with IMSI " + std::string(imsi));
-      current = s->column_int(0);
-    }
-    if (current < 0 || static_cast<std::uint64_t>(current) > kSqnMax) {
-      return fail(Code::kCorruption, "SQN of IMSI " + std::string(imsi) + " out of range");
-    }
-    if (static_cast<std::uint64_t>(current) > kSqnMax - step) {
-      return fail(Code::kNotAllowed, "SQN of IMSI " + std::string(imsi) +
-                                         " would exceed 48 bits; resynchronise or re-provision");
-    }
-    const std::uint64_t sqn = static_cast<std::uint64_t>(current) + step;
-    auto s = c.prepare(attach_sql::kSqnWrite);
-    if (!s) return pass(s);
-    s->bind_int(1, static_cast<std::int64_t>(sqn)).bind_int(2, now_unix_s()).bind_text(3, imsi);
-    if (auto st = s->run(); !st) return std::unexpected(st.error());
-    return sqn;
-  });
-}
-
 Status SqliteStore::set_sqn(std::string_view imsi, std::uint64_t sqn) {
   if (auto st = check_imsi(imsi); !st) return st;
   if (sqn > kSqnMax) return fail(Code::kInvalidArgument, "SQN must fit in 48 bits");

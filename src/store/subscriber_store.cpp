@@ -1,5 +1,5 @@
-// SubscriberStore::get_pair and get_sole_pair for engines without a one-snapshot version of them:
-// the reads they stand for, one after the other.
+// SubscriberStore::get_pair, get_sole_pair and reserve_sqn for engines without a one-transaction
+// version of them: the calls they stand for, one after the other.
 #include "store/subscriber_store.h"
 
 #include <algorithm>
@@ -46,6 +46,26 @@ Result<SolePair> SubscriberStore::get_sole_pair(std::string_view imsi) {
   if (!pair) return std::unexpected(pair.error());
   out.imei = std::move(imeis->front());
   out.pair = std::move(*pair);
+  return out;
+}
+
+Result<SqnReservation> SubscriberStore::reserve_sqn(std::string_view imsi, std::uint64_t step,
+                                                    bool with_sole_pair) {
+  auto sub = get_subscriber(imsi);
+  if (!sub) return std::unexpected(sub.error());
+  auto last = advance_sqn(imsi, step);
+  if (!last) return std::unexpected(last.error());
+  SqnReservation out;
+  out.subscriber = std::move(*sub);
+  out.last_sqn = *last;
+  if (with_sole_pair && out.subscriber.binding_mode == BindingMode::kKmeRequired) {
+    auto sole = get_sole_pair(imsi);
+    if (sole) {
+      out.sole_pair = std::move(*sole);
+    } else {
+      out.sole_pair_failure = sole.error().what();
+    }
+  }
   return out;
 }
 

@@ -202,6 +202,17 @@ struct SolePair {
   std::optional<PairView> pair;   // allowed_imeis == 1: get_pair(imsi, imei); else nullopt
 };
 
+// What an AIR takes from the store in one call (SubscriberStore::reserve_sqn): SQNs reserved
+// (TS 33.102 Annex C.3.2), the subscriber they were reserved for and, when asked for a
+// subscriber whose binding mode is KME-required, its sole pair (docs/protocol.md "KME material on
+// the AIA").
+struct SqnReservation {
+  SubscriberRecord subscriber;  // as get_subscriber returns it; sqn is SQN_HE before the advance
+  std::uint64_t last_sqn = 0;   // SQN_HE after it: the last SQN reserved
+  std::optional<SolePair> sole_pair;  // asked for, KME-required, and read
+  std::string sole_pair_failure;      // asked for, KME-required, but not read: why (no secret)
+};
+
 // Receives an export snapshot, subscribers in IMSI order, then devices in IMEI order.
 struct ExportSink {
   std::function<Status(const SubscriberRecord&, std::span<const std::string> imeis)> subscriber;
@@ -249,6 +260,14 @@ class SubscriberStore {
   // >= 2^48, kNotFound if the IMSI is absent, kNotAllowed (SQN unchanged) if the result would
   // exceed 2^48 - 1.
   virtual Result<std::uint64_t> advance_sqn(std::string_view imsi, std::uint64_t step) = 0;
+  // advance_sqn with the reads an AIR makes around it: the subscriber (as get_subscriber) and,
+  // when `with_sole_pair` and its binding mode is kKmeRequired, its sole pair (as get_sole_pair;
+  // a failure of that read is reported in sole_pair_failure, the SQNs stay reserved). Errors as
+  // advance_sqn; kNotFound changes nothing. SQLite makes it one write transaction (the reads on
+  // the writer's connection: no read transaction of their own); the default (PostgreSQL) calls
+  // get_subscriber, advance_sqn and get_sole_pair one after the other.
+  virtual Result<SqnReservation> reserve_sqn(std::string_view imsi, std::uint64_t step,
+                                             bool with_sole_pair);
   // Sets SQN (re-synchronisation with AUTS, TS 33.102 §6.3.5). kInvalidArgument over 48 bits.
   virtual Status set_sqn(std::string_view imsi, std::uint64_t sqn) = 0;
 

@@ -1,8 +1,8 @@
 // A SubscriberStore for tests that forwards every call to another store and records the calls by
 // name, in order, so that a test can count the store reads and writes an operation makes (e.g.
-// an AIR: tests/hss/store_reads_test.cpp). get_pair and get_sole_pair go to the inner store's
-// own versions, or — PairReads::kDefault — to SubscriberStore's defaults, which are made of the
-// single reads (each then recorded), so the defaults can be tested against any engine.
+// an AIR: tests/hss/store_reads_test.cpp). get_pair, get_sole_pair and reserve_sqn go to the
+// inner store's own versions, or — PairReads::kDefault — to SubscriberStore's defaults, which are
+// made of the single calls (each then recorded), so the defaults can be tested against any engine.
 // Thread-safe as the inner store is; the record is kept under a mutex.
 #pragma once
 
@@ -21,8 +21,8 @@ class CountingStore final : public SubscriberStore {
   explicit CountingStore(SubscriberStore& inner, PairReads pair_reads = PairReads::kInner)
       : inner_(inner), pair_reads_(pair_reads) {}
 
-  // The calls made so far, in order (get_pair and get_sole_pair included; with kDefault followed
-  // by the single reads they made).
+  // The calls made so far, in order (get_pair, get_sole_pair and reserve_sqn included; with
+  // kDefault followed by the single calls they made).
   std::vector<std::string> calls() const {
     std::lock_guard lock(mu_);
     return calls_;
@@ -65,6 +65,14 @@ class CountingStore final : public SubscriberStore {
   Result<std::uint64_t> advance_sqn(std::string_view imsi, std::uint64_t step) override {
     note("advance_sqn");
     return inner_.advance_sqn(imsi, step);
+  }
+  Result<SqnReservation> reserve_sqn(std::string_view imsi, std::uint64_t step,
+                                     bool with_sole_pair) override {
+    note("reserve_sqn");
+    if (pair_reads_ == PairReads::kDefault) {
+      return SubscriberStore::reserve_sqn(imsi, step, with_sole_pair);
+    }
+    return inner_.reserve_sqn(imsi, step, with_sole_pair);
   }
   Status set_sqn(std::string_view imsi, std::uint64_t sqn) override {
     note("set_sqn");
