@@ -9,7 +9,7 @@
 //   hss/kme-request/<combo>  KME-Request → KME-Answer (provisioning; stores nothing, repeatable)
 //   hss/ulr-confirm/<combo>  ULR with KME-Confirm → ULA: stores the KME (one subscriber each)
 //   hss/ulr-plain            ULR of an imei-check subscriber (binding check only)
-//   hss/store/sole-pair      the store read of an AIR with KME material: get_sole_pair
+//   hss/store/sole-pair      the sole-pair read (get_sole_pair; an AIR reads it in reserve_sqn)
 //   hss/store/bindings-then-pair  what it replaced: list_bindings, then get_pair of the IMEI
 #include <benchmark/benchmark.h>
 
@@ -170,8 +170,9 @@ void ulr_plain(benchmark::State& state) {
   }
 }
 
-// The store reads of the KME material on the AIA for a subscription with one allowed pair (device
-// keys, no KME yet), subscribers taken round robin: get_sole_pair (`one_call`) against the two
+// The sole-pair read of the KME material on the AIA (the AIR makes it inside reserve_sqn) for a
+// subscription with one allowed pair (device keys, no KME yet), subscribers taken round robin:
+// get_sole_pair (`one_call`) against the two
 // reads it replaced (list_bindings, then get_pair). CPU per AIR's reads, no crypto; the wall
 // time includes the database round trips. $KMEBIND_BENCH_STORE (a store location, e.g. the
 // postgres:// URL of a database for the bench) runs them on that store instead of the Bed's

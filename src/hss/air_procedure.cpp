@@ -154,8 +154,8 @@ Checked<s6a::AuthenticationInformationAnswer> answer_air(
       aia.kme_prefetch = prefetch_kme(ctx, std::move(*reserved->sole_pair),
                                       air.kme_prefetch_procedures, now, link, prefetched);
     } else {
-      prefetched =
-          "no KME material attached: store get_sole_pair failed: " + reserved->sole_pair_failure;
+      prefetched = "no KME material attached: the store could not read the sole pair: " +
+                   reserved->sole_pair_failure;
     }
     note = (note.empty() ? std::string("vectors issued") : note) + "; " + prefetched;
   }

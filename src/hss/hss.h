@@ -66,13 +66,14 @@ class Hss {
   // octets (else INVALID_AVP_VALUE); a verified AUTS whose SQN_MS is not below SQN_HE sets
   // SQN_HE := SQN_MS before the vectors are made; an AUTS whose MAC-S does not verify changes
   // nothing and the vectors continue from SQN_HE (reason says so). A subscriber whose SQN would
-  // pass 2^48 - 1 → DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE. `binding` reports the subscriber's
-  // binding mode (step 2a).
+  // pass 2^48 - 1 → DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE, as is one whose K/OPc cannot be
+  // used (after its SQNs were reserved: the read and the advance are one store call; skipped SQNs
+  // are harmless, TS 33.102 Annex C). `binding` reports the subscriber's binding mode (step 2a).
   // KME material (docs/protocol.md "KME material on the AIA"): on success only, when
   // HssConfig::kme_prefetch, air.kme_prefetch_procedures != 0, the binding mode is kKmeRequired
   // (the store reads the pair only then, in the call that reserves the SQNs:
-  // SubscriberStore::reserve_sqn) and the subscription allows
-  // exactly one IMEI, `kme_prefetch` carries {that IMEI, the action of on_kme_request(
+  // SubscriberStore::reserve_sqn) and the subscription allows exactly one IMEI,
+  // `kme_prefetch` carries {that IMEI, the action of on_kme_request(
   // KmeRequest{IMSI, IMEI, kme_prefetch_procedures}, now_unix_s, link)} — the same checks and
   // material, so the ULR takes its Cookie or challenge token exactly as one from a KME-Answer.
   // When that KME-Request would be refused, or the store fails, the AIA carries none and is

@@ -17,7 +17,7 @@ namespace kmebind::hss {
 // the KME-Request's checks and logic (answer_kme_pair) for KmeRequest{imsi, IMEI, procedures} at
 // `now` on `link`. `sole` is the subscription's sole pair as the AIR's SubscriberStore::reserve_sqn
 // read it. REQUIRES: the subscriber's binding mode is kKmeRequired and `procedures` != 0 (the
-// caller checks both, so that subscribers without KME binding cost no store read). Null — the AIA
+// AIR checks both; its reserve_sqn reads the pair only then). Null — the AIA
 // then carries nothing, and the CNN sends the KME-Request and gets the refusal there — when the
 // subscription allows no IMEI or more than one, or the KME-Request would be refused (pair,
 // device keys, procedure, version counter). Reads and stores nothing. `note` gets a short,

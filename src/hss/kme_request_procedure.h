@@ -18,8 +18,8 @@ namespace kmebind::hss {
 using KmeAction = std::variant<s6a::KmeProvisioning, s6a::DeviceChallenge>;
 
 // The KME-Request's checks and material (Hss::on_kme_request, hss.h) for the pair of `imei` (14
-// digits, as the store keys it) already read as `pair` (SubscriberStore::get_pair, or
-// get_sole_pair for the AIR), as a value: the action, or the first refusal — binding mode,
+// digits, as the store keys it) already read as `pair` (SubscriberStore::get_pair, or the sole
+// pair of the AIR's reserve_sqn), as a value: the action, or the first refusal — binding mode,
 // binding list, device keys, procedure (`supported_procedures`: the CNN's, bit 0 procedure 1,
 // bit 1 procedure 2), version counter. `note` gets a short, secret-free line on what was made.
 // Reads and stores nothing. Shared by the KME-Request and the AIR's KME material

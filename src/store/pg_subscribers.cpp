@@ -111,8 +111,11 @@ Result<std::uint64_t> PgStore::advance_sqn(std::string_view imsi, std::uint64_t 
   });
 }
 
-// advance_sqn's UPDATE returning the whole subscriber row (one round trip for both), then
-// get_sole_pair when asked for (one statement): two round trips where the default makes three.
+// TS 33.102 Annex C.3.2 with the AIR's reads: advance_sqn's UPDATE returning the whole
+// subscriber row (one round trip for both), then get_sole_pair when asked for (one statement):
+// two round trips where the default makes three. Like advance_sqn it runs in autocommit, so a
+// retry after a connection broken while the UPDATE was in flight may advance twice: SQNs are
+// skipped, never handed out again.
 Result<SqnReservation> PgStore::reserve_sqn(std::string_view imsi, std::uint64_t step,
                                             bool with_sole_pair) {
   if (auto st = check_imsi(imsi); !st) return pass(st);

@@ -228,6 +228,10 @@ Result<Statement> Connection::prepare(std::string_view sql) {
 
 std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }
 
+bool Connection::in_transaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
+}
+
 // --- Transaction -------------------------------------------------------------------------------
 
 Result<Transaction> Transaction::begin(Connection& conn, Kind kind) {

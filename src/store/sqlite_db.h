@@ -91,6 +91,10 @@ class Connection {
   [[nodiscard]] Result<Statement> prepare(std::string_view sql);
   // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
   std::int64_t changes() const;
+  // False once SQLite has ended the connection's transaction by itself (it rolls back the whole
+  // transaction on some errors: I/O, out of memory, a full disk); later statements would run
+  // outside any transaction.
+  bool in_transaction() const;
   sqlite3* handle() const { return db_; }
 
  private:

@@ -10,7 +10,7 @@ namespace kmebind::store::sqlite {
 namespace {
 
 bool transaction_gone(Connection& conn) {
-  return sqlite3_get_autocommit(conn.handle()) != 0;
+  return !conn.in_transaction();
 }
 
 }  // namespace
@@ -141,6 +141,12 @@ std::size_t GroupCommit::run_together(Connection& conn, const std::vector<Pendin
   for (std::size_t i = from; i < batch.size(); ++i) {
     Pending& job = *batch[i];
     job.outcome = call_job(job.call, job.ctx, conn);
+    if (job.outcome && transaction_gone(conn)) {
+      // The job returned success although SQLite ended the transaction under it: its writes
+      // (and the batch's before it) are gone, and any it made after ran outside a transaction.
+      job.outcome = std::unexpected(
+          Error(Code::kInternal, "the write transaction ended inside a job that then succeeded"));
+    }
     if (!job.outcome) return i;
   }
   return batch.size();

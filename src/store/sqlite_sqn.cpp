@@ -42,6 +42,9 @@ Result<std::uint64_t> advance_from(Connection& c, std::string_view imsi, std::in
 
 }  // namespace
 
+// TS 33.102 Annex C.1.1.2: the HE/AuC increments SEQ for each new vector. A read and an UPDATE
+// inside the write transaction: concurrent callers are serialized and each sees its own new value.
+// (Not UPDATE … RETURNING: SQLite collects RETURNING rows in a temporary table, built per call.)
 Result<std::uint64_t> SqliteStore::advance_sqn(std::string_view imsi, std::uint64_t step) {
   if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
   if (auto st = check_step(step); !st) return std::unexpected(st.error());
@@ -60,9 +63,12 @@ Result<std::uint64_t> SqliteStore::advance_sqn(std::string_view imsi, std::uint6
   });
 }
 
-// One write job: the subscriber row (K and OPc still sealed: they are unsealed after the commit,
-// outside the writer's turn), the SQN update, and the sole pair on the same connection. An
-// unknown IMSI is not an error of the job (nothing is written, so the batch needs no rollback).
+// TS 33.102 Annex C.3.2 with the AIR's reads. One write job: the subscriber row (K and OPc still
+// sealed: they are unsealed after the commit, outside the writer's turn), the SQN update, and the
+// sole pair on the same connection (its KME, when one is stored, is unsealed in the writer's
+// turn: one AES-GCM open). An unknown IMSI is not an error of the job (nothing is written, so the
+// batch needs no rollback); a failed pair read is a note unless SQLite ended the transaction
+// with it, which fails the job.
 Result<SqnReservation> SqliteStore::reserve_sqn(std::string_view imsi, std::uint64_t step,
                                                 bool with_sole_pair) {
   if (auto st = check_imsi(imsi); !st) return std::unexpected(st.error());
@@ -100,6 +106,8 @@ Result<SqnReservation> SqliteStore::reserve_sqn(std::string_view imsi, std::uint
       auto sole = read_sole_pair(c, keys_, imsi);
       if (sole) {
         out.sole_pair = std::move(*sole);
+      } else if (!c.in_transaction()) {
+        return std::unexpected(sole.error());  // SQLite rolled back the SQN write with it
       } else {
         out.sole_pair_failure = sole.error().what();
       }

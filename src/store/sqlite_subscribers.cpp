@@ -83,9 +83,7 @@ Result<std::vector<std::string>> SqliteStore::list_subscribers(
   });
 }
 
-// TS 33.102 Annex C.1.1.2: the HE/AuC increments SEQ for each new vector. A read and an UPDATE
-// inside the write transaction: concurrent callers are serialized and each sees its own new value.
-// (Not UPDATE … RETURNING: SQLite collects RETURNING rows in a temporary table, built per call.)
+// TS 33.102 §6.3.5: re-synchronisation sets SQN_HE to SQN_MS.
 Status SqliteStore::set_sqn(std::string_view imsi, std::uint64_t sqn) {
   if (auto st = check_imsi(imsi); !st) return st;
   if (sqn > kSqnMax) return fail(Code::kInvalidArgument, "SQN must fit in 48 bits");

@@ -263,9 +263,11 @@ class SubscriberStore {
   // advance_sqn with the reads an AIR makes around it: the subscriber (as get_subscriber) and,
   // when `with_sole_pair` and its binding mode is kKmeRequired, its sole pair (as get_sole_pair;
   // a failure of that read is reported in sole_pair_failure, the SQNs stay reserved). Errors as
-  // advance_sqn; kNotFound changes nothing. SQLite makes it one write transaction (the reads on
-  // the writer's connection: no read transaction of their own); the default (PostgreSQL) calls
-  // get_subscriber, advance_sqn and get_sole_pair one after the other.
+  // advance_sqn; kNotFound changes nothing; a K or OPc that does not unseal (kCorruption) fails
+  // the call after the SQNs were reserved. SQLite makes it one write transaction (the reads on
+  // the writer's connection: no read transaction of their own); PostgreSQL one UPDATE … RETURNING
+  // the subscriber, then get_sole_pair; the default (other engines) calls get_subscriber,
+  // advance_sqn and get_sole_pair one after the other.
   virtual Result<SqnReservation> reserve_sqn(std::string_view imsi, std::uint64_t step,
                                              bool with_sole_pair);
   // Sets SQN (re-synchronisation with AUTS, TS 33.102 §6.3.5). kInvalidArgument over 48 bits.

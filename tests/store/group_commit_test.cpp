@@ -242,6 +242,28 @@ TEST(GroupCommitTest, AbortedTransactionFailsTheJobsItTookAndTheRestCarryOn) {
   EXPECT_EQ(f.rows(), (std::set<std::int64_t>{3, 1000000}));
 }
 
+// A job that swallows the error that ended the transaction (reserve_sqn reports a failed pair
+// read as a note, not an error) must not be acknowledged: its writes, and those of the jobs before
+// it, went with the transaction, and the jobs after it would otherwise run outside one.
+TEST(GroupCommitTest, AJobThatSucceedsAfterItsTransactionEndedIsNotAcknowledged) {
+  Fixture f;
+  using Job = std::function<Status(Connection&)>;
+  std::vector<Job> jobs = {
+      [&](Connection& c) { return f.insert(c, 1); },
+      [&](Connection& c) -> Status {
+        if (auto st = f.insert(c, 2); !st) return st;
+        (void)c.exec("ROLLBACK");  // as SQLite does on an I/O error; the job carries on
+        return {};
+      },
+      [&](Connection& c) { return f.insert(c, 3); },
+  };
+  auto out = run_as_one_batch(f, jobs);
+  EXPECT_FALSE(out[0]);  // its insert went with the transaction (again when run isolated)
+  EXPECT_FALSE(out[1]);
+  EXPECT_TRUE(out[2]) << out[2].error().what();  // in a transaction of its own, committed
+  EXPECT_EQ(f.rows(), (std::set<std::int64_t>{3, 1000000}));
+}
+
 TEST(GroupCommitTest, FailedCommitFailsEveryJobOfTheBatchAndKeepsNothing) {
   Fixture f;
   using Job = std::function<Status(Connection&)>;
@@ -311,9 +333,18 @@ TEST(GroupCommitTest, AcknowledgedSqnAdvancesSurviveKillNine) {
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         for (;;) {
-          auto v = (*s)->advance_sqn(imsi_of(t), 32);
-          if (!v) ::_exit(3);
-          const std::uint64_t record[2] = {static_cast<std::uint64_t>(t), *v};
+          // Half the threads reserve as an AIR does (reserve_sqn), half advance alone.
+          std::uint64_t v = 0;
+          if (t % 2 == 0) {
+            auto a = (*s)->advance_sqn(imsi_of(t), 32);
+            if (!a) ::_exit(3);
+            v = *a;
+          } else {
+            auto r = (*s)->reserve_sqn(imsi_of(t), 32, true);
+            if (!r) ::_exit(3);
+            v = r->last_sqn;
+          }
+          const std::uint64_t record[2] = {static_cast<std::uint64_t>(t), v};
           if (::write(fds[1], record, sizeof record) != sizeof record) ::_exit(4);
         }
       });

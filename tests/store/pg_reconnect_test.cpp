@@ -128,8 +128,9 @@ TEST(PgReconnectTest, ServerDownFailsUnavailableChangingNothingAndTheStoreRecove
   EXPECT_EQ(store->list_audit({})->size(), 1u);
 }
 
-// advance_sqn returns after its COMMIT was flushed (synchronous_commit on): a server crash in the
-// middle of a stream of advances from four threads loses none that a caller was given.
+// advance_sqn and reserve_sqn return after their COMMIT was flushed (synchronous_commit on): a
+// server crash in the middle of a stream of advances from four threads (two of each) loses none
+// that a caller was given.
 TEST(PgReconnectTest, ServerCrashKeepsEveryAcknowledgedSqnAdvance) {
   PrivateServer server;
   ASSERT_FALSE(server.url().empty());
@@ -142,9 +143,16 @@ TEST(PgReconnectTest, ServerCrashKeepsEveryAcknowledgedSqnAdvance) {
     std::atomic<int> answered{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
-      threads.emplace_back([&] {
+      threads.emplace_back([&, t] {
         for (;;) {
-          auto sqn = store->advance_sqn(kImsi, 32);
+          Result<std::uint64_t> sqn = fail(Code::kInternal, "not run");
+          if (t % 2 == 0) {
+            sqn = store->advance_sqn(kImsi, 32);
+          } else if (auto r = store->reserve_sqn(kImsi, 32, true)) {
+            sqn = r->last_sqn;
+          } else {
+            sqn = std::unexpected(r.error());
+          }
           if (!sqn) return;  // the server is gone
           ++answered;
           std::uint64_t seen = highest.load();

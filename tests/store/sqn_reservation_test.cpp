@@ -112,6 +112,31 @@ TYPED_TEST(SqnReservationTest, AKmeBindingSubscriberComesWithItsSolePair) {
   }
 }
 
+// A pair that cannot be read (here its KME no longer unseals) costs the AIR its KME material, not
+// its vectors: the SQNs stay reserved and the failure says why.
+TYPED_TEST(SqnReservationTest, AnUnreadablePairIsReportedAndTheSqnsStayReserved) {
+  this->add();
+  this->allow(kImei);
+  ASSERT_TRUE(this->store().put_device(sample_device(kImei)));
+  auto stored = this->store().store_kme(kImsi, kImei, key_of(5), kKmeProcedure2, "hss", 0u);
+  ASSERT_TRUE(stored) << stored.error().what();
+  ASSERT_EQ(
+      this->engine_.exec("UPDATE kme_records SET kme_sealed = " +
+                         this->engine_.blob(Bytes(60, 0x5a)) + " WHERE imsi = '" + kImsi + "'"),
+      "");
+  std::uint64_t expected = 32;
+  for (auto [name, s] : this->reservers()) {
+    SCOPED_TRACE(name);
+    auto got = s->reserve_sqn(kImsi, kStep, /*with_sole_pair=*/true);
+    ASSERT_TRUE(got) << got.error().what();
+    EXPECT_FALSE(got->sole_pair.has_value());
+    EXPECT_FALSE(got->sole_pair_failure.empty());
+    expected += kStep;
+    EXPECT_EQ(got->last_sqn, expected);
+    EXPECT_EQ(this->stored_sqn(), expected);
+  }
+}
+
 TYPED_TEST(SqnReservationTest, OtherBindingModesReadNoPair) {
   this->add(BindingMode::kImeiCheck);
   this->allow(kImei);
@@ -149,10 +174,15 @@ TYPED_TEST(SqnReservationTest, RefusalsChangeNothing) {
 }
 
 // TS 33.102 Annex C.1.1.2: every vector gets a fresh SQN, whatever the concurrency — unknown
-// IMSIs among the callers included (on SQLite they share the write transactions).
+// IMSIs and exhausted SQN spaces among the callers included (on SQLite they share the write
+// transactions, and an exhausted one makes the jobs before it in its batch run again).
 TYPED_TEST(SqnReservationTest, ConcurrentCallersEachGetTheirOwnSqns) {
   this->add();
   SubscriberStore& s = this->store();
+  constexpr const char* kExhaustedImsi = "001010000000002";
+  ASSERT_TRUE(s.add_subscriber(sample_subscriber(kExhaustedImsi, 4)));
+  ASSERT_TRUE(s.set_sqn(kExhaustedImsi, kSqnMax));
+  std::atomic<int> exhausted{0};
   constexpr int kThreads = 6;
   constexpr int kEach = 40;
   std::vector<std::vector<std::uint64_t>> got(kThreads);
@@ -168,12 +198,17 @@ TYPED_TEST(SqnReservationTest, ConcurrentCallersEachGetTheirOwnSqns) {
           ++failures;
         }
         if (s.reserve_sqn(kUnknownImsi, kStep, true).error().code() == Code::kNotFound) ++unknown;
+        if (s.reserve_sqn(kExhaustedImsi, kStep, true).error().code() == Code::kNotAllowed) {
+          ++exhausted;
+        }
       }
     });
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(unknown.load(), kThreads * kEach);
+  EXPECT_EQ(exhausted.load(), kThreads * kEach);
+  EXPECT_EQ(s.get_subscriber(kExhaustedImsi)->sqn, kSqnMax);
   std::set<std::uint64_t> all;
   for (const auto& g : got) all.insert(g.begin(), g.end());
   ASSERT_EQ(all.size(), static_cast<std::size_t>(kThreads * kEach));
