@@ -22,6 +22,34 @@ Status update_one(Connection& c, std::string_view sql, const Params& p, std::str
   return {};
 }
 
+Status check_sqn_step(std::uint64_t step) {
+  if (step == 0 || step > kSqnMax) {
+    return fail(Code::kInvalidArgument, "SQN step must be between 1 and 2^48 - 1");
+  }
+  return {};
+}
+
+// TS 33.102 Annex C.1.1.2: adds `step` to the subscriber's SQN in one UPDATE (its row lock orders
+// concurrent callers) and returns `columns` of the updated row ("s" is the subscribers row);
+// kNotFound if the IMSI is absent, kNotAllowed (nothing changed) past 48 bits.
+Result<Rows> advance_returning(Connection& c, std::string_view imsi, std::uint64_t step,
+                               std::string_view columns) {
+  auto r = c.query(
+      "UPDATE subscribers s SET sqn = s.sqn + $1, updated_at = $2 "
+      "WHERE s.imsi = $3 AND s.sqn <= $4 RETURNING " +
+          std::string(columns),
+      Params()
+          .integer(static_cast<std::int64_t>(step))
+          .integer(now_unix_s())
+          .text(imsi)
+          .integer(static_cast<std::int64_t>(kSqnMax - step)));
+  if (!r) return pass(r);
+  if (r->count() == 1) return r;
+  if (auto st = require_subscriber(c, imsi); !st) return pass(st);
+  return fail(Code::kNotAllowed, "SQN of IMSI " + std::string(imsi) +
+                                     " would exceed 48 bits; resynchronise or re-provision");
+}
+
 }  // namespace
 
 Status PgStore::do_add_subscriber(const SubscriberRecord& record, std::string_view actor) {
@@ -86,28 +114,15 @@ Result<std::vector<std::string>> PgStore::list_subscribers(
 // one step of SQN (Annex C.2: SEQ must increase, gaps are allowed), it never repeats one.
 Result<std::uint64_t> PgStore::advance_sqn(std::string_view imsi, std::uint64_t step) {
   if (auto st = check_imsi(imsi); !st) return pass(st);
-  if (step == 0 || step > kSqnMax) {
-    return fail(Code::kInvalidArgument, "SQN step must be between 1 and 2^48 - 1");
-  }
+  if (auto st = check_sqn_step(step); !st) return pass(st);
   return run(Txn::kNone, [&](Connection& c) -> Result<std::uint64_t> {
-    auto r = c.query(
-        "UPDATE subscribers SET sqn = sqn + $1, updated_at = $2 "
-        "WHERE imsi = $3 AND sqn <= $4 RETURNING sqn",
-        Params()
-            .integer(static_cast<std::int64_t>(step))
-            .integer(now_unix_s())
-            .text(imsi)
-            .integer(static_cast<std::int64_t>(kSqnMax - step)));
+    auto r = advance_returning(c, imsi, step, "s.sqn");
     if (!r) return pass(r);
-    if (r->count() == 1) {
-      auto sqn = r->integer(0, 0);
-      if (!sqn || *sqn < 0)
-        return fail(Code::kCorruption, "SQN of IMSI " + std::string(imsi) + " unreadable");
-      return static_cast<std::uint64_t>(*sqn);
+    auto sqn = r->integer(0, 0);
+    if (!sqn || *sqn < 0) {
+      return fail(Code::kCorruption, "SQN of IMSI " + std::string(imsi) + " unreadable");
     }
-    if (auto st = require_subscriber(c, imsi); !st) return pass(st);
-    return fail(Code::kNotAllowed, "SQN of IMSI " + std::string(imsi) +
-                                       " would exceed 48 bits; resynchronise or re-provision");
+    return static_cast<std::uint64_t>(*sqn);
   });
 }
 
@@ -119,32 +134,17 @@ Result<std::uint64_t> PgStore::advance_sqn(std::string_view imsi, std::uint64_t 
 Result<SqnReservation> PgStore::reserve_sqn(std::string_view imsi, std::uint64_t step,
                                             bool with_sole_pair) {
   if (auto st = check_imsi(imsi); !st) return pass(st);
-  if (step == 0 || step > kSqnMax) {
-    return fail(Code::kInvalidArgument, "SQN step must be between 1 and 2^48 - 1");
-  }
+  if (auto st = check_sqn_step(step); !st) return pass(st);
   auto reserved = run(Txn::kNone, [&](Connection& c) -> Result<SqnReservation> {
-    auto r = c.query(
-        "UPDATE subscribers s SET sqn = s.sqn + $1, updated_at = $2 "
-        "WHERE s.imsi = $3 AND s.sqn <= $4 RETURNING " +
-            std::string(kSubscriberColumns),
-        Params()
-            .integer(static_cast<std::int64_t>(step))
-            .integer(now_unix_s())
-            .text(imsi)
-            .integer(static_cast<std::int64_t>(kSqnMax - step)));
+    auto r = advance_returning(c, imsi, step, kSubscriberColumns);
     if (!r) return pass(r);
-    if (r->count() == 1) {
-      auto sub = decode_subscriber(*r, 0, keys_, /*with_keys=*/true);
-      if (!sub) return pass(sub);
-      SqnReservation out;
-      out.last_sqn = sub->sqn;  // RETURNING gives the row after the UPDATE
-      sub->sqn -= step;
-      out.subscriber = std::move(*sub);
-      return out;
-    }
-    if (auto st = require_subscriber(c, imsi); !st) return pass(st);
-    return fail(Code::kNotAllowed, "SQN of IMSI " + std::string(imsi) +
-                                       " would exceed 48 bits; resynchronise or re-provision");
+    auto sub = decode_subscriber(*r, 0, keys_, /*with_keys=*/true);
+    if (!sub) return pass(sub);
+    SqnReservation out;
+    out.last_sqn = sub->sqn;  // RETURNING gives the row after the UPDATE
+    sub->sqn -= step;
+    out.subscriber = std::move(*sub);
+    return out;
   });
   if (!reserved) return reserved;
   if (with_sole_pair && reserved->subscriber.binding_mode == BindingMode::kKmeRequired) {
