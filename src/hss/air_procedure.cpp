@@ -28,6 +28,8 @@ s6a::BindingRequirement binding_of(store::BindingMode mode) {
   return s6a::BindingRequirement::kNone;
 }
 
+// MILENAGE (TS 35.206) keyed with the subscriber's K and OPc; AUTHENTICATION_DATA_UNAVAILABLE when
+// they cannot be used.
 Checked<crypto::Milenage> make_milenage(const store::SubscriberRecord& sub) {
   auto milenage = crypto::Milenage::create(sub.k, sub.opc);
   if (!milenage) {
