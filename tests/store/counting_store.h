@@ -7,8 +7,10 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/subscriber_store.h"
@@ -202,6 +204,22 @@ class CountingStore final : public SubscriberStore {
   const PairReads pair_reads_;
   mutable std::mutex mu_;
   std::vector<std::string> calls_;
+};
+
+// An engine's store and SubscriberStore's defaults on it (a CountingStore with
+// PairReads::kDefault, made at the first call), named, for tests that run the engine's one-call
+// version of a read and the default side by side on the same database.
+class EngineAndDefault {
+ public:
+  std::vector<std::pair<const char*, SubscriberStore*>> of(SubscriberStore& engine) {
+    if (!defaults_) {
+      defaults_ = std::make_unique<CountingStore>(engine, CountingStore::PairReads::kDefault);
+    }
+    return {{"engine", &engine}, {"default", defaults_.get()}};
+  }
+
+ private:
+  std::unique_ptr<CountingStore> defaults_;
 };
 
 }  // namespace kmebind::store::testing

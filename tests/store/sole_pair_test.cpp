@@ -15,7 +15,6 @@
 namespace kmebind::store {
 namespace {
 
-using testing::CountingStore;
 using testing::key_of;
 using testing::sample_device;
 using testing::sample_subscriber;
@@ -40,11 +39,7 @@ class SolePairTest : public testing::EngineStoreTest<Engine> {
   }
   // The engine's get_sole_pair, then SubscriberStore's default on the same database.
   std::vector<std::pair<const char*, SubscriberStore*>> readers() {
-    if (!defaults_) {
-      defaults_ =
-          std::make_unique<CountingStore>(this->store(), CountingStore::PairReads::kDefault);
-    }
-    return {{"engine", &this->store()}, {"default", defaults_.get()}};
+    return both_.of(this->store());
   }
   static SolePair sole(SubscriberStore& s, const char* imsi) {
     auto got = s.get_sole_pair(imsi);
@@ -52,7 +47,7 @@ class SolePairTest : public testing::EngineStoreTest<Engine> {
     return got ? std::move(*got) : SolePair{};
   }
 
-  std::unique_ptr<CountingStore> defaults_;
+  testing::EngineAndDefault both_;
 };
 
 using testing::EngineNames;

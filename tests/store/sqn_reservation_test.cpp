@@ -19,7 +19,6 @@
 namespace kmebind::store {
 namespace {
 
-using testing::CountingStore;
 using testing::key_of;
 using testing::sample_device;
 using testing::sample_subscriber;
@@ -45,11 +44,7 @@ class SqnReservationTest : public testing::EngineStoreTest<Engine> {
   }
   // The engine's reserve_sqn, then SubscriberStore's default on the same database.
   std::vector<std::pair<const char*, SubscriberStore*>> reservers() {
-    if (!defaults_) {
-      defaults_ =
-          std::make_unique<CountingStore>(this->store(), CountingStore::PairReads::kDefault);
-    }
-    return {{"engine", &this->store()}, {"default", defaults_.get()}};
+    return both_.of(this->store());
   }
   std::uint64_t stored_sqn() {
     auto sub = this->store().get_subscriber(kImsi);
@@ -57,7 +52,7 @@ class SqnReservationTest : public testing::EngineStoreTest<Engine> {
     return sub ? sub->sqn : 0;
   }
 
-  std::unique_ptr<CountingStore> defaults_;
+  testing::EngineAndDefault both_;
 };
 
 using testing::EngineNames;
